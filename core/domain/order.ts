@@ -1,0 +1,67 @@
+import type { Platform } from "./identity.js";
+
+export type OrderStatus =
+  | "previewed" // quote stored, waiting for Confirm
+  | "cancelled"
+  | "expired" // quote expired before Confirm, or the signed transaction's blockhash expired unlanded
+  | "confirmed" // Confirm claimed it: executing
+  | "signed" // live: signature, raw bytes and lastValidBlockHeight stored BEFORE sending
+  | "sent" // live: sent, waiting for it to land
+  | "filled"
+  | "failed"
+  | "refused"; // live: the swap transaction failed inspection; nothing was signed
+
+export const FINAL_STATUSES: readonly OrderStatus[] = ["cancelled", "expired", "filled", "failed", "refused"];
+export const IN_FLIGHT_STATUSES: readonly OrderStatus[] = ["confirmed", "signed", "sent"];
+
+export interface TokenRef {
+  mint: string;
+  symbol: string;
+  decimals: number;
+}
+
+export interface Order {
+  id: string;
+  userId: string;
+  mode: "paper" | "live";
+  /** "paper", or the wallet address whose cost basis this trade moves. */
+  book: string;
+  wallet: string | null;
+  side: "buy" | "sell" | "swap";
+  status: OrderStatus;
+  input: TokenRef;
+  output: TokenRef;
+  inAmount: bigint;
+  quotedOut: bigint;
+  minOut: bigint;
+  slippageBps: number;
+  priceImpactPct: number;
+  route: string[];
+  quoteRaw: unknown;
+  /** Notional in USD at preview (policy caps and cost basis). */
+  usdValue: number;
+  createdAt: number;
+  quoteExpiresAt: number;
+  confirmedAt: number | null;
+  signature: string | null;
+  rawTx: string | null;
+  lastValidBlockHeight: number | null;
+  finalAt: number | null;
+  filledIn: bigint | null;
+  filledOut: bigint | null;
+  feeLamports: bigint | null;
+  error: string | null;
+  /** Where fills and failures are pushed (the user's private chat). */
+  notify: { platform: Platform; chatId: string };
+}
+
+export interface Position {
+  mint: string;
+  amount: bigint;
+  /** USD cost basis, micro-dollars. */
+  costMicro: bigint;
+}
+
+export const MICRO = 1_000_000;
+export const usdToMicro = (usd: number) => BigInt(Math.round(usd * MICRO));
+export const microToUsd = (m: bigint) => Number(m) / MICRO;

@@ -1,0 +1,31 @@
+/**
+ * Expected failures carry a stable code that adapters and renderers turn into text.
+ * Anything that is not a UserError is unexpected: the router logs it with a correlation id
+ * and the user gets a short apology quoting that id, never a stack trace.
+ */
+export class UserError extends Error {
+  override readonly name = "UserError";
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A failure of an outside service; `retryable` says whether trying again can help. */
+export class RemoteError extends Error {
+  override readonly name = "RemoteError";
+  constructor(
+    readonly service: string,
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const isUserError = (e: unknown): e is UserError => e instanceof UserError;

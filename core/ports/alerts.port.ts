@@ -1,0 +1,52 @@
+import type { Alert, AlertState } from "../domain/alert.js";
+import type { Platform } from "../domain/identity.js";
+import type { Reply } from "../domain/message.js";
+
+export interface NewOutboxMessage {
+  /** Stable key: the same event never produces a second message (e.g. `alert:<id>:<firing>`). */
+  dedupeKey: string;
+  kind: string;
+  target: { platform: Platform; chatId: string };
+  reply: Reply;
+  /** Wall-clock ms of the cause (tick received), for delivery latency. */
+  sourceAt?: number;
+}
+
+export interface OutboxMessage extends NewOutboxMessage {
+  id: string;
+  createdAt: number;
+  attempts: number;
+}
+
+export interface OutboxStore {
+  /** False when a message with that dedupe key already exists. */
+  enqueue(msg: NewOutboxMessage, now: number): Promise<boolean>;
+  /** Leases up to `limit` due messages to `owner` until now + leaseMs; two claimers never get the same row. */
+  claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
+  /** Gives a claimed message back without an attempt (e.g. its chat is busy this round). */
+  release(id: string, owner: string): Promise<void>;
+  markSent(id: string, owner: string, now: number): Promise<boolean>;
+  retry(id: string, owner: string, availableAt: number, error: string): Promise<void>;
+  /** Final failure: dead (attempts exhausted) or skipped (recipient unreachable, e.g. blocked the bot). */
+  finish(id: string, owner: string, state: "dead" | "skipped", error: string, now: number): Promise<void>;
+  stats(now: number): Promise<{ pending: number; due: number; dead: number; oldestDueAt: number | null }>;
+}
+
+export interface AlertStore {
+  create(a: Alert): Promise<void>;
+  get(id: string): Promise<Alert | undefined>;
+  byUser(userId: string, states: readonly AlertState[]): Promise<Alert[]>;
+  countActive(userId: string): Promise<number>;
+  /** Every alert in the given states (engine start-up). */
+  byState(states: readonly AlertState[]): Promise<Alert[]>;
+  /** Alerts changed after `since` (keeps engines in several processes in step). */
+  changedSince(since: number): Promise<Alert[]>;
+  /**
+   * Fires once: in ONE transaction, moves the alert from (armed, fireCount) to its next state and
+   * enqueues its message. False if another process fired or changed it first.
+   */
+  fire(id: string, fromFireCount: number, next: { state: AlertState; now: number }, msg: NewOutboxMessage): Promise<boolean>;
+  /** Compare-and-set of the state (re-arm, expire, cancel). */
+  setState(id: string, from: readonly AlertState[], to: AlertState, now: number): Promise<boolean>;
+  cancelAll(userId: string, now: number): Promise<number>;
+}

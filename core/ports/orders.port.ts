@@ -1,0 +1,63 @@
+import type { Order, OrderStatus, Position } from "../domain/order.js";
+
+export type OrderPatch = Partial<
+  Pick<
+    Order,
+    "confirmedAt" | "signature" | "rawTx" | "lastValidBlockHeight" | "finalAt" | "filledIn" | "filledOut" | "feeLamports" | "error"
+  >
+>;
+
+export interface Fill {
+  orderId: string;
+  userId: string;
+  book: string;
+  inMint: string;
+  inAmount: bigint;
+  outMint: string;
+  outAmount: bigint;
+  /** Trade value in USD micro-dollars: the sold side's cost leaves, this enters the bought side. */
+  valueMicro: bigint;
+  feeLamports?: bigint;
+}
+
+export type FillResult = "filled" | "insufficient" | "not_in_flight";
+
+export interface OrderStore {
+  create(order: Order): Promise<void>;
+  get(id: string): Promise<Order | undefined>;
+  /** Compare-and-set: moves the order only if its status is one of `from`. True for exactly one caller. */
+  transition(id: string, from: readonly OrderStatus[], to: OrderStatus, patch?: OrderPatch): Promise<boolean>;
+  byUser(userId: string, limit: number): Promise<Order[]>;
+  byStatus(statuses: readonly OrderStatus[]): Promise<Order[]>;
+  /** USD notional of the user's confirmed-or-later trades since `since`. */
+  usdSince(userId: string, since: number): Promise<number>;
+}
+
+export interface BookStore {
+  /** Creates the book once (paper accounts start with their USDC), returns true if it was new. */
+  ensure(userId: string, book: string, now: number, seed?: Position): Promise<boolean>;
+  positions(userId: string, book: string): Promise<Position[]>;
+  realizedMicro(userId: string, book: string): Promise<bigint>;
+  /**
+   * In ONE database transaction: checks the order is still in flight, (optionally) that the book holds
+   * the input, moves the positions and cost basis, books realised PnL, and marks the order filled.
+   */
+  applyFill(fill: Fill, now: number, opts: { requireBalance: boolean; from: readonly OrderStatus[] }): Promise<FillResult>;
+  snapshot(userId: string, book: string, at: number, valueUsd: number): Promise<void>;
+  snapshots(userId: string, book: string, since: number): Promise<Array<{ at: number; valueUsd: number }>>;
+}
+
+export interface Wallet {
+  id: string;
+  userId: string;
+  address: string;
+  kind: "watch" | "custodial";
+  encryptedSecret: string | null;
+  createdAt: number;
+}
+
+export interface WalletStore {
+  /** False when the user already has that address. */
+  add(w: Wallet): Promise<boolean>;
+  list(userId: string): Promise<Wallet[]>;
+}

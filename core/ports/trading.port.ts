@@ -1,0 +1,86 @@
+/** Jupiter quote, kept opaque (`raw`) so the same response builds the swap. Amounts in base units. */
+export interface SwapQuote {
+  inputMint: string;
+  outputMint: string;
+  inAmount: bigint;
+  outAmount: bigint;
+  /** Minimum received after slippage (Jupiter's otherAmountThreshold). */
+  minOutAmount: bigint;
+  slippageBps: number;
+  priceImpactPct: number;
+  route: string[];
+  /** Total route fees in base units of each fee mint (display). */
+  fees: Array<{ mint: string; amount: bigint }>;
+  raw: unknown;
+}
+
+export interface SwapRequest {
+  inputMint: string;
+  outputMint: string;
+  amount: bigint;
+  slippageBps: number;
+}
+
+export interface SwapProvider {
+  quote(req: SwapRequest): Promise<SwapQuote>;
+  /** Unsigned v0 transaction for `user` as fee payer. */
+  buildSwap(quote: SwapQuote, userPublicKey: string): Promise<{ txBase64: string; lastValidBlockHeight: number }>;
+}
+
+export interface TokenBalance {
+  mint: string;
+  amount: bigint;
+  decimals: number;
+  program: "token" | "token-2022";
+}
+
+export type SignatureState =
+  | { state: "landed"; ok: boolean; error?: string }
+  | { state: "pending" }
+  | { state: "unknown" };
+
+export interface ExecutedAmounts {
+  ok: boolean;
+  error?: string;
+  /** Net change of the owner's balances (base units; negative = spent), wrapped SOL folded into SOL. */
+  deltas: Map<string, bigint>;
+  feeLamports: bigint;
+}
+
+/** Solana, as the trading service needs it. */
+export interface Chain {
+  balances(owner: string): Promise<{ lamports: bigint; tokens: TokenBalance[] }>;
+  /** Checks a swap transaction before anything is signed: see TxCheck. */
+  inspect(txBase64: string, expect: TxExpectation): Promise<TxCheck>;
+  send(signedTxBase64: string): Promise<string>;
+  status(signature: string, searchHistory: boolean): Promise<SignatureState>;
+  blockHeight(): Promise<number>;
+  executed(signature: string, owner: string): Promise<ExecutedAmounts | undefined>;
+}
+
+export interface TxExpectation {
+  owner: string;
+  inputMint: string;
+  outputMint: string;
+  inAmount: bigint;
+  minOutAmount: bigint;
+}
+
+/**
+ * ok only when: the fee payer is the owner; every program is allowlisted (Jupiter, Token,
+ * Token-2022, Associated Token, Compute Budget, System); no approve / set-authority; nothing leaves
+ * the owner except the input amount; and a simulation succeeds with at least minOut received.
+ */
+export type TxCheck = { ok: true } | { ok: false; reason: string };
+
+/** Custodial keys: secrets exist only encrypted at rest; signing decrypts in memory. */
+export interface KeyVault {
+  /** A new keypair; the secret comes back encrypted (AES-256-GCM, fresh nonce). */
+  create(): Promise<{ address: string; encryptedSecret: string }>;
+  /** Signs a base64 transaction; returns signed base64 and its signature. Fails on a tampered secret. */
+  sign(encryptedSecret: string, txBase64: string): Promise<{ signedTxBase64: string; signature: string }>;
+  /** The base58 secret key, for /wallet export only. */
+  reveal(encryptedSecret: string): Promise<string>;
+  /** Address check: a valid base58 ed25519 public key. */
+  isAddress(s: string): boolean;
+}

@@ -1,0 +1,276 @@
+import { randomInt } from "node:crypto";
+import { AlertIndex } from "../domain/alert-index.js";
+import { ACTIVE_ALERT_STATES, canRearm, formatDuration, thresholdHolds, type Alert } from "../domain/alert.js";
+import { formatAge, formatPrice, formatUsd, formatUtc } from "../domain/format.js";
+import type { Reply } from "../domain/message.js";
+import type { PriceTick } from "../domain/price.js";
+import { UserError } from "../errors.js";
+import type { AlertStore } from "../ports/alerts.port.js";
+import type { Clock } from "../ports/clock.port.js";
+import type { Logger } from "../ports/logger.port.js";
+import type { PriceBus } from "../ports/price-bus.port.js";
+
+export interface AlertEngineDeps {
+  store: AlertStore;
+  bus: PriceBus;
+  clock: Clock;
+  log: Logger;
+  /** Market time (replay time when replaying): ticks older than maxTickAgeMs fire nothing. */
+  marketNow: () => number;
+  maxTickAgeMs: number;
+  maxPerUser: number;
+  /** A user's portfolio value in USD, for value alerts (undefined when it cannot be priced). */
+  portfolioValue?: (userId: string) => Promise<number | undefined>;
+  syncMs?: number;
+  valueCheckMs?: number;
+  /** Observers (metrics): tick evaluation time and firings. */
+  onTickEvaluated?: (micros: number) => void;
+  onFired?: (a: Alert) => void;
+}
+
+export type NewAlert = Pick<Alert, "kind" | "mint" | "symbol" | "level" | "pct" | "windowMs" | "repeat" | "cooldownMs" | "hysteresisPct" | "expiresAt">;
+
+const ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
+const newAlertId = () => Array.from({ length: 6 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join("");
+
+/**
+ * Price alerts: every active alert is indexed per token by threshold (sorted arrays), so a tick costs
+ * O(log n + fired). Firing moves the alert and writes its message to the outbox in one transaction,
+ * guarded by the alert's fire count, so a firing happens once even with several processes. State
+ * lives in the database: after a restart nothing fires twice.
+ */
+export class AlertEngine {
+  private readonly index = new AlertIndex();
+  private readonly handleOf = new Map<string, number>();
+  private readonly alertOf = new Map<number, Alert>();
+  private nextHandle = 1;
+  /** Cooling alerts by mint (re-armed on that token's ticks), and value alerts by id. */
+  private readonly cooling = new Map<string, Map<string, Alert>>();
+  private readonly valueAlerts = new Map<string, Alert>();
+  private unsubscribe: (() => void) | undefined;
+  private timers: Array<ReturnType<typeof setInterval>> = [];
+  private lastSync = 0;
+  private readonly inflight = new Set<Promise<unknown>>();
+  rejectedTicks = 0;
+
+  constructor(private readonly d: AlertEngineDeps) {}
+
+  get size(): number {
+    return this.index.size + this.valueAlerts.size;
+  }
+
+  async start(): Promise<void> {
+    this.lastSync = this.d.clock.now();
+    for (const a of await this.d.store.byState(ACTIVE_ALERT_STATES)) this.load(a);
+    this.unsubscribe = this.d.bus.subscribe((ticks) => this.onTicks(ticks));
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch((err: unknown) => this.d.log.error({ err }, "alert timer failed")), ms);
+      t.unref?.();
+      this.timers.push(t);
+    };
+    every(this.d.syncMs ?? 2000, () => this.sync());
+    every(this.d.valueCheckMs ?? 60_000, () => this.checkValues());
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.idle();
+  }
+
+  /** Resolves when every firing started so far is written. */
+  async idle(): Promise<void> {
+    while (this.inflight.size) await Promise.all([...this.inflight]);
+  }
+
+  /** Picks up alerts other processes created, fired or cancelled. */
+  async sync(): Promise<void> {
+    const since = this.lastSync - 5000;
+    this.lastSync = this.d.clock.now();
+    for (const a of await this.d.store.changedSince(since)) this.load(a);
+  }
+
+  private load(a: Alert) {
+    this.forget(a.id);
+    if (!ACTIVE_ALERT_STATES.includes(a.state)) return;
+    if (a.kind === "value_above" || a.kind === "value_below") {
+      this.valueAlerts.set(a.id, a);
+      return;
+    }
+    if (!a.mint) return;
+    if (a.state === "cooling") {
+      let m = this.cooling.get(a.mint);
+      if (!m) this.cooling.set(a.mint, (m = new Map()));
+      m.set(a.id, a);
+      return;
+    }
+    const h = this.nextHandle++;
+    this.handleOf.set(a.id, h);
+    this.alertOf.set(h, a);
+    if (a.kind === "move") this.index.addMove(a.mint, h, a.pct, a.windowMs);
+    else this.index.addThreshold(a.mint, h, a.kind === "above" ? "above" : "below", a.level);
+  }
+
+  private forget(id: string) {
+    const h = this.handleOf.get(id);
+    if (h !== undefined) {
+      this.index.remove(h);
+      this.alertOf.delete(h);
+      this.handleOf.delete(id);
+    }
+    this.valueAlerts.delete(id);
+    for (const m of this.cooling.values()) m.delete(id);
+  }
+
+  /** The price stream: a NaN, non-positive or stale tick fires nothing. */
+  onTicks(ticks: readonly PriceTick[]): void {
+    const receivedAt = Date.now();
+    const now = this.d.marketNow();
+    for (const t of ticks) {
+      if (typeof t.usd !== "number" || !Number.isFinite(t.usd) || t.usd <= 0 || !Number.isFinite(t.at) || now - t.at > this.d.maxTickAgeMs) {
+        this.rejectedTicks++;
+        continue;
+      }
+      const t0 = performance.now();
+      const fired = this.index.onTick(t.mint, t.at, t.usd);
+      this.d.onTickEvaluated?.((performance.now() - t0) * 1000);
+      for (const h of fired) {
+        const a = this.alertOf.get(h);
+        this.alertOf.delete(h);
+        if (!a) continue;
+        this.handleOf.delete(a.id);
+        this.track(this.fire(a, t.usd, t, receivedAt));
+      }
+      const cool = this.cooling.get(t.mint);
+      if (cool?.size) {
+        const wall = this.d.clock.now();
+        for (const a of [...cool.values()]) if (canRearm(a, t.usd, wall)) this.track(this.rearm(a));
+      }
+    }
+  }
+
+  private track(p: Promise<unknown>) {
+    const q = p.catch((err: unknown) => this.d.log.error({ err }, "alert firing failed")).finally(() => this.inflight.delete(q));
+    this.inflight.add(q);
+  }
+
+  private async fire(a: Alert, value: number, tick: PriceTick | undefined, receivedAt: number): Promise<void> {
+    const now = this.d.clock.now();
+    if (a.expiresAt !== null && now >= a.expiresAt) {
+      await this.d.store.setState(a.id, ["armed", "cooling"], "expired", now);
+      return;
+    }
+    const next = a.repeat ? "cooling" : "done";
+    const ok = await this.d.store.fire(
+      a.id,
+      a.fireCount,
+      { state: next, now },
+      { dedupeKey: `alert:${a.id}:${a.fireCount + 1}`, kind: "alert", target: a.notify, reply: alertReply(a, value, tick, this.d.marketNow()), sourceAt: receivedAt },
+    );
+    if (!ok) {
+      // Another process fired or changed it first: take the stored truth.
+      const fresh = await this.d.store.get(a.id);
+      if (fresh) this.load(fresh);
+      return;
+    }
+    this.d.onFired?.(a);
+    this.load({ ...a, state: next, fireCount: a.fireCount + 1, lastFiredAt: now, updatedAt: now });
+  }
+
+  private async rearm(a: Alert): Promise<void> {
+    const now = this.d.clock.now();
+    this.forget(a.id);
+    if (a.expiresAt !== null && now >= a.expiresAt) {
+      await this.d.store.setState(a.id, ["cooling"], "expired", now);
+      return;
+    }
+    if (await this.d.store.setState(a.id, ["cooling"], "armed", now)) this.load({ ...a, state: "armed", updatedAt: now });
+    else {
+      const fresh = await this.d.store.get(a.id);
+      if (fresh) this.load(fresh);
+    }
+  }
+
+  /** Portfolio-value alerts are checked on a timer (valuing a portfolio is not a per-tick job). */
+  async checkValues(): Promise<void> {
+    if (!this.d.portfolioValue) return;
+    const now = this.d.clock.now();
+    for (const a of [...this.valueAlerts.values()]) {
+      const v = await this.d.portfolioValue(a.userId).catch(() => undefined);
+      if (v === undefined) continue;
+      if (a.state === "armed" && thresholdHolds(a.kind, a.level, v)) {
+        this.valueAlerts.delete(a.id);
+        await this.fire(a, v, undefined, Date.now());
+      } else if (a.state === "cooling" && canRearm(a, v, now)) await this.rearm(a);
+    }
+  }
+
+  async create(userId: string, spec: NewAlert, current: number, notify: Alert["notify"]): Promise<Alert> {
+    if ((await this.d.store.countActive(userId)) >= this.d.maxPerUser) {
+      throw new UserError("alert_limit", `You have ${this.d.maxPerUser} active alerts, the most allowed. Remove some with /unalert.`);
+    }
+    if ((spec.kind === "above" || spec.kind === "below" || spec.kind.startsWith("value_")) && thresholdHolds(spec.kind, spec.level, current)) {
+      const what = spec.kind.startsWith("value_") ? "Your portfolio" : spec.symbol;
+      const dir = spec.kind.endsWith("above") ? "above" : "below";
+      throw new UserError(
+        "alert_already_true",
+        `${what} is already ${dir} ${spec.kind.startsWith("value_") ? formatUsd(spec.level) : formatPrice(spec.level)} (now ${spec.kind.startsWith("value_") ? formatUsd(current) : formatPrice(current)}). Pick a level it has not reached yet.`,
+      );
+    }
+    const now = this.d.clock.now();
+    const a: Alert = { ...spec, id: newAlertId(), userId, state: "armed", fireCount: 0, lastFiredAt: null, refValue: current, createdAt: now, updatedAt: now, notify };
+    await this.d.store.create(a);
+    this.load(a);
+    return a;
+  }
+
+  list(userId: string): Promise<Alert[]> {
+    return this.d.store.byUser(userId, ["armed", "cooling", "done", "expired"]);
+  }
+
+  async cancel(userId: string, id: string): Promise<boolean> {
+    const a = await this.d.store.get(id.toLowerCase());
+    if (!a || a.userId !== userId) throw new UserError("alert_unknown", `You have no alert ${id.slice(0, 12)}. See /alerts.`);
+    const ok = await this.d.store.setState(a.id, ["armed", "cooling"], "cancelled", this.d.clock.now());
+    this.forget(a.id);
+    return ok;
+  }
+
+  async cancelAll(userId: string): Promise<number> {
+    const mine = await this.d.store.byUser(userId, ACTIVE_ALERT_STATES);
+    const n = await this.d.store.cancelAll(userId, this.d.clock.now());
+    for (const a of mine) this.forget(a.id);
+    return n;
+  }
+}
+
+export function describeAlert(a: Alert): string {
+  const opts = [
+    a.repeat ? `repeats, cooldown ${formatDuration(a.cooldownMs)}, re-arms ${a.hysteresisPct}% back` : "",
+    a.expiresAt ? `until ${formatUtc(a.expiresAt)}` : "",
+  ].filter(Boolean);
+  const base =
+    a.kind === "move"
+      ? `${a.symbol} moves ${a.pct}% within ${formatDuration(a.windowMs)}`
+      : a.kind.startsWith("value_")
+        ? `portfolio ${a.kind === "value_above" ? "above" : "below"} ${formatUsd(a.level)}`
+        : `${a.symbol} ${a.kind} ${formatPrice(a.level)}`;
+  return opts.length ? `${base} (${opts.join("; ")})` : base;
+}
+
+export function alertReply(a: Alert, value: number, tick: PriceTick | undefined, marketNow: number): Reply {
+  let head: string;
+  if (a.kind === "move") {
+    head = `${a.symbol} moved ${a.pct}% or more within ${formatDuration(a.windowMs)}: now ${formatPrice(value)}`;
+  } else if (a.kind.startsWith("value_")) head = `Your portfolio is ${a.kind === "value_above" ? "above" : "below"} ${formatUsd(a.level)}: now ${formatUsd(value)}`;
+  else head = `${a.symbol} is ${a.kind} ${formatPrice(a.level)}: now ${formatPrice(value)}`;
+  const src = tick ? (tick.replay ? `replay, ${formatUtc(tick.at)}` : `${tick.source}, ${formatAge(marketNow - tick.at)}`) : "portfolio valuation";
+  return {
+    kind: "info",
+    blocks: [
+      { type: "text", spans: [{ text: "Alert: ", style: "bold" }, head] },
+      { type: "text", spans: [`Source: ${src}. Alert ${a.id}${a.repeat ? `: re-arms after ${formatDuration(a.cooldownMs)} once it moves back ${a.hysteresisPct}%.` : " is done."}`] },
+    ],
+  };
+}

@@ -1,0 +1,166 @@
+import { BUILTIN_TOKENS } from "../domain/builtin-tokens.js";
+import type { Candle } from "../domain/price.js";
+import { applySwaps, planRebalance } from "../domain/rebalance.js";
+import type { RebalanceConstraints, RebalanceHolding } from "../domain/rebalance.js";
+import { summarise } from "./backtest-metrics.js";
+import type { BacktestMetrics, ValuePoint } from "./backtest-metrics.js";
+
+export type { BacktestMetrics, ValuePoint } from "./backtest-metrics.js";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface BacktestInput {
+  /** Candles per symbol (any order); only the close is used. */
+  series: Readonly<Record<string, ReadonlyArray<Candle>>>;
+  /** Target weights in percent, summing to 100. */
+  targets: Readonly<Record<string, number>>;
+  bandAbsPct?: number;
+  bandRelPct?: number;
+  /** Modelled cost of every swap (basis points of what goes in). */
+  feeBps: number;
+  /** First and last step (epoch ms, inclusive); default: all common candles. */
+  from?: number;
+  to?: number;
+  /** Time between rebalance checks; default one hour. */
+  intervalMs?: number;
+  /** Default $10,000. */
+  startUsd?: number;
+  minTradeUsd?: number;
+  maxTradeUsd?: number;
+  /** Daily turnover budget (UTC days); default no limit. */
+  maxTurnoverUsd?: number;
+  /** Default USDC. When the series has no candles for it, its price is taken as $1. */
+  hub?: string;
+  directRoutes?: string[];
+  /** Base-unit decimals per symbol; default the built-in token's, else 9. */
+  decimals?: Readonly<Record<string, number>>;
+  /** Called every few hundred steps and at the end. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface BacktestResult {
+  from: number;
+  to: number;
+  steps: number;
+  intervalMs: number;
+  startUsd: number;
+  /** Rebalanced with the planner at every step's close prices. */
+  rebalanced: BacktestMetrics;
+  /** The start weights bought at the first step and never traded. */
+  buyAndHold: BacktestMetrics;
+  series: { rebalanced: ValuePoint[]; buyAndHold: ValuePoint[] };
+  /** Every step that traded: when, how many swaps, their size and fees. */
+  trades: Array<{ t: number; swaps: number; turnoverUsd: number; feesUsd: number }>;
+}
+
+const decimalsOf = (sym: string, given?: Readonly<Record<string, number>>) =>
+  given?.[sym] ?? BUILTIN_TOKENS.find((t) => t.symbol === sym || t.replaySymbol === sym)?.decimals ?? 9;
+
+/**
+ * Replays a target allocation over history with the same planner the treasury bot uses: starts at
+ * the target weights, and at every step asks `planRebalance` (at that step's closes) and applies
+ * its swaps with the modelled fee. Buy-and-hold of the start weights runs beside it. Series are
+ * aligned on the timestamps every asset has a candle for (steps missing any asset are skipped).
+ */
+export function runBacktest(input: BacktestInput): BacktestResult {
+  const hub = input.hub ?? "USDC";
+  const startUsd = input.startUsd ?? 10_000;
+  const intervalMs = input.intervalMs ?? HOUR;
+  if (!(startUsd > 0)) throw new Error("the start value must be above 0");
+  if (!(intervalMs > 0)) throw new Error("the interval must be above 0");
+  const sum = Object.values(input.targets).reduce((s, v) => s + v, 0);
+  if (Math.abs(sum - 100) > 0.01) throw new Error(`targets must sum to 100 (they sum to ${Math.round(sum * 1e6) / 1e6})`);
+
+  const symbols = Object.keys(input.targets).sort();
+  if (!symbols.includes(hub)) symbols.push(hub);
+  const priced = symbols.filter((s) => s !== hub || input.series[hub] !== undefined);
+  for (const s of priced) if (!input.series[s]?.length) throw new Error(`no candles for ${s}`);
+
+  // Common timestamps within [from, to], then one step per interval.
+  const closes = priced.map((s) => new Map(input.series[s]!.map((c) => [c.t, c.c])));
+  const from = input.from ?? -Infinity;
+  const to = input.to ?? Infinity;
+  const times = [...closes[0]!.keys()].filter((t) => t >= from && t <= to && closes.every((m) => m.has(t))).sort((a, b) => a - b);
+  const steps: number[] = [];
+  for (const t of times) if (steps.length === 0 || t >= steps[steps.length - 1]! + intervalMs) steps.push(t);
+  if (steps.length < 2) throw new Error(`fewer than 2 common candles for ${priced.join(", ")} in the chosen range`);
+
+  const px = new Map<string, Float64Array>(symbols.map((s) => [s, new Float64Array(steps.length).fill(1)]));
+  priced.forEach((s, i) => {
+    const col = px.get(s)!;
+    steps.forEach((t, j) => (col[j] = closes[i]!.get(t)!));
+  });
+  const prices: Record<string, number> = {};
+  const priceAt = (j: number) => {
+    for (const s of symbols) prices[s] = px.get(s)![j]!;
+    return prices;
+  };
+
+  // Start: the target weights bought at the first close (no fee: both strategies start alike).
+  priceAt(0);
+  let holdings: RebalanceHolding[] = symbols.map((s) => {
+    const decimals = decimalsOf(s, input.decimals);
+    const usd = (startUsd * (input.targets[s] ?? 0)) / 100;
+    return { symbol: s, decimals, amount: BigInt(Math.floor((usd / prices[s]!) * 10 ** decimals)) };
+  });
+  const hold = holdings.map((h) => ({ ...h, scale: 10 ** h.decimals, units: Number(h.amount) }));
+  const valueOf = (hs: ReadonlyArray<RebalanceHolding>) => hs.reduce((v, h) => v + (Number(h.amount) / 10 ** h.decimals) * prices[h.symbol]!, 0);
+
+  const constraints: RebalanceConstraints = {
+    ...(input.bandAbsPct !== undefined ? { bandAbsPct: input.bandAbsPct } : {}),
+    ...(input.bandRelPct !== undefined ? { bandRelPct: input.bandRelPct } : {}),
+    minTradeUsd: input.minTradeUsd ?? 0,
+    maxTradeUsd: input.maxTradeUsd ?? Infinity,
+    maxTurnoverUsd: Infinity,
+    feeBps: input.feeBps,
+    hub,
+    ...(input.directRoutes ? { directRoutes: input.directRoutes } : {}),
+  };
+  const dailyCap = input.maxTurnoverUsd ?? Infinity;
+  let day = -1;
+  let usedToday = 0;
+
+  const rebalanced: ValuePoint[] = [];
+  const buyAndHold: ValuePoint[] = [];
+  let turnoverUsd = 0;
+  let feesUsd = 0;
+  let rebalances = 0;
+  const trades: BacktestResult["trades"] = [];
+  const progressEvery = 512;
+  for (let j = 0; j < steps.length; j++) {
+    const t = steps[j]!;
+    priceAt(j);
+    if (Math.floor(t / DAY) !== day) {
+      day = Math.floor(t / DAY);
+      usedToday = 0;
+    }
+    constraints.maxTurnoverUsd = Math.max(0, dailyCap - usedToday);
+    const plan = planRebalance(holdings, prices, input.targets, constraints);
+    if (plan.swaps.length > 0) {
+      holdings = applySwaps(holdings, prices, plan.swaps, input.feeBps);
+      turnoverUsd += plan.turnoverUsd;
+      feesUsd += plan.feesUsd;
+      usedToday += plan.turnoverUsd;
+      rebalances++;
+      trades.push({ t, swaps: plan.swaps.length, turnoverUsd: plan.turnoverUsd, feesUsd: plan.feesUsd });
+    }
+    rebalanced.push({ t, v: valueOf(holdings) });
+    let bh = 0;
+    for (const h of hold) bh += (h.units / h.scale) * prices[h.symbol]!;
+    buyAndHold.push({ t, v: bh });
+    if (input.onProgress && ((j + 1) % progressEvery === 0 || j === steps.length - 1)) input.onProgress(j + 1, steps.length);
+  }
+
+  return {
+    from: steps[0]!,
+    to: steps[steps.length - 1]!,
+    steps: steps.length,
+    intervalMs,
+    startUsd,
+    rebalanced: summarise(rebalanced, startUsd, { turnoverUsd, feesUsd, rebalances }),
+    buyAndHold: summarise(buyAndHold, startUsd, { turnoverUsd: 0, feesUsd: 0, rebalances: 0 }),
+    series: { rebalanced, buyAndHold },
+    trades,
+  };
+}

@@ -1,0 +1,145 @@
+import { createHash, randomInt } from "node:crypto";
+import { UserError } from "../errors.js";
+import { identityKey, type Identity, type Platform, type User } from "../domain/identity.js";
+import type { AuditLog } from "../ports/audit.port.js";
+import type { Clock } from "../ports/clock.port.js";
+import type { LinkCodeStore } from "../ports/link-codes.port.js";
+import type { RateLimiter, RateLimiterFactory } from "../ports/rate-limit.port.js";
+import type { UserRepository, UserWithIdentities } from "../ports/users.port.js";
+
+export interface ResolvedUser {
+  user: User;
+  identity: Identity;
+  identities: Identity[];
+  isAdmin: boolean;
+}
+
+export const LINK_CODE_TTL_MS = 10 * 60_000;
+/** Crockford-style alphabet: no 0/O, 1/I/L confusion. */
+const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LENGTH = 8;
+
+export const hashLinkCode = (code: string) =>
+  createHash("sha256").update(code.trim().toUpperCase()).digest("hex");
+
+/**
+ * Who is speaking: one user behind every linked platform identity, with roles.
+ * Lookups are cached briefly in-process (the hot path of every message); linking invalidates.
+ */
+export class IdentityService {
+  private readonly cache = new Map<string, { at: number; value: UserWithIdentities }>();
+  private readonly linkAttempts: RateLimiter;
+  private readonly linkIssues: RateLimiter;
+
+  constructor(
+    private readonly deps: {
+      users: UserRepository;
+      linkCodes: LinkCodeStore;
+      audit: AuditLog;
+      clock: Clock;
+      limiters: RateLimiterFactory;
+      /** `platform:id` keys from ADMIN_IDS (plus the local console user). */
+      adminKeys: ReadonlySet<string>;
+      cacheTtlMs?: number;
+      cacheMax?: number;
+    },
+  ) {
+    this.linkAttempts = deps.limiters.create("link-redeem", { points: 5, durationS: 600 });
+    this.linkIssues = deps.limiters.create("link-issue", { points: 5, durationS: 600 });
+  }
+
+  async resolve(platform: Platform, platformUserId: string, displayName: string): Promise<ResolvedUser> {
+    const key = identityKey(platform, platformUserId);
+    const now = this.deps.clock.now();
+    const ttl = this.deps.cacheTtlMs ?? 10_000;
+    let found = this.cache.get(key);
+    if (!found || now - found.at > ttl) {
+      const value =
+        (await this.deps.users.findByIdentity(platform, platformUserId)) ??
+        (await this.deps.users.createWithIdentity({ platform, platformUserId, displayName, now }));
+      found = { at: now, value };
+      if (this.cache.size >= (this.deps.cacheMax ?? 50_000)) this.cache.clear();
+      this.cache.set(key, found);
+    }
+    const { user, identity, identities } = found.value;
+    if (displayName && identity.displayName !== displayName) {
+      await this.deps.users.rename(platform, platformUserId, displayName);
+      identity.displayName = displayName;
+    }
+    return { user, identity, identities, isAdmin: this.isAdmin(user, identities) };
+  }
+
+  isAdmin(user: User, identities: Identity[]): boolean {
+    if (user.role === "admin") return true;
+    return identities.some((i) => this.deps.adminKeys.has(identityKey(i.platform, i.platformUserId)));
+  }
+
+  /** Issues a one-time link code valid for ten minutes. */
+  async issueLinkCode(userId: string): Promise<{ code: string; expiresAt: number }> {
+    const rl = await this.linkIssues.consume(userId);
+    if (!rl.allowed) throw new UserError("rate_limited", "Too many link codes asked for; try again later.", rl);
+    let code = "";
+    for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+    const now = this.deps.clock.now();
+    const expiresAt = now + LINK_CODE_TTL_MS;
+    await this.deps.linkCodes.create({ codeHash: hashLinkCode(code), userId, now, expiresAt });
+    await this.deps.audit.record({ at: now, userId, action: "link.code_issued" });
+    return { code, expiresAt };
+  }
+
+  /** Joins the presenting user's identities to the user that issued `code`. */
+  async redeemLinkCode(presenter: ResolvedUser, rawCode: string): Promise<{ userId: string; identities: Identity[] }> {
+    const rl = await this.linkAttempts.consume(presenter.user.id);
+    if (!rl.allowed) {
+      throw new UserError("rate_limited", "Too many link attempts; wait a few minutes and try again.", rl);
+    }
+    const code = rawCode.trim().toUpperCase();
+    if (!/^[A-Z0-9]{4,16}$/.test(code)) throw new UserError("link_code_invalid", "That is not a link code.");
+    const now = this.deps.clock.now();
+    const hash = hashLinkCode(code);
+    const target = await this.deps.linkCodes.owner(hash);
+    if (target === presenter.user.id) {
+      throw new UserError("link_same_user", "That code belongs to this account already: use it from another platform.");
+    }
+    if (target) {
+      const targetIds = await this.deps.users.identities(target);
+      const clash = presenter.identities.find((p) => targetIds.some((t) => t.platform === p.platform));
+      if (clash) {
+        throw new UserError(
+          "link_platform_taken",
+          `That account already has a ${clash.platform} identity; one identity per platform.`,
+        );
+      }
+    }
+    const used = await this.deps.linkCodes.consume(hash, presenter.user.id, now);
+    if (!used.ok) {
+      await this.deps.audit.record({
+        at: now,
+        userId: presenter.user.id,
+        platform: presenter.identity.platform,
+        action: "link.refused",
+        detail: { reason: used.reason },
+      });
+      const text = {
+        unknown: "That link code is not valid.",
+        used: "That link code was already used. Ask for a new one with /link.",
+        expired: "That link code has expired. Ask for a new one with /link.",
+      }[used.reason];
+      throw new UserError(`link_code_${used.reason}`, text);
+    }
+    await this.deps.users.merge(presenter.user.id, used.userId, now);
+    this.cache.clear();
+    await this.deps.audit.record({
+      at: now,
+      userId: used.userId,
+      platform: presenter.identity.platform,
+      action: "link.joined",
+      detail: { from: presenter.user.id, identity: identityKey(presenter.identity.platform, presenter.identity.platformUserId) },
+    });
+    return { userId: used.userId, identities: await this.deps.users.identities(used.userId) };
+  }
+
+  forget(): void {
+    this.cache.clear();
+  }
+}
