@@ -1,0 +1,85 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from "kysely";
+import pg from "pg";
+import { migrations } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface Db {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** Human-readable location without credentials (for logs and /readyz). */
+  where: string;
+  /** Postgres schema when not the default (migrations keep their bookkeeping tables there too). */
+  schema?: string;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  /** Postgres schema to use (tests isolate themselves in a fresh one). */
+  schema?: string;
+  poolMax?: number;
+}
+
+/** `sqlite:./data/purser.db`, `sqlite::memory:`, or `postgres://user@host/db`. */
+export function createDatabase(url: string, opts: DbOptions = {}): Db {
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolMax ?? 10,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+      // int8 (timestamps in ms, counts) as JS numbers: our bigint columns stay far below 2^53.
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const u = new URL(url);
+    return {
+      db,
+      dialect: "postgres",
+      where: `postgres://${u.host}${u.pathname}`,
+      ...(opts.schema ? { schema: opts.schema } : {}),
+      close: () => db.destroy(),
+    };
+  }
+  const m = /^sqlite:(.*)$/i.exec(url);
+  if (!m) throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${url.split(":")[0]}:...)`);
+  const file = m[1]!;
+  const memory = file === ":memory:" || file === "";
+  if (!memory) mkdirSync(dirname(resolve(file)), { recursive: true });
+  const sqlite = new SQLite(memory ? ":memory:" : file);
+  if (!memory) sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: "sqlite", where: memory ? "sqlite::memory:" : `sqlite:${file}`, close: () => db.destroy() };
+}
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly all: Record<string, Migration>) {}
+  getMigrations() {
+    return Promise.resolve(this.all);
+  }
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrate(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(migrations),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${why}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

@@ -1,0 +1,41 @@
+import type { Db } from "./database.js";
+import { systemClock, type Clock } from "../core/ports/clock.port.js";
+import { KyselyActionTokens } from "./repositories/action-tokens.repository.js";
+import { KyselyChatStatus } from "./repositories/chat-status.repository.js";
+import { KyselyBooks, KyselyWallets } from "./repositories/books.repository.js";
+import { KyselyOrders } from "./repositories/orders.repository.js";
+import { KyselyAlerts } from "./repositories/alerts.repository.js";
+import { KyselyOutbox } from "./repositories/outbox.repository.js";
+import { KyselyKv, KyselyLeases } from "./repositories/kv.repository.js";
+import { KyselyLlmUsage } from "./repositories/llm-usage.repository.js";
+import { KyselyAuditLog } from "./repositories/audit-log.repository.js";
+import { KyselyLinkCodes } from "./repositories/link-codes.repository.js";
+import { KyselyTickStore } from "./repositories/price-ticks.repository.js";
+import { KyselyProcessedUpdates } from "./repositories/processed-updates.repository.js";
+import { KyselyTokenCache } from "./repositories/tokens.repository.js";
+import { KyselyUserRepository } from "./repositories/users.repository.js";
+
+export { createDatabase, migrate, type Db, type DialectName } from "./database.js";
+
+/** Every repository over one database: what composition roots and tests wire into services. */
+export function repositories(d: Db, clock: Clock = systemClock) {
+  return {
+    users: new KyselyUserRepository(d.db),
+    updates: new KyselyProcessedUpdates(d.db),
+    audit: new KyselyAuditLog(d.db),
+    linkCodes: new KyselyLinkCodes(d.db),
+    actionTokens: new KyselyActionTokens(d.db),
+    tokens: new KyselyTokenCache(d.db),
+    ticks: new KyselyTickStore(d.db),
+    chatStatus: new KyselyChatStatus(d.db),
+    orders: new KyselyOrders(d.db),
+    books: new KyselyBooks(d.db, d.dialect),
+    wallets: new KyselyWallets(d.db),
+    alerts: new KyselyAlerts(d.db),
+    outbox: new KyselyOutbox(d.db, d.dialect),
+    kv: new KyselyKv(d.db),
+    leases: new KyselyLeases(d.db, clock),
+    llmUsage: new KyselyLlmUsage(d.db),
+  };
+}
+export type Repositories = ReturnType<typeof repositories>;

@@ -1,0 +1,19 @@
+import type { Migration } from "kysely";
+import * as foundation from "./2026-11-21T0800-foundation.js";
+import * as market from "./2026-11-21T0900-market.js";
+import * as delivery from "./2026-11-21T1000-delivery.js";
+import * as trading from "./2026-11-21T1100-trading.js";
+import * as alerts from "./2026-11-21T1200-alerts.js";
+import * as kvLeases from "./2026-11-21T1300-kv-leases.js";
+import * as llmUsage from "./2026-11-21T1400-llm-usage.js";
+
+/** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
+export const migrations: Record<string, Migration> = {
+  "2026-11-21T0800-foundation": foundation,
+  "2026-11-21T0900-market": market,
+  "2026-11-21T1000-delivery": delivery,
+  "2026-11-21T1100-trading": trading,
+  "2026-11-21T1200-alerts": alerts,
+  "2026-11-21T1300-kv-leases": kvLeases,
+  "2026-11-21T1400-llm-usage": llmUsage,
+};

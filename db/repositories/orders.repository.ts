@@ -1,0 +1,139 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Platform } from "../../core/domain/identity.js";
+import type { Order, OrderStatus } from "../../core/domain/order.js";
+import type { OrderPatch, OrderStore } from "../../core/ports/orders.port.js";
+import type { Database } from "../schema.js";
+import type { OrdersTable } from "../tables/trading.table.js";
+
+const big = (s: string | null) => (s === null ? null : BigInt(s));
+const num = (v: number | string | null) => (v === null ? null : Number(v));
+
+export function toOrder(r: Selectable<OrdersTable>): Order {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    mode: r.mode === "live" ? "live" : "paper",
+    book: r.book,
+    wallet: r.wallet,
+    side: r.side as Order["side"],
+    status: r.status as OrderStatus,
+    input: { mint: r.input_mint, symbol: r.input_symbol, decimals: Number(r.input_decimals) },
+    output: { mint: r.output_mint, symbol: r.output_symbol, decimals: Number(r.output_decimals) },
+    inAmount: BigInt(r.in_amount),
+    quotedOut: BigInt(r.quoted_out),
+    minOut: BigInt(r.min_out),
+    slippageBps: Number(r.slippage_bps),
+    priceImpactPct: Number(r.price_impact_pct),
+    route: JSON.parse(r.route) as string[],
+    quoteRaw: JSON.parse(r.quote_json) as unknown,
+    usdValue: Number(r.usd_value),
+    createdAt: Number(r.created_at),
+    quoteExpiresAt: Number(r.quote_expires_at),
+    confirmedAt: num(r.confirmed_at),
+    signature: r.signature,
+    rawTx: r.raw_tx,
+    lastValidBlockHeight: num(r.last_valid_block_height),
+    finalAt: num(r.final_at),
+    filledIn: big(r.filled_in),
+    filledOut: big(r.filled_out),
+    feeLamports: big(r.fee_lamports),
+    error: r.error,
+    notify: { platform: r.notify_platform as Platform, chatId: r.notify_chat },
+  };
+}
+
+export function patchColumns(p: OrderPatch): Partial<OrdersTable> {
+  const out: Partial<OrdersTable> = {};
+  if (p.confirmedAt !== undefined) out.confirmed_at = p.confirmedAt;
+  if (p.signature !== undefined) out.signature = p.signature;
+  if (p.rawTx !== undefined) out.raw_tx = p.rawTx;
+  if (p.lastValidBlockHeight !== undefined) out.last_valid_block_height = p.lastValidBlockHeight;
+  if (p.finalAt !== undefined) out.final_at = p.finalAt;
+  if (p.filledIn !== undefined) out.filled_in = p.filledIn === null ? null : p.filledIn.toString();
+  if (p.filledOut !== undefined) out.filled_out = p.filledOut === null ? null : p.filledOut.toString();
+  if (p.feeLamports !== undefined) out.fee_lamports = p.feeLamports === null ? null : p.feeLamports.toString();
+  if (p.error !== undefined) out.error = p.error;
+  return out;
+}
+
+export class KyselyOrders implements OrderStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(o: Order): Promise<void> {
+    await this.db
+      .insertInto("orders")
+      .values({
+        id: o.id,
+        user_id: o.userId,
+        mode: o.mode,
+        book: o.book,
+        wallet: o.wallet,
+        side: o.side,
+        status: o.status,
+        input_mint: o.input.mint,
+        input_symbol: o.input.symbol,
+        input_decimals: o.input.decimals,
+        output_mint: o.output.mint,
+        output_symbol: o.output.symbol,
+        output_decimals: o.output.decimals,
+        in_amount: o.inAmount.toString(),
+        quoted_out: o.quotedOut.toString(),
+        min_out: o.minOut.toString(),
+        slippage_bps: o.slippageBps,
+        price_impact_pct: o.priceImpactPct,
+        route: JSON.stringify(o.route),
+        quote_json: JSON.stringify(o.quoteRaw ?? null),
+        usd_value: o.usdValue,
+        created_at: o.createdAt,
+        quote_expires_at: o.quoteExpiresAt,
+        confirmed_at: o.confirmedAt,
+        signature: o.signature,
+        raw_tx: o.rawTx,
+        last_valid_block_height: o.lastValidBlockHeight,
+        final_at: o.finalAt,
+        filled_in: o.filledIn?.toString() ?? null,
+        filled_out: o.filledOut?.toString() ?? null,
+        fee_lamports: o.feeLamports?.toString() ?? null,
+        error: o.error,
+        notify_platform: o.notify.platform,
+        notify_chat: o.notify.chatId,
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<Order | undefined> {
+    const r = await this.db.selectFrom("orders").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? toOrder(r) : undefined;
+  }
+
+  async transition(id: string, from: readonly OrderStatus[], to: OrderStatus, patch: OrderPatch = {}): Promise<boolean> {
+    const r = await this.db
+      .updateTable("orders")
+      .set({ status: to, ...patchColumns(patch) })
+      .where("id", "=", id)
+      .where("status", "in", [...from])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async byUser(userId: string, limit: number): Promise<Order[]> {
+    const rows = await this.db.selectFrom("orders").selectAll().where("user_id", "=", userId).orderBy("created_at", "desc").limit(limit).execute();
+    return rows.map(toOrder);
+  }
+
+  async byStatus(statuses: readonly OrderStatus[]): Promise<Order[]> {
+    const rows = await this.db.selectFrom("orders").selectAll().where("status", "in", [...statuses]).orderBy("created_at").execute();
+    return rows.map(toOrder);
+  }
+
+  async usdSince(userId: string, since: number): Promise<number> {
+    const r = await this.db
+      .selectFrom("orders")
+      .select((eb) => eb.fn.sum<number>("usd_value").as("total"))
+      .where("user_id", "=", userId)
+      .where("status", "in", ["confirmed", "signed", "sent", "filled"])
+      .where("confirmed_at", ">=", since)
+      .executeTakeFirst();
+    return Number(r?.total ?? 0);
+  }
+}

@@ -1,0 +1,152 @@
+import { randomBytes } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import type { Platform } from "../../core/domain/identity.js";
+import type { Reply } from "../../core/domain/message.js";
+import type { NewOutboxMessage, OutboxMessage, OutboxStore } from "../../core/ports/alerts.port.js";
+import type { DialectName } from "../database.js";
+import type { Database } from "../schema.js";
+
+/** Replies carry PNG bytes: JSON with base64 for Uint8Array. */
+export function encodeReply(r: Reply): string {
+  return JSON.stringify(r, (_k, v: unknown) => (v instanceof Uint8Array ? { $b64: Buffer.from(v).toString("base64") } : v));
+}
+export function decodeReply(s: string): Reply {
+  return JSON.parse(s, (_k, v: unknown) =>
+    v && typeof v === "object" && "$b64" in (v as Record<string, unknown>) ? new Uint8Array(Buffer.from(String((v as { $b64: string }).$b64), "base64")) : v,
+  ) as Reply;
+}
+
+const newId = (now: number) => `ob_${now.toString(36)}${randomBytes(6).toString("hex")}`;
+
+export async function insertOutbox(db: Kysely<Database> | Transaction<Database>, m: NewOutboxMessage, now: number): Promise<boolean> {
+  const r = await db
+    .insertInto("outbox")
+    .values({
+      id: newId(now),
+      dedupe_key: m.dedupeKey,
+      kind: m.kind,
+      platform: m.target.platform,
+      chat_id: m.target.chatId,
+      payload: encodeReply(m.reply),
+      created_at: now,
+      source_at: m.sourceAt ?? null,
+      available_at: now,
+      attempts: 0,
+      state: "pending",
+      lease_owner: null,
+      lease_until: null,
+      sent_at: null,
+      last_error: null,
+    })
+    .onConflict((oc) => oc.column("dedupe_key").doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+export class KyselyOutbox implements OutboxStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
+
+  enqueue(msg: NewOutboxMessage, now: number): Promise<boolean> {
+    return insertOutbox(this.db, msg, now);
+  }
+
+  async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]> {
+    const until = now + leaseMs;
+    let due = this.db
+      .selectFrom("outbox")
+      .select("id")
+      .where("state", "=", "pending")
+      .where("available_at", "<=", now)
+      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
+      .orderBy("available_at")
+      .orderBy("id")
+      .limit(limit);
+    if (this.dialect === "postgres") due = due.forUpdate().skipLocked();
+    await this.db
+      .updateTable("outbox")
+      .set({ lease_owner: owner, lease_until: until })
+      .where("id", "in", due)
+      .where("state", "=", "pending")
+      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
+      .execute();
+    const rows = await this.db
+      .selectFrom("outbox")
+      .selectAll()
+      .where("lease_owner", "=", owner)
+      .where("lease_until", "=", until)
+      .where("state", "=", "pending")
+      .orderBy("available_at")
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      dedupeKey: r.dedupe_key,
+      kind: r.kind,
+      target: { platform: r.platform as Platform, chatId: r.chat_id },
+      reply: decodeReply(r.payload),
+      createdAt: Number(r.created_at),
+      attempts: Number(r.attempts),
+      ...(r.source_at !== null ? { sourceAt: Number(r.source_at) } : {}),
+    }));
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    await this.db.updateTable("outbox").set({ lease_owner: null, lease_until: null }).where("id", "=", id).where("lease_owner", "=", owner).execute();
+  }
+
+  async markSent(id: string, owner: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable("outbox")
+      .set({ state: "sent", sent_at: now, lease_until: null })
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("state", "=", "pending")
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async retry(id: string, owner: string, availableAt: number, error: string): Promise<void> {
+    await this.db
+      .updateTable("outbox")
+      .set((eb) => ({ attempts: eb("attempts", "+", 1), available_at: availableAt, lease_owner: null, lease_until: null, last_error: error.slice(0, 500) }))
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("state", "=", "pending")
+      .execute();
+  }
+
+  async finish(id: string, owner: string, state: "dead" | "skipped", error: string, now: number): Promise<void> {
+    await this.db
+      .updateTable("outbox")
+      .set((eb) => ({ state, attempts: eb("attempts", "+", 1), lease_until: null, last_error: error.slice(0, 500), sent_at: now }))
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("state", "=", "pending")
+      .execute();
+  }
+
+  async stats(now: number) {
+    const rows = await this.db
+      .selectFrom("outbox")
+      .select(["state", (eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.min<number>("available_at").as("oldest")])
+      .where("state", "in", ["pending", "dead"])
+      .groupBy("state")
+      .execute();
+    const due = await this.db
+      .selectFrom("outbox")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("state", "=", "pending")
+      .where("available_at", "<=", now)
+      .executeTakeFirst();
+    const pending = rows.find((r) => r.state === "pending");
+    return {
+      pending: Number(pending?.n ?? 0),
+      due: Number(due?.n ?? 0),
+      dead: Number(rows.find((r) => r.state === "dead")?.n ?? 0),
+      oldestDueAt: pending?.oldest !== undefined && pending.oldest !== null ? Number(pending.oldest) : null,
+    };
+  }
+}

@@ -1,0 +1,44 @@
+/** Price and portfolio alerts with their firing state (survives restarts). */
+export interface AlertsTable {
+  id: string;
+  user_id: string;
+  kind: string; // above | below | move | value_above | value_below
+  mint: string | null;
+  symbol: string;
+  level: number;
+  pct: number;
+  window_ms: number;
+  repeat: number;
+  cooldown_ms: number;
+  hysteresis_pct: number;
+  expires_at: number | null;
+  state: string; // armed | cooling | done | expired | cancelled
+  fire_count: number;
+  last_fired_at: number | null;
+  ref_value: number;
+  created_at: number;
+  updated_at: number;
+  notify_platform: string;
+  notify_chat: string;
+}
+
+/** Transactional outbox: every outgoing push, written with the state change that caused it. */
+export interface OutboxTable {
+  id: string;
+  dedupe_key: string;
+  kind: string;
+  platform: string;
+  chat_id: string;
+  /** JSON Reply (images base64). */
+  payload: string;
+  created_at: number;
+  /** Wall-clock ms of the event that caused it (tick received), for delivery latency. */
+  source_at: number | null;
+  available_at: number;
+  attempts: number;
+  state: string; // pending | sent | dead | skipped
+  lease_owner: string | null;
+  lease_until: number | null;
+  sent_at: number | null;
+  last_error: string | null;
+}

@@ -1,0 +1,74 @@
+/** A user's wallets: watch-only addresses, or custodial keypairs whose secret is encrypted at rest. */
+export interface WalletsTable {
+  id: string;
+  user_id: string;
+  address: string;
+  kind: string; // watch | custodial
+  encrypted_secret: string | null;
+  created_at: number;
+}
+
+/** Holdings and cost basis per book: "paper", or a wallet address for bot-executed live trades. */
+export interface PositionsTable {
+  user_id: string;
+  book: string;
+  mint: string;
+  /** bigint base units as TEXT. */
+  amount: string;
+  /** USD cost basis in micro-dollars (bigint TEXT). */
+  cost_micro: string;
+  updated_at: number;
+}
+
+export interface BooksTable {
+  user_id: string;
+  book: string;
+  /** Realised PnL in micro-dollars (bigint TEXT). */
+  realized_micro: string;
+  created_at: number;
+}
+
+/** Every trade: durable intent first, one execution, reconciliation always. */
+export interface OrdersTable {
+  id: string;
+  user_id: string;
+  mode: string; // paper | live
+  book: string;
+  wallet: string | null;
+  side: string; // buy | sell | swap
+  status: string;
+  input_mint: string;
+  input_symbol: string;
+  input_decimals: number;
+  output_mint: string;
+  output_symbol: string;
+  output_decimals: number;
+  in_amount: string;
+  quoted_out: string;
+  min_out: string;
+  slippage_bps: number;
+  price_impact_pct: number;
+  route: string;
+  quote_json: string;
+  usd_value: number;
+  created_at: number;
+  quote_expires_at: number;
+  confirmed_at: number | null;
+  signature: string | null;
+  raw_tx: string | null;
+  last_valid_block_height: number | null;
+  final_at: number | null;
+  filled_in: string | null;
+  filled_out: string | null;
+  fee_lamports: string | null;
+  error: string | null;
+  notify_platform: string;
+  notify_chat: string;
+}
+
+export interface PortfolioSnapshotsTable {
+  user_id: string;
+  book: string;
+  at: number;
+  value_usd: number;
+}
