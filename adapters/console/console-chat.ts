@@ -1,0 +1,101 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import type { InboundMessage, Reply } from "../../core/router/message.js";
+import type { Notifier } from "../../core/ports/notifier.port.js";
+import type { Responder } from "../../core/router/pipeline.js";
+import { renderConsole } from "./render.js";
+
+export interface ConsoleChatOptions {
+  input: Readable;
+  output: Writable;
+  /** A terminal: prompt, colours. Otherwise one message per line in, replies out (scriptable). */
+  interactive: boolean;
+  handle: (msg: InboundMessage, respond: Responder) => Promise<unknown>;
+  user: { id: string; name: string };
+  imageDir: string;
+  banner?: string;
+}
+
+/**
+ * The terminal chat: the local operator talks to the same router every platform uses.
+ * Buttons appear as numbered choices; images are written to files.
+ */
+export class ConsoleChat {
+  private seq = 0;
+  private readonly session = Date.now().toString(36);
+  private choices: string[] = [];
+  private stopped = false;
+  private rl?: ReturnType<typeof createInterface>;
+
+  constructor(private readonly o: ConsoleChatOptions) {}
+
+  private write(s: string) {
+    this.o.output.write(s.endsWith("\n") ? s : `${s}\n`);
+  }
+
+  async run(): Promise<void> {
+    const { interactive } = this.o;
+    if (this.o.banner) this.write(this.o.banner);
+    const rl = createInterface({ input: this.o.input, terminal: interactive, ...(interactive ? { output: this.o.output } : {}) });
+    this.rl = rl;
+    if (interactive) {
+      rl.setPrompt("you> ");
+      rl.prompt();
+    }
+    for await (const line of rl) {
+      if (this.stopped) break;
+      const text = line.replace(/\r$/, "");
+      if (interactive && /^\s*(\/quit|\/exit)\s*$/i.test(text)) break;
+      await this.send(text);
+      if (interactive) rl.prompt();
+    }
+    rl.close();
+  }
+
+  /** Pushes (fills, alerts) printed in the terminal. */
+  notifier(): Notifier {
+    return {
+      platform: "console",
+      send: async (_chatId, reply) => {
+        this.show(reply);
+        return { ok: true, messageIds: [`${this.session}-push`] };
+      },
+    };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.rl?.close();
+  }
+
+  private async send(text: string): Promise<void> {
+    const n = /^\s*(\d{1,2})\s*$/.exec(text);
+    const action = n ? this.choices[Number(n[1]) - 1] : undefined;
+    const msg: InboundMessage = {
+      platform: "console",
+      updateId: `${this.session}-${++this.seq}`,
+      chat: { id: "console", kind: "private" },
+      sender: { id: this.o.user.id, name: this.o.user.name },
+      text: action ? "" : text,
+      botUsername: "purser",
+      sentAt: new Date(),
+      ...(action ? { action } : {}),
+    };
+    await this.o.handle(msg, async (r) => this.show(r));
+  }
+
+  private show(r: Reply): void {
+    const stamp = `${this.session}-${this.seq}`;
+    const path = (i: number) => join(this.o.imageDir, `purser-${stamp}-${i}.png`);
+    const out = renderConsole(r, this.o.interactive, path);
+    out.images.forEach((img, i) => {
+      mkdirSync(this.o.imageDir, { recursive: true });
+      writeFileSync(path(i), img.png);
+    });
+    if (out.choices.length) this.choices = out.choices;
+    this.write(this.o.interactive ? `purser> ${out.text.split("\n").join("\n        ")}` : out.text);
+    if (!this.o.interactive) this.write("");
+  }
+}

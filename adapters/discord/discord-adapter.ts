@@ -1,0 +1,221 @@
+import { Client, Events, GatewayIntentBits, type AutocompleteInteraction, type Interaction } from "discord.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { InboundMessage } from "../../core/domain/message.js";
+import type { KvStore } from "../../core/ports/kv.port.js";
+import type { Logger } from "../../core/ports/logger.port.js";
+import type { Notifier } from "../../core/ports/notifier.port.js";
+import type { AnyCommand } from "../../core/router/command.js";
+import type { Outcome, Responder } from "../../core/router/pipeline.js";
+import { suggestTokens } from "./autocomplete.js";
+import { errorInfo, InteractionFlow, type InteractionTransport } from "./flow.js";
+import { interactionsHandler, publicKeyFromHex } from "./http-interactions.js";
+import { factsFromDiscordJs, isPrivateChat, toInbound, type InteractionFacts } from "./normalize.js";
+import { DiscordNotifier } from "./notifier.js";
+import { registerCommands } from "./register.js";
+import { GatewayTransport, RestTransport } from "./transports.js";
+
+export interface DiscordAdapterOptions {
+  token: string;
+  applicationId: string;
+  /** REST root without the version, e.g. https://discord.com/api (DISCORD_API_ROOT). */
+  apiRoot: string;
+  handle: (msg: InboundMessage, respond: Responder) => Promise<Outcome>;
+  /** The command registry: slash commands are generated from it. */
+  commands: readonly AnyCommand[];
+  /** Where the hash of the registered definitions is kept (so an unchanged restart sends nothing). */
+  kv: KvStore;
+  log: Logger;
+  now?: () => number;
+  /** Register guild commands here (instant; development) instead of global ones. */
+  guildId?: string;
+  /** Post non-private pushes to this channel (mentioning the user) instead of DMs. */
+  notifyChannelId?: string;
+  /** Application public key (hex) for HTTP interactions. */
+  publicKey?: string;
+  /** gateway (default): interactions over the discord.js gateway; http: only the interactions endpoint, no gateway. */
+  mode?: "gateway" | "http";
+  /** Defer when the router has not answered after this long (Discord allows 3 s). Default 2000. */
+  deferAfterMs?: number;
+  /** A rate limit longer than this fails the request instead of waiting (the outbox retries). Default 60 s. */
+  maxRateLimitWaitMs?: number;
+  /** How long start() waits for the gateway's READY. Default 30 s. */
+  readyTimeoutMs?: number;
+  /**
+   * Gateway shards this process runs: "auto" = as many as Discord recommends, all in this process (over
+   * @discordjs/ws); unset = discord.js's default (shard 0 of 1, or what a ShardingManager parent assigned).
+   */
+  shards?: "auto" | number[];
+  shardCount?: number;
+}
+
+/**
+ * Discord on discord.js: slash commands generated from the registry, interactions over the gateway (or the
+ * HTTP interactions endpoint) turned into InboundMessages, answers within Discord's 3 s (direct, or
+ * deferred then edited), private replies ephemeral, replies rendered as embeds, pushes by DM.
+ */
+export class DiscordAdapter {
+  readonly client: Client;
+  private readonly log: Logger;
+  private readonly byName: Map<string, AnyCommand>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private notifierInstance: DiscordNotifier | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: DiscordAdapterOptions) {
+    this.log = o.log.child({ adapter: "discord" });
+    this.byName = new Map(o.commands.map((c) => [c.name, c]));
+    const maxWait = o.maxRateLimitWaitMs ?? 60_000;
+    this.client = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { api: o.apiRoot, rejectOnRateLimit: (d) => d.retryAfter > maxWait },
+      allowedMentions: { parse: [] },
+      ...(o.shards !== undefined ? { shards: o.shards } : {}),
+      ...(o.shardCount !== undefined ? { shardCount: o.shardCount } : {}),
+    });
+    this.client.rest.setToken(o.token);
+    this.client.rest.on("rateLimited", (d) =>
+      this.log.info({ route: d.route, retryAfterMs: d.retryAfter, global: d.global }, "discord rate limit: waiting"),
+    );
+    this.client.on(Events.Error, (err) => this.log.error({ err: errorInfo(err) }, "discord client error"));
+    this.client.on(Events.ShardError, (err) => this.log.warn({ err: errorInfo(err) }, "discord gateway error"));
+    this.client.on(Events.InteractionCreate, (i) => this.onInteraction(i));
+  }
+
+  get mode(): "gateway" | "http" {
+    return this.o.mode ?? "gateway";
+  }
+
+  /** Registers the slash commands when they changed, then (gateway mode) logs in and waits for READY. */
+  async start(): Promise<void> {
+    await registerCommands({
+      rest: this.client.rest,
+      kv: this.o.kv,
+      log: this.log,
+      applicationId: this.o.applicationId,
+      commands: this.o.commands,
+      now: this.o.now ?? Date.now,
+      ...(this.o.guildId ? { guildId: this.o.guildId } : {}),
+    });
+    if (this.mode === "http") {
+      this.log.info("discord HTTP interactions mode: no gateway connection");
+      return;
+    }
+    await this.client.login(this.o.token);
+    if (!this.client.isReady()) await this.waitReady(this.o.readyTimeoutMs ?? 30_000);
+    this.log.info({ bot: this.client.user?.username }, "discord gateway connected");
+  }
+
+  /** Stops intake, lets in-flight interactions finish (up to 10 s), closes the gateway. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => (cap = setTimeout(r, 10_000)))]);
+    clearTimeout(cap);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.client.destroy();
+  }
+
+  notifier(): Notifier {
+    this.notifierInstance ??= new DiscordNotifier({
+      rest: this.client.rest,
+      log: this.log,
+      ...(this.o.notifyChannelId ? { notifyChannelId: this.o.notifyChannelId } : {}),
+    });
+    return this.notifierInstance;
+  }
+
+  /** Node http handler for the Interactions Endpoint URL (needs the application's public key). */
+  httpHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+    if (!this.o.publicKey) throw new Error("DISCORD_PUBLIC_KEY is required for HTTP interactions");
+    const handler = interactionsHandler({
+      publicKey: publicKeyFromHex(this.o.publicKey),
+      now: this.o.now ?? Date.now,
+      log: this.log,
+      autocomplete: (f) => this.suggest(f),
+      accept: (f) => {
+        const ephemeral = this.ephemeralDefer(f);
+        const transport = new RestTransport(this.client.rest, this.o.applicationId, f);
+        return { ephemeral, run: () => this.track(this.process(f, transport, true)) };
+      },
+    });
+    return async (req, res) => {
+      if (this.stopped) {
+        res.writeHead(503, { "retry-after": "5" }).end();
+        return;
+      }
+      await handler(req, res);
+    };
+  }
+
+  private waitReady(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`discord gateway not ready after ${ms} ms`)), ms);
+      this.client.once(Events.ClientReady, () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private onInteraction(i: Interaction): void {
+    if (this.stopped) return;
+    if (i.isAutocomplete()) {
+      this.track(this.autocomplete(i));
+      return;
+    }
+    if (!i.isChatInputCommand() && !i.isButton()) return;
+    this.track(this.process(factsFromDiscordJs(i), new GatewayTransport(i), false));
+  }
+
+  private async autocomplete(i: AutocompleteInteraction): Promise<void> {
+    await i.respond(this.suggest(factsFromDiscordJs(i))).catch((err: unknown) => this.log.debug({ err: errorInfo(err) }, "autocomplete answer failed"));
+  }
+
+  private suggest(f: InteractionFacts) {
+    const focused = f.options.find((o) => o.focused) ?? f.options[f.options.length - 1];
+    return focused ? suggestTokens(focused.name, String(focused.value ?? "")) : [];
+  }
+
+  /** Defer ephemerally when the command's replies are private, and for button presses (results are personal). */
+  private ephemeralDefer(f: InteractionFacts): boolean {
+    if (f.kind === "button") return true;
+    return this.byName.get(f.commandName ?? "")?.privateReply === true;
+  }
+
+  private track(p: Promise<void>): void {
+    const q = p.catch((err: unknown) => this.log.error({ err: errorInfo(err) }, "discord interaction failed"));
+    this.inFlight.add(q);
+    void q.finally(() => this.inFlight.delete(q));
+  }
+
+  private async process(f: InteractionFacts, transport: InteractionTransport, alreadyDeferred: boolean): Promise<void> {
+    const msg = toInbound(f, this.byName.get(f.commandName ?? ""), this.client.user?.username);
+    if (!msg) return;
+    const flow = new InteractionFlow(transport, {
+      isButton: f.kind === "button",
+      inGuild: !isPrivateChat(f),
+      originalEphemeral: f.messageEphemeral === true,
+      ephemeralDefer: this.ephemeralDefer(f),
+      deferAfterMs: this.o.deferAfterMs ?? 2000,
+      alreadyDeferred,
+      log: this.log.child({ interaction: f.id }),
+      later: (ms, fn) => {
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          fn();
+        }, ms);
+        t.unref?.();
+        this.timers.add(t);
+      },
+    });
+    flow.start();
+    let outcome: Outcome = "error";
+    try {
+      outcome = await this.o.handle(msg, flow.respond);
+    } finally {
+      await flow.finish(outcome);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { looksLikeMint, type Token } from "../../core/domain/token.js";
+import type { TokenSearch } from "../../core/ports/token-search.port.js";
+import { HttpRemoteError, getJson } from "./http.js";
+import { jupiterResilienceDefaults } from "./jupiter-price.js";
+import { resolveResilience, type Resilience, type ResilienceOptions } from "./resilience.js";
+
+export interface JupiterTokenSearchOptions {
+  /** API root without trailing slash, e.g. https://lite-api.jup.ag or https://api.jup.ag. */
+  root: string;
+  /** Sent as `x-api-key` when set. */
+  apiKey?: string;
+  /**
+   * Pass the Resilience of the JupiterPriceSource: Jupiter has one rate bucket for all its
+   * endpoints. Options create a private one (1 request/s keyless, 10/s keyed).
+   */
+  resilience?: Resilience | Partial<ResilienceOptions>;
+}
+
+const MAX_QUERY_CHARS = 100;
+
+const entrySchema = z.looseObject({
+  id: z.string().refine(looksLikeMint),
+  symbol: z.string().trim().min(1).max(32),
+  name: z.string().trim().max(100).optional(),
+  decimals: z.number().int().min(0).max(255),
+  isVerified: z.boolean().nullish(),
+  tags: z.array(z.unknown()).nullish(),
+});
+
+/**
+ * Jupiter token search: `GET {root}/tokens/v2/search?query=<q>` -> Token[].
+ * Extra fields are ignored; malformed entries are skipped; duplicates (same mint) keep the first.
+ * `verified` is Jupiter's isVerified (or a "verified" tag when isVerified is absent).
+ */
+export class JupiterTokenSearch implements TokenSearch {
+  readonly name = "jupiter";
+  private readonly root: string;
+  private readonly headers: Record<string, string>;
+  private readonly resilience: Resilience;
+
+  constructor(opts: JupiterTokenSearchOptions) {
+    this.root = opts.root.replace(/\/+$/, "");
+    this.headers = opts.apiKey ? { "x-api-key": opts.apiKey } : {};
+    this.resilience = resolveResilience(opts.resilience, jupiterResilienceDefaults(opts.apiKey));
+  }
+
+  async search(query: string): Promise<Token[]> {
+    const q = query.trim().slice(0, MAX_QUERY_CHARS);
+    if (q === "") return [];
+    const url = new URL(`${this.root}/tokens/v2/search`);
+    url.searchParams.set("query", q);
+    const body = await this.resilience.execute((signal) =>
+      getJson(url, { service: this.name, headers: this.headers, timeoutMs: this.resilience.timeoutMs, signal }),
+    );
+    if (!Array.isArray(body)) {
+      throw new HttpRemoteError(this.name, `${this.name}: GET /tokens/v2/search returned an unexpected shape`, false, 200);
+    }
+    const seen = new Set<string>();
+    const tokens: Token[] = [];
+    for (const raw of body) {
+      const e = entrySchema.safeParse(raw);
+      if (!e.success || seen.has(e.data.id)) continue;
+      seen.add(e.data.id);
+      const verified =
+        typeof e.data.isVerified === "boolean" ? e.data.isVerified : (e.data.tags ?? []).includes("verified");
+      tokens.push({
+        symbol: e.data.symbol,
+        name: e.data.name || e.data.symbol,
+        mint: e.data.id,
+        decimals: e.data.decimals,
+        verified,
+      });
+    }
+    return tokens;
+  }
+}

@@ -1,0 +1,108 @@
+import { z } from "zod";
+import type { PriceQuote } from "../../core/domain/price.js";
+import type { Token } from "../../core/domain/token.js";
+import type { PriceSource } from "../../core/ports/price-source.port.js";
+import { HttpRemoteError, getJson } from "./http.js";
+import { resolveResilience, type Resilience, type ResilienceOptions } from "./resilience.js";
+
+/** Feed ids per request; the URL stays well under common limits. */
+export const PYTH_HERMES_CHUNK = 50;
+/** The public Hermes allows 30 requests per 10 s per IP, then 429s for 60 s: stay well under. */
+export const PYTH_HERMES_RATE_PER_SEC = 2;
+
+export interface PythHermesSourceOptions {
+  /** Hermes root without trailing slash, e.g. https://hermes.pyth.network. */
+  root: string;
+  /** Extra request headers (a provider's API key header). Never shown in errors. */
+  headers?: Record<string, string>;
+  resilience?: Resilience | Partial<ResilienceOptions>;
+}
+
+/** Feed ids are compared lowercase, without 0x: Hermes answers them that way. */
+export const normalizeFeedId = (id: string) => id.trim().toLowerCase().replace(/^0x/, "");
+
+const priceSchema = z.looseObject({
+  price: z.union([z.string().regex(/^-?\d+$/), z.number().int()]),
+  expo: z.number().int(),
+  publish_time: z.number().int(),
+});
+const feedSchema = z.looseObject({ id: z.string(), price: priceSchema });
+const responseSchema = z.looseObject({ parsed: z.array(z.unknown()) });
+
+/**
+ * `price * 10^expo` computed by parsing the decimal "<price>e<expo>", which yields the double
+ * nearest the exact decimal value (multiplying by a power of ten can add rounding noise).
+ */
+export function pythToNumber(price: string | number, expo: number): number {
+  return Number(`${String(price)}e${expo}`);
+}
+
+/**
+ * Live USD prices from Pyth Hermes: `GET {root}/v2/updates/price/latest?ids[]=..&parsed=true`.
+ * Only tokens with a `pythFeedId` are asked for; `at` is the feed's own publish_time so that
+ * staleness can be judged downstream. `ignore_invalid_price_ids=true` keeps one unknown feed
+ * from failing the whole batch (Hermes would answer 404 otherwise).
+ */
+export class PythHermesSource implements PriceSource {
+  readonly name = "pyth";
+  readonly kind = "live" as const;
+  private readonly root: string;
+  private readonly headers: Record<string, string>;
+  private readonly resilience: Resilience;
+
+  constructor(opts: PythHermesSourceOptions) {
+    this.root = opts.root.replace(/\/+$/, "");
+    this.headers = { ...(opts.headers ?? {}) };
+    this.resilience = resolveResilience(opts.resilience, { name: "pyth", ratePerSec: PYTH_HERMES_RATE_PER_SEC });
+  }
+
+  async getPrices(tokens: readonly Token[]): Promise<Map<string, PriceQuote>> {
+    const byFeed = new Map<string, string[]>();
+    for (const t of tokens) {
+      if (!t.pythFeedId) continue;
+      const feed = normalizeFeedId(t.pythFeedId);
+      const mints = byFeed.get(feed) ?? [];
+      if (!mints.includes(t.mint)) mints.push(t.mint);
+      byFeed.set(feed, mints);
+    }
+    const out = new Map<string, PriceQuote>();
+    const feeds = [...byFeed.keys()];
+    if (feeds.length === 0) return out;
+    const chunks: string[][] = [];
+    for (let i = 0; i < feeds.length; i += PYTH_HERMES_CHUNK) chunks.push(feeds.slice(i, i + PYTH_HERMES_CHUNK));
+    const results = await Promise.all(chunks.map((c) => this.fetchChunk(c)));
+    for (const prices of results) {
+      for (const [feed, { usd, at }] of prices) {
+        for (const mint of byFeed.get(feed) ?? []) out.set(mint, { mint, usd, source: this.name, at });
+      }
+    }
+    return out;
+  }
+
+  private async fetchChunk(feeds: readonly string[]): Promise<Map<string, { usd: number; at: number }>> {
+    const url = new URL(`${this.root}/v2/updates/price/latest`);
+    for (const f of feeds) url.searchParams.append("ids[]", f);
+    url.searchParams.set("parsed", "true");
+    url.searchParams.set("ignore_invalid_price_ids", "true");
+    const body = await this.resilience.execute((signal) =>
+      getJson(url, { service: this.name, headers: this.headers, timeoutMs: this.resilience.timeoutMs, signal }),
+    );
+    const parsed = responseSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new HttpRemoteError(this.name, `${this.name}: GET /v2/updates/price/latest returned an unexpected shape`, false, 200);
+    }
+    const wanted = new Set(feeds);
+    const out = new Map<string, { usd: number; at: number }>();
+    for (const raw of parsed.data.parsed) {
+      const feed = feedSchema.safeParse(raw);
+      if (!feed.success) continue;
+      const id = normalizeFeedId(feed.data.id);
+      if (!wanted.has(id)) continue;
+      const { price, expo, publish_time } = feed.data.price;
+      const usd = pythToNumber(price, expo);
+      if (!Number.isFinite(usd)) continue;
+      out.set(id, { usd, at: publish_time * 1000 });
+    }
+    return out;
+  }
+}

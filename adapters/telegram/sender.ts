@@ -1,0 +1,108 @@
+import { GrammyError, InputFile, type Api } from "grammy";
+import type { Reply } from "../../core/domain/message.js";
+import type { Logger } from "../../core/ports/logger.port.js";
+import type { ChatStatusStore, DeliveryResult } from "../../core/ports/notifier.port.js";
+import { renderTelegram } from "./render.js";
+
+export interface SendOptions {
+  /** Reply in thread to this message (groups). */
+  replyTo?: number;
+}
+
+/** 403: the user blocked the bot, or never started it: retrying cannot help. */
+export const isForbidden = (e: unknown) => e instanceof GrammyError && e.error_code === 403;
+
+/**
+ * Sends a rendered Reply to one chat: photos first, then the text parts (buttons on the last).
+ * A 403 marks the chat undeliverable; a 429 that outlived auto-retry is reported retryable.
+ */
+export class TelegramSender {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly api: Api,
+    private readonly chatStatus: ChatStatusStore,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {}
+
+  async send(chatId: string | number, reply: Reply, opts: SendOptions = {}): Promise<DeliveryResult> {
+    const r = renderTelegram(reply);
+    const ids: number[] = [];
+    const thread = opts.replyTo ? { reply_parameters: { message_id: opts.replyTo, allow_sending_without_reply: true } } : {};
+    try {
+      for (const p of r.photos) {
+        const sent = await this.api.sendPhoto(chatId, new InputFile(Buffer.from(p.png), "chart.png"), {
+          ...(p.caption ? { caption: p.caption, parse_mode: p.parse_mode } : {}),
+          ...thread,
+        });
+        ids.push(sent.message_id);
+      }
+      for (const m of r.messages) {
+        const sent = await this.api.sendMessage(chatId, m.text, {
+          parse_mode: m.parse_mode,
+          link_preview_options: { is_disabled: true },
+          ...(m.reply_markup ? { reply_markup: m.reply_markup } : {}),
+          ...(ids.length ? {} : thread),
+        });
+        ids.push(sent.message_id);
+      }
+    } catch (err) {
+      return this.failed(String(chatId), err);
+    }
+    if (reply.deleteAfterS) this.deleteLater(chatId, ids, reply.deleteAfterS);
+    return { ok: true, messageIds: ids.map(String) };
+  }
+
+  /** Edits the message that carried the pressed button; falls back to a new message. */
+  async edit(chatId: number, messageId: number, reply: Reply): Promise<DeliveryResult> {
+    const r = renderTelegram(reply);
+    const only = r.messages.length === 1 && r.photos.length === 0 ? r.messages[0] : undefined;
+    if (only) {
+      try {
+        await this.api.editMessageText(chatId, messageId, only.text, {
+          parse_mode: only.parse_mode,
+          link_preview_options: { is_disabled: true },
+          ...(only.reply_markup ? { reply_markup: only.reply_markup } : {}),
+        });
+        return { ok: true, messageIds: [String(messageId)] };
+      } catch (err) {
+        if (err instanceof GrammyError && /not modified/i.test(err.description)) return { ok: true, messageIds: [String(messageId)] };
+        this.log.debug({ err }, "edit failed; sending a new message instead");
+      }
+    }
+    return this.send(chatId, reply);
+  }
+
+  private async failed(chatId: string, err: unknown): Promise<DeliveryResult> {
+    if (isForbidden(err)) {
+      const reason = (err as GrammyError).description;
+      await this.chatStatus.markUndeliverable("telegram", chatId, reason, this.now());
+      this.log.info({ chatId, reason }, "chat marked undeliverable");
+      return { ok: false, permanent: true, reason };
+    }
+    if (err instanceof GrammyError) {
+      const retryAfter = err.parameters?.retry_after;
+      if (err.error_code === 429) return { ok: false, permanent: false, reason: err.description, retryAfterMs: (retryAfter ?? 1) * 1000 };
+      if (err.error_code >= 500) return { ok: false, permanent: false, reason: err.description };
+      this.log.error({ err, chatId }, "telegram refused a message");
+      return { ok: false, permanent: true, reason: err.description };
+    }
+    this.log.warn({ err, chatId }, "telegram send failed");
+    return { ok: false, permanent: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+
+  private deleteLater(chatId: string | number, ids: number[], afterS: number) {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      for (const id of ids) void this.api.deleteMessage(chatId, id).catch(() => undefined);
+    }, afterS * 1000);
+    t.unref?.();
+    this.timers.add(t);
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,216 @@
+import { autoRetry } from "@grammyjs/auto-retry";
+import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
+import { apiThrottler, type APIThrottlerOptions } from "@grammyjs/transformer-throttler";
+import { Bot, webhookCallback, type Context, type Transformer } from "grammy";
+import type { BotCommand, UserFromGetMe } from "grammy/types";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { InboundMessage, Reply } from "../../core/domain/message.js";
+import type { Logger } from "../../core/ports/logger.port.js";
+import type { ChatStatusStore, Notifier } from "../../core/ports/notifier.port.js";
+import type { Spacer } from "../../core/ports/rate-limit.port.js";
+import type { Outcome, ReplyMeta, Responder } from "../../core/router/pipeline.js";
+import { plainText, textReply } from "../../core/router/reply.js";
+import { normalizeUpdate } from "./normalize.js";
+import { TelegramSender } from "./sender.js";
+
+export interface TelegramAdapterOptions {
+  token: string;
+  apiRoot: string;
+  handle: (msg: InboundMessage, respond: Responder) => Promise<Outcome>;
+  log: Logger;
+  chatStatus: ChatStatusStore;
+  /** setMyCommands at start-up: what private chats and groups see in the menu. */
+  menu: { private: BotCommand[]; group: BotCommand[] };
+  /** Skip getMe (tests). */
+  botInfo?: UserFromGetMe;
+  /** Webhook mode (TELEGRAM_WEBHOOK_URL): updates arrive over HTTP, checked against the secret. */
+  webhook?: { url: string; secret: string };
+  /** Outbound limits (default: ~30 msg/s overall, 1/s per chat, 20/min per group); false only for benchmarks. */
+  throttle?: boolean | APIThrottlerOptions;
+  /** Spacing shared across processes (Redis): replaces the in-process throttler when given. */
+  spacer?: Spacer;
+  /** Overall messages per second (default 28: under Telegram's ~30 with room for jitter). */
+  globalPerSecond?: number;
+  retry?: { maxRetryAttempts?: number; maxDelaySeconds?: number };
+  now?: () => number;
+}
+
+/**
+ * Spacing, not bursts: Telegram (and our fake) count messages in sliding windows, so a reservoir that
+ * refills on the second can still send 60 within one window. 36 ms apart is at most 28 in any second
+ * (27.8/s sustained, 93% of the limit, with room for jitter when the event loop is busy); 1.1 s apart
+ * per private chat and 3.1 s per group (under 20 a minute).
+ */
+export const TELEGRAM_LIMITS: APIThrottlerOptions = {
+  global: { minTime: 36 },
+  group: { maxConcurrent: 1, minTime: 3100 },
+  out: { maxConcurrent: 1, minTime: 1100 },
+};
+
+/** Methods that count against Telegram's sending limits. */
+const SENDING = new Set(["sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageReplyMarkup", "copyMessage", "forwardMessage"]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The same spacing as TELEGRAM_LIMITS, booked in a store every process shares (per chat first, then global). */
+function sharedLimits(spacer: Spacer, globalGapMs: number): Transformer {
+  return async (prev, method, payload, signal) => {
+    const chat = (payload as { chat_id?: unknown } | undefined)?.chat_id;
+    if (!SENDING.has(method) || chat === undefined) return prev(method, payload, signal);
+    const group = Number(chat) < 0;
+    await sleep(await spacer.reserve(`tg:chat:${String(chat)}`, group ? 3100 : 1100));
+    await sleep(await spacer.reserve("tg:global", globalGapMs));
+    return prev(method, payload, signal);
+  };
+}
+
+const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
+/** Button refusals become an alert on the pressed button, and nothing else happens. */
+const BUTTON_REFUSALS = new Set(["not_your_button", "action_used", "action_expired", "action_unknown"]);
+
+/**
+ * Telegram on grammY: long polling through @grammyjs/runner (concurrent, sequential per chat) or a
+ * webhook; updates become InboundMessages (update_id is the idempotency key); replies are rendered as
+ * Telegram HTML, private replies never land in a group, buttons are bound to whoever caused them.
+ */
+export class TelegramAdapter {
+  readonly bot: Bot;
+  private readonly sender: TelegramSender;
+  private runner: RunnerHandle | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly o: TelegramAdapterOptions) {
+    this.log = o.log.child({ adapter: "telegram" });
+    this.bot = new Bot(o.token, { client: { apiRoot: o.apiRoot }, ...(o.botInfo ? { botInfo: o.botInfo } : {}) });
+    const gap = Math.ceil(1000 / (o.globalPerSecond ?? 28));
+    if (o.spacer && o.throttle !== false) this.bot.api.config.use(sharedLimits(o.spacer, gap));
+    else if (o.throttle !== false) {
+      this.bot.api.config.use(apiThrottler(typeof o.throttle === "object" ? o.throttle : { ...TELEGRAM_LIMITS, global: { minTime: gap } }));
+    }
+    this.bot.api.config.use(
+      autoRetry({ maxRetryAttempts: o.retry?.maxRetryAttempts ?? 5, maxDelaySeconds: o.retry?.maxDelaySeconds ?? 120 }),
+    );
+    const now = o.now ?? Date.now;
+    this.sender = new TelegramSender(this.bot.api, o.chatStatus, this.log, now);
+    this.bot.use(sequentialize((ctx: Context) => String(ctx.chat?.id ?? ctx.from?.id ?? "")));
+    this.bot.on(["message", "callback_query:data"], (ctx) => this.onUpdate(ctx));
+    this.bot.on("my_chat_member", async (ctx) => {
+      const status = ctx.myChatMember.new_chat_member.status;
+      const chatId = String(ctx.chat.id);
+      if (status === "kicked" || status === "left") await o.chatStatus.markUndeliverable("telegram", chatId, `bot ${status}`, now());
+      else await o.chatStatus.clear("telegram", chatId);
+    });
+    this.bot.catch((err) => this.log.error({ err: err.error, update: err.ctx.update.update_id }, "telegram update failed"));
+  }
+
+  get username(): string {
+    return this.bot.botInfo.username;
+  }
+
+  async start(): Promise<void> {
+    await this.bot.init();
+    await this.setMenu().catch((err: unknown) => this.log.warn({ err }, "setMyCommands failed"));
+    if (this.o.webhook) {
+      await this.bot.api.setWebhook(this.o.webhook.url, { secret_token: this.o.webhook.secret, allowed_updates: [...ALLOWED_UPDATES] });
+      this.log.info({ url: this.o.webhook.url }, "telegram webhook set");
+      return;
+    }
+    await this.bot.api.deleteWebhook();
+    this.runner = run(this.bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+    this.log.info({ bot: this.username }, "telegram long polling started");
+  }
+
+  /** Stops intake; in-flight updates finish (the caller waits for the router to go idle). */
+  async stop(): Promise<void> {
+    if (this.runner?.isRunning()) await this.runner.stop();
+    this.sender.stop();
+  }
+
+  /** Node http handler for webhook mode: 401 and no processing without the right secret header. */
+  webhookHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+    if (!this.o.webhook) throw new Error("webhook mode is not configured");
+    const cb = webhookCallback(this.bot, "http", {
+      secretToken: this.o.webhook.secret,
+      onTimeout: "return",
+      timeoutMilliseconds: 9000,
+    });
+    return async (req, res) => {
+      try {
+        await cb(req, res);
+      } catch (err) {
+        this.log.error({ err }, "webhook update failed");
+        if (!res.headersSent) res.writeHead(500).end();
+      }
+    };
+  }
+
+  notifier(): Notifier {
+    return {
+      platform: "telegram",
+      send: async (chatId, reply) => {
+        if (await this.o.chatStatus.isUndeliverable("telegram", chatId)) return { ok: false, permanent: true, reason: "undeliverable" };
+        return this.sender.send(chatId, reply);
+      },
+    };
+  }
+
+  private async setMenu() {
+    await this.bot.api.setMyCommands(this.o.menu.private, { scope: { type: "all_private_chats" } });
+    await this.bot.api.setMyCommands(this.o.menu.group, { scope: { type: "all_group_chats" } });
+  }
+
+  private async onUpdate(ctx: Context): Promise<void> {
+    const msg = normalizeUpdate(ctx.update, ctx.me);
+    if (!msg) return;
+    const cq = ctx.callbackQuery;
+    let answered = false;
+    const answer = async (text?: string) => {
+      if (answered || !cq) return;
+      answered = true;
+      await ctx.answerCallbackQuery(text ? { text: text.slice(0, 200), show_alert: true } : {}).catch((err: unknown) =>
+        this.log.debug({ err }, "answerCallbackQuery failed"),
+      );
+    };
+    const respond: Responder = async (reply: Reply, meta?: ReplyMeta) => {
+      if (cq && meta?.code && BUTTON_REFUSALS.has(meta.code)) return answer(plainText(reply));
+      await answer();
+      await this.deliver(ctx, msg, reply);
+    };
+    try {
+      await this.o.handle(msg, respond);
+    } finally {
+      await answer(); // buttons always stop spinning
+    }
+  }
+
+  private async deliver(ctx: Context, msg: InboundMessage, reply: Reply): Promise<void> {
+    const chatId = ctx.chat!.id;
+    const group = msg.chat.kind === "group";
+    const replyTo = ctx.message?.message_id;
+    if (reply.private && group) {
+      const userId = ctx.from!.id;
+      const dm = await this.sender.send(userId, reply);
+      const who = msg.sender.name;
+      if (dm.ok) {
+        await this.sender.send(chatId, textReply(`${who}, I sent you a private message.`), replyTo ? { replyTo } : {});
+        return;
+      }
+      // Never started the bot (or blocked it): a deep link to open the private chat, nothing private here.
+      await this.bot.api
+        .sendMessage(chatId, `${escape(who)}, that answer is private. Open a chat with me first, then ask again there.`, {
+          parse_mode: "HTML",
+          reply_markup: { inline_keyboard: [[{ text: "Open a private chat", url: `https://t.me/${this.username}?start=private` }]] },
+          ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
+        })
+        .catch((err: unknown) => this.log.warn({ err }, "could not post the deep link"));
+      return;
+    }
+    const pressed = ctx.callbackQuery?.message;
+    if (reply.editsOriginal && pressed) {
+      await this.sender.edit(chatId, pressed.message_id, reply);
+      return;
+    }
+    await this.sender.send(chatId, reply, group && replyTo ? { replyTo } : {});
+  }
+}
+
+const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
