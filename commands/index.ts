@@ -1,0 +1,27 @@
+import type { AnyCommand } from "../core/router/command.js";
+import { CommandRegistry } from "../core/router/registry.js";
+import alert from "./alert.command.js";
+import alerts from "./alerts.command.js";
+import ask from "./ask.command.js";
+import audit from "./audit.command.js";
+import balance from "./balance.command.js";
+import buy from "./buy.command.js";
+import chart from "./chart.command.js";
+import help from "./help.command.js";
+import link from "./link.command.js";
+import pnl from "./pnl.command.js";
+import price from "./price.command.js";
+import sell from "./sell.command.js";
+import start from "./start.command.js";
+import swap from "./swap.command.js";
+import trades from "./trades.command.js";
+import treasury from "./treasury.command.js";
+import unalert from "./unalert.command.js";
+import usage from "./usage.command.js";
+import wallet from "./wallet.command.js";
+import whoami from "./whoami.command.js";
+
+/** Every command, in the order /help lists them within a group. Later capabilities add theirs here. */
+export const commands: AnyCommand[] = [start, help, whoami, link, wallet, price, chart, balance, pnl, buy, sell, swap, trades, alert, alerts, unalert, ask, treasury, audit, usage];
+
+export const createRegistry = (extra: AnyCommand[] = []) => new CommandRegistry([...commands, ...extra]);

@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { formatPct, formatUsd, formatUtc } from "../core/domain/format.js";
+import { parseAmountSpec, type AmountSpec } from "../core/domain/money.js";
+import type { Order } from "../core/domain/order.js";
+import type { Token } from "../core/domain/token.js";
+import { UserError } from "../core/errors.js";
+import type { ActionInvocation, CommandContext } from "../core/router/command.js";
+import { bold, reply } from "../core/router/reply.js";
+import type { Reply } from "../core/router/message.js";
+import { amountOf, fillRows, statusText } from "../core/services/trade-format.js";
+import type { TradeIntent } from "../core/services/trading.service.js";
+
+/** Words typed as a token: a symbol or mint, at most 64 characters. */
+export const tokenArg = z.string().min(1).max(64);
+export const amountArg = z.string().min(1).max(40);
+
+/** Where fills found later are pushed: this private chat, or the user's DM on this platform. */
+export const notifyTarget = (ctx: CommandContext) => ({
+  platform: ctx.msg.platform,
+  chatId: ctx.msg.chat.kind === "private" ? ctx.msg.chat.id : ctx.msg.sender.id,
+});
+
+export function spec(raw: string, token: Token, allowShare: boolean): AmountSpec {
+  return parseAmountSpec(raw, token.decimals, { symbol: token.symbol, allowShare });
+}
+
+/** Quote -> previewed order -> the preview with Confirm/Cancel bound to the requester. */
+export async function previewTrade(ctx: CommandContext, intent: TradeIntent): Promise<Reply> {
+  const o = await ctx.services.trading.preview(ctx.user.id, intent, notifyTarget(ctx));
+  return previewReply(ctx, o);
+}
+
+async function previewReply(ctx: CommandContext, o: Order): Promise<Reply> {
+  const secs = Math.max(0, Math.round((o.quoteExpiresAt - ctx.services.clock.now()) / 1000));
+  const [confirm, cancel] = await ctx.buttons(
+    [
+      { label: o.mode === "live" ? "Confirm (LIVE)" : "Confirm", action: "confirm", payload: { orderId: o.id }, style: "primary" },
+      { label: "Cancel", action: "cancel", payload: { orderId: o.id }, style: "danger" },
+    ],
+    secs * 1000 + 10 * 60_000,
+  );
+  const rows: Array<[string, string]> = [
+    ["Pay", `${amountOf(o.inAmount, o.input)} (~${formatUsd(o.usdValue)})`],
+    ["Receive", `~${amountOf(o.quotedOut, o.output)}`],
+    ["Minimum", `${amountOf(o.minOut, o.output)} (slippage ${(o.slippageBps / 100).toFixed(2)}%)`],
+    ["Price impact", formatPct(o.priceImpactPct).replace(/^\+/, "")],
+    ["Route", o.route.length ? o.route.join(" > ").slice(0, 80) : "Jupiter"],
+    ["Fees", o.mode === "live" ? "route fees are in the quote; network fee ~0.000005 SOL plus priority" : "route fees are in the quote"],
+    ["Quote expires", `in ${secs} s (${formatUtc(o.quoteExpiresAt).slice(11)})`],
+    ["Mode", o.mode === "paper" ? "paper (simulated)" : `LIVE from ${o.wallet!.slice(0, 4)}...${o.wallet!.slice(-4)}`],
+  ];
+  return reply()
+    .line(bold(`${o.side === "buy" ? "Buy" : o.side === "sell" ? "Sell" : "Swap"} preview`), ` - order ${o.id}`)
+    .table(rows)
+    .line("Nothing happens until you press Confirm.")
+    .buttons(confirm!, cancel!)
+    .private_()
+    .build();
+}
+
+const payloadSchema = z.object({ orderId: z.string().regex(/^o_[0-9a-f]{16}$/) });
+
+/** Confirm, Cancel and "fresh quote" buttons of every trade command. */
+export async function onTradeAction(ctx: CommandContext, inv: ActionInvocation): Promise<Reply> {
+  const p = payloadSchema.safeParse(inv.payload);
+  if (!p.success) throw new UserError("action_unknown", "That button is not valid.");
+  const { trading, info } = ctx.services;
+  const { orderId } = p.data;
+  if (inv.action === "cancel") {
+    const o = await trading.cancel(ctx.user.id, orderId);
+    return reply().line(o.status === "cancelled" ? "Cancelled. Nothing was traded." : `Already done: this order is ${statusText(o)}.`).private_().edit().build();
+  }
+  if (inv.action === "requote") {
+    const o = await trading.order(ctx.user.id, orderId);
+    const [input, output] = await Promise.all([ctx.services.tokens.resolve(o.input.mint), ctx.services.tokens.resolve(o.output.mint)]);
+    const fresh = await trading.preview(ctx.user.id, { side: o.side, input, output, amount: { kind: "units", units: o.inAmount } }, notifyTarget(ctx));
+    return previewReply(ctx, fresh);
+  }
+  if (inv.action !== "confirm") throw new UserError("action_unknown", "That button is not valid.");
+  const r = await trading.confirm(ctx.user.id, orderId);
+  const o = r.order;
+  switch (r.kind) {
+    case "filled":
+      return reply("success").line(bold(o.mode === "paper" ? "Filled (paper)" : "Filled")).table(fillRows(o, info.explorerTx)).private_().edit().build();
+    case "pending":
+      return reply()
+        .line(bold("Sent to Solana"), " - waiting for it to land. I'll tell you when it does.")
+        .table([["Order", o.id], ["Transaction", info.explorerTx(o.signature ?? "")]])
+        .private_()
+        .edit()
+        .build();
+    case "expired": {
+      const [again] = await ctx.buttons([{ label: "Get a fresh quote", action: "requote", payload: { orderId: o.id }, style: "primary" }]);
+      return reply("warning").line("That quote expired, so nothing was traded. Ask for a fresh one:").buttons(again!).private_().build();
+    }
+    case "refused":
+      return reply("error").line(bold("Refused: "), `the swap transaction was unsafe (${o.error}). Nothing was signed or sent.`).private_().build();
+    case "failed":
+      return reply("error")
+        .line(bold("Not executed: "), o.error ?? "failed", o.signature ? ". Check /balance." : ". Nothing was moved.")
+        .private_()
+        .build();
+    case "already":
+      return reply().line(`Already done: this order is ${statusText(o)}.`).private_().build();
+  }
+}

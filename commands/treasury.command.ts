@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { formatUsd, formatUtc } from "../core/domain/format.js";
+import { UserError } from "../core/errors.js";
+import type { CommandContext } from "../core/router/command.js";
+import { defineCommand } from "../core/router/command.js";
+import { bold, reply } from "../core/router/reply.js";
+
+const treasuryOf = (ctx: CommandContext) => {
+  const t = ctx.services.treasury;
+  if (!t) throw new UserError("treasury_off", "The treasury bot is not configured here (set TREASURY_CONFIG).");
+  return t;
+};
+
+const pct = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(2)}%`);
+
+export default defineCommand({
+  name: "treasury",
+  group: "Treasury",
+  summary: "The treasury bot: status, plan, rebalance (preview and Confirm), pause, resume, history",
+  usage: "treasury [status|plan|rebalance|pause|resume|history]",
+  examples: ["/treasury status", "/treasury plan", "/treasury pause"],
+  scope: "admin",
+  privateReply: true,
+  llmTool: false,
+  args: z.object({
+    action: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.enum(["status", "plan", "rebalance", "pause", "resume", "history"], { message: "Use status, plan, rebalance, pause, resume or history" }))
+      .default("status"),
+  }),
+  positional: ["action"],
+  async run(ctx, { action }) {
+    const t = treasuryOf(ctx);
+    if (action === "pause") {
+      await t.pause(ctx.user.id);
+      return reply("warning").line(bold("Treasury paused."), " No rebalance runs until /treasury resume.").build();
+    }
+    if (action === "resume") {
+      await t.resume(ctx.user.id);
+      return reply("success").line(bold("Treasury resumed."), " Breakers cleared; the next cycle runs on schedule.").build();
+    }
+    const state = await t.state();
+    if (action === "history") {
+      if (!state.history.length) return reply().line("No rebalances yet.").build();
+      return reply()
+        .line(bold("Treasury history"))
+        .table(state.history.slice(-20).reverse().map((h) => [formatUtc(h.at), `${h.trigger}: ${h.filled}/${h.swaps} filled${h.failed ? `, ${h.failed} failed` : ""}, turnover ${formatUsd(h.turnoverUsd)}, fees ~${formatUsd(h.feesUsd)} (${h.note})`]))
+        .build();
+    }
+    const { plan, valueUsd } = await t.plan();
+    const targets = t.settings.targets;
+    const symbols = Object.keys(targets);
+    if (action === "status") {
+      const rows: Array<[string, string]> = [
+        ["Mode", `${t.settings.mode}${t.settings.wallet.kind === "paper" ? " (paper wallet)" : " (LIVE wallet)"}`],
+        ["State", state.paused ? `PAUSED: ${state.pausedReason ?? ""}` : "running"],
+        ["Value", formatUsd(valueUsd)],
+        ["Turnover today", `${formatUsd(state.turnoverTodayUsd)} of ${formatUsd(t.settings.maxDailyTurnoverUsd)}`],
+        ["Last run", state.lastRunAt ? formatUtc(state.lastRunAt) : "never"],
+      ];
+      for (const s of symbols) rows.push([s, `${pct(plan.before[s])} (target ${targets[s]}%)`]);
+      for (const [b, why] of Object.entries(state.breakers)) rows.push([`Breaker ${b}`, why ?? ""]);
+      return reply().line(bold("Treasury status")).table(rows).build();
+    }
+    const png = await ctx.services.charts.barChart({
+      title: "Treasury allocation (%)",
+      subtitle: `value ${formatUsd(valueUsd)}; ${plan.swaps.length} swaps, turnover ${formatUsd(plan.turnoverUsd)}`,
+      labels: symbols,
+      series: [
+        { label: "target", values: symbols.map((s) => targets[s] ?? 0) },
+        { label: "now", values: symbols.map((s) => plan.before[s] ?? 0) },
+        { label: "after plan", values: symbols.map((s) => plan.after[s] ?? 0) },
+      ],
+    });
+    const rows: Array<[string, string]> = plan.swaps.map((s, i) => [`${i + 1}. ${s.from} -> ${s.to}`, `${formatUsd(s.usd)} (${s.reason})`]);
+    if (!rows.length) rows.push(["Swaps", plan.inBand ? "none: every asset is inside its band" : "none possible"]);
+    for (const b of plan.blocked) rows.push([`Blocked ${b.symbol}`, b.reason]);
+    rows.push(["Turnover", formatUsd(plan.turnoverUsd)], ["Modelled fees", formatUsd(plan.feesUsd)]);
+    const r = reply().line(bold(action === "plan" ? "Treasury plan" : "Rebalance now?")).table(rows).image(png, "treasury allocation: target, now, after");
+    if (action === "rebalance") {
+      if (!plan.swaps.length) return r.build();
+      if (t.settings.mode === "dry-run") return r.line("The treasury is in dry-run mode: it plans and reports but never trades.").build();
+      const [go, cancel] = await ctx.buttons(
+        [
+          { label: "Confirm rebalance", action: "rebalance", style: "danger" },
+          { label: "Cancel", action: "cancel" },
+        ],
+        5 * 60_000,
+      );
+      r.line("Nothing trades until you press Confirm; the plan is recomputed from fresh balances then.").buttons(go!, cancel!);
+    }
+    return r.build();
+  },
+  async onAction(ctx, inv) {
+    const t = treasuryOf(ctx);
+    if (inv.action === "cancel") return reply().line("Cancelled. Nothing was traded.").edit().build();
+    if (inv.action === "rebalance") return reply().line(bold("Treasury: "), await t.cycle("approved", true)).build();
+    const id = (inv.payload as { id?: unknown } | null)?.id;
+    if (typeof id !== "string") throw new UserError("action_unknown", "That button is not valid.");
+    if (inv.action === "approve") return reply().line(bold("Treasury: "), await t.approve(id, ctx.user.id)).edit().build();
+    if (inv.action === "reject") return reply().line(bold("Treasury: "), await t.reject(id, ctx.user.id)).edit().build();
+    throw new UserError("action_unknown", "That button is not valid.");
+  },
+});

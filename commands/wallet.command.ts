@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { UserError } from "../core/errors.js";
+import { defineCommand } from "../core/router/command.js";
+import { bold, code, reply } from "../core/router/reply.js";
+
+export default defineCommand({
+  name: "wallet",
+  aliases: ["wallets"],
+  group: "Account",
+  summary: "Your wallets; watch an address, create a custodial wallet (live), export its key",
+  usage: "wallet [watch <address> | new | export]",
+  examples: ["/wallet", "/wallet watch 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "/wallet new"],
+  scope: "public",
+  privateReply: true,
+  llmTool: false,
+  args: z.object({
+    action: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.enum(["watch", "new", "export", "list"], { message: "Use /wallet, /wallet watch <address>, /wallet new or /wallet export" }))
+      .default("list"),
+    address: z.string().max(64).optional(),
+  }),
+  positional: ["action", "address"],
+  async run(ctx, { action, address }) {
+    const { wallets } = ctx.services;
+    if (action === "watch") {
+      if (!address) throw new UserError("bad_args", "Give the address to watch. Usage: /wallet watch <address>");
+      const w = await wallets.watch(ctx.user.id, address);
+      return reply("success").line("Watching ", code(w.address), ". Its holdings show in /balance.").build();
+    }
+    if (action === "new") {
+      if (ctx.msg.chat.kind !== "private") throw new UserError("private_only", "Create wallets in a private chat with me.");
+      const w = await wallets.create(ctx.user.id);
+      return reply("success")
+        .line(bold("Your new wallet: "), code(w.address))
+        .line("Fund it with SOL (for fees) and USDC to trade live. Its key is encrypted at rest; /wallet export shows it once you confirm.")
+        .build();
+    }
+    if (action === "export") {
+      if (ctx.msg.chat.kind !== "private") throw new UserError("private_only", "/wallet export only works in a private chat with me.");
+      const w = (await wallets.list(ctx.user.id)).find((x) => x.kind === "custodial");
+      if (!w) throw new UserError("wallet_unknown", "You have no custodial wallet to export.");
+      const [yes, no] = await ctx.buttons(
+        [
+          { label: "Show my secret key", action: "export", payload: { walletId: w.id }, style: "danger" },
+          { label: "Cancel", action: "cancel" },
+        ],
+        2 * 60_000,
+      );
+      return reply("warning")
+        .line(bold("Export the secret key of "), code(w.address), "?")
+        .line("Anyone who sees it controls the wallet. I'll delete the message after a short time where the platform allows.")
+        .buttons(yes!, no!)
+        .build();
+    }
+    const list = await wallets.list(ctx.user.id);
+    const r = reply().line(bold("Your wallets"));
+    r.table([
+      ["Trading", ctx.services.trading.mode === "paper" ? "paper account (simulated)" : "LIVE"],
+      ...list.map((w): [string, string] => [w.kind === "custodial" ? "Custodial" : "Watch-only", w.address]),
+    ]);
+    if (!list.length) r.line("Add one with /wallet watch <address>", ctx.services.trading.mode === "live" ? " or /wallet new." : ".");
+    return r.build();
+  },
+  async onAction(ctx, inv) {
+    if (inv.action === "cancel") return reply().line("Export cancelled.").edit().build();
+    const walletId = (inv.payload as { walletId?: unknown } | null)?.walletId;
+    if (inv.action !== "export" || typeof walletId !== "string") throw new UserError("action_unknown", "That button is not valid.");
+    if (ctx.msg.chat.kind !== "private") throw new UserError("private_only", "Secret keys are only shown in a private chat.");
+    const { address, secret } = await ctx.services.wallets.reveal(ctx.user.id, walletId);
+    const after = ctx.services.info.walletExportDeleteS;
+    return reply("warning")
+      .line(bold("Secret key of "), code(address))
+      .line(code(secret))
+      .line(`Store it offline. This message is deleted in ${after} s where the platform allows.`)
+      .deleteAfter(after)
+      .build();
+  },
+});
