@@ -1,0 +1,326 @@
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseDotenv } from "dotenv";
+import { z } from "zod";
+
+const PLATFORMS = ["telegram", "discord", "twitter", "console"] as const;
+const url = (protocols: RegExp, what: string) =>
+  z
+    .string()
+    .regex(protocols, `must be a ${what} URL`)
+    .transform((s) => s.replace(/\/+$/, ""));
+const httpUrl = url(/^https?:\/\/[^\s]+$/i, "http(s)");
+const optionalSecret = z.string().min(1).optional();
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every setting, its default and a one-line meaning. `.env.example` and the README list exactly these. */
+export const SETTINGS = {
+  DATABASE_URL: {
+    schema: z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/i, "must be sqlite:<file> or postgres://..."),
+    default: "sqlite:./data/purser.db",
+    doc: "Database: sqlite:<file> (default, created on first start) or postgres://user@host/db",
+  },
+  REDIS_URL: {
+    schema: url(/^rediss?:\/\/\S+$/i, "redis://").optional(),
+    default: "",
+    doc: "Redis for shared cache, rate limits, pub/sub and leases; unset = in-process",
+  },
+  LOG_LEVEL: {
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    default: "info",
+    doc: "pino log level",
+  },
+  LOG_FILE: {
+    schema: z.string().min(1).optional(),
+    default: "",
+    doc: "Write logs to this file instead of stderr (the terminal chat defaults to ./data/purser.log)",
+  },
+  PURSER_ROLE: {
+    schema: z.enum(["all", "web", "worker"]),
+    default: "all",
+    doc: "all (one process does everything), web (intake and commands only) or worker (pollers, alerts, outbox, treasury)",
+  },
+  HTTP_PORT: { schema: int(0, 65535), default: "8080", doc: "Port for webhooks, health and metrics" },
+  TRADING_MODE: {
+    schema: z.enum(["paper", "live"]),
+    default: "paper",
+    doc: "paper (simulated fills, the default) or live (real swaps on Solana)",
+  },
+  ADMIN_IDS: {
+    schema: z
+      .string()
+      .default("")
+      .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(new RegExp(`^(${PLATFORMS.join("|")}):[A-Za-z0-9_.@-]{1,64}$`), "each entry must look like telegram:123"),
+        ),
+      ),
+    default: "",
+    doc: "Admins as platform:id, comma-separated (e.g. telegram:123,discord:456)",
+  },
+  MASTER_KEY: {
+    schema: z.string().min(32, "must be at least 32 characters").optional(),
+    default: "",
+    doc: "Secret that encrypts custodial wallet keys at rest (32+ characters); required for /wallet new",
+  },
+  USER_RATE_LIMIT_PER_MIN: { schema: int(1, 100_000), default: "30", doc: "Messages one user may send per minute" },
+  TELEGRAM_BOT_TOKEN: {
+    schema: z.string().regex(/^\d{3,}:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC... from @BotFather").optional(),
+    default: "",
+    doc: "Telegram bot token; set it to run the Telegram adapter",
+  },
+  TELEGRAM_API_ROOT: { schema: httpUrl, default: "https://api.telegram.org", doc: "Telegram Bot API root" },
+  TELEGRAM_GLOBAL_PER_S: {
+    schema: z.coerce.number().min(1).max(30),
+    default: "28",
+    doc: "Messages per second Purser sends to Telegram overall, across every process (Telegram allows about 30)",
+  },
+  TELEGRAM_WEBHOOK_URL: {
+    schema: httpUrl.optional(),
+    default: "",
+    doc: "Public https URL Telegram posts updates to (webhook mode, served on HTTP_PORT at its path); unset = long polling",
+  },
+  TELEGRAM_WEBHOOK_SECRET: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and -").optional(),
+    default: "",
+    doc: "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token; required with TELEGRAM_WEBHOOK_URL",
+  },
+  DISCORD_TOKEN: { schema: optionalSecret, default: "", doc: "Discord bot token" },
+  DISCORD_APPLICATION_ID: {
+    schema: z.string().regex(/^\d{5,25}$/, "must be the numeric application id").optional(),
+    default: "",
+    doc: "Discord application id (with DISCORD_TOKEN starts the Discord adapter)",
+  },
+  DISCORD_API_ROOT: { schema: httpUrl, default: "https://discord.com/api", doc: "Discord REST API root" },
+  DISCORD_PUBLIC_KEY: {
+    schema: z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters").optional(),
+    default: "",
+    doc: "Discord application public key, for HTTP interactions",
+  },
+  DISCORD_GUILD_ID: {
+    schema: z.string().regex(/^\d{5,25}$/, "must be a numeric guild id").optional(),
+    default: "",
+    doc: "Register slash commands in this server only (instant; for development); unset = global",
+  },
+  DISCORD_INTERACTIONS_PATH: {
+    schema: z.string().regex(/^\/[A-Za-z0-9._~\/-]{0,200}$/, "must be a path like /discord/interactions").optional(),
+    default: "",
+    doc: "Serve Discord HTTP interactions at this path on HTTP_PORT instead of the gateway",
+  },
+  DISCORD_NOTIFY_CHANNEL_ID: {
+    schema: z.string().regex(/^\d{5,25}$/, "must be a numeric channel id").optional(),
+    default: "",
+    doc: "Post alerts to this channel (mentioning the user) instead of DMs; private pushes always go by DM",
+  },
+  TWITTER_API_ROOT: { schema: httpUrl, default: "https://api.twitter.com", doc: "X (Twitter) API root" },
+  TWITTER_APP_KEY: { schema: optionalSecret, default: "", doc: "X OAuth 1.0a app (consumer) key" },
+  TWITTER_APP_SECRET: { schema: optionalSecret, default: "", doc: "X OAuth 1.0a app (consumer) secret" },
+  TWITTER_ACCESS_TOKEN: { schema: optionalSecret, default: "", doc: "X OAuth 1.0a access token of the bot account" },
+  TWITTER_ACCESS_SECRET: { schema: optionalSecret, default: "", doc: "X OAuth 1.0a access secret of the bot account" },
+  TWITTER_POLL_S: { schema: int(5, 3600), default: "60", doc: "Seconds between polls of X mentions (one instance polls, by lease)" },
+  TWITTER_MAX_REPLIES_PER_AUTHOR_HOUR: {
+    schema: int(1, 100),
+    default: "5",
+    doc: "Public X replies one author may get per hour; over it mentions are logged, not answered",
+  },
+  TWITTER_DM_ALERTS: {
+    schema: z.enum(["true", "false"]).transform((v) => v === "true"),
+    default: "false",
+    doc: "Send alerts and other pushes to linked X users as X DMs",
+  },
+  LLM_PROVIDER: {
+    schema: z.enum(["openai", "groq", "openrouter", "xai", "ollama", "custom"]),
+    default: "openai",
+    doc: "LLM profile: its base URL and default model (openai, groq, openrouter, xai, ollama, custom)",
+  },
+  LLM_BASE_URL: { schema: httpUrl.optional(), default: "", doc: "OpenAI-compatible API base URL (default: the profile's)" },
+  LLM_API_KEY: { schema: optionalSecret, default: "", doc: "LLM API key; unset (and not ollama) = rule-based parser only" },
+  LLM_MODEL: { schema: z.string().min(1).optional(), default: "", doc: "Model (default: the profile's)" },
+  LLM_INTENT_MODEL: { schema: z.string().min(1).optional(), default: "", doc: "Model for turning text into commands (default LLM_MODEL)" },
+  LLM_ANSWER_MODEL: { schema: z.string().min(1).optional(), default: "", doc: "Model for answering questions (default LLM_MODEL)" },
+  LLM_FALLBACK_PROVIDER: {
+    schema: z.enum(["openai", "groq", "openrouter", "xai", "ollama", "custom"]).optional(),
+    default: "",
+    doc: "Second provider tried when the first fails (then the rule parser)",
+  },
+  LLM_FALLBACK_BASE_URL: { schema: httpUrl.optional(), default: "", doc: "Fallback provider base URL (default: its profile's)" },
+  LLM_FALLBACK_API_KEY: { schema: optionalSecret, default: "", doc: "Fallback provider API key" },
+  LLM_FALLBACK_MODEL: { schema: z.string().min(1).optional(), default: "", doc: "Fallback provider model (default: its profile's)" },
+  LLM_TIMEOUT_MS: { schema: int(500, 120_000), default: "15000", doc: "Per-call LLM timeout" },
+  LLM_USER_DAILY_TOKENS: { schema: int(0, 1e9), default: "20000", doc: "Tokens one user may spend per UTC day" },
+  LLM_GLOBAL_DAILY_TOKENS: { schema: int(0, 1e12), default: "1000000", doc: "Tokens everyone together may spend per UTC day" },
+  LLM_MEMORY_TURNS: { schema: int(0, 50), default: "6", doc: "Turns of conversation remembered per user and platform identity" },
+  LLM_PRICES: {
+    schema: z
+      .string()
+      .default("{}")
+      .transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "must be JSON like {\"gpt-4o-mini\":[0.15,0.6]}" });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string(), z.tuple([z.number().min(0), z.number().min(0)]))),
+    default: "",
+    doc: "Extra USD prices per 1M tokens [prompt, completion] by model, as JSON",
+  },
+  JUPITER_API_ROOT: { schema: httpUrl, default: "https://lite-api.jup.ag", doc: "Jupiter API root (swap, price, tokens)" },
+  JUPITER_API_KEY: { schema: optionalSecret, default: "", doc: "Jupiter API key (sent as x-api-key)" },
+  SOLANA_RPC_URL: { schema: httpUrl, default: "https://api.mainnet-beta.solana.com", doc: "Solana JSON-RPC endpoint" },
+  SOLANA_WS_URL: {
+    schema: url(/^wss?:\/\/\S+$/i, "ws(s)://").optional(),
+    default: "",
+    doc: "Solana websocket endpoint (default: derived from SOLANA_RPC_URL)",
+  },
+  PAPER_START_USDC: { schema: z.coerce.number().positive().max(1e9), default: "1000", doc: "USDC every new paper account starts with" },
+  MAX_TRADE_USD: { schema: z.coerce.number().positive(), default: "1000", doc: "Largest single trade, in USD" },
+  DAILY_TRADE_CAP_USD: { schema: z.coerce.number().positive(), default: "5000", doc: "Most a user may trade per UTC day, in USD" },
+  DEFAULT_SLIPPAGE_BPS: { schema: int(1, 5000), default: "50", doc: "Slippage asked of Jupiter (basis points)" },
+  MAX_SLIPPAGE_BPS: { schema: int(1, 5000), default: "100", doc: "Largest slippage accepted (basis points)" },
+  MAX_PRICE_IMPACT_PCT: { schema: z.coerce.number().positive().max(100), default: "2", doc: "Largest price impact accepted (%)" },
+  QUOTE_TTL_S: { schema: int(5, 600), default: "30", doc: "A preview's quote is valid this long; later Confirms ask for a fresh one" },
+  TOKEN_ALLOWLIST: {
+    schema: z.string().default("").transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
+    default: "",
+    doc: "Only these tokens (symbols or mints, comma-separated) may be traded; empty = any verified token",
+  },
+  TOKEN_DENYLIST: {
+    schema: z.string().default("").transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
+    default: "",
+    doc: "These tokens (symbols or mints) may never be traded",
+  },
+  EXPLORER_TX_URL: {
+    schema: z.string().regex(/^https?:\/\/\S*\{sig\}\S*$/, "must be an http(s) URL containing {sig}"),
+    default: "https://solscan.io/tx/{sig}",
+    doc: "Block explorer link for a transaction ({sig} is replaced)",
+  },
+  WALLET_EXPORT_DELETE_S: { schema: int(10, 3600), default: "60", doc: "An exported wallet key message is deleted after this many seconds" },
+  MAX_ALERTS_PER_USER: { schema: int(1, 10_000), default: "50", doc: "Active alerts one user may have" },
+  OUTBOX_MAX_ATTEMPTS: { schema: int(1, 100), default: "8", doc: "Delivery attempts before a push is dead-lettered (admins are told)" },
+  ALERT_VALUE_CHECK_S: { schema: int(5, 86_400), default: "60", doc: "How often portfolio-value alerts are evaluated" },
+  LEASE_TTL_S: { schema: int(2, 3600), default: "60", doc: "Singleton leases (treasury loop, X poller) expire this long after their holder stops renewing" },
+  MARKET_SOURCE: {
+    schema: z.enum(["auto", "live", "replay"]),
+    default: "auto",
+    doc: "auto (live, falling back to replay loudly), live, or replay (bundled real history)",
+  },
+  PRICE_SOURCES: {
+    schema: z
+      .string()
+      .transform((s) => s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.enum(["jupiter", "pyth"])).min(1, "name at least one of jupiter, pyth")),
+    default: "jupiter,pyth",
+    doc: "Live price sources in the order they are asked (jupiter, pyth)",
+  },
+  PYTH_HERMES_URL: { schema: httpUrl, default: "https://hermes.pyth.network", doc: "Pyth Hermes endpoint (latest prices)" },
+  PYTH_BENCHMARKS_URL: {
+    schema: httpUrl,
+    default: "https://benchmarks.pyth.network",
+    doc: "Pyth Benchmarks endpoint (chart history, TradingView shim)",
+  },
+  PRICE_MAX_AGE_S: { schema: int(1, 86_400), default: "120", doc: "A price older than this is rejected, never shown as current" },
+  PRICE_MAX_DEVIATION_PCT: {
+    schema: z.coerce.number().positive().max(100),
+    default: "5",
+    doc: "A price further than this % from another source's is rejected",
+  },
+  PRICE_POLL_MS: { schema: int(250, 3_600_000), default: "10000", doc: "How often tracked tokens are polled for the price stream" },
+  PRICE_CACHE_TTL_MS: { schema: int(0, 600_000), default: "3000", doc: "How long a fetched price is served from cache" },
+  PRICE_TIMEOUT_MS: { schema: int(100, 60_000), default: "3000", doc: "Per-request timeout for price sources" },
+  REPLAY_DATA_DIR: { schema: z.string().min(1), default: "./data/replay", doc: "Directory of hourly CSV candles for replay and backtests" },
+  REPLAY_START: {
+    schema: z
+      .string()
+      .refine((s) => Number.isFinite(Date.parse(s)), "must be a date such as 2025-01-01T00:00:00Z")
+      .transform((s) => Date.parse(s)),
+    default: "2025-03-01T00:00:00Z",
+    doc: "Historical time where replay starts (data covers 2025-01-01 to 2025-06-18; it wraps)",
+  },
+  REPLAY_SPEED: {
+    schema: z.coerce.number().positive().max(1_000_000),
+    default: "1",
+    doc: "Replay speed: historical seconds per real second (3600 = an hour a second)",
+  },
+  TREASURY_CONFIG: { schema: z.string().min(1).optional(), default: "", doc: "Path to the treasury bot's YAML/JSON config" },
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = Readonly<{ [K in keyof Settings]: z.output<Settings[K]["schema"]> }>;
+export type SettingName = keyof Settings;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.join("\n")}`);
+  }
+}
+
+/** Reads `.env` (if present) under the real environment; the environment wins. */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env, envFile = ".env"): Record<string, string | undefined> {
+  const fromFile = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
+  return { ...fromFile, ...env };
+}
+
+/** Parses once; an invalid setting throws ConfigError with one line per problem, naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, s] of Object.entries(SETTINGS) as Array<[SettingName, Settings[SettingName]]>) {
+    const raw = env[name]?.trim();
+    const value = raw === undefined || raw === "" ? (s.default === "" ? undefined : s.default) : raw;
+    const r = (s.schema as z.ZodType).safeParse(value);
+    if (r.success) out[name] = r.data;
+    else problems.push(`${name}: ${r.error.issues.map((i) => i.message).join("; ")}`);
+  }
+  const c = out as Config;
+  if (!problems.length) {
+    if (!!c.DISCORD_TOKEN !== !!c.DISCORD_APPLICATION_ID) {
+      problems.push(`${c.DISCORD_TOKEN ? "DISCORD_APPLICATION_ID" : "DISCORD_TOKEN"}: required with the other Discord setting`);
+    }
+    if (c.DISCORD_INTERACTIONS_PATH && !c.DISCORD_PUBLIC_KEY) {
+      problems.push("DISCORD_PUBLIC_KEY: required when DISCORD_INTERACTIONS_PATH is set");
+    }
+    if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {
+      problems.push("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set");
+    }
+    const tw = ["TWITTER_APP_KEY", "TWITTER_APP_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET"] as const;
+    const set = tw.filter((k) => c[k]);
+    if (set.length && set.length < tw.length) {
+      for (const k of tw.filter((k) => !c[k])) problems.push(`${k}: required when the other X (Twitter) keys are set`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze(out) as Config;
+}
+
+/** Values that must never be logged: every set setting whose name says it is a secret. */
+export function secretValues(c: Config): string[] {
+  const names: SettingName[] = [
+    "MASTER_KEY",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "DISCORD_TOKEN",
+    "TWITTER_APP_KEY",
+    "TWITTER_APP_SECRET",
+    "TWITTER_ACCESS_TOKEN",
+    "TWITTER_ACCESS_SECRET",
+    "LLM_API_KEY",
+    "LLM_FALLBACK_API_KEY",
+    "JUPITER_API_KEY",
+  ];
+  const out = names.map((n) => c[n]).filter((v): v is string => typeof v === "string" && v.length > 0);
+  // Credentials embedded in URLs (postgres://user:pass@..., redis://:pass@...).
+  for (const u of [c.DATABASE_URL, c.REDIS_URL]) {
+    if (!u) continue;
+    try {
+      const p = new URL(u).password;
+      if (p) out.push(decodeURIComponent(p));
+    } catch {
+      /* sqlite: URLs are not parseable as URL with a password */
+    }
+  }
+  return out;
+}

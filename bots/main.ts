@@ -1,0 +1,132 @@
+import { resolve } from "node:path";
+import { ConsoleChat } from "../adapters/console/console-chat.js";
+import { createLogger } from "../adapters/logging/logger.js";
+import { buildApp, CONSOLE_USER, VERSION } from "./app.js";
+import { HttpServer } from "./http.js";
+import { mountHealth } from "./health.js";
+import { fstatSync } from "node:fs";
+import { createTelegram } from "./telegram.js";
+import { createTwitter, twitterConfigured } from "./twitter.js";
+import { createDiscord } from "./discord.js";
+import { ConfigError, loadConfig, readEnvironment, secretValues, type Config } from "./config.js";
+import pino from "pino";
+
+function configOrExit(): Config {
+  try {
+    return loadConfig(readEnvironment());
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`Purser cannot start: invalid settings\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+async function main() {
+  const config = configOrExit();
+  const platforms = [
+    config.TELEGRAM_BOT_TOKEN && "telegram",
+    config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID && "discord",
+    twitterConfigured(config) && "twitter",
+  ].filter(Boolean) as string[];
+  // stdin on /dev/null (a container without -i) means a headless server, not a terminal chat.
+  const headless = !process.stdin.isTTY && fstatSync(0).isCharacterDevice();
+  const consoleMode = platforms.length === 0 && !headless && config.PURSER_ROLE === "all";
+  const logFile = config.LOG_FILE ?? (consoleMode ? "./data/purser.log" : undefined);
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    secrets: secretValues(config),
+    ...(logFile ? { destination: pino.destination({ dest: resolve(logFile), mkdir: true, sync: true }) } : {}),
+  });
+  const app = await buildApp(config, { log, processMetrics: true });
+  await app.start();
+  if (app.services.market.isReplay) {
+    process.stderr.write(
+      config.MARKET_SOURCE === "replay"
+        ? "Purser: MARKET_SOURCE=replay - prices are real history played back, labelled as replay.\n"
+        : "Purser: WARNING no live price source is reachable - falling back to REPLAY of real 2025 prices (always labelled as replay).\n",
+    );
+  }
+  const http = new HttpServer(log);
+  const telegram = config.TELEGRAM_BOT_TOKEN ? createTelegram(app, { http }) : undefined;
+  const discord =
+    config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID
+      ? createDiscord(app, {
+          http,
+          ...(config.DISCORD_GUILD_ID ? { guildId: config.DISCORD_GUILD_ID } : {}),
+          ...(config.DISCORD_INTERACTIONS_PATH ? { interactionsPath: config.DISCORD_INTERACTIONS_PATH } : {}),
+          ...(config.DISCORD_NOTIFY_CHANNEL_ID ? { notifyChannelId: config.DISCORD_NOTIFY_CHANNEL_ID } : {}),
+        })
+      : undefined;
+  let stopping = false;
+  if (!consoleMode) {
+    mountHealth(http, { probes: app.readiness, shuttingDown: () => stopping, log: log.child({ component: "health" }) });
+    http.route("/metrics", app.metrics.handler());
+  }
+  if (http.size) {
+    const port = await http.listen(config.HTTP_PORT);
+    log.info({ port }, "http listening");
+  }
+  if (telegram) app.services.notifications.register(telegram.notifier());
+  if (discord) app.services.notifications.register(discord.notifier());
+  await discord?.start();
+  const twitter = twitterConfigured(config)
+    ? createTwitter(app, {
+        pollS: config.TWITTER_POLL_S,
+        maxRepliesPerAuthorHour: config.TWITTER_MAX_REPLIES_PER_AUTHOR_HOUR,
+        dmAlerts: config.TWITTER_DM_ALERTS,
+        leaseTtlMs: config.LEASE_TTL_S * 1000,
+      })
+    : undefined;
+  if (twitter) app.services.notifications.register(twitter.notifier());
+  if (config.PURSER_ROLE !== "web") await twitter?.start();
+  // Workers deliver pushes but take no updates: intake belongs to the web tier (or the only process).
+  if (config.PURSER_ROLE !== "worker") await telegram?.start();
+  log.info({ version: VERSION, db: app.db.where, mode: config.TRADING_MODE, platforms }, "purser started");
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    // 1. Stop intake: no new updates (webhooks refused, polling stopped); in-flight requests finish.
+    chat?.stop();
+    await Promise.all([http.close(), telegram?.stop(), twitter?.stop(), discord?.stop()]);
+    // 2. Finish what was accepted, release leases, leave the outbox consistent (rows stay leased or pending).
+    await app.close();
+    log.info("stopped cleanly");
+    log.flush();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+
+  let chat: ConsoleChat | undefined;
+  if (consoleMode) {
+    const interactive = Boolean(process.stdin.isTTY);
+    chat = new ConsoleChat({
+      input: process.stdin,
+      output: process.stdout,
+      interactive,
+      handle: (msg, respond) => app.router.handle(msg, respond),
+      user: CONSOLE_USER,
+      imageDir: resolve("./data/images"),
+      ...(interactive
+        ? {
+            banner:
+              `Purser ${VERSION} - terminal chat (${config.TRADING_MODE} trading, ${app.db.where}).\n` +
+              `No platform token is set, so you are talking to Purser here as its local admin.\n` +
+              `Type /help to begin, /quit to leave. Logs: ${logFile}\n`,
+          }
+        : {}),
+    });
+    app.services.notifications.register(chat.notifier());
+    await chat.run();
+    await shutdown("eof");
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Purser failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

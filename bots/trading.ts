@@ -1,0 +1,103 @@
+import { JupiterSwapProvider } from "../adapters/jupiter/jupiter-swap.js";
+import { AesKeyVault, isSolanaAddress } from "../adapters/solana/key-vault.js";
+import { SolanaChain } from "../adapters/solana/solana-chain.js";
+import type { AuditLog } from "../core/ports/audit.port.js";
+import type { Clock } from "../core/ports/clock.port.js";
+import type { Logger } from "../core/ports/logger.port.js";
+import type { Chain, KeyVault, SwapProvider } from "../core/ports/trading.port.js";
+import type { MarketService } from "../core/services/market.service.js";
+import { PortfolioService } from "../core/services/portfolio.service.js";
+import { MarketAwareSwap, SimulatedSwap } from "../core/services/simulated-swap.service.js";
+import { tradeEventReply } from "../core/services/trade-format.js";
+import type { TokenRegistry } from "../core/services/token-registry.service.js";
+import { TradingService } from "../core/services/trading.service.js";
+import { WalletService } from "../core/services/wallet.service.js";
+import type { Repositories } from "../db/index.js";
+import type { Config } from "./config.js";
+
+/** Test seams: fakes for the outside world; `chain: null` means no Solana connection at all. */
+export interface TradingOverrides {
+  swap?: SwapProvider;
+  chain?: Chain | null;
+  vault?: KeyVault;
+  confirmWaitMs?: number;
+  pollMs?: number;
+}
+
+export const explorerTx = (config: Config) => (sig: string) => config.EXPLORER_TX_URL.replace("{sig}", encodeURIComponent(sig));
+
+export function buildTrading(
+  config: Config,
+  d: { repos: Repositories; market: MarketService; tokens: TokenRegistry; audit: AuditLog; clock: Clock; log: Logger },
+  over: TradingOverrides = {},
+) {
+  const log = d.log.child({ component: "trading" });
+  const jupiter =
+    over.swap ??
+    new JupiterSwapProvider({ root: config.JUPITER_API_ROOT, ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}), timeoutMs: 10_000 });
+  // Paper trading keeps working on replayed prices (offline): quotes are simulated and labelled so.
+  const swap =
+    config.TRADING_MODE === "paper"
+      ? new MarketAwareSwap(jupiter, new SimulatedSwap({ market: d.market, token: (m) => d.tokens.resolve(m), feeBps: 30 }), d.market)
+      : jupiter;
+  const chain =
+    over.chain === null
+      ? undefined
+      : (over.chain ?? new SolanaChain({ rpcUrl: config.SOLANA_RPC_URL, ...(config.SOLANA_WS_URL ? { wsUrl: config.SOLANA_WS_URL } : {}), log }));
+  const vault = over.vault ?? (config.MASTER_KEY ? new AesKeyVault({ masterKey: config.MASTER_KEY }) : undefined);
+  const mints = (list: readonly string[]) => new Set(list.map((x) => d.tokens.builtin(x)?.mint ?? x));
+  const explorer = explorerTx(config);
+  const trading = new TradingService({
+    orders: d.repos.orders,
+    books: d.repos.books,
+    wallets: d.repos.wallets,
+    swap,
+    ...(chain ? { chain } : {}),
+    ...(vault ? { vault } : {}),
+    market: d.market,
+    audit: d.audit,
+    clock: d.clock,
+    log,
+    config: {
+      mode: config.TRADING_MODE,
+      paperStartUsdc: config.PAPER_START_USDC,
+      maxTradeUsd: config.MAX_TRADE_USD,
+      dailyCapUsd: config.DAILY_TRADE_CAP_USD,
+      defaultSlippageBps: config.DEFAULT_SLIPPAGE_BPS,
+      maxSlippageBps: config.MAX_SLIPPAGE_BPS,
+      maxPriceImpactPct: config.MAX_PRICE_IMPACT_PCT,
+      quoteTtlMs: config.QUOTE_TTL_S * 1000,
+      allow: config.TOKEN_ALLOWLIST.length ? mints(config.TOKEN_ALLOWLIST) : null,
+      deny: mints(config.TOKEN_DENYLIST),
+      confirmWaitMs: over.confirmWaitMs ?? 20_000,
+      pollMs: over.pollMs ?? 1000,
+      resendEveryMs: 2000,
+    },
+    // Through the outbox: delivered once, with retries and the platform's rate limits.
+    onEvent: async (e) => {
+      await d.repos.outbox.enqueue(
+        { dedupeKey: `trade:${e.order.id}:${e.type}`, kind: e.type, target: e.order.notify, reply: tradeEventReply(e, explorer) },
+        d.clock.now(),
+      );
+    },
+  });
+  const portfolio = new PortfolioService({
+    trading,
+    books: d.repos.books,
+    wallets: d.repos.wallets,
+    ...(chain ? { chain } : {}),
+    market: d.market,
+    tokens: d.tokens,
+    clock: d.clock,
+    log,
+  });
+  const wallets = new WalletService({
+    store: d.repos.wallets,
+    ...(vault ? { vault } : {}),
+    isAddress: isSolanaAddress,
+    audit: d.audit,
+    clock: d.clock,
+    mode: config.TRADING_MODE,
+  });
+  return { trading, portfolio, wallets, chain, explorer, vault };
+}
