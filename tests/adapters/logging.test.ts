@@ -1,0 +1,62 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../../adapters/logging/logger.js";
+import { loadConfig, secretValues } from "../../bots/config.js";
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { lines, stream: stream as unknown as NodeJS.WritableStream & { write(s: string): boolean } };
+}
+
+describe("log redaction", () => {
+  const config = loadConfig({
+    TELEGRAM_BOT_TOKEN: "123456789:AAH-secret-telegram-token-value_xyz",
+    LLM_API_KEY: "sk-live-very-secret-llm-key",
+    MASTER_KEY: "m".repeat(20) + "master-secret-abcdef",
+    DATABASE_URL: "postgres://purser:db-pass-word-123@127.0.0.1/test",
+  });
+  const secrets = secretValues(config);
+
+  it("a secret value set in config never appears in log output, wherever it is", () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: "debug", secrets, destination: stream });
+    log.info({ config }, "config dump");
+    log.info({ url: `https://api.telegram.org/bot${config.TELEGRAM_BOT_TOKEN}/getMe` }, "calling");
+    log.error({ err: new Error(`401 for key ${config.LLM_API_KEY}`) }, "llm failed");
+    log.warn(`raw message with ${config.MASTER_KEY} inside`);
+    log.info({ nested: { deeper: { headers: { authorization: "Bearer abc.def.ghi" } } } }, "request");
+    log.info({ conn: "postgres://purser:db-pass-word-123@127.0.0.1/test" }, "db");
+    const out = lines.join("");
+    expect(out).toContain("config dump");
+    for (const s of [...secrets, "Bearer abc.def.ghi"]) expect(out).not.toContain(s);
+    expect(out).toContain("[REDACTED]");
+  });
+
+  it("fields named like secrets are redacted at any depth even when not configured", () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: "info", destination: stream });
+    log.info(
+      {
+        wallet: { secretKey: "5Kb8kLf9zgWQnogidDA76MzPL6TsZZY36hWXMssSzNydYXYB9KF", publicKey: "So11111111111111111111111111111111111111112" },
+        mnemonic: "abandon abandon abandon abandon",
+        x_api_key: "jup-key-1234567",
+        promptTokens: 42,
+        botToken: "1:xyzxyzxyzxyz",
+      },
+      "wallet",
+    );
+    const out = lines.join("");
+    expect(out).not.toContain("5Kb8kLf9");
+    expect(out).not.toContain("abandon");
+    expect(out).not.toContain("jup-key-1234567");
+    expect(out).not.toContain("xyzxyzxyzxyz");
+    expect(out).toContain("So11111111111111111111111111111111111111112"); // public keys stay useful
+    expect(out).toContain('"promptTokens":42');
+  });
+});

@@ -1,0 +1,66 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, SETTINGS } from "../../bots/config.js";
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+};
+
+describe("config", () => {
+  it("has safe defaults: SQLite file, paper trading, terminal chat", () => {
+    const c = loadConfig({});
+    expect(c.DATABASE_URL).toBe("sqlite:./data/purser.db");
+    expect(c.TRADING_MODE).toBe("paper");
+    expect(c.MARKET_SOURCE).toBe("auto");
+    expect(c.HTTP_PORT).toBe(8080);
+    expect(c.ADMIN_IDS).toEqual([]);
+    expect(c.TELEGRAM_BOT_TOKEN).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("names each wrong variable on its own line", () => {
+    const p = problems({ TRADING_MODE: "yolo", HTTP_PORT: "99999", ADMIN_IDS: "telegram:1,myspace:2", DATABASE_URL: "mysql://x" });
+    expect(p).toHaveLength(4);
+    expect(p.find((l) => l.startsWith("TRADING_MODE: "))).toMatch(/paper|live/);
+    expect(p.find((l) => l.startsWith("HTTP_PORT: "))).toBeTruthy();
+    expect(p.find((l) => l.startsWith("ADMIN_IDS: "))).toMatch(/telegram:123/);
+    expect(p.find((l) => l.startsWith("DATABASE_URL: "))).toMatch(/sqlite/);
+  });
+
+  it("requires settings that only work together", () => {
+    expect(problems({ DISCORD_TOKEN: "abc" })).toEqual(["DISCORD_APPLICATION_ID: required with the other Discord setting"]);
+    expect(problems({ TWITTER_APP_KEY: "k" })).toHaveLength(3);
+    expect(problems({ MASTER_KEY: "short" })[0]).toMatch(/^MASTER_KEY: must be at least 32/);
+  });
+
+  it("strips trailing slashes from API roots", () => {
+    expect(loadConfig({ TELEGRAM_API_ROOT: "http://127.0.0.1:9/" }).TELEGRAM_API_ROOT).toBe("http://127.0.0.1:9");
+  });
+
+  it(".env.example lists every setting with its default", () => {
+    const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
+    for (const [name, s] of Object.entries(SETTINGS)) {
+      expect(example, name).toMatch(new RegExp(`^#? ?${name}=${s.default.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`, "m"));
+    }
+  });
+
+  it("an invalid setting stops start-up with a clear line", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "bots/main.ts"], {
+      env: { ...process.env, TRADING_MODE: "yolo", DATABASE_URL: "sqlite::memory:" },
+      input: "/help\n",
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("Purser cannot start: invalid settings");
+    expect(r.stderr).toMatch(/^ {2}TRADING_MODE: .*paper.*live/m);
+    expect(r.stdout).not.toContain("Purser commands");
+  });
+});

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { BUILTIN_TOKENS } from "../../core/domain/builtin-tokens.js";
+import { makeTestApp, type TestApp } from "../helpers/app.js";
+import { FakeClock } from "../helpers/clock.js";
+import { tempSqliteUrl } from "../helpers/databases.js";
+import { StaticPrices } from "../helpers/trading-world.js";
+import { freePort } from "../helpers/net.js";
+
+const hasRedis = Boolean(process.env.TEST_REDIS_URL);
+const SOL = BUILTIN_TOKENS.find((t) => t.symbol === "SOL")!;
+
+function startRedis(port: number): Promise<ChildProcess> {
+  const p = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const probe = () => {
+      const s = createServer();
+      s.once("error", () => resolve(p)); // port taken: redis is listening
+      s.listen(port, "127.0.0.1", () => s.close(() => (Date.now() - t0 > 5000 ? reject(new Error("redis did not start")) : setTimeout(probe, 50))));
+    };
+    probe();
+  });
+}
+
+describe.skipIf(!hasRedis)(`losing Redis mid-run${hasRedis ? "" : " (skipped: TEST_REDIS_URL is not set: CI runs it)"}`, () => {
+  let redis: ChildProcess | undefined;
+  let app: TestApp | undefined;
+  afterAll(async () => {
+    await app?.close();
+    redis?.kill("SIGKILL");
+  });
+
+  it("degrades to single-process behaviour without losing messages, and recovers when Redis returns", async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    const clock = new FakeClock(Date.now());
+    app = await makeTestApp({
+      clock,
+      env: { REDIS_URL: `redis://127.0.0.1:${port}`, DATABASE_URL: await tempSqliteUrl(), PRICE_CACHE_TTL_MS: "60000" },
+      market: { live: [new StaticPrices(clock)], replay: null },
+    });
+    const sent: string[] = [];
+    app.services.notifications.register({ platform: "telegram", send: async (chatId) => (sent.push(chatId), { ok: true, messageIds: ["1"] }) });
+    await app.services.alerts.start();
+    expect((await app.say("/alert SOL above 200", { id: "1" })).text).toMatch(/^Alert/);
+    expect((await app.say("/alert SOL above 300", { id: "2" })).text).toMatch(/^Alert/);
+    expect((await app.say("/price SOL", { id: "1" })).text).toContain("$150");
+
+    redis.kill("SIGKILL"); // Redis is gone
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await app.say("/price SOL", { id: "3" })).text).toContain("$150"); // cache down: asks the source
+    expect((await app.say("/whoami", { id: "3" })).outcome).toBe("replied"); // rate limiter on its insurance
+    await app.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 250, source: "static", at: clock.now() }]);
+    await app.services.alerts.idle();
+    while ((await app.services.outbox.runOnce()) > 0);
+    expect(sent).toEqual(["1"]); // delivered in-process, nothing lost
+    expect(await app.leases.acquire("outage-lease", "me", 5000)).toBe(true); // leases fall back to the database
+
+    redis = await startRedis(port); // Redis is back
+    // The poller publishes every PRICE_POLL_MS; once both connections are back, ticks flow through Redis again.
+    for (let i = 0; i < 100 && sent.length < 2; i++) {
+      await app.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 350, source: "static", at: clock.now() }]);
+      await new Promise((r) => setTimeout(r, 100));
+      await app.services.alerts.idle();
+      await app.services.outbox.runOnce();
+    }
+    expect(app.redis!.sub.status).toBe("ready");
+    expect(sent).toEqual(["1", "2"]); // ticks flow through Redis again
+  }, 40_000);
+});

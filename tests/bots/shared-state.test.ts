@@ -1,0 +1,27 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { makeTestApp, type TestApp } from "../helpers/app.js";
+import { tempSqliteUrl } from "../helpers/databases.js";
+
+const url = process.env.TEST_REDIS_URL;
+const apps: TestApp[] = [];
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close();
+});
+
+describe.skipIf(!url)(`two processes sharing Redis${url ? "" : " (skipped: TEST_REDIS_URL is not set)"}`, () => {
+  it("the per-user rate limit holds across processes, and leases have one holder", async () => {
+    const db = await tempSqliteUrl();
+    const env = { REDIS_URL: url!, DATABASE_URL: db, USER_RATE_LIMIT_PER_MIN: "3" };
+    const a = await makeTestApp({ env });
+    const b = await makeTestApp({ env });
+    apps.push(a, b);
+    const who = { id: `rl-${Date.now()}` };
+    const outcomes = [await a.say("/start", who), await b.say("/start", who), await a.say("/start", who), await b.say("/start", who)];
+    expect(outcomes.map((o) => o.outcome)).toEqual(["replied", "replied", "replied", "error"]);
+    expect(outcomes[3]!.text).toMatch(/too fast/);
+    const name = `test-singleton-${Date.now()}`;
+    const got = await Promise.all([a.leases.acquire(name, "a", 5000), b.leases.acquire(name, "b", 5000)]);
+    expect(got.filter(Boolean)).toHaveLength(1);
+    await a.leases.release(name, got[0] ? "a" : "b");
+  });
+});

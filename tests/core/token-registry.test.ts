@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import type { Token } from "../../core/domain/token.js";
+import { RemoteError } from "../../core/errors.js";
+import { silentLogger } from "../../core/ports/logger.port.js";
+import type { TokenCache, TokenSearch } from "../../core/ports/token-search.port.js";
+import { AmbiguousTokenError, TokenRegistry } from "../../core/services/token-registry.service.js";
+import { FakeClock } from "../helpers/clock.js";
+
+class MapCache implements TokenCache {
+  rows = new Map<string, Token>();
+  async bySymbol(s: string) {
+    return [...this.rows.values()].filter((t) => t.symbol.toUpperCase() === s.toUpperCase());
+  }
+  async byMint(m: string) {
+    return this.rows.get(m);
+  }
+  async put(ts: readonly Token[]) {
+    for (const t of ts) this.rows.set(t.mint, t);
+  }
+}
+
+const tok = (symbol: string, mint: string, verified = true): Token => ({ symbol, name: `${symbol} token`, mint, decimals: 6, verified });
+const POPCAT = tok("POPCAT", "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr");
+const FAKE1 = tok("MOON", "MoonA1111111111111111111111111111111111111", false);
+const FAKE2 = tok("MOON", "MoonB2222222222222222222222222222222222222", true);
+
+function registry(results: Token[] | "fail" = [], cache = new MapCache()) {
+  const calls: string[] = [];
+  const search: TokenSearch = {
+    async search(q) {
+      calls.push(q);
+      if (results === "fail") throw new RemoteError("jupiter-tokens", "timeout", true);
+      return results;
+    },
+  };
+  return { reg: new TokenRegistry({ cache, search, clock: new FakeClock(), log: silentLogger }), calls, cache };
+}
+
+describe("token registry", () => {
+  it("resolves built-ins by symbol, alias, $-prefix and mint without any lookup", async () => {
+    const { reg, calls } = registry();
+    expect((await reg.resolve("sol")).mint).toBe("So11111111111111111111111111111111111111112");
+    expect((await reg.resolve("$JUP")).decimals).toBe(6);
+    expect((await reg.resolve("btc")).symbol).toBe("WBTC");
+    expect((await reg.resolve("DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263")).symbol).toBe("BONK");
+    expect(calls).toEqual([]);
+  });
+
+  it("looks up other symbols through search once, then from the cache", async () => {
+    const { reg, calls } = registry([POPCAT, tok("POPCATX", "Pop2222222222222222222222222222222222222222")]);
+    expect((await reg.resolve("popcat")).mint).toBe(POPCAT.mint);
+    expect((await reg.resolve("POPCAT")).mint).toBe(POPCAT.mint);
+    expect(calls).toEqual(["popcat"]);
+  });
+
+  it("never guesses an ambiguous symbol: candidates with name, short mint and verified flag", async () => {
+    const { reg } = registry([FAKE1, FAKE2]);
+    const err = await reg.resolve("moon").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AmbiguousTokenError);
+    const e = err as AmbiguousTokenError;
+    expect(e.candidates.map((t) => t.mint)).toEqual([FAKE2.mint, FAKE1.mint]); // verified first
+    expect(e.message).toContain("MOON - MOON token (Moon...2222) verified");
+    expect(e.message).toContain("UNVERIFIED");
+  });
+
+  it("a mint address works wherever a symbol does", async () => {
+    const { reg } = registry([POPCAT]);
+    expect((await reg.resolve(POPCAT.mint)).symbol).toBe("POPCAT");
+  });
+
+  it("says clearly when a token is unknown, garbage, or the lookup is down", async () => {
+    expect(await registry([]).reg.resolve("NOPE").catch((e: { code: string }) => e.code)).toBe("unknown_token");
+    expect(await registry([]).reg.resolve("<b>x</b>").catch((e: { message: string }) => e.message)).toContain("not a token symbol");
+    expect(await registry([]).reg.resolve("x".repeat(100)).catch((e: { code: string }) => e.code)).toBe("unknown_token");
+    const down = await registry("fail").reg.resolve("WEN").catch((e: { code: string; message: string }) => e);
+    expect(down).toMatchObject({ code: "token_lookup_failed" });
+    expect((down as { message: string }).message).toContain("try again");
+  });
+});
