@@ -90,10 +90,10 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     ? { main: createRedis(config.REDIS_URL, log, "main"), sub: createRedis(config.REDIS_URL, log, "sub") }
     : undefined;
   if (redis && !(await redisReady(redis.main))) log.warn("redis not reachable at start-up: running degraded until it is");
-  const limiters = opts.limiters ?? (redis ? new RedisRateLimiterFactory(redis.main) : new MemoryRateLimiterFactory());
-  const spacer: Spacer = redis ? new RedisSpacer(redis.main, (err) => log.warn({ err }, "redis spacer unavailable: spacing per process")) : new MemorySpacer();
+  const limiters = opts.limiters ?? (redis ? new RedisRateLimiterFactory(redis.main, `${config.REDIS_PREFIX}rl:`) : new MemoryRateLimiterFactory());
+  const spacer: Spacer = redis ? new RedisSpacer(redis.main, (err) => log.warn({ err }, "redis spacer unavailable: spacing per process"), `${config.REDIS_PREFIX}space:`) : new MemorySpacer();
   const leases: Leases = redis
-    ? new FallbackLeases(new RedisLeases(redis.main), repos.leases, (err) => log.warn({ err }, "redis leases unavailable: using the database"))
+    ? new FallbackLeases(new RedisLeases(redis.main, `${config.REDIS_PREFIX}lease:`), repos.leases, (err) => log.warn({ err }, "redis leases unavailable: using the database"))
     : repos.leases;
   const adminKeys = new Set([...config.ADMIN_IDS, identityKey("console", CONSOLE_USER.id)]);
   const registry = createRegistry();

@@ -24,6 +24,11 @@ export const SETTINGS = {
     default: "",
     doc: "Redis for shared cache, rate limits, pub/sub and leases; unset = in-process",
   },
+  REDIS_PREFIX: {
+    schema: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, :, _, . and -"),
+    default: "purser:",
+    doc: "Namespace of every Redis key and channel: give each deployment sharing one Redis its own",
+  },
   LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     default: "info",

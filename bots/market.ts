@@ -73,9 +73,9 @@ export function buildMarket(
   if (config.MARKET_SOURCE === "replay" && !replay) {
     throw new Error(`MARKET_SOURCE=replay needs candles in REPLAY_DATA_DIR (${config.REPLAY_DATA_DIR})`);
   }
-  const cache: Cache = deps.redis ? new RedisCache(deps.redis.main) : new MemoryCache();
+  const cache: Cache = deps.redis ? new RedisCache(deps.redis.main, `${config.REDIS_PREFIX}cache:`) : new MemoryCache();
   const bus: PriceBus = deps.redis
-    ? new RedisPriceBus(deps.redis.main, deps.redis.sub, "purser:ticks", (err) => log.error({ err }, "price listener failed"))
+    ? new RedisPriceBus(deps.redis.main, deps.redis.sub, `${config.REDIS_PREFIX}ticks`, (err) => log.error({ err }, "price listener failed"))
     : new MemoryPriceBus((err) => log.error({ err }, "price listener failed"));
   const market = new MarketService({
     live,

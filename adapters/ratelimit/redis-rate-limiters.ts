@@ -8,13 +8,16 @@ import { FlexibleRateLimiter } from "./rate-limiters.js";
  * in-memory limiter (rate-limiter-flexible's insurance limiter), so an outage degrades, never blocks.
  */
 export class RedisRateLimiterFactory implements RateLimiterFactory {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = "purser:rl:",
+  ) {}
 
   create(name: string, opts: { points: number; durationS: number }): RateLimiter {
     return new FlexibleRateLimiter(
       new RateLimiterRedis({
         storeClient: this.redis,
-        keyPrefix: `purser:rl:${name}`,
+        keyPrefix: `${this.prefix}${name}`,
         points: opts.points,
         duration: opts.durationS,
         insuranceLimiter: new RateLimiterMemory({ keyPrefix: `${name}-insurance`, points: opts.points, duration: opts.durationS }),

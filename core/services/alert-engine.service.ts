@@ -26,6 +26,8 @@ export interface AlertEngineDeps {
   /** Observers (metrics): tick evaluation time and firings. */
   onTickEvaluated?: (micros: number) => void;
   onFired?: (a: Alert) => void;
+  /** Back-off between attempts when writing a firing fails (default 0.1 s, 0.4 s, 1.6 s, 4 s). */
+  fireRetryDelaysMs?: readonly number[];
 }
 
 export type NewAlert = Pick<Alert, "kind" | "mint" | "symbol" | "level" | "pct" | "windowMs" | "repeat" | "cooldownMs" | "hysteresisPct" | "expiresAt">;
@@ -51,6 +53,7 @@ export class AlertEngine {
   private timers: Array<ReturnType<typeof setInterval>> = [];
   private lastSync = 0;
   private readonly inflight = new Set<Promise<unknown>>();
+  private stopped = false;
   rejectedTicks = 0;
 
   constructor(private readonly d: AlertEngineDeps) {}
@@ -60,6 +63,7 @@ export class AlertEngine {
   }
 
   async start(): Promise<void> {
+    this.stopped = false;
     this.lastSync = this.d.clock.now();
     for (const a of await this.d.store.byState(ACTIVE_ALERT_STATES)) this.load(a);
     this.unsubscribe = this.d.bus.subscribe((ticks) => this.onTicks(ticks));
@@ -73,6 +77,7 @@ export class AlertEngine {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe?.();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -140,7 +145,7 @@ export class AlertEngine {
         this.alertOf.delete(h);
         if (!a) continue;
         this.handleOf.delete(a.id);
-        this.track(this.fire(a, t.usd, t, receivedAt));
+        this.track(this.fireWithRetry(a, t.usd, t, receivedAt));
       }
       const cool = this.cooling.get(t.mint);
       if (cool?.size) {
@@ -153,6 +158,29 @@ export class AlertEngine {
   private track(p: Promise<unknown>) {
     const q = p.catch((err: unknown) => this.d.log.error({ err }, "alert firing failed")).finally(() => this.inflight.delete(q));
     this.inflight.add(q);
+  }
+
+  /**
+   * A firing that fails (the database is busy, restarting or out of connections) is retried with
+   * back-off; if it still fails the alert goes back into the index, armed, so the next tick fires
+   * it. An alert is never dropped from memory because a write failed.
+   */
+  private async fireWithRetry(a: Alert, value: number, tick: PriceTick | undefined, receivedAt: number): Promise<void> {
+    const delays = this.d.fireRetryDelaysMs ?? [100, 400, 1600, 4000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.fire(a, value, tick, receivedAt);
+        return;
+      } catch (err) {
+        if (this.stopped || attempt >= delays.length) {
+          this.d.log.error({ err, alert: a.id, attempts: attempt + 1 }, "alert firing failed: kept armed for the next tick");
+          if (!this.handleOf.has(a.id)) this.load(a);
+          return;
+        }
+        this.d.log.warn({ err, alert: a.id, attempt: attempt + 1 }, "alert firing failed: retrying");
+        await new Promise((r) => setTimeout(r, delays[attempt]));
+      }
+    }
   }
 
   private async fire(a: Alert, value: number, tick: PriceTick | undefined, receivedAt: number): Promise<void> {
@@ -201,7 +229,7 @@ export class AlertEngine {
       if (v === undefined) continue;
       if (a.state === "armed" && thresholdHolds(a.kind, a.level, v)) {
         this.valueAlerts.delete(a.id);
-        await this.fire(a, v, undefined, Date.now());
+        await this.fireWithRetry(a, v, undefined, Date.now());
       } else if (a.state === "cooling" && canRearm(a, v, now)) await this.rearm(a);
     }
   }

@@ -4,6 +4,7 @@ import { BUILTIN_TOKENS } from "../../core/domain/builtin-tokens.js";
 import type { Reply } from "../../core/domain/message.js";
 import type { PriceTick } from "../../core/domain/price.js";
 import { silentLogger } from "../../core/ports/logger.port.js";
+import { AlertEngine } from "../../core/services/alert-engine.service.js";
 import { OutboxDispatcher } from "../../core/services/outbox-dispatcher.service.js";
 import { makeTestApp, testConfig, type TestApp } from "../helpers/app.js";
 import { FakeClock } from "../helpers/clock.js";
@@ -176,6 +177,54 @@ describe("alert engine and delivery", () => {
     await Promise.all([a.app.services.alerts.idle(), b.app.services.alerts.idle()]);
     const rows = await a.app.db.db.selectFrom("outbox").selectAll().where("kind", "=", "alert").execute();
     expect(rows).toHaveLength(1);
+  });
+
+  it("a firing whose database write fails is retried, and is never dropped: the next tick fires it", async () => {
+    const clock = new FakeClock();
+    const { app } = await world({}, undefined, clock);
+    await app.services.alerts.stop();
+    const store = app.repos.alerts;
+    const engine = new AlertEngine({
+      store,
+      bus: app.market.bus,
+      clock,
+      log: silentLogger,
+      marketNow: () => clock.now(),
+      maxTickAgeMs: 120_000,
+      maxPerUser: 5,
+      fireRetryDelaysMs: [1, 1],
+    });
+    await app.say("/alert SOL above 200");
+    await engine.start();
+    const realFire = store.fire.bind(store);
+    let failNext = 0;
+    let failures = 0;
+    store.fire = async (...args) => {
+      if (failNext > 0) {
+        failNext--;
+        failures++;
+        throw new Error("connection terminated unexpectedly");
+      }
+      return realFire(...args);
+    };
+    const tick = async (usd: number) => {
+      engine.onTicks([{ mint: SOL.mint, symbol: "SOL", usd, source: "static", at: clock.now() }]);
+      await engine.idle();
+    };
+    const alertRows = async () => (await app.db.db.selectFrom("outbox").select("dedupe_key").where("kind", "=", "alert").execute()).length;
+    failNext = 3; // every attempt of this tick fails
+    await tick(250);
+    expect([failures, await alertRows()]).toEqual([3, 0]);
+    await tick(251); // kept armed in memory: the next tick fires it
+    expect(await alertRows()).toBe(1);
+    await tick(252); // and only once
+    expect(await alertRows()).toBe(1);
+    await app.say("/alert SOL above 300");
+    await engine.sync();
+    failNext = 2; // fails twice, lands on the third attempt of the same tick
+    await tick(310);
+    expect([failures, await alertRows()]).toEqual([5, 2]);
+    await engine.stop();
   });
 
   it("a crash between claiming and sending delivers once after the lease runs out", async () => {

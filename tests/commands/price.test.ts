@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { PNG } from "pngjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Reply } from "../../core/router/message.js";
@@ -171,7 +172,7 @@ describe("chart history of last resort", () => {
 const redisUrl = process.env.TEST_REDIS_URL;
 describe.skipIf(!redisUrl)(`prices shared through Redis${redisUrl ? "" : " (skipped: TEST_REDIS_URL is not set)"}`, () => {
   it("a second process is served from the shared cache and hears the first one's price stream", async () => {
-    const env = { REDIS_URL: redisUrl!, PRICE_CACHE_TTL_MS: "60000" };
+    const env = { REDIS_URL: redisUrl!, REDIS_PREFIX: `test-${randomBytes(4).toString("hex")}:`, PRICE_CACHE_TTL_MS: "60000" };
     app = await start(env);
     const other = await start(env);
     try {

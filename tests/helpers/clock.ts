@@ -9,3 +9,14 @@ export class FakeClock implements Clock {
     this.t += ms;
   }
 }
+
+/** The wall clock behind the FakeClock interface: for tests of real-time behaviour (retries, back-off). */
+export class WallClock extends FakeClock {
+  constructor() {
+    super(Date.now());
+  }
+  override now() {
+    return Date.now() + (this.t - this.t0);
+  }
+  private readonly t0 = this.t;
+}
