@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { MemoryRateLimiterFactory } from "../adapters/ratelimit/rate-limiters.js";
@@ -43,6 +44,8 @@ export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", impor
 export const CONSOLE_USER = { id: "local", name: "operator" };
 
 export interface App {
+  /** This process among its peers (host:pid:random); the owner named on its leases. */
+  instance: string;
   config: Config;
   db: Db;
   repos: Repositories;
@@ -81,6 +84,8 @@ export interface AppOptions {
 /** Composition root: wires repositories, services and the router from config. */
 export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
+  // This process among its peers: the owner named on every lease it holds (host:pid:random).
+  const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const log = opts.log;
   const db = opts.db ?? createDatabase(config.DATABASE_URL);
   const applied = await migrate(db.db, db.schema);
@@ -140,6 +145,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     valueCheckMs: config.ALERT_VALUE_CHECK_S * 1000,
     onTickEvaluated: (us) => metrics.alertTickEvaluated(us),
   });
+  metrics.watchAlerts(() => alerts.size);
   const outbox = new OutboxDispatcher({
     store: repos.outbox,
     notifications,
@@ -209,6 +215,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       actions: services.actions,
       admins: [...config.ADMIN_IDS, ...(config.ADMIN_IDS.length ? [] : ["console:local"])],
       leaseTtlMs: config.LEASE_TTL_S * 1000,
+      leaseOwner: `${instance}/treasury`,
     });
   }
   const router = new Router({
@@ -231,6 +238,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     onDone: (ctx) => metrics.routerDone(ctx, clock.now()),
   });
   return {
+    instance,
     config,
     db,
     repos,
@@ -264,7 +272,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       m.track(market.tokens.builtins());
       // The web tier only takes updates; background work runs on workers (or everywhere with role "all").
       const background = o.poll !== false && config.PURSER_ROLE !== "web";
-      const pollerOwner = `price-${randomBytes(4).toString("hex")}`;
+      const pollerOwner = `${instance}/price`;
       if (background) m.startPolling(config.PRICE_POLL_MS, () => leases.acquire("price-poller", pollerOwner, Math.max(config.PRICE_POLL_MS * 3, 5000)));
       if (config.PURSER_ROLE !== "web") await alerts.start();
       if (background) {

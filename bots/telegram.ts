@@ -30,8 +30,8 @@ export function createTelegram(app: App, opts: { http?: HttpServer; botInfo?: Us
     ...(opts.botInfo ? { botInfo: opts.botInfo } : {}),
     ...(opts.throttle === false ? { throttle: false } : {}),
     globalPerSecond: c.TELEGRAM_GLOBAL_PER_S,
-    // With Redis, every process books Telegram's limits in one place.
-    ...(app.redis ? { spacer: app.spacer } : {}),
+    // With Redis every process books Telegram's limits in one place; without, this process does.
+    spacer: app.spacer,
   });
   if (webhook && opts.http) opts.http.route(new URL(webhook.url).pathname, adapter.webhookHandler());
   return adapter;

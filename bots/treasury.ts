@@ -38,6 +38,7 @@ export function buildTreasury(
     actions: ActionService;
     admins: readonly string[];
     leaseTtlMs?: number;
+    leaseOwner?: string;
   },
 ): TreasuryService {
   const report = async (r: TreasuryReport) => {
@@ -102,5 +103,6 @@ export function buildTreasury(
     report,
     userId: TREASURY_USER,
     ...(d.leaseTtlMs ? { leaseTtlMs: d.leaseTtlMs } : {}),
+    ...(d.leaseOwner ? { leaseOwner: d.leaseOwner } : {}),
   });
 }

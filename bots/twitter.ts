@@ -45,7 +45,7 @@ export function createTwitter(app: App, opts: TwitterOptions = {}): Twitter {
     },
     handle: (msg, respond) => app.router.handle(msg, respond),
     kv: app.repos.kv,
-    leases: app.repos.leases,
+    leases: app.leases,
     updates: app.repos.updates,
     log: app.log,
     now: () => app.clock.now(),
@@ -55,7 +55,7 @@ export function createTwitter(app: App, opts: TwitterOptions = {}): Twitter {
     ...(opts.media !== undefined ? { media: opts.media } : {}),
     ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
     ...(opts.leaseTtlMs ? { leaseTtlMs: opts.leaseTtlMs } : {}),
-    ...(opts.owner ? { owner: opts.owner } : {}),
+    owner: opts.owner ?? `${app.instance}/x`,
     ...(opts.firstRunLookbackMs !== undefined ? { firstRunLookbackMs: opts.firstRunLookbackMs } : {}),
   });
   return {

@@ -112,6 +112,14 @@ export class Metrics {
         for (const [source, at] of self.lastPriceAt) this.set({ source }, Math.max(0, (now - at) / 1000));
       },
     });
+    new Gauge({
+      name: "purser_alerts_active",
+      help: "Active price and value alerts loaded in this process's alert engine, at scrape time",
+      registers,
+      collect() {
+        this.set(self.activeAlerts());
+      },
+    });
     this.alertTick = histogram("purser_alert_tick_seconds", "Alert-index evaluation time of one price tick", ALERT_TICK_BUCKETS);
     this.outboxPending = gauge("purser_outbox_pending", "Outbox messages not yet delivered or dead");
     this.outboxDue = gauge("purser_outbox_due", "Outbox messages due for delivery now");
@@ -181,6 +189,12 @@ export class Metrics {
     const s = this.sources.value(source);
     if (Number.isFinite(at) && at > (this.lastPriceAt.get(s) ?? -Infinity)) this.lastPriceAt.set(s, at);
   }
+
+  /** Where the active-alerts gauge reads from (the alert engine's size). */
+  watchAlerts(size: () => number): void {
+    this.activeAlerts = size;
+  }
+  private activeAlerts: () => number = () => 0;
 
   /** AlertEngine onTickEvaluated (microseconds). */
   alertTickEvaluated(micros: number): void {

@@ -11,6 +11,16 @@ export class MemorySpacer implements Spacer {
     if (this.next.size > 100_000) for (const [k, v] of this.next) if (v < now) this.next.delete(k);
     return Promise.resolve(t - now);
   }
+
+  take(key: string, intervalMs: number): Promise<number> {
+    const now = Date.now();
+    const free = this.taken.get(key) ?? 0;
+    if (free > now) return Promise.resolve(free - now);
+    this.taken.set(key, now + intervalMs);
+    if (this.taken.size > 100_000) for (const [k, v] of this.taken) if (v < now) this.taken.delete(k);
+    return Promise.resolve(0);
+  }
+  private readonly taken = new Map<string, number>();
 }
 
 // Redis' own clock, so every process agrees on "now"; the key expires once it is in the past.
@@ -21,6 +31,14 @@ local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(now, nxt)
 redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', slot - now + tonumber(ARGV[1]) + 1000)
 return slot - now`;
+
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+if free > now then return free - now end
+redis.call('SET', KEYS[1], now + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 1000)
+return 0`;
 
 /**
  * Spacing shared by every process through Redis, so a platform limit (Telegram: 30 msg/s) holds for
@@ -40,6 +58,15 @@ export class RedisSpacer implements Spacer {
     } catch (err) {
       this.onFallback(err);
       return this.local.reserve(key, intervalMs);
+    }
+  }
+
+  async take(key: string, intervalMs: number): Promise<number> {
+    try {
+      return Number(await this.redis.eval(TAKE, 1, `${this.prefix}take:${key}`, String(Math.round(intervalMs))));
+    } catch (err) {
+      this.onFallback(err);
+      return this.local.take(key, intervalMs);
     }
   }
 }

@@ -1,6 +1,5 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
-import { apiThrottler, type APIThrottlerOptions } from "@grammyjs/transformer-throttler";
 import { Bot, webhookCallback, type Context, type Transformer } from "grammy";
 import type { BotCommand, UserFromGetMe } from "grammy/types";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -25,10 +24,10 @@ export interface TelegramAdapterOptions {
   botInfo?: UserFromGetMe;
   /** Webhook mode (TELEGRAM_WEBHOOK_URL): updates arrive over HTTP, checked against the secret. */
   webhook?: { url: string; secret: string };
-  /** Outbound limits (default: ~30 msg/s overall, 1/s per chat, 20/min per group); false only for benchmarks. */
-  throttle?: boolean | APIThrottlerOptions;
-  /** Spacing shared across processes (Redis): replaces the in-process throttler when given. */
-  spacer?: Spacer;
+  /** Outbound limits (~28 msg/s overall, 1.1 s per chat, 3.1 s per group); false only for benchmarks. */
+  throttle?: boolean;
+  /** Where the spacing is booked: this process (MemorySpacer) or every process (RedisSpacer). */
+  spacer: Spacer;
   /** Overall messages per second (default 28: under Telegram's ~30 with room for jitter). */
   globalPerSecond?: number;
   retry?: { maxRetryAttempts?: number; maxDelaySeconds?: number };
@@ -41,24 +40,30 @@ export interface TelegramAdapterOptions {
  * (27.8/s sustained, 93% of the limit, with room for jitter when the event loop is busy); 1.1 s apart
  * per private chat and 3.1 s per group (under 20 a minute).
  */
-export const TELEGRAM_LIMITS: APIThrottlerOptions = {
-  global: { minTime: 36 },
-  group: { maxConcurrent: 1, minTime: 3100 },
-  out: { maxConcurrent: 1, minTime: 1100 },
-};
+export const TELEGRAM_GAPS = { privateChatMs: 1100, groupMs: 3100 } as const;
 
 /** Methods that count against Telegram's sending limits. */
 const SENDING = new Set(["sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageReplyMarkup", "copyMessage", "forwardMessage"]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The same spacing as TELEGRAM_LIMITS, booked in a store every process shares (per chat first, then global). */
-function sharedLimits(spacer: Spacer, globalGapMs: number): Transformer {
+/**
+ * The same spacing as TELEGRAM_LIMITS, kept in a store every process shares. A send first books a
+ * slot in the global queue, then, at that slot, takes its chat: if the chat had a message less
+ * than 1.1 s (3.1 s for a group) ago it gives the slot up, waits until the chat is free and queues
+ * again. Checking the chat at the moment of sending (not when queueing) keeps the per-chat gap even
+ * when a long global queue would otherwise bunch two messages to one chat together.
+ */
+export function sharedLimits(spacer: Spacer, globalGapMs: number): Transformer {
   return async (prev, method, payload, signal) => {
     const chat = (payload as { chat_id?: unknown } | undefined)?.chat_id;
     if (!SENDING.has(method) || chat === undefined) return prev(method, payload, signal);
-    const group = Number(chat) < 0;
-    await sleep(await spacer.reserve(`tg:chat:${String(chat)}`, group ? 3100 : 1100));
-    await sleep(await spacer.reserve("tg:global", globalGapMs));
+    const gap = Number(chat) < 0 ? TELEGRAM_GAPS.groupMs : TELEGRAM_GAPS.privateChatMs;
+    for (let round = 0; round < 20; round++) {
+      await sleep(await spacer.reserve("tg:global", globalGapMs));
+      const wait = await spacer.take(`tg:chat:${String(chat)}`, gap);
+      if (wait <= 0) break;
+      await sleep(wait);
+    }
     return prev(method, payload, signal);
   };
 }
@@ -82,10 +87,10 @@ export class TelegramAdapter {
     this.log = o.log.child({ adapter: "telegram" });
     this.bot = new Bot(o.token, { client: { apiRoot: o.apiRoot }, ...(o.botInfo ? { botInfo: o.botInfo } : {}) });
     const gap = Math.ceil(1000 / (o.globalPerSecond ?? 28));
-    if (o.spacer && o.throttle !== false) this.bot.api.config.use(sharedLimits(o.spacer, gap));
-    else if (o.throttle !== false) {
-      this.bot.api.config.use(apiThrottler(typeof o.throttle === "object" ? o.throttle : { ...TELEGRAM_LIMITS, global: { minTime: gap } }));
-    }
+    // Our own limiter rather than @grammyjs/transformer-throttler: that one spaces a chat's messages
+    // when they join the queue, so a long global queue can bunch two of them into one second (a 429;
+    // tests/adapters/telegram/spacing.test.ts), and it cannot be shared between processes.
+    if (o.throttle !== false) this.bot.api.config.use(sharedLimits(o.spacer, gap));
     this.bot.api.config.use(
       autoRetry({ maxRetryAttempts: o.retry?.maxRetryAttempts ?? 5, maxDelaySeconds: o.retry?.maxDelaySeconds ?? 120 }),
     );

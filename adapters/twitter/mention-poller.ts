@@ -109,6 +109,11 @@ export class MentionPoller {
     }
   }
 
+  /**
+   * The holder polls every pollMs and renews its lease in between (so a poll interval longer than
+   * the lease never hands it over); a standby asks for the lease every third of its lifetime, so a
+   * holder that dies is replaced within about the lease time.
+   */
   private async run(): Promise<void> {
     while (!this.stopped) {
       if (await this.renew()) {
@@ -118,8 +123,9 @@ export class MentionPoller {
         } catch (err) {
           this.o.log.warn({ err: err instanceof XApiError ? err.message : err }, "twitter mentions poll failed");
         }
+        if (this.holding && (await this.waitUntil(Date.now() + this.o.pollMs))) continue;
       }
-      await this.sleep(this.o.pollMs);
+      await this.sleep(Math.min(this.o.pollMs, Math.max(200, this.o.leaseTtlMs / 3)));
     }
   }
 

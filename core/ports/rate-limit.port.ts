@@ -14,5 +14,11 @@ export interface RateLimiterFactory {
  * least `intervalMs` after the previous one for `key` and returns how long to wait for it.
  */
 export interface Spacer {
+  /** Books the next free slot of `key` (intervalMs after the last one booked): ms to wait until it. */
   reserve(key: string, intervalMs: number): Promise<number>;
+  /**
+   * Takes `key` now when nothing took it within the last intervalMs (returns 0); otherwise takes
+   * nothing and returns the ms until it will be free. For "at least this long between two real sends".
+   */
+  take(key: string, intervalMs: number): Promise<number>;
 }

@@ -81,6 +81,8 @@ export interface TreasuryDeps {
   userId: string;
   /** How long the loop's lease outlives a holder that stopped renewing. */
   leaseTtlMs?: number;
+  /** Who holds the loop's lease (operators see it in the lease store): the instance id. */
+  leaseOwner?: string;
 }
 
 const STATE_KEY = "treasury:state";
@@ -95,12 +97,14 @@ const today = (t: number) => new Date(t).toISOString().slice(0, 10);
  * it can only swap inside its own wallet.
  */
 export class TreasuryService {
-  private readonly owner = `treasury-${randomBytes(4).toString("hex")}`;
+  private readonly owner: string;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
   private rejectedSeen = 0;
 
-  constructor(private readonly d: TreasuryDeps) {}
+  constructor(private readonly d: TreasuryDeps) {
+    this.owner = d.leaseOwner ?? `treasury-${randomBytes(4).toString("hex")}`;
+  }
 
   get settings() {
     return this.d.settings;

@@ -1,146 +1,290 @@
 import { randomBytes } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTelegram } from "../../bots/telegram.js";
 import { BUILTIN_TOKENS } from "../../core/domain/builtin-tokens.js";
-import type { Db } from "../../db/index.js";
+import type { Alert } from "../../core/domain/alert.js";
+import { createDatabase, repositories, type Db } from "../../db/index.js";
+import { MINT, startJupiterFake, type JupiterFake } from "../fakes/jupiter-api.js";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-bot-api.js";
-import { makeTestApp, type TestApp } from "../helpers/app.js";
-import { WallClock } from "../helpers/clock.js";
-import { testDatabases, type TestDb } from "../helpers/databases.js";
-import { StaticPrices } from "../helpers/trading-world.js";
+import { startXFake, type XFake } from "../fakes/x-api.js";
+import { freePort } from "../helpers/net.js";
+import { startPurserProcess } from "../helpers/process.js";
 
-const pg = process.env.TEST_DATABASE_URL;
-const redis = process.env.TEST_REDIS_URL;
-const skip = !pg || !redis ? "needs TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)" : false;
+/*
+ * Two real Purser OS processes (`tsx bots/main.ts`, as `npm start` runs it) on one Postgres database
+ * and one Redis, behind one fake Telegram (enforcing 30/s overall and 1/s per chat with real 429s),
+ * one fake Jupiter price API and one fake X API. Each process runs every role: webhook intake, the
+ * alert engine, the outbox dispatcher and the leased singletons (price poller, X poller, treasury loop).
+ */
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+const redisUrl = process.env.TEST_REDIS_URL;
+const skip = !pgUrl || !redisUrl ? "needs TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)" : false;
 const SECRET = "scale-out-webhook-secret-123";
 const SOL = BUILTIN_TOKENS.find((t) => t.symbol === "SOL")!;
+const ADMIN_CHAT = 999;
+const LEASE_TTL_S = 3;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Proc {
+  port: number;
+  pid: number;
+  child: ReturnType<typeof startPurserProcess>["child"];
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
 
 describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` (skipped: ${skip})` : ""}`, () => {
   let tg: TelegramFake;
-  let pgdb: TestDb;
-  const apps: TestApp[] = [];
-  const urls: string[] = [];
-  const stops: Array<() => Promise<unknown>> = [];
+  let jup: JupiterFake;
+  let x: XFake;
+  let db: Db;
+  let redis: Redis;
+  let dbName = "";
+  const prefix = `test-${randomBytes(4).toString("hex")}:`; // this run's own Redis key space
+  const dir = mkdtempSync(join(tmpdir(), "purser-scale-"));
+  const procs: Proc[] = [];
+
+  const dbUrl = () => {
+    const u = new URL(pgUrl!);
+    u.pathname = `/${dbName}`;
+    return u.toString();
+  };
+
+  async function waitUp(p: Proc) {
+    for (let i = 0; i < 300; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${p.port}/readyz`)).status === 200) return;
+      } catch {
+        /* not listening yet */
+      }
+      if (p.child.exitCode !== null) throw new Error(`purser exited early:\n${p.stderr()}`);
+      await sleep(100);
+    }
+    throw new Error(`purser on ${p.port} not ready:\n${p.stderr()}`);
+  }
+
+  async function start(): Promise<Proc> {
+    const port = await freePort();
+    const r = startPurserProcess(dir, port, {
+      DATABASE_URL: dbUrl(),
+      REDIS_URL: redisUrl!,
+      REDIS_PREFIX: prefix,
+      TELEGRAM_BOT_TOKEN: tg.token,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      TELEGRAM_WEBHOOK_URL: "https://purser.example/tg",
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+      // headroom below Telegram's 30/s for two processes booking slots on one shared clock
+      TELEGRAM_GLOBAL_PER_S: "24",
+      USER_RATE_LIMIT_PER_MIN: "1000",
+      ADMIN_IDS: `telegram:${ADMIN_CHAT}`,
+      MARKET_SOURCE: "live",
+      PRICE_SOURCES: "jupiter",
+      JUPITER_API_ROOT: jup.url,
+      PRICE_POLL_MS: "500",
+      TWITTER_API_ROOT: x.url,
+      TWITTER_APP_KEY: "app-key",
+      TWITTER_APP_SECRET: "app-secret",
+      TWITTER_ACCESS_TOKEN: "bot-access-token",
+      TWITTER_ACCESS_SECRET: "bot-access-secret",
+      TWITTER_POLL_S: "5",
+      LEASE_TTL_S: String(LEASE_TTL_S),
+      TREASURY_CONFIG: join(dir, "treasury.yaml"),
+    });
+    const p: Proc = { port, pid: r.child.pid!, child: r.child, exited: r.exited, stderr: r.stderr };
+    procs.push(p);
+    return p;
+  }
+
+  /** Lease name -> the pid of the process holding it (owners are host:pid:random/<job>). */
+  async function leaders(): Promise<Record<string, number | undefined>> {
+    const out: Record<string, number | undefined> = {};
+    for (const name of ["price-poller", "twitter:mentions-poller", "treasury-loop"]) {
+      const owner = await redis.get(`${prefix}lease:${name}`);
+      out[name] = owner ? Number(owner.split(":")[1]) : undefined;
+    }
+    return out;
+  }
+
+  async function metric(p: Proc, name: string): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(" ")[1]) : NaN;
+  }
 
   beforeAll(async () => {
     tg = await startTelegramFake(); // Telegram's limits: 30/s overall, 1/s per chat, real 429s
-    pgdb = testDatabases()[1]!.make();
-    // The wall clock: a back-off or lease must really run out here, as it would in production.
-    const clock = new WallClock();
-    // A key space of this run's own: nothing left in Redis by another run, or a run beside it, is shared.
-    const prefix = `test-${randomBytes(4).toString("hex")}:`;
-    for (let i = 0; i < 2; i++) {
-      const db: Db = await pgdb.open();
-      const app = await makeTestApp({
-        db,
-        clock,
-        env: {
-          REDIS_URL: redis!,
-          REDIS_PREFIX: prefix,
-          TELEGRAM_BOT_TOKEN: tg.token,
-          TELEGRAM_API_ROOT: tg.apiRoot,
-          TELEGRAM_WEBHOOK_URL: "https://purser.example/telegram",
-          TELEGRAM_WEBHOOK_SECRET: SECRET,
-          // headroom for a loaded CI machine: two processes in one event loop bunch their sends
-          TELEGRAM_GLOBAL_PER_S: "24",
-          USER_RATE_LIMIT_PER_MIN: "1000",
-          MAX_ALERTS_PER_USER: "5",
-          PRICE_CACHE_TTL_MS: "60000",
-        },
-        market: { live: [new StaticPrices(clock)], replay: null },
-      });
-      apps.push(app);
-      const telegram = createTelegram(app, { botInfo: tg.botInfo });
-      await telegram.start();
-      app.services.notifications.register(telegram.notifier());
-      const handler = telegram.webhookHandler();
-      const server = http.createServer((req, res) => void handler(req, res));
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/telegram`);
-      stops.push(() => new Promise((r) => server.close(r)), () => telegram.stop());
-    }
-  }, 60_000);
+    jup = await startJupiterFake();
+    jup.setUsdPrice(MINT.USDC, 1);
+    x = await startXFake();
+    redis = new Redis(redisUrl!, { maxRetriesPerRequest: 1 });
+    dbName = `purser_scale_${randomBytes(4).toString("hex")}`;
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    await c.query(`CREATE DATABASE ${dbName}`);
+    await c.end();
+    writeFileSync(
+      join(dir, "treasury.yaml"),
+      [
+        "mode: dry-run",
+        "wallet:",
+        "  kind: paper",
+        "paper_start_usd: 1000",
+        "targets:",
+        "  SOL: 50",
+        "  USDC: 50",
+        "band:",
+        "  abs_pct: 5",
+        "min_trade_usd: 25",
+        "max_trade_usd: 500",
+        "max_daily_turnover_usd: 2000",
+        "max_slippage_bps: 100",
+        "max_price_impact_pct: 1",
+        "cooldown: 1h",
+        "schedule:",
+        "  every: 1h",
+        "max_daily_loss_pct: 10",
+        "max_source_deviation_pct: 2",
+        "",
+      ].join("\n"),
+    );
+    // Both start at once, as a rollout would: the migrator's lock lets one migrate, the other waits.
+    const [a, b] = [await start(), await start()];
+    await Promise.all([waitUp(a), waitUp(b)]);
+    db = createDatabase(dbUrl());
+  }, 90_000);
 
   afterAll(async () => {
-    for (const s of stops.reverse()) await s();
-    for (const a of apps) await a.close();
-    await tg?.close();
-    await pgdb?.cleanup();
-  });
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
+    await Promise.all(procs.map((p) => p.exited));
+    await db?.close();
+    await redis?.quit();
+    await Promise.all([tg?.close(), jup?.close(), x?.close()]);
+    if (dbName) {
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await c.end();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 
-  const waitSent = async (n: number, ms: number) => {
+  const inRange = (lo: number, n: number) => (m: { chat_id: unknown }) => Number(m.chat_id) >= lo && Number(m.chat_id) < lo + n;
+  const waitSent = async (pred: (m: { chat_id: unknown }) => boolean, n: number, ms: number) => {
     const t0 = Date.now();
-    while (tg.sent.length < n && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 1500)); // anything extra would show up now
+    while (tg.sent.filter(pred).length < n && Date.now() - t0 < ms) await sleep(50);
+    await sleep(1500); // anything extra would show up now
   };
 
   it("500 updates, each delivered to both (a load balancer retry), produce exactly 500 replies within Telegram's limits", async () => {
+    const [a, b] = procs as [Proc, Proc];
+    const urls = [a, b].map((p) => `http://127.0.0.1:${p.port}/tg`);
     const updates = Array.from({ length: 500 }, (_, i) => tg.message({ chatId: 70_000 + i, fromId: 70_000 + i, text: "/start" }));
     for (let i = 0; i < updates.length; i += 50) {
-      await Promise.all(updates.slice(i, i + 50).flatMap((u) => urls.map((url) => tg.deliverWebhook(url, u, SECRET))));
+      const statuses = await Promise.all(updates.slice(i, i + 50).flatMap((u) => urls.map((url) => tg.deliverWebhook(url, u, SECRET))));
+      expect(statuses.every((s) => s === 200)).toBe(true);
     }
-    await waitSent(500, 60_000);
-    expect(tg.sent).toHaveLength(500);
-    expect(new Set(tg.sent.map((m) => String(m.chat_id))).size).toBe(500);
+    const replies = inRange(70_000, 500);
+    await waitSent(replies, 500, 60_000);
+    expect(tg.sent.filter(replies)).toHaveLength(500);
+    expect(new Set(tg.sent.filter(replies).map((m) => String(m.chat_id))).size).toBe(500);
+    expect(tg.sent.every((m) => replies(m) || Number(m.chat_id) === ADMIN_CHAT)).toBe(true); // nothing anywhere else
     expect(tg.maxSendsInWindow(1000)).toBeLessThanOrEqual(30);
-    expect(tg.tooManyRequests).toHaveLength(0);
+    const toAdmin = tg.calls.filter((c) => Number(c.params.chat_id) === ADMIN_CHAT).map((c) => [c.method, c.time, c.status, String(c.params.text ?? c.params.caption ?? "").slice(0, 60)]);
+    expect(tg.tooManyRequests, JSON.stringify({ hits: tg.tooManyRequests, toAdmin })).toHaveLength(0);
   }, 90_000);
 
-  it("1,000 alerts firing on one tick (seen by both engines) produce exactly 1,000 messages, never more than 30/s", async () => {
-    const [a, b] = apps as [TestApp, TestApp];
+  it("1,000 alerts firing on one price tick (heard by both engines) produce exactly 1,000 messages, never more than 30/s", async () => {
+    const [a, b] = procs as [Proc, Proc];
     tg.reset();
+    // 1,000 users, each with one alert, written as earlier /alert commands would have left them.
+    const repos = repositories(db);
+    const now = Date.now();
     for (let i = 0; i < 1000; i++) {
-      const r = await a.say("/alert SOL above 200", { id: String(80_000 + i) });
-      if (!r.text.startsWith("Alert ")) throw new Error(r.text);
+      const u = await repos.users.createWithIdentity({ platform: "telegram", platformUserId: String(80_000 + i), displayName: `u${i}`, now });
+      const alert: Alert = {
+        id: `s${i.toString(36).padStart(5, "0")}`,
+        userId: u.user.id,
+        kind: "above",
+        mint: SOL.mint,
+        symbol: "SOL",
+        level: 200,
+        pct: 0,
+        windowMs: 0,
+        repeat: false,
+        cooldownMs: 0,
+        hysteresisPct: 0,
+        expiresAt: null,
+        state: "armed",
+        fireCount: 0,
+        lastFiredAt: null,
+        refValue: 147.48,
+        createdAt: now,
+        updatedAt: now,
+        notify: { platform: "telegram", chatId: String(80_000 + i) },
+      };
+      await repos.alerts.create(alert);
     }
-    await b.services.alerts.start();
-    await a.services.alerts.start();
-    await b.services.alerts.sync();
-    await (a.market.bus as unknown as { ready(): Promise<unknown> }).ready();
-    await (b.market.bus as unknown as { ready(): Promise<unknown> }).ready();
-    await a.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 250, source: "static", at: a.clock.now() }]);
-    const outboxStates = async () =>
-      Object.fromEntries(
-        (
-          await a.db.db
-            .selectFrom("outbox")
-            .select(["state", (eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.max("last_error").as("error")])
-            .where("kind", "=", "alert")
-            .groupBy("state")
-            .execute()
-        ).map((r) => [r.state, r.error ? `${Number(r.n)} (${r.error})` : Number(r.n)]),
-      );
-    const t0 = Date.now();
-    let fired = 0;
-    while (Date.now() - t0 < 30_000) {
-      await Promise.all([a.services.alerts.idle(), b.services.alerts.idle()]);
-      const n = await a.db.db.selectFrom("outbox").select((eb) => eb.fn.countAll<number>().as("n")).where("kind", "=", "alert").executeTakeFirstOrThrow();
-      fired = Number(n.n);
-      if (fired >= 1000) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    // Each stage is checked on its own, so a failure says where it stopped.
-    expect({ fired, rejectedTicks: [a.services.alerts.rejectedTicks, b.services.alerts.rejectedTicks] }).toEqual({ fired: 1000, rejectedTicks: [0, 0] });
-    a.services.outbox.start();
-    b.services.outbox.start();
-    await waitSent(1000, 100_000);
-    await Promise.all([a.services.outbox.stop(), b.services.outbox.stop()]);
-    expect({ sent: tg.sent.length, outbox: await outboxStates() }).toEqual({ sent: 1000, outbox: { sent: 1000 } });
-    expect(new Set(tg.sent.map((m) => String(m.chat_id))).size).toBe(1000);
+    // Both engines pick them up from the database (their sync runs every 2 s).
+    for (let i = 0; i < 200 && ((await metric(a, "purser_alerts_active")) < 1000 || (await metric(b, "purser_alerts_active")) < 1000); i++) await sleep(100);
+    expect([await metric(a, "purser_alerts_active"), await metric(b, "purser_alerts_active")]).toEqual([1000, 1000]);
+
+    jup.setUsdPrice(SOL.mint, 250); // the leader's price poller sees it and publishes one tick to both
+    const alertsTo = inRange(80_000, 1000);
+    await waitSent(alertsTo, 1000, 100_000);
+    const outbox = await db.db
+      .selectFrom("outbox")
+      .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("kind", "=", "alert")
+      .groupBy("state")
+      .execute();
+    expect({ sent: tg.sent.filter(alertsTo).length, outbox: Object.fromEntries(outbox.map((r) => [r.state, Number(r.n)])) }).toEqual({
+      sent: 1000,
+      outbox: { sent: 1000 },
+    });
+    expect(new Set(tg.sent.filter(alertsTo).map((m) => String(m.chat_id))).size).toBe(1000);
+    expect(tg.sent.filter(alertsTo).every((m) => /SOL/.test(String(m.text)))).toBe(true);
     expect(tg.maxSendsInWindow(1000)).toBeLessThanOrEqual(30);
     expect(tg.tooManyRequests).toHaveLength(0);
   }, 180_000);
 
-  it("a singleton's lease passes to the other process once the leader stops renewing", async () => {
-    const [a, b] = apps as [TestApp, TestApp];
-    const name = `singleton-${Date.now()}`;
-    expect(await a.leases.acquire(name, "process-a", 1500)).toBe(true);
-    expect(await b.leases.acquire(name, "process-b", 1500)).toBe(false);
-    // process a dies: no release, no renewal
-    const t0 = Date.now();
-    while (!(await b.leases.acquire(name, "process-b", 1500))) await new Promise((r) => setTimeout(r, 100));
-    expect(Date.now() - t0).toBeLessThan(2500);
-  });
+  it("killing the leader hands the price poller, X poller and treasury loop to the other within the lease time", async () => {
+    const [a, b] = procs as [Proc, Proc];
+    let held = await leaders();
+    for (let i = 0; i < 100 && Object.values(held).some((v) => v === undefined); i++) {
+      await sleep(100);
+      held = await leaders();
+    }
+    const pids = new Set([a.pid, b.pid]);
+    expect(Object.values(held).every((pid) => pid !== undefined && pids.has(pid)), JSON.stringify({ held, pids: [...pids] })).toBe(true);
+    // Kill (SIGKILL: no release, no goodbye) the process holding the treasury loop.
+    const victim = held["treasury-loop"] === a.pid ? a : b;
+    const survivor = victim === a ? b : a;
+    victim.child.kill("SIGKILL");
+    await victim.exited;
+    const killedAt = Date.now();
+    let handedAt: number | undefined;
+    while (Date.now() - killedAt < (LEASE_TTL_S + 5) * 1000) {
+      const now = await leaders();
+      if (Object.values(now).every((pid) => pid === survivor.pid)) {
+        handedAt = Date.now();
+        break;
+      }
+      await sleep(50);
+    }
+    expect(handedAt, "every singleton lease held by the survivor").toBeDefined();
+    // The lease runs out LEASE_TTL_S after the victim's last renewal; the survivor asks every third of it.
+    expect(handedAt! - killedAt).toBeLessThan(LEASE_TTL_S * 1000 + 1500);
+    console.info(`singleton leases handed over ${handedAt! - killedAt} ms after SIGKILL (lease ${LEASE_TTL_S} s)`);
+
+    // And the survivor really does the work: a new mention on X gets its reply.
+    const t = x.mention({ username: "alice", name: "Alice" }, "@PurserBot help");
+    const reply = await x.waitFor((p) => p.inReplyTo === t.id, 20_000);
+    expect(reply.text.length).toBeGreaterThan(0);
+    expect(x.repliesTo(t.id)).toHaveLength(1);
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { OFFLINE_ENV } from "./app.js";
 
 /**
@@ -8,7 +9,10 @@ import { OFFLINE_ENV } from "./app.js";
  * replaying the bundled prices; `env` adds or overrides settings.
  */
 export function startPurserProcess(dir: string, port: number, env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(join(process.cwd(), "node_modules/.bin/tsx"), [join(process.cwd(), "bots/main.ts")], {
+  // node itself with tsx's loader (not the tsx CLI, which runs node as its own child): the pid is
+  // Purser's, and a signal reaches it directly.
+  const loader = pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs")).href;
+  const child: ChildProcess = spawn(process.execPath, ["--import", loader, join(process.cwd(), "bots/main.ts")], {
     cwd: dir,
     env: {
       ...process.env,
