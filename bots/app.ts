@@ -172,6 +172,8 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     userDailyTokens: config.LLM_USER_DAILY_TOKENS,
     globalDailyTokens: config.LLM_GLOBAL_DAILY_TOKENS,
     memoryTurns: config.LLM_MEMORY_TURNS,
+    memory: market.cache,
+    memoryTtlMs: config.LLM_MEMORY_TTL_S * 1000,
     context: async (userId, text) => llmContext(market.market, market.tokens, trade.portfolio, userId, text),
     onUsage: (model, promptTokens, completionTokens, costUsd) => metrics.llmUsage({ model, promptTokens, completionTokens, costUsd }),
   });

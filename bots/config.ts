@@ -156,7 +156,12 @@ export const SETTINGS = {
   LLM_TIMEOUT_MS: { schema: int(500, 120_000), default: "15000", doc: "Per-call LLM timeout" },
   LLM_USER_DAILY_TOKENS: { schema: int(0, 1e9), default: "20000", doc: "Tokens one user may spend per UTC day" },
   LLM_GLOBAL_DAILY_TOKENS: { schema: int(0, 1e12), default: "1000000", doc: "Tokens everyone together may spend per UTC day" },
-  LLM_MEMORY_TURNS: { schema: int(0, 50), default: "6", doc: "Turns of conversation remembered per user and platform identity" },
+  LLM_MEMORY_TURNS: { schema: int(0, 50), default: "6", doc: "Turns of conversation remembered per user and platform identity (0 = none)" },
+  LLM_MEMORY_TTL_S: {
+    schema: int(60, 604_800),
+    default: "3600",
+    doc: "Conversation memory is forgotten this long after the last turn (kept in Redis when REDIS_URL is set, so every process shares it)",
+  },
   LLM_PRICES: {
     schema: z
       .string()

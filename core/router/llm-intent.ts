@@ -5,6 +5,7 @@ import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { LlmClient, LlmMessage, LlmResult, LlmTool, LlmUsageStore } from "../ports/llm.port.js";
 import type { Logger } from "../ports/logger.port.js";
+import type { Cache } from "../ports/price-bus.port.js";
 import type { AnyCommand } from "./command.js";
 import type { IntentResult } from "./intent.js";
 import { reply } from "./reply.js";
@@ -37,6 +38,12 @@ export interface IntentDeps {
   userDailyTokens: number;
   globalDailyTokens: number;
   memoryTurns: number;
+  /**
+   * Where conversation memory lives: the shared cache (Redis with several processes, so a user's
+   * next message may land on any of them) or in-process. Entries expire memoryTtlMs after the last turn.
+   */
+  memory?: Cache;
+  memoryTtlMs?: number;
   /** Context for answers: current prices and the user's own portfolio (as data, never instructions). */
   context?: (userId: string, text: string) => Promise<Record<string, unknown>>;
   onUsage?: (model: string, prompt: number, completion: number, costUsd: number) => void;
@@ -53,9 +60,11 @@ const day = (t: number) => new Date(t).toISOString().slice(0, 10);
  * parser handles the common phrasings.
  */
 export class IntentService implements Assistant {
-  private readonly memory = new Map<string, LlmMessage[]>();
+  private readonly memory: Cache;
 
-  constructor(private readonly d: IntentDeps) {}
+  constructor(private readonly d: IntentDeps) {
+    this.memory = d.memory ?? new MapCache();
+  }
 
   get configured(): boolean {
     return this.d.intent.length > 0;
@@ -79,7 +88,7 @@ export class IntentService implements Assistant {
     if (!text) return { kind: "none" };
     if (!this.configured) return ruleIntent(text);
     await this.checkBudget(input.userId);
-    const messages = this.messages(input.identity, text);
+    const messages = await this.messages(input.identity, text);
     let result: LlmResult | undefined;
     for (const client of this.d.intent) {
       try {
@@ -97,7 +106,7 @@ export class IntentService implements Assistant {
       return this.orHelp(ruleIntent(text));
     }
     if (out.kind === "text") {
-      this.remember(input.identity, text, out.text);
+      await this.remember(input.identity, text, out.text);
       return { kind: "reply", reply: reply().line(out.text.slice(0, 2000)).build() };
     }
     const cmd = this.toolCommands().find((c) => c.name === out.name);
@@ -122,7 +131,7 @@ export class IntentService implements Assistant {
       await this.refuse(input, "off_schema", { tool: cmd.name, issue: check?.error.issues[0]?.message?.slice(0, 120) ?? "unexpected argument" });
       return { kind: "reply", reply: reply("warning").line(`I couldn't turn that into a valid /${cmd.name}. Usage: /${cmd.usage}`).build() };
     }
-    this.remember(input.identity, text, `(proposed /${cmd.name})`);
+    await this.remember(input.identity, text, `(proposed /${cmd.name})`);
     return { kind: "command", name: cmd.name, args: normalized };
   }
 
@@ -134,7 +143,7 @@ export class IntentService implements Assistant {
     }
     await this.checkBudget(input.userId);
     const ctx = this.d.context ? await this.d.context(input.userId, text).catch(() => ({})) : {};
-    const messages = this.messages(input.identity, text, ctx);
+    const messages = await this.messages(input.identity, text, ctx);
     for (const client of this.d.answer) {
       try {
         const r = await client.complete({ messages, toolChoice: "none", maxTokens: 500 });
@@ -143,7 +152,7 @@ export class IntentService implements Assistant {
           await this.refuse(input, "malformed", { why: r.outcome.kind === "malformed" ? r.outcome.reason : "tool call in an answer" });
           break;
         }
-        this.remember(input.identity, text, r.outcome.text);
+        await this.remember(input.identity, text, r.outcome.text);
         return reply().line(r.outcome.text.slice(0, 2000)).build();
       } catch (err) {
         this.d.log.warn({ err, provider: client.provider }, "answer model failed; trying the next");
@@ -152,15 +161,27 @@ export class IntentService implements Assistant {
     return reply("warning").line("The assistant is unavailable right now; commands like /price still work.").build();
   }
 
-  private messages(identity: string, text: string, data?: Record<string, unknown>): LlmMessage[] {
+  private async messages(identity: string, text: string, data?: Record<string, unknown>): Promise<LlmMessage[]> {
     const sys = data && Object.keys(data).length ? `${SYSTEM}\n<data>${JSON.stringify(data).slice(0, 6000)}</data>` : SYSTEM;
-    return [{ role: "system", content: sys }, ...(this.memory.get(identity) ?? []), { role: "user", content: text.slice(0, 2000) }];
+    return [{ role: "system", content: sys }, ...(await this.recall(identity)), { role: "user", content: text.slice(0, 2000) }];
   }
 
-  private remember(identity: string, user: string, assistant: string) {
-    const turns = [...(this.memory.get(identity) ?? []), { role: "user" as const, content: user.slice(0, 500) }, { role: "assistant" as const, content: assistant.slice(0, 500) }];
-    this.memory.set(identity, turns.slice(-2 * this.d.memoryTurns));
-    if (this.memory.size > 10_000) this.memory.delete(this.memory.keys().next().value!);
+  /** The remembered turns; anything unreadable (an outage, a foreign value) is simply no memory. */
+  private async recall(identity: string): Promise<LlmMessage[]> {
+    if (this.d.memoryTurns <= 0) return [];
+    const v = await this.memory.get<unknown>(`llm:memory:${identity}`).catch(() => undefined);
+    if (!Array.isArray(v)) return [];
+    return v
+      .filter((m): m is LlmMessage => !!m && typeof m === "object" && (m.role === "user" || m.role === "assistant") && typeof m.content === "string")
+      .slice(-2 * this.d.memoryTurns);
+  }
+
+  private async remember(identity: string, user: string, assistant: string): Promise<void> {
+    if (this.d.memoryTurns <= 0) return;
+    const turns = [...(await this.recall(identity)), { role: "user" as const, content: user.slice(0, 500) }, { role: "assistant" as const, content: assistant.slice(0, 500) }];
+    await this.memory
+      .set(`llm:memory:${identity}`, turns.slice(-2 * this.d.memoryTurns), this.d.memoryTtlMs ?? 3_600_000)
+      .catch((err: unknown) => this.d.log.warn({ err }, "conversation memory not saved"));
   }
 
   private async checkBudget(userId: string) {
@@ -209,4 +230,19 @@ function stringifyNumbers(args: Record<string, unknown>, cmd: AnyCommand): Recor
 
 function acceptsString(t: z.ZodType): boolean {
   return t.safeParse("x").success || t.safeParse("1").success;
+}
+
+/** In-process memory when no cache is given (tests, tools): bounded, oldest dropped first. */
+class MapCache implements Cache {
+  private readonly m = new Map<string, { v: unknown; until: number }>();
+  get<T>(key: string): Promise<T | undefined> {
+    const e = this.m.get(key);
+    return Promise.resolve(e && e.until > Date.now() ? (e.v as T) : undefined);
+  }
+  set<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    this.m.delete(key);
+    this.m.set(key, { v: value, until: Date.now() + ttlMs });
+    if (this.m.size > 10_000) this.m.delete(this.m.keys().next().value!);
+    return Promise.resolve();
+  }
 }

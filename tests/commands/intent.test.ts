@@ -56,6 +56,33 @@ describe("natural language through a real OpenAI SDK against a fake model", () =
     expect((await w.app.say("what is solana")).text).toBe("SOL is a layer-1 blockchain.");
   });
 
+  it("conversation memory: the next question carries the last turns of that user only", async () => {
+    const { w, llm } = await world({ LLM_MEMORY_TURNS: "2" });
+    llm.enqueue({ text: "SOL is a layer-1 blockchain." });
+    await w.app.say("what is solana", { id: "1" });
+    llm.enqueue({ text: "About 400 ms." });
+    await w.app.say("and its block time?", { id: "1" });
+    const seen = llm.requests.at(-1)!.messages.map((m) => `${m.role}: ${m.content}`);
+    expect(seen).toContain("user: what is solana");
+    expect(seen).toContain("assistant: SOL is a layer-1 blockchain.");
+    llm.enqueue({ text: "Hello." });
+    await w.app.say("hi", { id: "2" }); // someone else: none of user 1's turns
+    expect(JSON.stringify(llm.requests.at(-1)!.messages)).not.toContain("solana");
+  });
+
+  const redisUrl = process.env.TEST_REDIS_URL;
+  it.skipIf(!redisUrl)(`conversation memory is shared through Redis: the next message may land on another process${redisUrl ? "" : " (skipped: TEST_REDIS_URL is not set)"}`, async () => {
+    const env = { REDIS_URL: redisUrl!, REDIS_PREFIX: `test-${Math.random().toString(36).slice(2, 10)}:` };
+    const a = await world(env);
+    const b = await world({ ...env, LLM_BASE_URL: a.llm.url });
+    a.llm.enqueue({ text: "JUP is Jupiter's token." });
+    await a.w.app.say("what is jup", { id: "7" });
+    a.llm.enqueue({ text: "It launched in 2024." });
+    await b.w.app.say("when did it launch?", { id: "7" });
+    const seen = a.llm.requests.at(-1)!.messages.map((m) => `${m.role}: ${m.content}`);
+    expect(seen).toEqual(expect.arrayContaining(["user: what is jup", "assistant: JUP is Jupiter's token."]));
+  });
+
   it("a 500 or a timeout falls back to the next provider, then to the rule parser", async () => {
     const { w, llm, backup } = await world();
     llm.enqueue({ status: 500 });
