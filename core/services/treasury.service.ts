@@ -87,6 +87,9 @@ export interface TreasuryDeps {
 
 const STATE_KEY = "treasury:state";
 const LEASE = "treasury-loop";
+
+/** One planned swap's result: the order it became, or why it never became one. */
+type SwapOutcome = { order: Order } | { swap: string; error: string };
 const HUB = "USDC";
 const today = (t: number) => new Date(t).toISOString().slice(0, 10);
 
@@ -184,7 +187,10 @@ export class TreasuryService {
     const s = this.d.settings;
     const now = this.d.clock.now();
     let state = await this.state();
-    if (state.day !== today(now)) state = { ...state, day: today(now), turnoverTodayUsd: 0, dayStartValueUsd: undefined as unknown as number };
+    if (state.day !== today(now)) {
+      state = { ...state, day: today(now), turnoverTodayUsd: 0 };
+      delete state.dayStartValueUsd;
+    }
     if (state.paused) return `paused${state.pausedReason ? ` (${state.pausedReason})` : ""}`;
     if (!force && state.lastRunAt && now - state.lastRunAt < s.cooldownMs) return "cooling down";
     if (this.d.market.rejected.deviation + this.d.market.rejected.stale + this.d.market.rejected.nan > this.rejectedSeen) {
@@ -242,7 +248,7 @@ export class TreasuryService {
       maxPriceImpactPct: s.maxPriceImpactPct,
       allow: null,
     };
-    const results: Order[] = [];
+    const results: SwapOutcome[] = [];
     let failed = 0;
     let turnover = 0;
     for (const sw of plan.swaps) {
@@ -251,7 +257,7 @@ export class TreasuryService {
       try {
         const order = await this.d.trading.previewIn(account, { side: "swap", input, output, amount: { kind: "units", units: sw.amountIn } }, { platform: "console", chatId: "treasury" }, limits);
         const r = await this.d.trading.confirm(this.d.userId, order.id, { dailyCapUsd: limits.dailyCapUsd });
-        results.push(r.order);
+        results.push({ order: r.order });
         if (r.kind === "filled" || r.kind === "pending") turnover += sw.usd;
         else {
           failed++;
@@ -260,7 +266,7 @@ export class TreasuryService {
       } catch (err) {
         failed++;
         this.d.log.warn({ err, swap: `${sw.from}>${sw.to}` }, "treasury swap failed");
-        results.push({ error: err instanceof Error ? err.message : String(err) } as Order);
+        results.push({ swap: `${sw.from} -> ${sw.to}`, error: err instanceof Error ? err.message : String(err) });
         break;
       }
     }
@@ -268,7 +274,7 @@ export class TreasuryService {
     state.turnoverTodayUsd += turnover;
     state.consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0;
     state.pending = undefined;
-    const filled = results.filter((o) => o.status === "filled").length;
+    const filled = results.filter((r) => "order" in r && r.order.status === "filled").length;
     state.history.push({ at: now, trigger, swaps: plan.swaps.length, filled, failed, turnoverUsd: turnover, feesUsd: plan.feesUsd, note: failed ? "partial: will re-plan" : "done" });
     await this.save(state);
     await this.d.audit.record({ at: now, userId: this.d.userId, action: "treasury.rebalanced", detail: { trigger, swaps: plan.swaps.length, filled, failed } });
@@ -376,9 +382,10 @@ export class TreasuryService {
     return { title, rows, before: plan.before, after: plan.after };
   }
 
-  private executionReport(plan: RebalancePlan, orders: Order[]): TreasuryReport {
-    const rows: Array<[string, string]> = orders.map((o, i) => {
-      if (!o.input) return [`${i + 1}. failed`, o.error ?? "error"];
+  private executionReport(plan: RebalancePlan, outcomes: SwapOutcome[]): TreasuryReport {
+    const rows: Array<[string, string]> = outcomes.map((r, i) => {
+      if (!("order" in r)) return [`${i + 1}. ${r.swap} failed`, r.error];
+      const o = r.order;
       const q = unitsToUsd(o.quotedOut, o.output.decimals, 1);
       const got = o.filledOut !== null ? unitsToUsd(o.filledOut, o.output.decimals, 1) : 0;
       const slip = q > 0 && o.filledOut !== null ? ((q - got) / q) * 10_000 : 0;

@@ -88,6 +88,8 @@ describe("treasury bot", () => {
       expect(await t.cycle("schedule")).toMatch(/0\/\d+ swaps filled; stopped after a failure|paused by the failures breaker/);
     }
     expect((await t.state()).breakers.failures).toMatch(/2 failed rebalances in a row/);
+    // the admins' report names the swap that failed and why
+    expect((await reports(w)).some((r) => /1\. [A-Z]+ -> [A-Z]+ failed/.test(r.text) && /500|quote|unavailable/i.test(r.text))).toBe(true);
   });
 
   it("the prices breaker trips when prices are rejected or unavailable", async () => {
