@@ -203,8 +203,8 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
     tg.reset();
     // 1,000 users, each with one alert, written as earlier /alert commands would have left them.
     const repos = repositories(db);
-    const now = Date.now();
     for (let i = 0; i < 1000; i++) {
+      const now = Date.now(); // stamped when written, as /alert does (engines sync on updated_at)
       const u = await repos.users.createWithIdentity({ platform: "telegram", platformUserId: String(80_000 + i), displayName: `u${i}`, now });
       const alert: Alert = {
         id: `s${i.toString(36).padStart(5, "0")}`,
