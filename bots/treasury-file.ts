@@ -31,6 +31,7 @@ export function toSettings(c: TreasuryConfig, wallet: TreasurySettings["wallet"]
     approvalTtlMs: c.approval_ttl,
     maxDailyLossPct: c.max_daily_loss_pct,
     maxConsecutiveFailures: c.max_consecutive_failures,
+    maxSourceDeviationPct: c.max_source_deviation_pct,
     feeBps: c.fee_bps,
   };
 }

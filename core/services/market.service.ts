@@ -79,6 +79,35 @@ export class MarketService {
     return this.mode === "replay" ? [this.o.replay!] : this.o.live;
   }
 
+  /**
+   * Every source asked now for these tokens: each source's sane quote per mint (NaN, non-positive and
+   * stale ones dropped), for a cross-check before money moves. Replay is one source: nothing to compare.
+   */
+  async quotesBySource(tokens: readonly Token[]): Promise<Map<string, PriceQuote[]>> {
+    const out = new Map<string, PriceQuote[]>();
+    const answers = await Promise.all(
+      this.sources().map(async (s) => {
+        try {
+          return await s.getPrices(tokens);
+        } catch (err) {
+          this.sourceFailed(s.name, err);
+          return new Map<string, PriceQuote>();
+        }
+      }),
+    );
+    const now = this.now();
+    for (const m of answers) {
+      for (const t of tokens) {
+        const q = m.get(t.mint);
+        if (!q || checkPrice(q, now, this.o.maxAgeMs)) continue;
+        let list = out.get(t.mint);
+        if (!list) out.set(t.mint, (list = []));
+        list.push(q);
+      }
+    }
+    return out;
+  }
+
   /** MARKET_SOURCE=auto: if no live source answers at start-up, play bundled history instead. */
   async probe(sample: Token, deadlineMs: number): Promise<{ reachable: string[] }> {
     const reachable: string[] = [];

@@ -35,6 +35,11 @@ export interface TreasurySettings {
   approvalTtlMs: number;
   maxDailyLossPct: number;
   maxConsecutiveFailures: number;
+  /**
+   * Before trading, every price source is asked for every target asset; if two disagree by more than
+   * this (percent of the lower), the prices breaker trips. With one source there is nothing to compare.
+   */
+  maxSourceDeviationPct?: number;
   /** Modelled cost per swap for planning (bps). */
   feeBps: number;
 }
@@ -182,6 +187,28 @@ export class TreasuryService {
     return { plan, valueUsd, prices };
   }
 
+  /** Why the price sources cannot be trusted for these assets right now, or undefined when they agree. */
+  private async sourcesDisagree(): Promise<string | undefined> {
+    const max = this.d.settings.maxSourceDeviationPct;
+    if (max === undefined) return undefined;
+    const tokens = Object.keys(this.d.settings.targets)
+      .map((s) => this.d.tokens.builtin(s))
+      .filter((t): t is Token => !!t);
+    const bySource = await this.d.market.quotesBySource(tokens);
+    for (const t of tokens) {
+      const qs = bySource.get(t.mint) ?? [];
+      if (qs.length < 2) continue;
+      const lo = Math.min(...qs.map((q) => q.usd));
+      const hi = Math.max(...qs.map((q) => q.usd));
+      const pct = ((hi - lo) / lo) * 100;
+      if (pct > max) {
+        const seen = qs.map((q) => `${q.source} $${q.usd.toPrecision(6)}`).join(", ");
+        return `${t.symbol} price sources disagree by ${pct.toFixed(2)}% (${seen}; limit ${max}%)`;
+      }
+    }
+    return undefined;
+  }
+
   /** One scheduled or manual cycle. Returns what happened, in words. */
   async cycle(trigger: "schedule" | "manual" | "approved", force = false): Promise<string> {
     const s = this.d.settings;
@@ -204,6 +231,8 @@ export class TreasuryService {
       if (isUserError(err) && err.code === "prices_unavailable") return this.trip(state, "prices", err.message);
       throw err;
     }
+    const disagreement = await this.sourcesDisagree();
+    if (disagreement) return this.trip(state, "prices", disagreement);
     state.dayStartValueUsd ??= planned.valueUsd;
     if (state.dayStartValueUsd > 0 && ((state.dayStartValueUsd - planned.valueUsd) / state.dayStartValueUsd) * 100 > s.maxDailyLossPct) {
       return this.trip(state, "daily_loss", `value fell more than ${s.maxDailyLossPct}% today`);

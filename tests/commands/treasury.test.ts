@@ -30,8 +30,14 @@ const base = (over: Partial<TreasurySettings> = {}): TreasurySettings => ({
   ...over,
 });
 
-async function world(over: Partial<TreasurySettings> = {}, env: Record<string, string> = {}, shared?: { db: string; clock: FakeClock; world?: TradingWorld["world"] }) {
+async function world(
+  over: Partial<TreasurySettings> = {},
+  env: Record<string, string> = {},
+  shared?: { db: string; clock: FakeClock; world?: TradingWorld["world"] },
+  secondSource = false,
+) {
   const w = await tradingWorld({
+    secondSource,
     treasury: base(over),
     env: { TRADING_MODE: "paper", ADMIN_IDS: "telegram:900", ...(shared ? { DATABASE_URL: shared.db } : {}), ...env },
     ...(shared?.clock ? { clock: shared.clock } : {}),
@@ -96,6 +102,22 @@ describe("treasury bot", () => {
     const { w, t } = await world();
     w.prices.usd.SOL = Number.NaN;
     expect(await t.cycle("schedule")).toMatch(/^paused by the prices breaker/);
+  });
+
+  it("price sources disagreeing by more than max_source_deviation_pct trip the prices breaker before any trade", async () => {
+    const { w, t } = await world({ maxSourceDeviationPct: 2 }, {}, undefined, true);
+    w.prices2!.usd.SOL = w.prices.usd.SOL! * 1.05; // the second source sees SOL 5% higher
+    expect(await t.cycle("schedule")).toBe(
+      "paused by the prices breaker: SOL price sources disagree by 5.00% (static $150.000, static2 $157.500; limit 2%)",
+    );
+    expect(await w.app.db.db.selectFrom("orders").selectAll().execute()).toEqual([]);
+    expect((await reports(w)).some((r) => r.text.includes("Treasury PAUSED"))).toBe(true);
+  });
+
+  it("price sources within max_source_deviation_pct: the cycle trades normally", async () => {
+    const { w, t } = await world({ maxSourceDeviationPct: 2 }, {}, undefined, true);
+    w.prices2!.usd.SOL = w.prices.usd.SOL! * 1.01;
+    expect(await t.cycle("schedule")).toMatch(/^(\d+)\/\1 swaps filled$/);
   });
 
   it("the turnover breaker trips when the daily cap is reached", async () => {

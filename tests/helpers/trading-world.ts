@@ -17,17 +17,17 @@ export const USD: Record<string, number> = { SOL: 150, USDC: 1, JUP: 0.5, BONK: 
 
 /** A live price source that answers fixed prices at the fake clock's time. */
 export class StaticPrices implements PriceSource {
-  readonly name = "static";
   readonly kind = "live" as const;
   constructor(
     private readonly clock: FakeClock,
     public usd: Record<string, number> = { ...USD },
+    readonly name = "static",
   ) {}
   async getPrices(tokens: readonly Token[]) {
     const out = new Map<string, PriceQuote>();
     for (const t of tokens) {
       const v = this.usd[t.symbol];
-      if (v !== undefined) out.set(t.mint, { mint: t.mint, usd: v, source: "static", at: this.clock.now() });
+      if (v !== undefined) out.set(t.mint, { mint: t.mint, usd: v, source: this.name, at: this.clock.now() });
     }
     return out;
   }
@@ -37,13 +37,15 @@ export interface TradingWorld {
   app: TestApp;
   world: SwapWorld;
   prices: StaticPrices;
+  /** A second live source (asked after the first), when the world was made with `secondSource`. */
+  prices2?: StaticPrices;
   clock: FakeClock;
   close(): Promise<void>;
 }
 
 /** Solana (LiteSVM) and Jupiter fakes with SOL, USDC, JUP, BONK, WIF priced; an app wired to them. */
 export async function tradingWorld(
-  opts: { env?: Record<string, string>; trading?: TradingOverrides; world?: SwapWorld; clock?: FakeClock; treasury?: TreasurySettings } = {},
+  opts: { env?: Record<string, string>; trading?: TradingOverrides; world?: SwapWorld; clock?: FakeClock; treasury?: TreasurySettings; secondSource?: boolean } = {},
 ): Promise<TradingWorld> {
   const world = opts.world ?? (await startSwapWorld());
   if (!opts.world) {
@@ -55,6 +57,7 @@ export async function tradingWorld(
   }
   const clock = opts.clock ?? new FakeClock(Date.now());
   const prices = new StaticPrices(clock);
+  const prices2 = opts.secondSource ? new StaticPrices(clock, { ...USD }, "static2") : undefined;
   const app = await makeTestApp({
     clock,
     env: {
@@ -65,7 +68,7 @@ export async function tradingWorld(
       ...opts.env,
     },
     market: {
-      live: [prices],
+      live: prices2 ? [prices, prices2] : [prices],
       replay: null,
       search: { search: async (q: string) => SEARCHABLE.filter((t) => t.mint === q || t.symbol.toLowerCase() === q.toLowerCase()) },
     },
@@ -76,6 +79,7 @@ export async function tradingWorld(
     app,
     world,
     prices,
+    ...(prices2 ? { prices2 } : {}),
     clock,
     close: async () => {
       await app.close();
