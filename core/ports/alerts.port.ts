@@ -25,6 +25,8 @@ export interface OutboxStore {
   claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
   /** Gives a claimed message back without an attempt (e.g. its chat is busy this round). */
   release(id: string, owner: string): Promise<void>;
+  /** Keeps the lease of messages still being sent (a slow send is not taken over and sent twice). */
+  extend(ids: readonly string[], owner: string, until: number): Promise<number>;
   markSent(id: string, owner: string, now: number): Promise<boolean>;
   retry(id: string, owner: string, availableAt: number, error: string): Promise<void>;
   /** Final failure: dead (attempts exhausted) or skipped (recipient unreachable, e.g. blocked the bot). */

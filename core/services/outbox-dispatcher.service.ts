@@ -14,6 +14,8 @@ export interface DispatcherOptions {
   /** Who hears about dead letters. */
   admins: Array<{ platform: Platform; chatId: string }>;
   leaseMs?: number;
+  /** Back-off between attempts to record an outcome (default 0.1, 0.5, 2 and 5 s). */
+  settleRetryDelaysMs?: readonly number[];
   batch?: number;
   pollMs?: number;
   /** Observers (metrics): delivery latency from cause to platform request, outcomes. */
@@ -80,8 +82,44 @@ export class OutboxDispatcher {
         send.push(r);
       }
     }
-    await Promise.all(send.map((m) => this.deliver(m)));
+    // While sends are in flight (a platform's queue or a 429 wait can outlast the lease), their
+    // leases are renewed every third of the lease, so no other dispatcher takes them and sends twice.
+    const leaseMs = this.o.leaseMs ?? 120_000;
+    const inflight = new Set(send.map((m) => m.id));
+    const heartbeat = setInterval(() => {
+      if (!inflight.size) return;
+      this.o.store
+        .extend([...inflight], this.owner, this.o.clock.now() + leaseMs)
+        .catch((err: unknown) => this.o.log.warn({ err }, "outbox lease renewal failed"));
+    }, Math.max(20, leaseMs / 3));
+    heartbeat.unref?.();
+    try {
+      await Promise.all(send.map((m) => this.deliver(m).finally(() => inflight.delete(m.id))));
+    } finally {
+      clearInterval(heartbeat);
+    }
     return send.length;
+  }
+
+  /**
+   * Records an outcome, retrying a failed write (the database restarting, a pool timeout): a sent
+   * message whose "sent" mark was lost would be sent again once its lease ran out.
+   */
+  private async settle(what: string, id: string, write: () => Promise<unknown>): Promise<void> {
+    const delays = this.o.settleRetryDelaysMs ?? [100, 500, 2000, 5000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (attempt >= delays.length) {
+          this.o.log.error({ err, id, what }, "outbox outcome not recorded: the message may be retried after its lease");
+          throw err;
+        }
+        this.o.log.warn({ err, id, what, attempt: attempt + 1 }, "outbox outcome not recorded yet: retrying");
+        await new Promise((r) => setTimeout(r, delays[attempt]));
+      }
+    }
   }
 
   private async deliver(m: OutboxMessage): Promise<void> {
@@ -95,26 +133,26 @@ export class OutboxDispatcher {
     }
     const now = this.o.clock.now();
     if (result.ok) {
-      await store.markSent(m.id, this.owner, now);
+      await this.settle("sent", m.id, () => store.markSent(m.id, this.owner, now));
       this.o.onOutcome?.("sent", m.target.platform);
       return;
     }
     if (result.permanent) {
-      await store.finish(m.id, this.owner, "skipped", result.reason, now);
+      await this.settle("skipped", m.id, () => store.finish(m.id, this.owner, "skipped", result.reason, now));
       this.o.onOutcome?.("skipped", m.target.platform);
       log.info({ id: m.id, reason: result.reason }, "outbox message skipped: recipient unreachable");
       return;
     }
     const attempts = m.attempts + 1;
     if (attempts >= this.o.maxAttempts) {
-      await store.finish(m.id, this.owner, "dead", result.reason, now);
+      await this.settle("dead", m.id, () => store.finish(m.id, this.owner, "dead", result.reason, now));
       this.o.onOutcome?.("dead", m.target.platform);
       log.error({ id: m.id, kind: m.kind, reason: result.reason }, "outbox message dead-lettered");
       if (m.kind !== "admin.dead_letter") await this.noticeAdmins(m, result.reason, now);
       return;
     }
     const backoff = Math.min(300_000, 1000 * 2 ** m.attempts) * (0.8 + Math.random() * 0.4);
-    await store.retry(m.id, this.owner, now + Math.max(result.retryAfterMs ?? 0, backoff), result.reason);
+    await this.settle("retry", m.id, () => store.retry(m.id, this.owner, now + Math.max(result.retryAfterMs ?? 0, backoff), result.reason));
     this.o.onOutcome?.("retry", m.target.platform);
   }
 

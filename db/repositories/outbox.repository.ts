@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, QueryCreator, Selectable, Transaction } from "kysely";
 import type { Platform } from "../../core/domain/identity.js";
 import type { Reply } from "../../core/domain/message.js";
 import type { NewOutboxMessage, OutboxMessage, OutboxStore } from "../../core/ports/alerts.port.js";
@@ -55,32 +55,42 @@ export class KyselyOutbox implements OutboxStore {
 
   async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]> {
     const until = now + leaseMs;
-    let due = this.db
-      .selectFrom("outbox")
-      .select("id")
-      .where("state", "=", "pending")
-      .where("available_at", "<=", now)
-      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
-      .orderBy("available_at")
-      .orderBy("id")
-      .limit(limit);
-    if (this.dialect === "postgres") due = due.forUpdate().skipLocked();
-    await this.db
-      .updateTable("outbox")
-      .set({ lease_owner: owner, lease_until: until })
-      .where("id", "in", due)
-      .where("state", "=", "pending")
-      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
-      .execute();
-    const rows = await this.db
-      .selectFrom("outbox")
-      .selectAll()
-      .where("lease_owner", "=", owner)
-      .where("lease_until", "=", until)
-      .where("state", "=", "pending")
-      .orderBy("available_at")
-      .orderBy("id")
-      .execute();
+    const dueRows = (db: QueryCreator<Database>) =>
+      db
+        .selectFrom("outbox")
+        .select("id")
+        .where("state", "=", "pending")
+        .where("available_at", "<=", now)
+        .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
+        .orderBy("available_at")
+        .orderBy("id")
+        .limit(limit);
+    let rows: Array<Selectable<Database["outbox"]>>;
+    if (this.dialect === "postgres") {
+      // One statement: lock up to `limit` due rows (skipping rows another claimer holds), lease them
+      // and return them. The CTE is materialized so it runs exactly once: an UPDATE ... WHERE id IN
+      // (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED) may re-run its subquery and take more than n rows
+      // (seen in tests/db/repositories.test.ts under concurrent claimers).
+      rows = await this.db
+        .with((cte) => cte("due").materialized(), (db) => dueRows(db).forUpdate().skipLocked())
+        .updateTable("outbox")
+        .from("due")
+        .set({ lease_owner: owner, lease_until: until })
+        .whereRef("outbox.id", "=", "due.id")
+        .returningAll("outbox")
+        .execute();
+    } else {
+      // SQLite has one writer at a time: the update and its read happen in one transaction.
+      rows = await this.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable("outbox")
+          .set({ lease_owner: owner, lease_until: until })
+          .where("id", "in", dueRows(trx))
+          .execute();
+        return trx.selectFrom("outbox").selectAll().where("lease_owner", "=", owner).where("lease_until", "=", until).where("state", "=", "pending").execute();
+      });
+    }
+    rows.sort((a, b) => Number(a.available_at) - Number(b.available_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return rows.map((r) => ({
       id: r.id,
       dedupeKey: r.dedupe_key,
@@ -95,6 +105,18 @@ export class KyselyOutbox implements OutboxStore {
 
   async release(id: string, owner: string): Promise<void> {
     await this.db.updateTable("outbox").set({ lease_owner: null, lease_until: null }).where("id", "=", id).where("lease_owner", "=", owner).execute();
+  }
+
+  async extend(ids: readonly string[], owner: string, until: number): Promise<number> {
+    if (!ids.length) return 0;
+    const r = await this.db
+      .updateTable("outbox")
+      .set({ lease_until: until })
+      .where("id", "in", [...ids])
+      .where("lease_owner", "=", owner)
+      .where("state", "=", "pending")
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async markSent(id: string, owner: string, now: number): Promise<boolean> {

@@ -7,7 +7,7 @@ import { silentLogger } from "../../core/ports/logger.port.js";
 import { AlertEngine } from "../../core/services/alert-engine.service.js";
 import { OutboxDispatcher } from "../../core/services/outbox-dispatcher.service.js";
 import { makeTestApp, testConfig, type TestApp } from "../helpers/app.js";
-import { FakeClock } from "../helpers/clock.js";
+import { FakeClock, WallClock } from "../helpers/clock.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 import { StaticPrices } from "../helpers/trading-world.js";
 
@@ -260,6 +260,52 @@ describe("alert engine and delivery", () => {
     }
     expect(sent).toHaveLength(300);
     expect(new Set(sent.map((s) => s.text)).size).toBe(300);
+  });
+
+  it("a send slower than the lease keeps its lease: another dispatcher does not send it again", async () => {
+    const clock = new WallClock();
+    const { app } = await world({}, undefined, clock);
+    const sent: string[] = [];
+    app.services.notifications.register({
+      platform: "telegram",
+      send: async (chatId) => {
+        await new Promise((r) => setTimeout(r, 900)); // a long platform queue, or a 429 being waited out
+        sent.push(chatId);
+        return { ok: true, messageIds: ["1"] };
+      },
+    });
+    await app.repos.outbox.enqueue({ dedupeKey: "slow", kind: "test", target: { platform: "telegram", chatId: "7" }, reply: { kind: "info", blocks: [] } }, clock.now());
+    const mk = () => new OutboxDispatcher({ store: app.repos.outbox, notifications: app.services.notifications, clock, log: silentLogger, maxAttempts: 3, admins: [], leaseMs: 200 });
+    const [a, b] = [mk(), mk()];
+    const first = a.runOnce();
+    let claimedByB = 0;
+    for (let t0 = Date.now(); Date.now() - t0 < 1200; ) {
+      claimedByB += await b.runOnce();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(await first).toBe(1);
+    expect(claimedByB).toBe(0);
+    expect(sent).toEqual(["7"]);
+    const row = await app.db.db.selectFrom("outbox").select("state").where("dedupe_key", "=", "slow").executeTakeFirstOrThrow();
+    expect(row.state).toBe("sent");
+  });
+
+  it("recording 'sent' is retried when the database write fails, so the message is not sent again", async () => {
+    const { app, sent } = await world();
+    await app.repos.outbox.enqueue({ dedupeKey: "once", kind: "test", target: { platform: "telegram", chatId: "8" }, reply: { kind: "info", blocks: [{ type: "text", spans: ["hi"] }] } }, app.clock.now());
+    const store = app.repos.outbox;
+    const real = store.markSent.bind(store);
+    let failures = 2;
+    store.markSent = async (...args) => {
+      if (failures-- > 0) throw new Error("connection reset");
+      return real(...args);
+    };
+    const d = new OutboxDispatcher({ store, notifications: app.services.notifications, clock: app.clock, log: silentLogger, maxAttempts: 3, admins: [], settleRetryDelaysMs: [1, 1, 1] });
+    expect(await d.runOnce()).toBe(1);
+    expect(await d.runOnce()).toBe(0);
+    expect(sent).toHaveLength(1);
+    const row = await app.db.db.selectFrom("outbox").select("state").where("dedupe_key", "=", "once").executeTakeFirstOrThrow();
+    expect(row.state).toBe("sent");
   });
 
   it("retries with back-off honouring retry_after, then dead-letters and tells the admins", async () => {

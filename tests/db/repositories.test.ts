@@ -89,6 +89,29 @@ for (const target of testDatabases()) {
       expect(await r.leases.acquire("expiring", "b", 60_000)).toBe(true);
     });
 
+    it("outbox: concurrent claimers split the rows; a renewed lease is not taken over; outcomes need the lease", async () => {
+      const msg = (i: number) => ({ dedupeKey: `ob-${i}`, kind: "test", target: { platform: "telegram" as const, chatId: String(i) }, reply: { kind: "info" as const, blocks: [] } });
+      for (let i = 0; i < 20; i++) expect(await r.outbox.enqueue(msg(i), 1000)).toBe(true);
+      expect(await r.outbox.enqueue(msg(0), 1000)).toBe(false); // same dedupe key
+      // Many rounds of three concurrent claimers: never more rows than asked, never a row twice.
+      let now = 1000;
+      for (let round = 0; round < 20; round++, now += 1000) {
+        const got = await Promise.all(["x", "y", "z"].map((o) => r.outbox.claim(`${o}${round}`, now, 100, 8)));
+        expect(got.map((g) => g.length <= 8)).toEqual([true, true, true]);
+        const ids = got.flat().map((m) => m.id);
+        expect([ids.length, new Set(ids).size]).toEqual([20, 20]);
+      }
+      const [a, b] = await Promise.all([r.outbox.claim("a", now, 100, 15), r.outbox.claim("b", now, 100, 15)]);
+      expect([a.length + b.length, a.length > 0 && b.length > 0]).toEqual([20, true]);
+      // a keeps its rows beyond the first lease; 150 ms later nobody else may claim them
+      expect(await r.outbox.extend(a.map((m) => m.id), "a", now + 300)).toBe(a.length);
+      expect(await r.outbox.extend(a.map((m) => m.id), "b", now + 9999)).toBe(0); // not b's to extend
+      const c = await r.outbox.claim("c", now + 150, 100, 50);
+      expect(c.map((m) => m.id).sort()).toEqual(b.map((m) => m.id).sort()); // b's lease ran out at +100
+      expect(await r.outbox.markSent(a[0]!.id, "a", now + 160)).toBe(true);
+      expect(await r.outbox.markSent(b[0]!.id, "b", now + 160)).toBe(false); // c holds it now
+    });
+
     it("audit log records and lists newest first", async () => {
       await r.audit.record({ at: 1, action: "x.one", detail: { a: 1 } });
       await r.audit.record({ at: 2, action: "x.two", userId: "u", platform: "discord" });
