@@ -22,6 +22,22 @@ function scrubObject(value: unknown, depth: number, seen: WeakSet<object>): unkn
   return out;
 }
 
+/**
+ * Error fields that carry what was sent or received (grammY's `payload` is the request: a message
+ * text, which may be an exported wallet key; discord.js's `requestBody`; HTTP clients' `request`,
+ * `config`, `response`, `body`). An error's message, code and stack are kept; these never are.
+ */
+const ERROR_PAYLOAD_FIELDS = ["payload", "requestBody", "request", "config", "response", "body", "data", "headers"] as const;
+
+function serializeError(e: unknown, depth = 0): unknown {
+  if (!(e instanceof Error)) return scrubObject(e, 0, new WeakSet());
+  const s = pino.stdSerializers.err(e) as unknown as Record<string, unknown>;
+  for (const k of ERROR_PAYLOAD_FIELDS) delete s[k];
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause !== undefined) s.cause = depth < 3 ? serializeError(cause, depth + 1) : "[cause]";
+  return scrubObject(s, 0, new WeakSet());
+}
+
 export interface LoggerOptions {
   level: string;
   /** Secret values (tokens, keys): scrubbed from every line, wherever they appear (URLs, messages). */
@@ -68,7 +84,7 @@ export function createLogger(opts: LoggerOptions): PinoLogger {
             },
           }
         : {},
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: (e: unknown) => serializeError(e), error: (e: unknown) => serializeError(e) },
     },
     opts.destination ?? pino.destination({ fd: 2, sync: false }),
   );

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { GrammyError } from "grammy";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../adapters/logging/logger.js";
 import { loadConfig, secretValues } from "../../bots/config.js";
@@ -58,5 +59,23 @@ describe("log redaction", () => {
     expect(out).not.toContain("xyzxyzxyzxyz");
     expect(out).toContain("So11111111111111111111111111111111111111112"); // public keys stay useful
     expect(out).toContain('"promptTokens":42');
+  });
+
+  it("an error never carries its request into the log: a refused message holding a wallet key stays out", () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: "info", destination: stream });
+    const key = "4wBqpZM9xaSheZzJSMawUHDgZ7miWfSsxmfVF5jJpYP2ZmaxSoPBiLbKnW7bqDkFRxyTnhv5p8CgUfUbP4hmyJBy";
+    const err = new GrammyError(
+      "Call to 'sendMessage' failed! (400: Bad Request: chat not found)",
+      { ok: false, error_code: 400, description: "Bad Request: chat not found" },
+      "sendMessage",
+      { chat_id: 42, text: `Your private key: ${key}` },
+    );
+    log.error({ err }, "telegram send failed");
+    log.error({ err: new Error("wrapped", { cause: err }) }, "wrapped failure");
+    const out = lines.join("");
+    expect(out).not.toContain(key.slice(0, 20));
+    expect(out).toContain("chat not found"); // the useful part stays
+    expect(out).toContain('"method":"sendMessage"');
   });
 });
