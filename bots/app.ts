@@ -178,6 +178,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     onUsage: (model, promptTokens, completionTokens, costUsd) => metrics.llmUsage({ model, promptTokens, completionTokens, costUsd }),
   });
   let stopOutboxPoll: (() => void) | undefined;
+  const pollerOwner = `${instance}/price`;
   const services: Services = {
     identity: new IdentityService({ users: repos.users, linkCodes: repos.linkCodes, audit: repos.audit, clock, limiters, adminKeys }),
     actions: new ActionService({ store: repos.actionTokens, clock }),
@@ -257,6 +258,9 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       ...(redis ? { redis: redis.main } : {}),
       market: tickWatch,
       maxTickAgeMs: config.PRICE_MAX_AGE_S * 1000,
+      // The webhook tier answers most commands without a live feed: stale prices degrade it, they
+      // do not take it out of the load balancer. Workers (alerts, treasury) need prices to be ready.
+      pricesCritical: config.PURSER_ROLE !== "web",
       now: () => clock.now(),
     }),
     ...(redis ? { redis } : {}),
@@ -274,7 +278,6 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       m.track(market.tokens.builtins());
       // The web tier only takes updates; background work runs on workers (or everywhere with role "all").
       const background = o.poll !== false && config.PURSER_ROLE !== "web";
-      const pollerOwner = `${instance}/price`;
       if (background) m.startPolling(config.PRICE_POLL_MS, () => leases.acquire("price-poller", pollerOwner, Math.max(config.PRICE_POLL_MS * 3, 5000)));
       if (config.PURSER_ROLE !== "web") await alerts.start();
       if (background) {
@@ -290,6 +293,8 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       stopOutboxPoll?.();
       unsubTicks();
       await market.market.stop();
+      // Hand the price poller over at once instead of after its lease runs out.
+      await leases.release("price-poller", pollerOwner).catch(() => undefined);
       await trade.trading.stop();
       await services.treasury?.stop();
       await alerts.stop();

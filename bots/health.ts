@@ -34,10 +34,15 @@ export function databaseProbe(db: Pick<Db, "db" | "dialect">): ReadinessProbe {
   };
 }
 
-/** Redis answers PING (ioredis' `ping()` fits). */
+/**
+ * Redis answers PING (ioredis' `ping()` fits). Not critical: without Redis every process degrades to
+ * single-process behaviour (local limits and spacing, database leases) and keeps serving, so an
+ * outage is reported as degraded instead of taking every replica out of the load balancer at once.
+ */
 export function redisProbe(redis: { ping(): Promise<unknown> }): ReadinessProbe {
   return {
     name: "redis",
+    critical: false,
     async check() {
       const pong = await redis.ping();
       return pong === "PONG" ? { ok: true } : { ok: false, detail: "unexpected reply" };

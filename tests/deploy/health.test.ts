@@ -82,11 +82,34 @@ describe("/healthz and /readyz", () => {
       }),
     });
     const r = await get("/readyz");
-    expect(r.status).toBe(503);
-    expect(r.body.failing).toEqual(["prices", "redis"]);
-    expect(r.body.checks.redis.detail).toBe("ECONNREFUSED");
+    expect(r.status).toBe(503); // stale prices are critical here (a worker)
+    expect(r.body.failing).toEqual(["prices"]);
+    expect(r.body.degraded).toEqual(["redis"]); // reported, never the reason a replica is dropped
+    expect(r.body.checks.redis).toMatchObject({ ok: false, detail: "ECONNREFUSED", critical: false });
     expect(r.body.checks.prices.detail).toBe("last tick 600 s ago");
     expect(JSON.stringify(r.body)).not.toContain("hunter2");
+  });
+
+  it("losing Redis alone degrades /readyz but keeps the replica ready (every process falls back to local behaviour)", async () => {
+    const get = await serve({
+      shuttingDown: () => false,
+      probes: standardProbes({ db: sqlite(), redis: { ping: () => Promise.reject(Object.assign(new Error("x"), { code: "ECONNREFUSED" })) } }),
+    });
+    const r = await get("/readyz");
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: "degraded", degraded: ["redis"] });
+  });
+
+  it("the app makes stale prices critical on workers and not on the web tier", async () => {
+    const { makeTestApp } = await import("../helpers/app.js");
+    for (const [role, critical] of [["web", false], ["worker", true], ["all", true]] as const) {
+      const app = await makeTestApp({ env: { PURSER_ROLE: role } });
+      try {
+        expect(app.readiness.find((p) => p.name === "prices")?.critical ?? true).toBe(critical);
+      } finally {
+        await app.close();
+      }
+    }
   });
 
   it("no tick yet is not ready; replay always is", async () => {
