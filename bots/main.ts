@@ -70,7 +70,9 @@ async function main() {
   }
   if (telegram) app.services.notifications.register(telegram.notifier());
   if (discord) app.services.notifications.register(discord.notifier());
-  await discord?.start();
+  // Workers only push through Discord's REST API: slash commands and the gateway belong to the tier
+  // that takes interactions (or the only process), so a worker never opens a second gateway session.
+  if (config.PURSER_ROLE !== "worker") await discord?.start();
   const twitter = twitterConfigured(config)
     ? createTwitter(app, {
         pollS: config.TWITTER_POLL_S,
