@@ -43,6 +43,9 @@ export interface HandledMessage {
  * Purser's Prometheus metrics on their own registry (never prom-client's global one, so tests and
  * several instances never collide). Every label value is bounded: see LabelSet.
  */
+/** The command label of pushes (alerts, fills, treasury reports): sent by the outbox, not a command. */
+const PUSH = "push";
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly now: () => number;
@@ -60,7 +63,7 @@ export class Metrics {
   private readonly lastPriceAt = new Map<string, number>();
 
   private readonly messagesIn: Counter<"platform" | "command">;
-  private readonly messagesOut: Counter<"platform">;
+  private readonly messagesOut: Counter<"platform" | "command">;
   private readonly commandSeconds: Histogram<"command">;
   private readonly errors: Counter<"code">;
   private readonly llmTokens: Counter<"model" | "kind">;
@@ -93,7 +96,7 @@ export class Metrics {
       new Histogram<L>({ name, help, buckets, labelNames, registers });
 
     this.messagesIn = counter("purser_messages_in_total", "Inbound messages by platform and command (none = no command)", ["platform", "command"]);
-    this.messagesOut = counter("purser_messages_out_total", "Messages sent to a platform: replies and delivered pushes", ["platform"]);
+    this.messagesOut = counter("purser_messages_out_total", "Messages sent to a platform, by the command that caused them (push = alerts, fills, reports)", ["platform", "command"]);
     this.commandSeconds = histogram("purser_command_seconds", "Time from receipt to reply for messages that ran a command", COMMAND_BUCKETS, ["command"]);
     this.errors = counter("purser_errors_total", "Failed messages by error code (internal = unexpected)", ["code"]);
     this.llmTokens = counter("purser_llm_tokens_total", "LLM tokens used by model and kind (prompt, completion)", ["model", "kind"]);
@@ -139,7 +142,7 @@ export class Metrics {
     const command = this.commandLabel(ctx);
     this.messagesIn.inc({ platform, command });
     if (ctx.outcome === "duplicate") return;
-    if (ctx.reply !== undefined) this.messagesOut.inc({ platform });
+    if (ctx.reply !== undefined) this.messagesOut.inc({ platform, command });
     if (ctx.command) this.commandSeconds.observe({ command }, Math.max(0, now - ctx.startedAt) / 1000);
     if (ctx.outcome === "error") this.error(ctx.errorCode ?? "internal");
   }
@@ -155,7 +158,7 @@ export class Metrics {
   }
 
   messageOut(platform: string, n = 1): void {
-    this.messagesOut.inc({ platform: this.platforms.value(platform) }, n);
+    this.messagesOut.inc({ platform: this.platforms.value(platform), command: PUSH }, n);
   }
 
   commandDuration(command: string, seconds: number): void {
@@ -216,7 +219,7 @@ export class Metrics {
   outboxOutcome(outcome: OutboxOutcome, platform: string): void {
     const p = this.platforms.value(platform);
     this.deliveries.inc({ platform: p, outcome: this.deliveryOutcomes.value(outcome) });
-    if (outcome === "sent") this.messagesOut.inc({ platform: p });
+    if (outcome === "sent") this.messagesOut.inc({ platform: p, command: PUSH });
   }
 
   /** An order in a final state; filled ones with both amounts feed the slippage histogram. */

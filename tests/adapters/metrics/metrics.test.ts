@@ -30,7 +30,7 @@ describe("Metrics", () => {
     m.routerDone(handled({ command: { name: "price" }, msg: { platform: "discord" } }), 1_003);
     expect(value(await samples(m, "purser_messages_in_total"), 'platform="telegram",command="price"')).toBe(1);
     expect(value(await samples(m, "purser_messages_in_total"), 'platform="discord",command="price"')).toBe(1);
-    expect(value(await samples(m, "purser_messages_out_total"), 'platform="telegram"')).toBe(1);
+    expect(value(await samples(m, "purser_messages_out_total"), 'platform="telegram",command="price"')).toBe(1);
     const buckets = await samples(m, "purser_command_seconds_bucket");
     expect(value(buckets, 'le="0.025",command="price"')).toBe(1); // 3 ms
     expect(value(buckets, 'le="0.05",command="price"')).toBe(2); // 42 ms too
@@ -111,7 +111,7 @@ describe("Metrics", () => {
     m.outboxOutcome("sent", "telegram");
     m.outboxOutcome("retry", "telegram");
     expect(value(await samples(m, "purser_outbox_outcomes_total"), 'platform="telegram",outcome="retry"')).toBe(1);
-    expect(value(await samples(m, "purser_messages_out_total"), 'platform="telegram"')).toBe(1);
+    expect(value(await samples(m, "purser_messages_out_total"), 'platform="telegram",command="push"')).toBe(1);
   });
 
   it("swaps by mode and outcome, with quoted-vs-executed slippage of fills", async () => {
