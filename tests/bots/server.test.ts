@@ -32,10 +32,38 @@ describe("the server process", () => {
       expect(JSON.parse(ready.body)).toMatchObject({ status: expect.stringMatching(/ok|ready|degraded/) });
       const metrics = await get("/metrics");
       expect(metrics.type).toContain("text/plain");
-      for (const name of ["purser_messages_in_total", "purser_command_seconds", "purser_outbox_pending", "purser_price_age_seconds", "purser_alert_tick_seconds"]) {
-        expect(metrics.body).toContain(name);
-      }
-      expect(metrics.body).toMatch(/purser_process_cpu|purser_nodejs/);
+      // Parse the exposition: every series the issue names is declared with its type, and the ones
+      // this idle process already has values for carry samples.
+      const types = new Map([...metrics.body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+      const want: Record<string, string> = {
+        purser_messages_in_total: "counter",
+        purser_messages_out_total: "counter",
+        purser_command_seconds: "histogram",
+        purser_errors_total: "counter",
+        purser_llm_tokens_total: "counter",
+        purser_llm_cost_usd_total: "counter",
+        purser_price_source_errors_total: "counter",
+        purser_price_rejected_total: "counter",
+        purser_price_age_seconds: "gauge",
+        purser_alert_tick_seconds: "histogram",
+        purser_alerts_active: "gauge",
+        purser_outbox_pending: "gauge",
+        purser_outbox_due: "gauge",
+        purser_outbox_dead: "gauge",
+        purser_outbox_delivery_seconds: "histogram",
+        purser_outbox_outcomes_total: "counter",
+        purser_swaps_total: "counter",
+        purser_swap_slippage_bps: "histogram",
+        purser_treasury_drift_pct: "gauge",
+        purser_treasury_breaker: "gauge",
+        purser_treasury_paused: "gauge",
+      };
+      for (const [name, type] of Object.entries(want)) expect(types.get(name), name).toBe(type);
+      const sample = (re: RegExp) => metrics.body.split("\n").find((l) => !l.startsWith("#") && re.test(l));
+      expect(sample(/^purser_price_age_seconds\{source="replay"\} \d/)).toBeDefined(); // replayed prices are flowing
+      expect(sample(/^purser_alerts_active \d+$/)).toBeDefined();
+      expect(sample(/^purser_outbox_pending \d+$/)).toBeDefined();
+      expect(sample(/^purser_process_cpu_user_seconds_total \d/)).toBeDefined();
     } finally {
       child.kill("SIGTERM");
     }
