@@ -67,6 +67,26 @@ describe.skipIf(!hasRedis)(`losing Redis mid-run${hasRedis ? "" : " (skipped: TE
       await app.services.outbox.runOnce();
     }
     expect(app.redis!.sub.status).toBe("ready");
-    expect(sent).toEqual(["1", "2"]); // ticks flow through Redis again
+    expect(sent).toEqual(["1", "2"]);
+
+    // Proof that the shared path is back (not only the local fallback): another process, joined to
+    // the restarted Redis, hears this one's ticks and reads what it caches, and leases are shared again.
+    const other = await makeTestApp({ clock, env: { REDIS_URL: `redis://127.0.0.1:${port}`, DATABASE_URL: await tempSqliteUrl() } });
+    try {
+      const heard: number[] = [];
+      other.market.bus.subscribe((ticks) => heard.push(...ticks.map((t) => t.usd)));
+      await (other.market.bus as unknown as { ready(): Promise<unknown> }).ready();
+      for (let i = 0; i < 50 && !heard.includes(360); i++) {
+        await app.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 360, source: "static", at: clock.now() }]);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(heard).toContain(360);
+      await app.market.cache.set("outage-probe", { v: 1 }, 60_000);
+      expect(await other.market.cache.get("outage-probe")).toEqual({ v: 1 });
+      expect(await app.leases.acquire("shared-again", "a", 5000)).toBe(true);
+      expect(await other.leases.acquire("shared-again", "b", 5000)).toBe(false);
+    } finally {
+      await other.close();
+    }
   }, 40_000);
 });
