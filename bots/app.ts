@@ -144,6 +144,9 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     portfolioValue: (userId) => trade.portfolio.value(userId),
     valueCheckMs: config.ALERT_VALUE_CHECK_S * 1000,
     onTickEvaluated: (us) => metrics.alertTickEvaluated(us),
+    // Tokens of active alerts (built-in or not) are polled, so every alert gets its ticks.
+    track: (tokens) => market.market.track(tokens),
+    tokenOf: (mint) => market.tokens.resolve(mint),
   });
   metrics.watchAlerts(() => alerts.size);
   const outbox = new OutboxDispatcher({

@@ -9,7 +9,7 @@ export { OTHER, slippageBps } from "./labels.js";
 export const COMMAND_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** 1 us .. 50 ms: one alert-index evaluation of a price tick. */
 export const ALERT_TICK_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05];
-/** 10 ms .. 5 min: cause (tick, fill) to platform request, including rate-limit spacing and retries. */
+/** 10 ms .. 5 min: cause (tick, fill) to delivered (the platform accepted it), including rate-limit spacing and retries. */
 export const DELIVERY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 /** Quoted-vs-executed slippage (bps); negative = filled better than quoted. */
 export const SLIPPAGE_BUCKETS = [-50, -10, -1, 0, 1, 5, 10, 25, 50, 100, 200, 500];
@@ -127,7 +127,7 @@ export class Metrics {
     this.outboxPending = gauge("purser_outbox_pending", "Outbox messages not yet delivered or dead");
     this.outboxDue = gauge("purser_outbox_due", "Outbox messages due for delivery now");
     this.outboxDead = gauge("purser_outbox_dead", "Dead-lettered outbox messages");
-    this.outboxDelivery = histogram("purser_outbox_delivery_seconds", "Push latency from cause to platform request", DELIVERY_BUCKETS, ["platform"]);
+    this.outboxDelivery = histogram("purser_outbox_delivery_seconds", "Push latency from cause (tick, fill) to delivered", DELIVERY_BUCKETS, ["platform"]);
     this.deliveries = counter("purser_outbox_outcomes_total", "Outbox delivery attempts by platform and outcome", ["platform", "outcome"]);
     this.swaps = counter("purser_swaps_total", "Orders that reached a final state, by mode and outcome", ["mode", "outcome"]);
     this.slippage = histogram("purser_swap_slippage_bps", "Quoted-vs-executed output slippage of filled swaps (bps)", SLIPPAGE_BUCKETS);

@@ -38,7 +38,8 @@ export interface AlertStore {
   create(a: Alert): Promise<void>;
   get(id: string): Promise<Alert | undefined>;
   byUser(userId: string, states: readonly AlertState[]): Promise<Alert[]>;
-  countActive(userId: string): Promise<number>;
+  /** Active (armed or cooling) alerts of the user, leaving out those past their expiry at `now`. */
+  countActive(userId: string, now: number): Promise<number>;
   /** Every alert in the given states (engine start-up). */
   byState(states: readonly AlertState[]): Promise<Alert[]>;
   /** Alerts changed after `since` (keeps engines in several processes in step). */

@@ -4,6 +4,7 @@ import { ACTIVE_ALERT_STATES, canRearm, formatDuration, thresholdHolds, type Ale
 import { formatAge, formatPrice, formatUsd, formatUtc } from "../domain/format.js";
 import type { Reply } from "../domain/message.js";
 import type { PriceTick } from "../domain/price.js";
+import type { Token } from "../domain/token.js";
 import { UserError } from "../errors.js";
 import type { AlertStore } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
@@ -28,6 +29,16 @@ export interface AlertEngineDeps {
   onFired?: (a: Alert) => void;
   /** Back-off between attempts when writing a firing fails (default 0.1 s, 0.4 s, 1.6 s, 4 s). */
   fireRetryDelaysMs?: readonly number[];
+  /**
+   * Tells the market which tokens the price stream must carry: called (on start, sync and create)
+   * with the tokens of active alerts' mints not handed over before. The poller only polls tracked
+   * tokens, so without this an alert on a token that is not built in never gets a tick. Needs tokenOf.
+   */
+  track?: (tokens: Token[]) => void;
+  /** The token of a mint, for track (undefined or a throw: not tracked yet, looked up again later). */
+  tokenOf?: (mint: string) => Promise<Token | undefined>;
+  /** How long after a failed tokenOf the same mint is looked up again (default 60 s). */
+  tokenRetryMs?: number;
 }
 
 export type NewAlert = Pick<Alert, "kind" | "mint" | "symbol" | "level" | "pct" | "windowMs" | "repeat" | "cooldownMs" | "hysteresisPct" | "expiresAt">;
@@ -49,10 +60,16 @@ export class AlertEngine {
   /** Cooling alerts by mint (re-armed on that token's ticks), and value alerts by id. */
   private readonly cooling = new Map<string, Map<string, Alert>>();
   private readonly valueAlerts = new Map<string, Alert>();
+  /** Held alerts (armed or cooling) that have an expiry, by id: the sync timer's sweep expires them. */
+  private readonly expiring = new Map<string, Alert>();
   private unsubscribe: (() => void) | undefined;
   private timers: Array<ReturnType<typeof setInterval>> = [];
   private lastSync = 0;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Mints handed to d.track, mints being looked up, and when a lookup last failed. */
+  private readonly trackedMints = new Set<string>();
+  private readonly resolvingMints = new Set<string>();
+  private readonly lookupFailedAt = new Map<string, number>();
   private stopped = false;
   rejectedTicks = 0;
 
@@ -66,6 +83,8 @@ export class AlertEngine {
     this.stopped = false;
     this.lastSync = this.d.clock.now();
     for (const a of await this.d.store.byState(ACTIVE_ALERT_STATES)) this.load(a);
+    await this.expireDue(this.lastSync);
+    await this.trackActive();
     this.unsubscribe = this.d.bus.subscribe((ticks) => this.onTicks(ticks));
     const every = (ms: number, fn: () => Promise<unknown>) => {
       const t = setInterval(() => void fn().catch((err: unknown) => this.d.log.error({ err }, "alert timer failed")), ms);
@@ -89,16 +108,91 @@ export class AlertEngine {
     while (this.inflight.size) await Promise.all([...this.inflight]);
   }
 
-  /** Picks up alerts other processes created, fired or cancelled. */
+  /**
+   * Expires alerts past their expiry, picks up alerts other processes created, fired, cancelled or
+   * expired, and has the market track the tokens of new ones.
+   */
   async sync(): Promise<void> {
     const since = this.lastSync - 5000;
-    this.lastSync = this.d.clock.now();
+    const now = this.d.clock.now();
+    this.lastSync = now;
+    await this.expireDue(now);
     for (const a of await this.d.store.changedSince(since)) this.load(a);
+    await this.trackActive();
+  }
+
+  /**
+   * Every held alert past its expiry becomes "expired" in the database (other processes see it on
+   * their next sync) and leaves memory. A failed write is tried again on the next sweep.
+   */
+  async expireDue(now = this.d.clock.now()): Promise<void> {
+    for (const a of [...this.expiring.values()]) {
+      if (!isPastExpiry(a, now)) continue;
+      try {
+        await this.d.store.setState(a.id, ACTIVE_ALERT_STATES, "expired", now);
+      } catch (err) {
+        this.d.log.warn({ err, alert: a.id }, "alert expiry not recorded yet: retrying on the next sweep");
+        continue;
+      }
+      this.forget(a.id);
+    }
+  }
+
+  /** Distinct mints of the token alerts held (armed and cooling: a cooling alert re-arms on ticks). */
+  private activeMints(): Set<string> {
+    const out = new Set<string>();
+    for (const a of this.alertOf.values()) if (a.mint) out.add(a.mint);
+    for (const [mint, m] of this.cooling) if (m.size) out.add(mint);
+    return out;
+  }
+
+  /** Hands the tokens of active alerts' mints not tracked yet to d.track. Never throws. */
+  private async trackActive(): Promise<void> {
+    const { track, tokenOf } = this.d;
+    if (!track || !tokenOf) return;
+    const now = this.d.clock.now();
+    const retryMs = this.d.tokenRetryMs ?? 60_000;
+    const want = [...this.activeMints()].filter((m) => {
+      if (this.trackedMints.has(m) || this.resolvingMints.has(m)) return false;
+      const failed = this.lookupFailedAt.get(m);
+      return failed === undefined || now - failed >= retryMs;
+    });
+    if (!want.length) return;
+    for (const m of want) this.resolvingMints.add(m);
+    try {
+      const found = await Promise.all(
+        want.map(async (mint) => {
+          try {
+            const t = await tokenOf(mint);
+            if (t && t.mint === mint) return t;
+          } catch (err) {
+            this.d.log.warn({ err, mint }, "alert token lookup failed: its prices are not tracked yet");
+          }
+          this.lookupFailedAt.set(mint, this.d.clock.now());
+          return undefined;
+        }),
+      );
+      const tokens = found.filter((t): t is Token => t !== undefined);
+      if (!tokens.length) return;
+      track(tokens);
+      for (const t of tokens) {
+        this.trackedMints.add(t.mint);
+        this.lookupFailedAt.delete(t.mint);
+      }
+    } catch (err) {
+      this.d.log.error({ err }, "tracking alert tokens failed");
+    } finally {
+      for (const m of want) this.resolvingMints.delete(m);
+    }
   }
 
   private load(a: Alert) {
     this.forget(a.id);
     if (!ACTIVE_ALERT_STATES.includes(a.state)) return;
+    if (a.expiresAt !== null) {
+      this.expiring.set(a.id, a);
+      if (isPastExpiry(a, this.d.clock.now())) return; // not indexed: the next sweep marks it expired
+    }
     if (a.kind === "value_above" || a.kind === "value_below") {
       this.valueAlerts.set(a.id, a);
       return;
@@ -125,6 +219,7 @@ export class AlertEngine {
       this.handleOf.delete(id);
     }
     this.valueAlerts.delete(id);
+    this.expiring.delete(id);
     for (const m of this.cooling.values()) m.delete(id);
   }
 
@@ -235,7 +330,8 @@ export class AlertEngine {
   }
 
   async create(userId: string, spec: NewAlert, current: number, notify: Alert["notify"]): Promise<Alert> {
-    if ((await this.d.store.countActive(userId)) >= this.d.maxPerUser) {
+    // Alerts past their expiry do not count, even before the sweep has marked them expired.
+    if ((await this.d.store.countActive(userId, this.d.clock.now())) >= this.d.maxPerUser) {
       throw new UserError("alert_limit", `You have ${this.d.maxPerUser} active alerts, the most allowed. Remove some with /unalert.`);
     }
     if ((spec.kind === "above" || spec.kind === "below" || spec.kind.startsWith("value_")) && thresholdHolds(spec.kind, spec.level, current)) {
@@ -250,27 +346,44 @@ export class AlertEngine {
     const a: Alert = { ...spec, id: newAlertId(), userId, state: "armed", fireCount: 0, lastFiredAt: null, refValue: current, createdAt: now, updatedAt: now, notify };
     await this.d.store.create(a);
     this.load(a);
+    await this.trackActive();
     return a;
   }
 
-  list(userId: string): Promise<Alert[]> {
-    return this.d.store.byUser(userId, ["armed", "cooling", "done", "expired"]);
+  /** A user's alerts; an active one past its expiry shows as expired even before the sweep marks it. */
+  async list(userId: string): Promise<Alert[]> {
+    const now = this.d.clock.now();
+    const all = await this.d.store.byUser(userId, ["armed", "cooling", "done", "expired"]);
+    return all.map((a) => (isPastExpiry(a, now) ? { ...a, state: "expired" } : a));
   }
 
   async cancel(userId: string, id: string): Promise<boolean> {
     const a = await this.d.store.get(id.toLowerCase());
     if (!a || a.userId !== userId) throw new UserError("alert_unknown", `You have no alert ${id.slice(0, 12)}. See /alerts.`);
-    const ok = await this.d.store.setState(a.id, ["armed", "cooling"], "cancelled", this.d.clock.now());
+    const now = this.d.clock.now();
     this.forget(a.id);
-    return ok;
+    if (isPastExpiry(a, now)) {
+      // Already over: it expired, it is not "removed".
+      await this.d.store.setState(a.id, ACTIVE_ALERT_STATES, "expired", now);
+      return false;
+    }
+    return this.d.store.setState(a.id, ACTIVE_ALERT_STATES, "cancelled", now);
   }
 
   async cancelAll(userId: string): Promise<number> {
+    const now = this.d.clock.now();
     const mine = await this.d.store.byUser(userId, ACTIVE_ALERT_STATES);
-    const n = await this.d.store.cancelAll(userId, this.d.clock.now());
+    // Alerts already past their expiry expired: they are not counted as removed.
+    for (const a of mine) if (isPastExpiry(a, now)) await this.d.store.setState(a.id, ACTIVE_ALERT_STATES, "expired", now);
+    const n = await this.d.store.cancelAll(userId, now);
     for (const a of mine) this.forget(a.id);
     return n;
   }
+}
+
+/** Active, but past its expiry (the sweep has not marked it expired yet). */
+function isPastExpiry(a: Alert, now: number): boolean {
+  return ACTIVE_ALERT_STATES.includes(a.state) && a.expiresAt !== null && now >= a.expiresAt;
 }
 
 export function describeAlert(a: Alert): string {

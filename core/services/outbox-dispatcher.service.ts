@@ -18,7 +18,11 @@ export interface DispatcherOptions {
   settleRetryDelaysMs?: readonly number[];
   batch?: number;
   pollMs?: number;
-  /** Observers (metrics): delivery latency from cause to platform request, outcomes. */
+  /**
+   * Observers (metrics): delivery latency from cause (tick received) to delivered (the platform
+   * accepted the message, after its spacing queue and any 429 wait), once per delivered message;
+   * outcomes.
+   */
   onLatency?: (ms: number, platform: Platform) => void;
   onOutcome?: (outcome: "sent" | "retry" | "dead" | "skipped", platform: Platform) => void;
 }
@@ -124,7 +128,6 @@ export class OutboxDispatcher {
 
   private async deliver(m: OutboxMessage): Promise<void> {
     const { store, log } = this.o;
-    if (m.sourceAt !== undefined) this.recordLatency(Date.now() - m.sourceAt, m.target.platform);
     let result;
     try {
       result = await this.o.notifications.push(m.target, m.reply);
@@ -133,6 +136,9 @@ export class OutboxDispatcher {
     }
     const now = this.o.clock.now();
     if (result.ok) {
+      // Cause to delivered: measured once, when the platform has accepted the message (so the
+      // platform's spacing queue and earlier failed attempts count; the outcome write does not).
+      if (m.sourceAt !== undefined) this.recordLatency(Date.now() - m.sourceAt, m.target.platform);
       await this.settle("sent", m.id, () => store.markSent(m.id, this.owner, now));
       this.o.onOutcome?.("sent", m.target.platform);
       return;
@@ -182,7 +188,7 @@ export class OutboxDispatcher {
     this.o.onLatency?.(ms, platform);
   }
 
-  /** p50/p99 of recent cause-to-send latencies (ms). */
+  /** p50/p99 of recent cause-to-delivered latencies (ms). */
   latency(): { n: number; p50: number; p99: number } {
     const s = [...this.latencies].sort((a, b) => a - b);
     const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;

@@ -69,12 +69,13 @@ export class KyselyAlerts implements AlertStore {
     return rows.map(toAlert);
   }
 
-  async countActive(userId: string): Promise<number> {
+  async countActive(userId: string, now: number): Promise<number> {
     const r = await this.db
       .selectFrom("alerts")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .where("user_id", "=", userId)
       .where("state", "in", ["armed", "cooling"])
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
       .executeTakeFirst();
     return Number(r?.n ?? 0);
   }

@@ -61,7 +61,7 @@ export async function alertDeliveryBench(n = 1000): Promise<BenchRow[]> {
       opsPerSec: rate,
       p50Ms: lat.p50,
       p99Ms: lat.p99,
-      note: `delivered ${tg.sent.length}/${n}, duplicates ${dupes}, 429s received ${tg.tooManyRequests.length}, max ${maxWindow} in any 1 s, ${((rate / 30) * 100).toFixed(1)}% of 30/s, all in ${(ms / 1000).toFixed(1)} s (firing+outbox writes ${fired.toFixed(0)} ms); latency = tick -> platform request`,
+      note: `delivered ${tg.sent.length}/${n}, duplicates ${dupes}, 429s received ${tg.tooManyRequests.length}, max ${maxWindow} in any 1 s, ${((rate / 30) * 100).toFixed(1)}% of 30/s, all in ${(ms / 1000).toFixed(1)} s (firing+outbox writes ${fired.toFixed(0)} ms); latency = tick -> delivered`,
     },
   ];
 }

@@ -3,6 +3,7 @@ import { buildApp } from "../../bots/app.js";
 import { BUILTIN_TOKENS } from "../../core/domain/builtin-tokens.js";
 import type { Reply } from "../../core/domain/message.js";
 import type { PriceTick } from "../../core/domain/price.js";
+import type { Token } from "../../core/domain/token.js";
 import { silentLogger } from "../../core/ports/logger.port.js";
 import { AlertEngine } from "../../core/services/alert-engine.service.js";
 import { OutboxDispatcher } from "../../core/services/outbox-dispatcher.service.js";
@@ -336,5 +337,198 @@ describe("alert engine and delivery", () => {
     expect(await app.services.outbox.runOnce()).toBe(0);
     const row = await app.db.db.selectFrom("outbox").selectAll().where("dedupe_key", "=", "b").executeTakeFirstOrThrow();
     expect(row.state).toBe("skipped");
+  });
+});
+
+describe("alerts on tokens that are not built in", () => {
+  const PURR: Token = { symbol: "PURR", name: "Purr Test", mint: "PurrTestMint1111111111111111111111111111pump", decimals: 6, verified: false };
+  const spec = (level: number) => ({ kind: "above" as const, mint: PURR.mint, symbol: PURR.symbol, level, pct: 0, windowMs: 0, repeat: false, cooldownMs: 0, hysteresisPct: 0, expiresAt: null });
+
+  /** An app that knows PURR (token search) and prices it (static source), with an engine of our own that tracks. */
+  async function purrWorld(tokenOf?: (mint: string) => Promise<Token | undefined>) {
+    const clock = new FakeClock();
+    const prices = new StaticPrices(clock);
+    prices.usd.PURR = 1;
+    const app = await makeTestApp({
+      clock,
+      env: { PRICE_CACHE_TTL_MS: "0" },
+      market: { live: [prices], replay: null, search: { search: async (q) => (q === PURR.mint || q.toUpperCase() === "PURR" ? [PURR] : []) } },
+    });
+    cleanup.push(() => app.close());
+    /** An engine wired as bots/app.ts should wire it; `tracked` records what it handed to the market. */
+    const mkEngine = (tracked: string[][]) => {
+      const engine = new AlertEngine({
+        store: app.repos.alerts,
+        bus: app.market.bus,
+        clock,
+        log: silentLogger,
+        marketNow: () => clock.now(),
+        maxTickAgeMs: 120_000,
+        maxPerUser: 5,
+        track: (ts) => {
+          tracked.push(ts.map((t) => t.mint));
+          app.market.market.track(ts);
+        },
+        tokenOf: tokenOf ?? ((mint) => app.market.tokens.resolve(mint)),
+      });
+      cleanup.push(() => engine.stop());
+      return engine;
+    };
+    const tracked: string[][] = [];
+    const engine = mkEngine(tracked);
+    const alertRows = async () => (await app.db.db.selectFrom("outbox").select("dedupe_key").where("kind", "=", "alert").execute()).length;
+    return { app, clock, prices, engine, tracked, mkEngine, alertRows };
+  }
+
+  it("creating an alert on a non-builtin mint has the market track it, so a poll's tick fires it", async () => {
+    const { app, prices, engine, tracked, alertRows } = await purrWorld();
+    await engine.start();
+    expect(tracked).toEqual([]);
+    await engine.create("u1", spec(2), 1, { platform: "telegram", chatId: "5" });
+    expect(tracked).toEqual([[PURR.mint]]);
+    await engine.create("u1", spec(3), 1, { platform: "telegram", chatId: "5" });
+    expect(tracked).toHaveLength(1); // handed over once
+    await app.market.market.pollOnce();
+    await engine.idle();
+    expect(await alertRows()).toBe(0);
+    prices.usd.PURR = 2.5;
+    expect((await app.market.market.pollOnce()).map((t) => t.mint)).toContain(PURR.mint);
+    await engine.idle();
+    expect(await alertRows()).toBe(1);
+  });
+
+  it("alerts created elsewhere (another process, or before a restart) are tracked on sync and on start", async () => {
+    const { app, engine, tracked, mkEngine } = await purrWorld();
+    await engine.start();
+    expect((await app.say(`/alert ${PURR.mint} above 2`)).text).toContain("PURR above $2.00"); // through the app's own engine
+    expect(tracked).toEqual([]);
+    await engine.sync();
+    expect(tracked).toEqual([[PURR.mint]]);
+    // A restarted process: start() loads the stored alerts and tracks their tokens.
+    const again: string[][] = [];
+    await mkEngine(again).start();
+    expect(again).toEqual([[PURR.mint]]);
+  });
+
+  it("a token lookup that fails is tried again later, not on every sync", async () => {
+    let lookups = 0;
+    let answer: Token | undefined;
+    const { clock, engine, tracked } = await purrWorld(async () => {
+      lookups++;
+      if (!answer) throw new Error("token search down");
+      return answer;
+    });
+    await engine.start();
+    await engine.create("u1", spec(2), 1, { platform: "telegram", chatId: "5" }); // the alert is still created
+    expect([lookups, tracked]).toEqual([1, []]);
+    await engine.sync();
+    expect(lookups).toBe(1);
+    answer = PURR;
+    clock.advance(61_000);
+    await engine.sync();
+    expect([lookups, tracked]).toEqual([2, [[PURR.mint]]]);
+  });
+});
+
+describe("alert expiry", () => {
+  it("an alert past its expiry stops counting and shows as expired at once; the sync sweep marks it expired and drops it", async () => {
+    const { app, clock, sent, tick } = await world({ MAX_ALERTS_PER_USER: "2" });
+    const id = /Alert (\w{6})/.exec((await app.say("/alert SOL above 200 for 1h")).text)![1]!;
+    await app.say("/alert SOL above 300");
+    expect((await app.say("/alert SOL above 400")).text).toBe("You have 2 active alerts, the most allowed. Remove some with /unalert.");
+    expect(app.services.alerts.size).toBe(2);
+    clock.advance(2 * 3_600_000);
+    // Before the sweep: not listed as active, not counted toward the limit.
+    const list = await app.say("/alerts");
+    expect(list.text).toContain("Your alerts (1 active)");
+    expect(list.text).toMatch(new RegExp(`${id}  SOL above \\$200\\.00 \\(until [^)]*\\) - expired`));
+    // The sweep: expired in the database and out of the index.
+    await app.services.alerts.sync();
+    const row = await app.db.db.selectFrom("alerts").select("state").where("id", "=", id).executeTakeFirstOrThrow();
+    expect(row.state).toBe("expired");
+    expect(app.services.alerts.size).toBe(1);
+    expect((await app.say("/alert SOL above 250")).text).toMatch(/^Alert \w{6} set: SOL above \$250\.00/);
+    expect((await app.say("/alerts")).text).toContain("Your alerts (2 active)");
+    await tick(SOL, 260); // fires the new alert only
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.text).toContain("SOL is above $250.00");
+  });
+
+  it("a cooling (repeating) alert and a portfolio alert expire too; /unalert of an expired one does not count it as removed", async () => {
+    const { app, clock, tick } = await world();
+    await app.say("/alert SOL above 200 repeat 1h for 1h");
+    await tick(SOL, 210); // fired: cooling
+    await app.say("/alert portfolio above 5000 for 1h");
+    const keep = /Alert (\w{6})/.exec((await app.say("/alert SOL below 100 for 1h")).text)![1]!;
+    expect(app.services.alerts.size).toBe(2); // cooling alerts are held aside
+    clock.advance(3_600_000);
+    expect((await app.say(`/unalert ${keep}`)).text).toBe(`Alert ${keep} was not active.`);
+    expect((await app.say("/unalert all")).text).toBe("You had no active alerts.");
+    await app.services.alerts.sync();
+    const states = (await app.db.db.selectFrom("alerts").select("state").execute()).map((r) => r.state);
+    expect(states).toEqual(["expired", "expired", "expired"]);
+    expect(app.services.alerts.size).toBe(0);
+  });
+
+  it("another process's engine drops an alert once it has expired", async () => {
+    const db = await tempSqliteUrl();
+    const clock = new FakeClock();
+    const a = await world({}, db, clock);
+    const b = await world({}, db, clock);
+    await a.app.say("/alert SOL above 200 for 1h");
+    await b.app.services.alerts.sync();
+    expect(b.app.services.alerts.size).toBe(1);
+    clock.advance(3_600_000);
+    await a.app.services.alerts.sync();
+    await b.app.services.alerts.sync();
+    expect([a.app.services.alerts.size, b.app.services.alerts.size]).toEqual([0, 0]);
+  });
+});
+
+describe("delivery latency", () => {
+  const msg = (key: string) => ({ dedupeKey: key, kind: "alert", target: { platform: "telegram" as const, chatId: "7" }, reply: { kind: "info" as const, blocks: [] }, sourceAt: Date.now() });
+
+  it("runs from cause to delivered: the platform's queue counts", async () => {
+    const { app, clock } = await world();
+    app.services.notifications.register({
+      platform: "telegram",
+      send: async () => {
+        await new Promise((r) => setTimeout(r, 300)); // the platform's spacing queue
+        return { ok: true, messageIds: ["1"] };
+      },
+    });
+    const latencies: number[] = [];
+    const d = new OutboxDispatcher({ store: app.repos.outbox, notifications: app.services.notifications, clock, log: silentLogger, maxAttempts: 3, admins: [], onLatency: (ms) => latencies.push(ms) });
+    await app.repos.outbox.enqueue(msg("slow"), clock.now());
+    expect(await d.runOnce()).toBe(1);
+    expect(latencies).toHaveLength(1);
+    expect(latencies[0]).toBeGreaterThanOrEqual(300);
+    expect(d.latency().n).toBe(1);
+  });
+
+  it("is recorded once per message, when delivered, however many attempts it took", async () => {
+    const { app, clock, sent, setFail } = await world();
+    let failures = 2;
+    setFail(() => (failures-- > 0 ? { ok: false, permanent: false, reason: "502 Bad Gateway" } : undefined));
+    const latencies: number[] = [];
+    const d = new OutboxDispatcher({ store: app.repos.outbox, notifications: app.services.notifications, clock, log: silentLogger, maxAttempts: 5, admins: [], onLatency: (ms) => latencies.push(ms) });
+    await app.repos.outbox.enqueue(msg("flaky"), clock.now());
+    for (let i = 0; i < 3; i++) {
+      expect(await d.runOnce()).toBe(1);
+      clock.advance(600_000);
+    }
+    expect(sent).toHaveLength(1);
+    expect(latencies).toHaveLength(1);
+    expect(d.latency().n).toBe(1);
+  });
+
+  it("a message that is never delivered records no latency", async () => {
+    const { app, clock, setFail } = await world();
+    setFail(() => ({ ok: false, permanent: true, reason: "Forbidden: bot was blocked by the user" }));
+    const latencies: number[] = [];
+    const d = new OutboxDispatcher({ store: app.repos.outbox, notifications: app.services.notifications, clock, log: silentLogger, maxAttempts: 3, admins: [], onLatency: (ms) => latencies.push(ms) });
+    await app.repos.outbox.enqueue(msg("blocked"), clock.now());
+    expect(await d.runOnce()).toBe(1);
+    expect(latencies).toEqual([]);
   });
 });
