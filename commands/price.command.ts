@@ -3,6 +3,7 @@ import { formatAge, formatPct, formatPrice, formatUtc } from "../core/domain/for
 import type { PriceQuote } from "../core/domain/price.js";
 import type { Token } from "../core/domain/token.js";
 import { isUserError, UserError } from "../core/errors.js";
+import { AmbiguousTokenError, choiceLabel } from "../core/services/token-registry.service.js";
 import type { CommandContext } from "../core/router/command.js";
 import { defineCommand } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
@@ -14,6 +15,9 @@ export function describeQuote(ctx: CommandContext, q: PriceQuote): string {
 }
 
 export const REPLAY_NOTICE = "these are real historical prices played back, not live prices.";
+
+/** Candidates listed per ambiguous token in a multi-token answer (the one-token pick list shows all). */
+const MAX_LISTED = 5;
 
 export default defineCommand({
   name: "price",
@@ -34,13 +38,18 @@ export default defineCommand({
   async run(ctx, { tokens: queries }) {
     const { tokens, market } = ctx.services;
     const resolved: Array<{ q: string; token?: Token; error?: string }> = [];
+    const ambiguous: AmbiguousTokenError[] = [];
     for (const q of queries) {
       try {
         resolved.push({ q, token: await tokens.resolve(q) });
       } catch (err) {
-        // One token: let the router show the error (or the pick-one buttons). Several: a row each.
+        // One token: let the router show the error (or the pick-one buttons). Several: a row each,
+        // and the candidates of an ambiguous one listed under the table: never guessed.
         if (queries.length === 1 || !isUserError(err)) throw err;
-        resolved.push({ q, error: err.code === "ambiguous_token" ? "several tokens match; use /price with one symbol to pick" : err.message });
+        if (err instanceof AmbiguousTokenError) {
+          ambiguous.push(err);
+          resolved.push({ q, error: `${err.candidates.length} tokens match, listed below; not priced` });
+        } else resolved.push({ q, error: err.message });
       }
     }
     const found = resolved.flatMap((r) => (r.token ? [r.token] : []));
@@ -59,6 +68,13 @@ export default defineCommand({
       return [label, `${formatPrice(p.usd)}  ${formatPct(p.change24hPct)} 24h  (${describeQuote(ctx, p)})`];
     });
     const out = reply().table(rows, queries.length > 1 ? "Prices" : undefined);
+    for (const a of ambiguous) {
+      const name = a.query.slice(0, 20).toUpperCase();
+      out.line(bold(`${name} matches ${a.candidates.length} tokens:`));
+      for (const t of a.candidates.slice(0, MAX_LISTED)) out.line(`- ${choiceLabel(t)}`);
+      if (a.candidates.length > MAX_LISTED) out.line(`- and ${a.candidates.length - MAX_LISTED} more`);
+      out.line(`Use /price <mint> for the one you mean, or /price ${name} on its own to pick from a list.`);
+    }
     if (market.isReplay) out.line(bold("Replay mode: "), REPLAY_NOTICE);
     return out.build();
   },

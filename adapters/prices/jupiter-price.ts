@@ -30,19 +30,20 @@ export function jupiterResilienceDefaults(apiKey?: string): ResilienceOptions {
   return { name: "jupiter", ratePerSec: apiKey ? JUPITER_KEYED_RATE_PER_SEC : JUPITER_KEYLESS_RATE_PER_SEC };
 }
 
-// The whole answer: an object keyed by mint. Entries are checked one by one so that one
-// odd entry never costs the others.
+// The whole answer: an object keyed by mint. Entries are read one by one so that one odd
+// entry never costs the others.
 const responseSchema = z.record(z.string(), z.unknown());
-const entrySchema = z.looseObject({
-  usdPrice: z.number(),
-  priceChange24h: z.number().nullish(),
-});
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Live USD prices from Jupiter Price API v3: `GET {root}/price/v3?ids=a,b,c`.
  * All ids go in one request (chunked at 50). `at` is our fetch time: v3 carries no timestamp.
  * Prices are passed through as given (0 and negatives included: the market service judges
- * them); an entry without a numeric usdPrice is skipped, never invented.
+ * them). A mint the answer leaves out (or answers with null) has no price and is absent. An
+ * entry that is there but carries no usable usdPrice (a string such as "NaN", null, a missing
+ * field, an entry that is not an object) comes back as a quote with `usd: NaN`: never invented,
+ * never silently dropped, so the market service rejects it, counts it ("nan") and asks the next
+ * source.
  */
 export class JupiterPriceSource implements PriceSource {
   readonly name = "jupiter";
@@ -83,11 +84,13 @@ export class JupiterPriceSource implements PriceSource {
     }
     const out = new Map<string, PriceQuote>();
     for (const mint of mints) {
-      const entry = entrySchema.safeParse(Object.hasOwn(parsed.data, mint) ? parsed.data[mint] : undefined);
-      if (!entry.success) continue;
-      const q: PriceQuote = { mint, usd: entry.data.usdPrice, source: this.name, at };
-      const change = entry.data.priceChange24h;
-      if (typeof change === "number") q.change24hPct = change;
+      const raw = Object.hasOwn(parsed.data, mint) ? parsed.data[mint] : undefined;
+      if (raw === undefined || raw === null) continue;
+      const entry: Record<string, unknown> = isRecord(raw) ? raw : {};
+      const usd = typeof entry.usdPrice === "number" ? entry.usdPrice : NaN;
+      const q: PriceQuote = { mint, usd, source: this.name, at };
+      const change = entry.priceChange24h;
+      if (typeof change === "number" && Number.isFinite(change)) q.change24hPct = change;
       out.set(mint, q);
     }
     return out;

@@ -21,13 +21,26 @@ export interface PythHermesSourceOptions {
 /** Feed ids are compared lowercase, without 0x: Hermes answers them that way. */
 export const normalizeFeedId = (id: string) => id.trim().toLowerCase().replace(/^0x/, "");
 
-const priceSchema = z.looseObject({
-  price: z.union([z.string().regex(/^-?\d+$/), z.number().int()]),
-  expo: z.number().int(),
-  publish_time: z.number().int(),
-});
-const feedSchema = z.looseObject({ id: z.string(), price: priceSchema });
+const mantissaSchema = z.union([z.string().regex(/^-?\d+$/), z.number().int()]);
+const intSchema = z.number().int();
+/** Only the id has to make sense for an entry to count: without it the entry belongs to no feed. */
+const feedSchema = z.looseObject({ id: z.string(), price: z.unknown() });
 const responseSchema = z.looseObject({ parsed: z.array(z.unknown()) });
+
+/**
+ * One feed's price. A garbled price or expo gives `usd: NaN` and a garbled publish_time gives
+ * `at: NaN`, so the market service rejects the quote ("nan" or "stale") and counts it.
+ */
+function readPrice(raw: unknown): { usd: number; at: number } {
+  const p: Record<string, unknown> = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  const price = mantissaSchema.safeParse(p.price);
+  const expo = intSchema.safeParse(p.expo);
+  const time = intSchema.safeParse(p.publish_time);
+  return {
+    usd: price.success && expo.success ? pythToNumber(price.data, expo.data) : NaN,
+    at: time.success ? time.data * 1000 : NaN,
+  };
+}
 
 /**
  * `price * 10^expo` computed by parsing the decimal "<price>e<expo>", which yields the double
@@ -41,7 +54,9 @@ export function pythToNumber(price: string | number, expo: number): number {
  * Live USD prices from Pyth Hermes: `GET {root}/v2/updates/price/latest?ids[]=..&parsed=true`.
  * Only tokens with a `pythFeedId` are asked for; `at` is the feed's own publish_time so that
  * staleness can be judged downstream. `ignore_invalid_price_ids=true` keeps one unknown feed
- * from failing the whole batch (Hermes would answer 404 otherwise).
+ * from failing the whole batch (Hermes would answer 404 otherwise). A feed Hermes does not answer
+ * is absent; a feed it answers with a garbled price is passed on as `usd: NaN` (never dropped
+ * silently) so that the market service rejects and counts it, then asks the next source.
  */
 export class PythHermesSource implements PriceSource {
   readonly name = "pyth";
@@ -98,10 +113,10 @@ export class PythHermesSource implements PriceSource {
       if (!feed.success) continue;
       const id = normalizeFeedId(feed.data.id);
       if (!wanted.has(id)) continue;
-      const { price, expo, publish_time } = feed.data.price;
-      const usd = pythToNumber(price, expo);
-      if (!Number.isFinite(usd)) continue;
-      out.set(id, { usd, at: publish_time * 1000 });
+      const q = readPrice(feed.data.price);
+      // The same feed twice: a usable price is not replaced by a garbled one.
+      if (!Number.isFinite(q.usd) && out.has(id)) continue;
+      out.set(id, q);
     }
     return out;
   }

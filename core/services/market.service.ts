@@ -114,7 +114,8 @@ export class MarketService {
     await Promise.all(
       this.o.live.map(async (s) => {
         const ok = await Promise.race([
-          s.getPrices([sample]).then((m) => m.size > 0, () => false),
+          // Reachable means a sane price, not merely an answer: a source returning garbage is down.
+          s.getPrices([sample]).then((m) => [...m.values()].some((q) => !checkPrice(q, this.now(), this.o.maxAgeMs)), () => false),
           new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref?.()),
         ]);
         if (ok) reachable.push(s.name);

@@ -29,18 +29,41 @@ export const choiceLabel = (t: Token) =>
   `${t.symbol} - ${t.name.slice(0, 32)} (${shortMint(t.mint)})${t.verified ? " verified" : " UNVERIFIED"}`;
 
 const MAX_CANDIDATES = 8;
+/** How long the answer of a symbol search is reused before the search is asked again. */
+export const SYMBOL_SEARCH_TTL_MS = 10 * 60_000;
+/** Symbol searches remembered at most (oldest dropped first). */
+const MAX_SEARCHES = 1_000;
 
 /**
  * symbol <-> mint <-> decimals. Built-ins answer without I/O; anything else is looked up through
- * Jupiter's token search and cached in the database. A mint works wherever a symbol does.
+ * Jupiter's token search. A mint works wherever a symbol does.
+ *
+ * A symbol that is not a built-in means exactly what a symbol search says it means: the whole
+ * answer of the search (every token with that symbol) is kept for `symbolTtlMs`, then asked for
+ * again. Tokens found by mint are written to the token cache (the database) so that the next
+ * lookup of that mint needs no search, but that cache never answers a symbol: one user's
+ * `/price <mint>` must not decide what a symbol means for everyone, and a row there says nothing
+ * about which other tokens share its symbol.
  */
 export class TokenRegistry {
   private readonly bySymbol = new Map<string, Token>();
   private readonly byMint = new Map<string, Token>();
+  /** Symbol (upper case) -> every token the search returned with exactly that symbol, and when. */
+  private readonly searched = new Map<string, { tokens: Token[]; at: number }>();
+  private readonly symbolTtlMs: number;
 
   constructor(
-    private readonly deps: { cache: TokenCache; search?: TokenSearch; clock: Clock; log: Logger; builtins?: readonly Token[] },
+    private readonly deps: {
+      cache: TokenCache;
+      search?: TokenSearch;
+      clock: Clock;
+      log: Logger;
+      builtins?: readonly Token[];
+      /** Default SYMBOL_SEARCH_TTL_MS. */
+      symbolTtlMs?: number;
+    },
   ) {
+    this.symbolTtlMs = deps.symbolTtlMs ?? SYMBOL_SEARCH_TTL_MS;
     for (const t of deps.builtins ?? BUILTIN_TOKENS) {
       this.bySymbol.set(t.symbol.toUpperCase(), t);
       this.byMint.set(t.mint, t);
@@ -68,14 +91,36 @@ export class TokenRegistry {
       throw new UserError("unknown_token", `"${q.slice(0, 20)}" is not a token symbol.`);
     }
     const symbol = q.toUpperCase();
-    const cached = await this.deps.cache.bySymbol(symbol);
-    if (cached.length === 1) return cached[0]!;
-    if (cached.length > 1) throw new AmbiguousTokenError(q, rank(cached));
-    const found = (await this.search(q)).filter((t) => t.symbol.toUpperCase() === symbol);
+    const found = await this.searchSymbol(q, symbol);
     if (!found.length) throw new UserError("unknown_token", `I don't know a token called ${symbol}. Check the symbol or use its mint address.`);
-    await this.deps.cache.put(found, this.deps.clock.now());
     if (found.length === 1) return found[0]!;
     throw new AmbiguousTokenError(q, rank(found));
+  }
+
+  /**
+   * Every token whose symbol is exactly `symbol`, from a symbol search: a remembered one younger
+   * than the TTL, else a new one. Never from the token cache (see the class comment).
+   */
+  private async searchSymbol(q: string, symbol: string): Promise<Token[]> {
+    const now = this.deps.clock.now();
+    const hit = this.searched.get(symbol);
+    if (hit && now >= hit.at && now - hit.at < this.symbolTtlMs) return hit.tokens;
+    this.searched.delete(symbol);
+    const byMint = new Map<string, Token>();
+    for (const t of await this.search(q)) {
+      if (t.symbol.toUpperCase() === symbol && !byMint.has(t.mint)) byMint.set(t.mint, t);
+    }
+    const found = [...byMint.values()];
+    // "Not found" is not remembered: a token launched a minute later is found on the next ask.
+    if (!found.length) return found;
+    const at = this.deps.clock.now();
+    for (const oldest of this.searched.keys()) {
+      if (this.searched.size < MAX_SEARCHES) break;
+      this.searched.delete(oldest);
+    }
+    this.searched.set(symbol, { tokens: found, at });
+    await this.remember(found, at);
+    return found;
   }
 
   private async resolveMint(mint: string): Promise<Token> {
@@ -83,8 +128,17 @@ export class TokenRegistry {
     if (cached) return cached;
     const found = (await this.search(mint)).find((t) => t.mint === mint);
     if (!found) throw new UserError("unknown_token", `No token found with mint ${shortMint(mint)}.`);
-    await this.deps.cache.put([found], this.deps.clock.now());
+    await this.remember([found], this.deps.clock.now());
     return found;
+  }
+
+  /** Caches tokens for mint lookups. Best effort: the answer in hand is right either way. */
+  private async remember(tokens: readonly Token[], now: number): Promise<void> {
+    try {
+      await this.deps.cache.put(tokens, now);
+    } catch (err) {
+      this.deps.log.warn({ err, mints: tokens.map((t) => t.mint) }, "token cache write failed");
+    }
   }
 
   private async search(q: string): Promise<Token[]> {

@@ -81,6 +81,15 @@ describe("/price with live sources", () => {
     expect(app.services.market.rejected.stale).toBe(1);
   });
 
+  it("a NaN price is rejected and counted (purser_price_rejected_total), and the next source answers", async () => {
+    app = await start();
+    jup.setUsdPrice(MINT.SOL, "NaN");
+    expect((await app.say("/price SOL")).text).toContain("(pyth, 0 s ago)");
+    expect(app.services.market.rejected.nan).toBe(1);
+    const metrics = await app.metrics.render();
+    expect(metrics).toMatch(/^purser_price_rejected_total\{source="jupiter",reason="nan"\} 1$/m);
+  });
+
   it("all sources failing: a clear 'unavailable', never a number", async () => {
     app = await start();
     jup.setUsdPrice(MINT.SOL, null);
@@ -116,6 +125,33 @@ describe("/price with live sources", () => {
     const picked = await app.press(buttons[1]!.action);
     expect(picked.text).toMatch(/^MOON \(unverified\)\s+\$0\.5/);
     expect((await app.press(buttons[0]!.action, { id: "9999" })).text).toBe("This is not your button.");
+  });
+
+  it("a lookup by a scam token's mint never decides what its symbol means for everyone", async () => {
+    app = await start();
+    const real = { id: "Moon1111111111111111111111111111111111111111", name: "Moon Token", symbol: "MOON", decimals: 6, isVerified: true };
+    const scam = { id: "Moon2222222222222222222222222222222222222222", name: "Moon Scam", symbol: "MOON", decimals: 9, isVerified: false };
+    jup.tokens = [real, scam];
+    jup.setUsdPrice(scam.id, 0.5);
+    expect((await app.say(`/price ${scam.id}`, { id: "31337" })).text).toMatch(/^MOON \(unverified\)\s+\$0\.5/);
+    const r = await app.say("/price moon");
+    expect(r.text).toContain("matches 2 tokens");
+    expect(r.text).not.toContain("$0.5");
+  });
+
+  it("several tokens, one ambiguous: the others priced, its candidates listed briefly, never guessed", async () => {
+    app = await start();
+    const a = { id: "Moon1111111111111111111111111111111111111111", name: "Moon Token", symbol: "MOON", decimals: 6, isVerified: true };
+    const b = { id: "Moon2222222222222222222222222222222222222222", name: "Moon Scam", symbol: "MOON", decimals: 9, isVerified: false };
+    jup.tokens = [a, b];
+    jup.setUsdPrice(b.id, 0.5);
+    const r = await app.say("/price SOL moon");
+    expect(r.replies).toHaveLength(1);
+    expect(r.text).toMatch(/SOL\s+\$147\.48/);
+    expect(r.text).toMatch(/MOON\s+2 tokens match, listed below; not priced/);
+    expect(r.text).toContain("MOON matches 2 tokens:\n- MOON - Moon Token (Moon...1111) verified\n- MOON - Moon Scam (Moon...2222) UNVERIFIED");
+    expect(r.text).toContain("Use /price <mint> for the one you mean, or /price MOON on its own to pick from a list.");
+    expect(r.text).not.toContain("$0.5");
   });
 
   it("bad input gets the usage line", async () => {

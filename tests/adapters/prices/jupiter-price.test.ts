@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BUILTIN_TOKENS } from "../../../core/domain/builtin-tokens.js";
+import { checkPrice } from "../../../core/domain/price.js";
 import type { Token } from "../../../core/domain/token.js";
 import { RemoteError } from "../../../core/errors.js";
 import { JupiterPriceSource } from "../../../adapters/prices/jupiter-price.js";
@@ -80,7 +81,7 @@ describe("JupiterPriceSource", () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it("skips missing or non-number prices but passes 0 and negatives through unchanged", async () => {
+  it("passes garbage prices on as NaN (for the market to reject and count), 0 and negatives unchanged", async () => {
     fake.setUsdPrice(USDC.mint, null);
     fake.setUsdPrice(BONK.mint, "NaN");
     fake.setUsdPrice(JUP.mint, 0);
@@ -91,10 +92,30 @@ describe("JupiterPriceSource", () => {
     fake.setEntry(jto.mint, "garbage");
     const src = new JupiterPriceSource({ root: fake.url, clock, resilience: quick });
     const prices = await src.getPrices([SOL, JUP, USDC, BONK, wif, jto]);
-    expect([...prices.keys()].sort()).toEqual([JUP.mint, SOL.mint].sort());
+    expect([...prices.keys()].sort()).toEqual([SOL, JUP, USDC, BONK, wif, jto].map((t) => t.mint).sort());
+    for (const t of [USDC, BONK, wif, jto]) {
+      expect(prices.get(t.mint)).toMatchObject({ mint: t.mint, usd: NaN, source: "jupiter", at: clock.now() });
+      expect(checkPrice(prices.get(t.mint)!, clock.now(), 60_000)).toBe("nan");
+    }
+    expect(prices.get(jto.mint)).not.toHaveProperty("change24hPct");
     expect(prices.get(JUP.mint)?.usd).toBe(0);
     expect(prices.get(SOL.mint)?.usd).toBe(-1);
     expect(prices.get(SOL.mint)).not.toHaveProperty("change24hPct");
+  });
+
+  it("a mint the answer leaves out, or answers with null, has no price: absent, not NaN", async () => {
+    const wif = tok("WIF");
+    fake.setEntry(wif.mint, null);
+    const src = new JupiterPriceSource({ root: fake.url, clock, resilience: quick });
+    const prices = await src.getPrices([SOL, USDC, wif]);
+    expect([...prices.keys()]).toEqual([SOL.mint]);
+  });
+
+  it("a non-numeric 24h change is left out, the price kept", async () => {
+    fake.setUsdPrice(SOL.mint, 150, "n/a");
+    const src = new JupiterPriceSource({ root: fake.url, clock, resilience: quick });
+    const q = (await src.getPrices([SOL])).get(SOL.mint);
+    expect(q).toEqual({ mint: SOL.mint, usd: 150, source: "jupiter", at: clock.now() });
   });
 
   it("sends x-api-key only when a key is configured", async () => {

@@ -89,12 +89,52 @@ describe("PythHermesSource", () => {
     expect(prices.get(SOL.mint)?.usd).toBe(147.2154321);
   });
 
-  it("skips a feed whose price is not an integer string", async () => {
+  it("a garbled price or expo comes back as NaN (for the market to reject and count), not dropped", async () => {
     fake.setFeed(FEED.USDC, { price: "abc" });
+    fake.setFeed(FEED.BONK, { expo: "-8" as unknown as number });
+    const src = new PythHermesSource({ root: fake.url, resilience: quick });
+    const prices = await src.getPrices([SOL, USDC, BONK]);
+    for (const t of [USDC, BONK]) {
+      expect(prices.get(t.mint)).toEqual({ mint: t.mint, usd: NaN, source: "pyth", at: NOW_S * 1000 });
+      expect(checkPrice(prices.get(t.mint)!, NOW_S * 1000, 60_000)).toBe("nan");
+    }
+    expect(prices.get(SOL.mint)?.usd).toBe(147.2154321);
+  });
+
+  it("a price too large for a double is NaN-class garbage too", async () => {
+    fake.setFeed(FEED.SOL, { price: "1", expo: 400 });
+    const src = new PythHermesSource({ root: fake.url, resilience: quick });
+    const q = (await src.getPrices([SOL])).get(SOL.mint)!;
+    expect(q.usd).toBe(Infinity);
+    expect(checkPrice(q, NOW_S * 1000, 60_000)).toBe("nan");
+  });
+
+  it("a garbled publish_time gives at = NaN: judged stale downstream, never taken as fresh", async () => {
+    fake.setFeed(FEED.SOL, { publishTime: "now" as unknown as number });
+    const src = new PythHermesSource({ root: fake.url, resilience: quick });
+    const q = (await src.getPrices([SOL])).get(SOL.mint)!;
+    expect(q.usd).toBe(147.2154321);
+    expect(q.at).toBeNaN();
+    expect(checkPrice(q, NOW_S * 1000, 60_000)).toBe("stale");
+  });
+
+  it("an entry without a usable id belongs to no feed and is skipped; a feed answered twice keeps the usable price", async () => {
+    const price = { price: "15000000000", conf: "1", expo: -8, publish_time: NOW_S };
+    fake.enqueue({
+      body: {
+        parsed: [
+          { price },
+          { id: 42, price },
+          { id: FEED.SOL, price },
+          { id: FEED.SOL, price: { ...price, price: "garbage" } },
+          "garbage",
+        ],
+      },
+    });
     const src = new PythHermesSource({ root: fake.url, resilience: quick });
     const prices = await src.getPrices([SOL, USDC]);
-    expect(prices.has(USDC.mint)).toBe(false);
-    expect(prices.has(SOL.mint)).toBe(true);
+    expect([...prices.keys()]).toEqual([SOL.mint]);
+    expect(prices.get(SOL.mint)?.usd).toBe(150);
   });
 
   it("retries a 503 and a timeout, then succeeds", async () => {
