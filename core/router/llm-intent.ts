@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Reply } from "../domain/message.js";
-import { UserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { LlmClient, LlmMessage, LlmResult, LlmTool, LlmUsageStore } from "../ports/llm.port.js";
@@ -93,7 +93,7 @@ export class IntentService implements Assistant {
     for (const client of this.d.intent) {
       try {
         result = await client.complete({ messages, tools: this.tools(), toolChoice: "auto" });
-        await this.record(input.userId, "intent", result);
+        await this.record(input.userId, "intent", result, client);
         break;
       } catch (err) {
         this.d.log.warn({ err, provider: client.provider }, "intent model failed; trying the next");
@@ -106,6 +106,14 @@ export class IntentService implements Assistant {
       return this.orHelp(ruleIntent(text));
     }
     if (out.kind === "text") {
+      // Not a command: a question. It takes the same path as /ask (answer model, prices and portfolio
+      // as data); the intent model's own text (written without that data) is only the last resort.
+      const answered = await this.answerWithContext(input, text).catch((err: unknown) => {
+        // the budget ran out with this very call: no further call, but what was paid for is shown
+        if (isUserError(err) && err.code.startsWith("llm_budget")) return undefined;
+        throw err;
+      });
+      if (answered) return { kind: "reply", reply: answered };
       await this.remember(input.identity, text, out.text);
       return { kind: "reply", reply: reply().line(out.text.slice(0, 2000)).build() };
     }
@@ -141,13 +149,21 @@ export class IntentService implements Assistant {
     if (!this.configured) {
       return reply().line("No language model is configured here, so I can only run commands. Try /help.").build();
     }
+    return (await this.answerWithContext(input, text)) ?? reply("warning").line("The assistant is unavailable right now; commands like /price still work.").build();
+  }
+
+  /**
+   * The answer model chain with current prices and the user's portfolio as data: /ask, and free text
+   * the intent model answered in words. Undefined when no provider gave a usable answer.
+   */
+  private async answerWithContext(input: IntentInput, text: string): Promise<Reply | undefined> {
     await this.checkBudget(input.userId);
     const ctx = this.d.context ? await this.d.context(input.userId, text).catch(() => ({})) : {};
     const messages = await this.messages(input.identity, text, ctx);
     for (const client of this.d.answer) {
       try {
         const r = await client.complete({ messages, toolChoice: "none", maxTokens: 500 });
-        await this.record(input.userId, "answer", r);
+        await this.record(input.userId, "answer", r, client);
         if (r.outcome.kind !== "text") {
           await this.refuse(input, "malformed", { why: r.outcome.kind === "malformed" ? r.outcome.reason : "tool call in an answer" });
           break;
@@ -158,11 +174,11 @@ export class IntentService implements Assistant {
         this.d.log.warn({ err, provider: client.provider }, "answer model failed; trying the next");
       }
     }
-    return reply("warning").line("The assistant is unavailable right now; commands like /price still work.").build();
+    return undefined;
   }
 
   private async messages(identity: string, text: string, data?: Record<string, unknown>): Promise<LlmMessage[]> {
-    const sys = data && Object.keys(data).length ? `${SYSTEM}\n<data>${JSON.stringify(data).slice(0, 6000)}</data>` : SYSTEM;
+    const sys = data && Object.keys(data).length ? `${SYSTEM}\n<data>${dataJson(data, 6000)}</data>` : SYSTEM;
     return [{ role: "system", content: sys }, ...(await this.recall(identity)), { role: "user", content: text.slice(0, 2000) }];
   }
 
@@ -194,8 +210,8 @@ export class IntentService implements Assistant {
     }
   }
 
-  private async record(userId: string, task: "intent" | "answer", r: LlmResult) {
-    const [pin, pout] = this.d.prices[r.model] ?? this.d.prices[r.model.split("/").pop() ?? ""] ?? [0, 0];
+  private async record(userId: string, task: "intent" | "answer", r: LlmResult, client: LlmClient) {
+    const [pin, pout] = modelPrice(this.d.prices, client.model, r.model) ?? [0, 0];
     const costUsd = (r.usage.promptTokens * pin + r.usage.completionTokens * pout) / 1_000_000;
     const now = this.d.clock.now();
     await this.d.usage.record({ at: now, day: day(now), userId, provider: r.provider, model: r.model, task, promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens, costUsd });
@@ -215,6 +231,38 @@ export class IntentService implements Assistant {
   usageSummary(sinceDay: string) {
     return this.d.usage.summary(sinceDay);
   }
+}
+
+/**
+ * Untrusted data as JSON that cannot close (or open) a tag around it: `<` and `>` become \u003c and
+ * \u003e, which JSON readers decode back to the same text. Cut at `max` characters without splitting
+ * an escape (a cut escape could never form a `<` anyway, but the data stays readable).
+ */
+export function dataJson(data: unknown, max = Infinity): string {
+  const json = JSON.stringify(data).replace(/</g, "\\u003c").replace(/>/g, "\\u003e");
+  if (json.length <= max) return json;
+  const cut = json.slice(0, max);
+  const partial = /\\u[0-9a-fA-F]{0,3}$/.exec(cut);
+  return partial ? cut.slice(0, partial.index) : cut;
+}
+
+/**
+ * USD per 1M tokens for a call. Priced by the configured model (what the operator chose and put in
+ * the table), then by the name the provider returned; providers often return a dated or tagged
+ * variant (`gpt-4o-mini-2024-07-18`, `llama3.1:8b`), which takes the longest table key it starts with.
+ */
+export function modelPrice(prices: Record<string, [number, number]>, configured: string, returned: string): [number, number] | undefined {
+  const names = [...new Set([configured, configured.split("/").pop()!, returned, returned.split("/").pop()!])].filter(Boolean);
+  for (const m of names) if (Object.hasOwn(prices, m)) return prices[m];
+  for (const m of names) {
+    let best: string | undefined;
+    for (const key of Object.keys(prices)) {
+      // whole name parts only: "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" but never "gpt-4o-minimal"
+      if (m.length > key.length && m.startsWith(key) && "-:@".includes(m[key.length]!) && key.length > (best?.length ?? 0)) best = key;
+    }
+    if (best) return prices[best];
+  }
+  return undefined;
 }
 
 /** Models often send 20 for "20": string fields take the number's text (then the schema judges it). */

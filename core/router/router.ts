@@ -37,12 +37,17 @@ export const newCorrelationId = () => randomBytes(4).toString("hex");
 
 /**
  * The one pipeline every platform feeds: dedupe -> identify -> route -> authorize ->
- * rate limit -> validate -> run -> respond, inside an error boundary.
+ * rate limit -> validate -> run -> respond, inside an error boundary. Free text is rate limited
+ * inside route, before the intent resolver may call a model (each message counts once).
  */
 export class Router {
   private readonly pipeline: (ctx: RouterContext) => Promise<void>;
   private readonly userLimiter: RateLimiter;
   private readonly throttledNotice = new Map<string, number>();
+  /** Messages that have already spent their rate-limit point. */
+  private readonly admitted = new WeakSet<RouterContext>();
+  /** A note the intent resolver attached to its command (e.g. "this alert fires either way"), shown under the reply. */
+  private readonly notes = new WeakMap<RouterContext, string>();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -182,6 +187,8 @@ export class Router {
     if (parsed.kind === "empty") return;
     if (parsed.kind === "text") {
       if (!addressed) return;
+      // before the resolver: spammed free text must not buy model calls without limit
+      if (!(await this.admit(ctx))) return;
       const intent = this.deps.intent ? await this.deps.intent.resolve(ctx) : { kind: "none" as const };
       if (intent.kind === "reply") {
         await this.send(ctx, intent.reply);
@@ -195,6 +202,7 @@ export class Router {
       if (!cmd) throw new UserError("unknown_command", "I could not turn that into a command. Try /help.");
       ctx.command = cmd;
       ctx.rawArgs = intent.args;
+      if ("note" in intent && typeof intent.note === "string" && intent.note) this.notes.set(ctx, intent.note.slice(0, 500));
       return next();
     }
     if (parsed.mention && msg.botUsername && parsed.mention.toLowerCase() !== msg.botUsername.toLowerCase()) {
@@ -220,33 +228,48 @@ export class Router {
   private readonly authorize: Middleware = async (ctx, next) => {
     const cmd = ctx.command!;
     if (cmd.scope === "admin" && !ctx.resolved!.isAdmin) {
-      await this.deps.services.audit.record({
-        at: this.deps.clock.now(),
-        userId: ctx.resolved!.user.id,
-        platform: ctx.msg.platform,
-        action: "auth.refused",
-        detail: { command: cmd.name },
-      });
+      await this.refuseScope(ctx, cmd, "admin_only");
       throw new UserError("admin_only", `/${cmd.name} is for admins only.`);
     }
     if (cmd.scope === "private" && ctx.msg.chat.kind !== "private") {
+      await this.refuseScope(ctx, cmd, "private_only");
       throw new UserError("private_only", `/${cmd.name} only works in a private chat with me.`);
     }
     return next();
   };
 
+  /** Every scope refusal is audit-logged, admin-only and private-only alike. */
+  private async refuseScope(ctx: RouterContext, cmd: AnyCommand, reason: "admin_only" | "private_only"): Promise<void> {
+    await this.deps.services.audit.record({
+      at: this.deps.clock.now(),
+      userId: ctx.resolved!.user.id,
+      platform: ctx.msg.platform,
+      action: "auth.refused",
+      detail: { command: cmd.name, reason, ...(reason === "private_only" ? { chat: ctx.msg.chat.kind } : {}) },
+    });
+  }
+
   private readonly rateLimit: Middleware = async (ctx, next) => {
-    if (ctx.msg.platform === "console") return next();
+    if (await this.admit(ctx)) return next();
+  };
+
+  /**
+   * Spends the user's per-minute point for this message, once however often it is asked. False: over
+   * the limit and already told this minute (stay quiet); throws the notice the first time.
+   */
+  private async admit(ctx: RouterContext): Promise<boolean> {
+    if (ctx.msg.platform === "console" || this.admitted.has(ctx)) return true;
+    this.admitted.add(ctx);
     const userId = ctx.resolved!.user.id;
     const d = await this.userLimiter.consume(userId);
-    if (d.allowed) return next();
+    if (d.allowed) return true;
     const now = this.deps.clock.now();
     const last = this.throttledNotice.get(userId) ?? 0;
-    if (now - last < 60_000) return; // told them already this minute: stay quiet
+    if (now - last < 60_000) return false; // told them already this minute: stay quiet
     this.throttledNotice.set(userId, now);
     if (this.throttledNotice.size > 10_000) this.throttledNotice.clear();
     throw new UserError("rate_limited", `You're sending messages too fast. Try again in ${Math.ceil(d.retryAfterMs / 1000)} s.`);
-  };
+  }
 
   private readonly validate: Middleware = async (ctx, next) => {
     if (ctx.invocation) return next();
@@ -283,6 +306,8 @@ export class Router {
       buttons: (specs, ttlMs) => this.deps.services.actions.issue(r.user.id, cmd.name, specs, ttlMs),
     };
     let out = ctx.invocation ? await cmd.onAction!(cctx, ctx.invocation) : await cmd.run(cctx, ctx.args);
+    const note = this.notes.get(ctx);
+    if (note) out = { ...out, blocks: [...out.blocks, { type: "text", spans: [note] }] };
     if (cmd.privateReply && !out.private) out = { ...out, private: true };
     if (ctx.editsOriginal && !out.private) out = { ...out, editsOriginal: true };
     await this.send(ctx, out);

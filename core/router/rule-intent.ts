@@ -5,7 +5,13 @@ const DOLLARS = /^(\$|usd|usdc|bucks?|dollars?)$/i;
 const SYM = "\\$?([a-z0-9]{2,12}|[1-9A-HJ-NP-Za-km-z]{32,44})";
 const NUM = "(\\d+(?:\\.\\d+)?)";
 
-type Rule = [RegExp, (m: RegExpExecArray) => IntentResult | undefined];
+/**
+ * A rule's command may carry a note shown under the command's reply: what the command does that the
+ * user's words did not say (the router adds it; a note never changes what runs).
+ */
+export type RuleIntentResult = IntentResult | { kind: "command"; name: string; args: Record<string, unknown>; note: string };
+
+type Rule = [RegExp, (m: RegExpExecArray) => RuleIntentResult | undefined];
 
 const cmd = (name: string, args: Record<string, unknown>): IntentResult => ({ kind: "command", name, args });
 
@@ -33,16 +39,27 @@ const RULES: Rule[] = [
     new RegExp(`^(?:alert|ping|tell|notify)(?:\\s+me)?\\s+(?:when|if)\\s+${SYM}\\s+(?:goes\\s+|is\\s+|gets\\s+)?(above|over|below|under)\\s+\\$?${NUM}$`, "i"),
     (m) => cmd("alert", { token: m[1]!, op: /above|over/i.test(m[2]!) ? "above" : "below", value: m[3]! }),
   ],
+  // The parser knows no current price, and /alert has no "N% below now" level, so a direction word
+  // still becomes a move alert (either way within the window): the note says so instead of hiding it.
   [
-    new RegExp(`^(?:alert|ping|tell|notify)(?:\\s+me)?\\s+(?:when|if)\\s+${SYM}\\s+(?:drops|falls|dumps|pumps|rises|jumps|moves)\\s+(?:by\\s+)?${NUM}%(?:\\s+(?:in|within)\\s+(\\d+[mhd]))?$`, "i"),
-    (m) => cmd("alert", { token: m[1]!, op: "move", value: `${m[2]!}%`, extra: [m[3] ?? "24h"] }),
+    new RegExp(`^(?:alert|ping|tell|notify)(?:\\s+me)?\\s+(?:when|if)\\s+${SYM}\\s+(drops|falls|dumps|pumps|rises|jumps|moves)\\s+(?:by\\s+)?${NUM}%(?:\\s+(?:in|within)\\s+(\\d+[mhd]))?$`, "i"),
+    (m) => {
+      const [token, verb, pct, win = "24h"] = [m[1]!, m[2]!.toLowerCase(), m[3]!, m[4]];
+      const r = { kind: "command" as const, name: "alert", args: { token, op: "move", value: `${pct}%`, extra: [win] } };
+      if (verb === "moves") return r;
+      const down = /^(drops|falls|dumps)$/.test(verb);
+      return {
+        ...r,
+        note: `Note: this fires on a ${pct}% move either way within ${win}, up or down, not only on a ${down ? "drop" : "rise"}. For a ${down ? "drop" : "rise"} only, set a price level: /alert ${token} ${down ? "below" : "above"} <price>.`,
+      };
+    },
   ],
   [/^(?:(?:what(?:'s| is)\s+)?my\s+)?(?:balance|portfolio|holdings|bags?)\??$/i, () => cmd("balance", {})],
   [/^(?:show\s+)?my\s+(?:trades|orders)\??$/i, () => cmd("trades", {})],
   [/^(?:my\s+)?alerts\??$/i, () => cmd("alerts", {})],
 ];
 
-export function ruleIntent(text: string): IntentResult {
+export function ruleIntent(text: string): RuleIntentResult {
   const t = text.trim().replace(/\s+/g, " ").replace(/[.!]+$/, "");
   for (const [re, make] of RULES) {
     const m = re.exec(t);
