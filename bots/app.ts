@@ -128,9 +128,26 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     for (const t of batch) metrics.priceSeen(t.source, t.at);
   });
   const notifications = new Notifications(log);
+  // TWITTER_DM_ALERTS: a user's alerts and fills also reach their linked X account as DMs.
+  const xDms = config.TWITTER_DM_ALERTS && Boolean(config.TWITTER_APP_KEY && config.TWITTER_APP_SECRET && config.TWITTER_ACCESS_TOKEN && config.TWITTER_ACCESS_SECRET);
+  const copiesTo = xDms
+    ? async (userId: string, primary: { platform: Platform; chatId: string }) => {
+        if (primary.platform === "twitter") return [];
+        const x = (await repos.users.identities(userId)).find((i) => i.platform === "twitter");
+        return x ? [{ platform: "twitter" as const, chatId: x.platformUserId }] : [];
+      }
+    : undefined;
   const trade = buildTrading(
     config,
-    { repos: { ...repos, ...instrumentOrders({ orders: repos.orders, books: repos.books }, metrics, log) }, market: market.market, tokens: market.tokens, audit: repos.audit, clock, log },
+    {
+      repos: { ...repos, ...instrumentOrders({ orders: repos.orders, books: repos.books }, metrics, log) },
+      market: market.market,
+      tokens: market.tokens,
+      audit: repos.audit,
+      clock,
+      log,
+      ...(copiesTo ? { copiesTo } : {}),
+    },
     opts.trading,
   );
   const alerts = new AlertEngine({
@@ -146,6 +163,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     onTickEvaluated: (us) => metrics.alertTickEvaluated(us),
     // Tokens of active alerts (built-in or not) are polled, so every alert gets its ticks.
     track: (tokens) => market.market.track(tokens),
+    ...(copiesTo ? { copiesTo } : {}),
     tokenOf: (mint) => market.tokens.resolve(mint),
   });
   metrics.watchAlerts(() => alerts.size);

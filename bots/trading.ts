@@ -1,3 +1,4 @@
+import type { Platform } from "../core/domain/identity.js";
 import { JupiterSwapProvider } from "../adapters/jupiter/jupiter-swap.js";
 import { AesKeyVault, isSolanaAddress } from "../adapters/solana/key-vault.js";
 import { SolanaChain } from "../adapters/solana/solana-chain.js";
@@ -28,7 +29,16 @@ export const explorerTx = (config: Config) => (sig: string) => config.EXPLORER_T
 
 export function buildTrading(
   config: Config,
-  d: { repos: Repositories; market: MarketService; tokens: TokenRegistry; audit: AuditLog; clock: Clock; log: Logger },
+  d: {
+    repos: Repositories;
+    market: MarketService;
+    tokens: TokenRegistry;
+    audit: AuditLog;
+    clock: Clock;
+    log: Logger;
+    /** The user's other chats that also get their fill and failure pushes (X DMs). */
+    copiesTo?: (userId: string, primary: { platform: Platform; chatId: string }) => Promise<Array<{ platform: Platform; chatId: string }>>;
+  },
   over: TradingOverrides = {},
 ) {
   const log = d.log.child({ component: "trading" });
@@ -75,10 +85,14 @@ export function buildTrading(
     },
     // Through the outbox: delivered once, with retries and the platform's rate limits.
     onEvent: async (e) => {
-      await d.repos.outbox.enqueue(
-        { dedupeKey: `trade:${e.order.id}:${e.type}`, kind: e.type, target: e.order.notify, reply: tradeEventReply(e, explorer) },
-        d.clock.now(),
-      );
+      const key = `trade:${e.order.id}:${e.type}`;
+      const reply = tradeEventReply(e, explorer);
+      await d.repos.outbox.enqueue({ dedupeKey: key, kind: e.type, target: e.order.notify, reply }, d.clock.now());
+      const copies = d.copiesTo ? await d.copiesTo(e.order.userId, e.order.notify).catch(() => []) : [];
+      for (const t of copies) {
+        if (t.platform === e.order.notify.platform && t.chatId === e.order.notify.chatId) continue;
+        await d.repos.outbox.enqueue({ dedupeKey: `${key}>${t.platform}:${t.chatId}`, kind: e.type, target: t, reply }, d.clock.now());
+      }
     },
   });
   const portfolio = new PortfolioService({

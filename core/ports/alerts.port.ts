@@ -48,7 +48,8 @@ export interface AlertStore {
    * Fires once: in ONE transaction, moves the alert from (armed, fireCount) to its next state and
    * enqueues its message. False if another process fired or changed it first.
    */
-  fire(id: string, fromFireCount: number, next: { state: AlertState; now: number }, msg: NewOutboxMessage): Promise<boolean>;
+  /** Moves the alert and writes its message(s) (the push, and copies to the user's other chats) in one transaction. */
+  fire(id: string, fromFireCount: number, next: { state: AlertState; now: number }, msg: NewOutboxMessage | readonly NewOutboxMessage[]): Promise<boolean>;
   /** Compare-and-set of the state (re-arm, expire, cancel). */
   setState(id: string, from: readonly AlertState[], to: AlertState, now: number): Promise<boolean>;
   cancelAll(userId: string, now: number): Promise<number>;

@@ -27,6 +27,8 @@ export interface AlertEngineDeps {
   /** Observers (metrics): tick evaluation time and firings. */
   onTickEvaluated?: (micros: number) => void;
   onFired?: (a: Alert) => void;
+  /** The user's other chats that also get their alerts (e.g. X DMs with TWITTER_DM_ALERTS). */
+  copiesTo?: (userId: string, primary: Alert["notify"]) => Promise<Array<Alert["notify"]>>;
   /** Back-off between attempts when writing a firing fails (default 0.1 s, 0.4 s, 1.6 s, 4 s). */
   fireRetryDelaysMs?: readonly number[];
   /**
@@ -285,12 +287,15 @@ export class AlertEngine {
       return;
     }
     const next = a.repeat ? "cooling" : "done";
-    const ok = await this.d.store.fire(
-      a.id,
-      a.fireCount,
-      { state: next, now },
-      { dedupeKey: `alert:${a.id}:${a.fireCount + 1}`, kind: "alert", target: a.notify, reply: alertReply(a, value, tick, this.d.marketNow()), sourceAt: receivedAt },
-    );
+    const key = `alert:${a.id}:${a.fireCount + 1}`;
+    const reply = alertReply(a, value, tick, this.d.marketNow());
+    const copies = this.d.copiesTo ? await this.d.copiesTo(a.userId, a.notify).catch(() => []) : [];
+    const ok = await this.d.store.fire(a.id, a.fireCount, { state: next, now }, [
+      { dedupeKey: key, kind: "alert", target: a.notify, reply, sourceAt: receivedAt },
+      ...copies
+        .filter((t) => t.platform !== a.notify.platform || t.chatId !== a.notify.chatId)
+        .map((t) => ({ dedupeKey: `${key}>${t.platform}:${t.chatId}`, kind: "alert", target: t, reply, sourceAt: receivedAt })),
+    ]);
     if (!ok) {
       // Another process fired or changed it first: take the stored truth.
       const fresh = await this.d.store.get(a.id);

@@ -90,7 +90,7 @@ export class KyselyAlerts implements AlertStore {
     return rows.map(toAlert);
   }
 
-  async fire(id: string, fromFireCount: number, next: { state: AlertState; now: number }, msg: NewOutboxMessage): Promise<boolean> {
+  async fire(id: string, fromFireCount: number, next: { state: AlertState; now: number }, msg: NewOutboxMessage | readonly NewOutboxMessage[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const r = await trx
         .updateTable("alerts")
@@ -100,7 +100,7 @@ export class KyselyAlerts implements AlertStore {
         .where("fire_count", "=", fromFireCount)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) return false;
-      await insertOutbox(trx, msg, next.now);
+      for (const m of Array.isArray(msg) ? (msg as readonly NewOutboxMessage[]) : [msg as NewOutboxMessage]) await insertOutbox(trx, m, next.now);
       return true;
     });
   }
