@@ -23,7 +23,7 @@ import { createDatabase, migrate, repositories, type Db, type Repositories } fro
 import type { Config } from "./config.js";
 import { buildMarket, type MarketOverrides, type MarketParts } from "./market.js";
 import { buildTrading, type TradingOverrides } from "./trading.js";
-import { buildTreasury } from "./treasury.js";
+import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
 import { loadTreasurySettings } from "./treasury-file.js";
 import type { TreasurySettings } from "../core/services/treasury.service.js";
 import { buildLlm } from "./llm.js";
@@ -240,6 +240,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       admins: [...config.ADMIN_IDS, ...(config.ADMIN_IDS.length ? [] : ["console:local"])],
       leaseTtlMs: config.LEASE_TTL_S * 1000,
       leaseOwner: `${instance}/treasury`,
+      onState: treasuryMetricsObserver(metrics),
     });
   }
   const router = new Router({

@@ -11,7 +11,7 @@ import type { IdentityService } from "../core/services/identity.service.js";
 import type { MarketService } from "../core/services/market.service.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
 import type { TradingService } from "../core/services/trading.service.js";
-import { TreasuryService, type TreasuryReport, type TreasurySettings } from "../core/services/treasury.service.js";
+import { BREAKERS, TreasuryService, type TreasuryObservation, type TreasuryReport, type TreasurySettings } from "../core/services/treasury.service.js";
 import type { Repositories } from "../db/index.js";
 
 export { TREASURY_USER } from "./treasury-user.js";
@@ -39,6 +39,8 @@ export function buildTreasury(
     admins: readonly string[];
     leaseTtlMs?: number;
     leaseOwner?: string;
+    /** Observer of drift, breakers and pause after each cycle, plan, pause, resume and trip (metrics: see treasuryMetricsObserver). */
+    onState?: (s: TreasuryObservation) => void;
   },
 ): TreasuryService {
   const report = async (r: TreasuryReport) => {
@@ -104,5 +106,25 @@ export function buildTreasury(
     userId: TREASURY_USER,
     ...(d.leaseTtlMs ? { leaseTtlMs: d.leaseTtlMs } : {}),
     ...(d.leaseOwner ? { leaseOwner: d.leaseOwner } : {}),
+    ...(d.onState ? { onState: d.onState } : {}),
   });
+}
+
+/** The Metrics methods the treasury observer feeds (adapters/metrics/metrics.ts). */
+export interface TreasuryGauges {
+  treasuryDrift(asset: string, pct: number): void;
+  treasuryBreaker(breaker: string, tripped: boolean): void;
+  treasuryPaused(paused: boolean): void;
+}
+
+/**
+ * The treasury's `onState` observer for Prometheus: purser_treasury_drift_pct per asset,
+ * purser_treasury_breaker per breaker (every known one, 0 or 1) and purser_treasury_paused.
+ */
+export function treasuryMetricsObserver(m: TreasuryGauges): (s: TreasuryObservation) => void {
+  return (s) => {
+    for (const [asset, pct] of Object.entries(s.driftPct)) m.treasuryDrift(asset, pct);
+    for (const b of BREAKERS) m.treasuryBreaker(b, s.breakers[b]);
+    m.treasuryPaused(s.paused);
+  };
 }

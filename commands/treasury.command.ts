@@ -4,6 +4,7 @@ import { UserError } from "../core/errors.js";
 import type { CommandContext } from "../core/router/command.js";
 import { defineCommand } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
+import { BUSY_ELSEWHERE, BUSY_HERE } from "../core/services/treasury.service.js";
 
 const treasuryOf = (ctx: CommandContext) => {
   const t = ctx.services.treasury;
@@ -95,10 +96,29 @@ export default defineCommand({
   async onAction(ctx, inv) {
     const t = treasuryOf(ctx);
     if (inv.action === "cancel") return reply().line("Cancelled. Nothing was traded.").edit().build();
-    if (inv.action === "rebalance") return reply().line(bold("Treasury: "), await t.cycle("approved", true)).build();
+    if (inv.action === "rebalance") {
+      // Recomputed from fresh balances and executed holding the treasury lease; refused while another run holds it.
+      const r = await t.cycle("approved", true);
+      if (r === BUSY_ELSEWHERE || r === BUSY_HERE) return reply("warning").line(bold("Treasury: "), r, " Run /treasury rebalance again for a fresh preview.").build();
+      return reply().line(bold("Treasury: "), r).build();
+    }
     const id = (inv.payload as { id?: unknown } | null)?.id;
     if (typeof id !== "string") throw new UserError("action_unknown", "That button is not valid.");
-    if (inv.action === "approve") return reply().line(bold("Treasury: "), await t.approve(id, ctx.user.id)).edit().build();
+    if (inv.action === "approve") {
+      const r = await t.approve(id, ctx.user.id);
+      const pending = (await t.state()).pending;
+      const now = ctx.services.clock.now();
+      if (pending?.id !== id || pending.expiresAt <= now) return reply().line(bold("Treasury: "), r).edit().build();
+      // Not executed but still pending (another run held the lease, or paused): fresh buttons to try again.
+      const [approve, reject] = await ctx.buttons(
+        [
+          { label: "Approve", action: "approve", payload: { id }, style: "primary" },
+          { label: "Reject", action: "reject", payload: { id }, style: "danger" },
+        ],
+        pending.expiresAt - now,
+      );
+      return reply("warning").line(bold("Treasury: "), r).buttons(approve!, reject!).build();
+    }
     if (inv.action === "reject") return reply().line(bold("Treasury: "), await t.reject(id, ctx.user.id)).edit().build();
     throw new UserError("action_unknown", "That button is not valid.");
   },
