@@ -25,6 +25,18 @@ describe("router pipeline", () => {
     expect(who.replies[0]!.private).toBe(true);
   });
 
+  it("/help <command> shows its usage, meaning, aliases and examples; an unknown one says so", async () => {
+    app = await makeTestApp();
+    const r = await app.say("/help price");
+    expect(r.text.split("\n")).toEqual([
+      "/price <token> [more tokens]",
+      "Current price, 24h change, source and age of one or more tokens",
+      "Also: /p",
+      expect.stringMatching(/^Examples: \/price SOL, \/price SOL JUP BONK/),
+    ]);
+    expect((await app.say("/help nope")).text).toBe("No command /nope.");
+  });
+
   it("a redelivered update id runs its command once", async () => {
     app = await makeTestApp();
     const first = await app.say("/link", { updateId: "same-1" });
