@@ -49,6 +49,40 @@ describe("Telegram end to end (real grammY against a fake Bot API)", () => {
     expect((privateMenu.params.commands as Array<{ command: string }>).map((c) => c.command)).not.toContain("audit");
   });
 
+  it("/chart SOL 7d arrives as one photo (a real PNG upload) with its caption under 1,024 characters", async () => {
+    await world();
+    tg.message({ chatId: 112, fromId: 112, text: "/chart SOL 7d" });
+    const photo = await tg.waitFor((m) => inChat(112)(m) && m.method === "sendPhoto", 15_000);
+    expect(photo.caption).toBeDefined();
+    expect([...(photo.plainText ?? "")].length).toBeLessThanOrEqual(1024);
+    expect(photo.plainText).toMatch(/SOL/);
+    const call = tg.calls.find((c) => c.method === "sendPhoto" && String(c.params.chat_id) === "112")!;
+    const file = Object.values(call.files)[0]!;
+    expect(file.bytes).toBeGreaterThan(1000); // a multipart upload, not a URL
+  });
+
+  it("one chat's messages are handled in order while another chat is served meanwhile", async () => {
+    const { app } = await world();
+    const order: string[] = [];
+    const realHandle = app.router.handle.bind(app.router);
+    app.router.handle = async (msg, respond) => {
+      order.push(`start ${msg.chat.id} ${msg.text}`);
+      if (msg.text === "/start slow") await new Promise((r) => setTimeout(r, 600));
+      const out = await realHandle(msg, respond);
+      order.push(`end ${msg.chat.id} ${msg.text}`);
+      return out;
+    };
+    tg.message({ chatId: 301, fromId: 301, text: "/start slow" });
+    tg.message({ chatId: 301, fromId: 301, text: "/whoami" });
+    tg.message({ chatId: 302, fromId: 302, text: "/whoami" });
+    await tg.waitFor((m) => inChat(301)(m) && !!m.plainText?.includes("Role"), 10_000);
+    await tg.waitFor((m) => inChat(302)(m) && !!m.plainText?.includes("Role"), 10_000);
+    // chat 301: the second message starts only after the first ended
+    expect(order.indexOf("start 301 /whoami")).toBeGreaterThan(order.indexOf("end 301 /start slow"));
+    // chat 302 did not wait for chat 301's slow message
+    expect(order.indexOf("end 302 /whoami")).toBeLessThan(order.indexOf("end 301 /start slow"));
+  });
+
   it("a long reply is split into well-formed parts of at most 4,096 characters", async () => {
     const { app } = await world({ ADMIN_IDS: "telegram:222" });
     for (let i = 0; i < 100; i++) {
