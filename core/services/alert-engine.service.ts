@@ -188,7 +188,27 @@ export class AlertEngine {
     }
   }
 
-  private load(a: Alert) {
+  /**
+   * One shared copy of the strings and notify targets many alerts repeat (a user's id and chat, a
+   * token's mint and symbol): rows read from the database each bring their own copies, which at a
+   * million alerts is a large share of the engine's memory.
+   */
+  private compact(a: Alert): Alert {
+    const s = (v: string) => {
+      let x = this.interned.get(v);
+      if (x === undefined) this.interned.set(v, (x = v));
+      return x;
+    };
+    const nk = `${a.notify.platform}\u0000${a.notify.chatId}`;
+    let notify = this.targets.get(nk);
+    if (!notify) this.targets.set(nk, (notify = { platform: a.notify.platform, chatId: s(a.notify.chatId) }));
+    return { ...a, userId: s(a.userId), mint: a.mint === null ? null : s(a.mint), symbol: s(a.symbol), notify };
+  }
+  private readonly interned = new Map<string, string>();
+  private readonly targets = new Map<string, Alert["notify"]>();
+
+  private load(loaded: Alert) {
+    const a = this.compact(loaded);
     this.forget(a.id);
     if (!ACTIVE_ALERT_STATES.includes(a.state)) return;
     if (a.expiresAt !== null) {

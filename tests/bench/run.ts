@@ -4,6 +4,7 @@ import { routerBench } from "./router.bench.js";
 import { telegramBench } from "./telegram.bench.js";
 import { tradingBench } from "./trading.bench.js";
 import { alertIndexBench } from "./alerts-index.bench.js";
+import { alertEngineBench } from "./alerts-engine.bench.js";
 import { alertDeliveryBench } from "./alerts-delivery.bench.js";
 import { intentBench } from "./intent.bench.js";
 import { backtestBench } from "./backtest.bench.js";
@@ -13,7 +14,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ["router", () => routerBench()],
   ["telegram", () => telegramBench()],
   ["trading", () => tradingBench()],
-  ["alerts", () => alertIndexBench()],
+  ["alerts", async () => [...(await alertIndexBench()), ...(await alertEngineBench())]],
   ["delivery", () => alertDeliveryBench()],
   ["intent", () => intentBench()],
   ["backtest", () => backtestBench()],
