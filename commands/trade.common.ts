@@ -7,7 +7,7 @@ import { UserError } from "../core/errors.js";
 import type { ActionInvocation, CommandContext } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import type { Reply } from "../core/router/message.js";
-import { amountOf, fillRows, statusText } from "../core/services/trade-format.js";
+import { amountOf, fillRows, routeFees, statusText } from "../core/services/trade-format.js";
 import type { TradeIntent } from "../core/services/trading.service.js";
 
 /** Words typed as a token: a symbol or mint, at most 64 characters. */
@@ -30,6 +30,13 @@ export async function previewTrade(ctx: CommandContext, intent: TradeIntent): Pr
   return previewReply(ctx, o);
 }
 
+/** What the preview says about fees: the route's own (from the quote), the simulation's, the network's. */
+function feesText(o: Order): string {
+  const simulated = (o.quoteRaw as { simulated?: unknown } | null)?.simulated === true;
+  const route = simulated ? `simulated (${o.route[0] ?? "fee included"})` : (routeFees(o) ?? "included in the quote");
+  return o.mode === "live" ? `route: ${route}; network ~0.000005 SOL plus priority` : `route: ${route} (already in "Receive")`;
+}
+
 async function previewReply(ctx: CommandContext, o: Order): Promise<Reply> {
   const secs = Math.max(0, Math.round((o.quoteExpiresAt - ctx.services.clock.now()) / 1000));
   const [confirm, cancel] = await ctx.buttons(
@@ -45,7 +52,7 @@ async function previewReply(ctx: CommandContext, o: Order): Promise<Reply> {
     ["Minimum", `${amountOf(o.minOut, o.output)} (slippage ${(o.slippageBps / 100).toFixed(2)}%)`],
     ["Price impact", formatPct(o.priceImpactPct).replace(/^\+/, "")],
     ["Route", o.route.length ? o.route.join(" > ").slice(0, 80) : "Jupiter"],
-    ["Fees", o.mode === "live" ? "route fees are in the quote; network fee ~0.000005 SOL plus priority" : "route fees are in the quote"],
+    ["Fees", feesText(o)],
     ["Quote expires", `in ${secs} s (${formatUtc(o.quoteExpiresAt).slice(11)})`],
     ["Mode", o.mode === "paper" ? "paper (simulated)" : `LIVE from ${o.wallet!.slice(0, 4)}...${o.wallet!.slice(-4)}`],
   ];

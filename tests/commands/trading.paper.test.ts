@@ -16,6 +16,7 @@ describe("paper trading through the same path as live", () => {
     expect(preview.text).toMatch(/Receive\s+~40 JUP/);
     expect(preview.text).toMatch(/Minimum\s+39\.8 JUP \(slippage 0\.50%\)/);
     expect(preview.text).toMatch(/Quote expires\s+in 30 s/);
+    expect(preview.text).toMatch(/Fees\s+route: none charged by the route \(already in "Receive"\)/); // read from the quote
     expect(preview.text).toContain("Nothing happens until you press Confirm.");
     expect(preview.replies[0]!.private).toBe(true);
     expect((await app.say("/balance")).text).toMatch(/USDC\s+1,000 USDC/);
