@@ -128,6 +128,29 @@ describe("paper trading through the same path as live", () => {
     expect((await app.say(`/buy ${MINT_X} 5`)).text).toBe("XUV is not a verified token; trading it is blocked.");
   });
 
+  it("policy: TOKEN_ALLOWLIST limits trading to the listed tokens (even verified ones outside it are refused)", async () => {
+    await paper({ TOKEN_ALLOWLIST: "SOL,USDC,JUP" });
+    const { app } = w;
+    expect((await app.say("/buy JUP 5")).text).toContain("Buy preview");
+    expect((await app.say("/buy BONK 5")).text).toBe("BONK is not on this bot's list of tradable tokens.");
+    expect((await app.say("/swap 5 USDC WIF")).text).toBe("WIF is not on this bot's list of tradable tokens.");
+    expect(await w.app.db.db.selectFrom("orders").select("status").execute()).toEqual([{ status: "previewed" }]);
+  });
+
+  it("a quote that allows more slippage than MAX_SLIPPAGE_BPS is refused, whatever the provider says", async () => {
+    const { JupiterSwapProvider } = await import("../../adapters/jupiter/jupiter-swap.js");
+    await paper(); // for its Jupiter fake
+    const real = new JupiterSwapProvider({ root: w.world.jup.url, timeoutMs: 5000 });
+    const world = w.world;
+    await w.app.close();
+    // A provider that loosens the slippage it was asked for (a bug or a hostile proxy).
+    const loose = { quote: async (r: Parameters<typeof real.quote>[0]) => ({ ...(await real.quote(r)), slippageBps: 900 }), buildSwap: real.buildSwap.bind(real) };
+    w = await tradingWorld({ env: { TRADING_MODE: "paper", MAX_SLIPPAGE_BPS: "100" }, world, trading: { swap: loose } });
+    expect((await w.app.say("/buy JUP 5")).text).toBe("The quote allows 900 bps slippage; the limit is 100.");
+    expect(await w.app.db.db.selectFrom("orders").select("status").execute()).toEqual([]);
+    await world.close();
+  });
+
   it("price impact over the limit is refused after the quote", async () => {
     w = await tradingWorld({ env: { TRADING_MODE: "paper", MAX_PRICE_IMPACT_PCT: "1" } });
     await w.world.close();
