@@ -9,6 +9,8 @@ export interface TwitterOptions {
   maxRepliesPerAuthorHour?: number;
   /** TWITTER_DM_ALERTS: pushes (alerts, fills) as X DMs to linked users (default false). */
   dmAlerts?: boolean;
+  /** Gap between two X DMs across all processes (default 4,500 ms: X's ~200 per 15 minutes). */
+  dmGapMs?: number;
   /** Upload chart images (default true); false posts the chart caption only. */
   media?: boolean;
   /** Tests: smaller pages, a short lease, a fixed lease owner. */
@@ -52,6 +54,8 @@ export function createTwitter(app: App, opts: TwitterOptions = {}): Twitter {
     pollMs: Math.round((opts.pollS ?? 60) * 1000),
     maxRepliesPerAuthorHour: opts.maxRepliesPerAuthorHour ?? 5,
     dmAlerts: opts.dmAlerts ?? false,
+    spacer: app.spacer,
+    ...(opts.dmGapMs !== undefined ? { dmGapMs: opts.dmGapMs } : {}),
     ...(opts.media !== undefined ? { media: opts.media } : {}),
     ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
     ...(opts.leaseTtlMs ? { leaseTtlMs: opts.leaseTtlMs } : {}),

@@ -5,6 +5,7 @@ import type { KvStore, Leases } from "../../core/ports/kv.port.js";
 import type { Logger } from "../../core/ports/logger.port.js";
 import type { DeliveryResult, Notifier } from "../../core/ports/notifier.port.js";
 import type { ProcessedUpdates } from "../../core/ports/updates.port.js";
+import type { Spacer } from "../../core/ports/rate-limit.port.js";
 import type { Outcome, Responder } from "../../core/router/pipeline.js";
 import { AuthorCap } from "./author-cap.js";
 import { MentionPoller } from "./mention-poller.js";
@@ -29,6 +30,14 @@ export interface TwitterAdapterOptions {
   maxRepliesPerAuthorHour: number;
   /** Alerts and other pushes as X DMs to linked users; off = the notifier refuses permanently. */
   dmAlerts: boolean;
+  /**
+   * DMs are paced (X allows about 200 DM sends per 15 minutes per app user: one every 4.5 s) in a
+   * store every process shares (Redis) or this process: a DM that comes too soon is handed back to
+   * the outbox for later (deferred, not an attempt), so a burst of alerts queues instead of running
+   * into 429s, and never holds up other platforms' deliveries. Default gap 4,500 ms.
+   */
+  spacer?: Spacer;
+  dmGapMs?: number;
   /** Upload chart PNGs (v1.1 media upload); off = the caption only. Default on. */
   media?: boolean;
   pageSize?: number;
@@ -87,6 +96,11 @@ export class TwitterAdapter {
 
   private async sendDm(participantId: string, reply: Reply): Promise<DeliveryResult> {
     if (!this.o.dmAlerts) return { ok: false, permanent: true, reason: "X pushes disabled" };
+    if (this.o.spacer) {
+      // Not now: the outbox keeps the message and offers it again when X's pace allows (no attempt spent).
+      const wait = await this.o.spacer.take("x:dm", this.o.dmGapMs ?? 4500);
+      if (wait > 0) return { ok: false, permanent: false, deferred: true, retryAfterMs: wait, reason: "pacing X DMs" };
+    }
     try {
       const r = await this.client.sendDm(participantId, fitDm(renderForX(reply, { defuse: false })));
       return { ok: true, messageIds: [r.id] };

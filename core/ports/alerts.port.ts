@@ -28,7 +28,8 @@ export interface OutboxStore {
   /** Keeps the lease of messages still being sent (a slow send is not taken over and sent twice). */
   extend(ids: readonly string[], owner: string, until: number): Promise<number>;
   markSent(id: string, owner: string, now: number): Promise<boolean>;
-  retry(id: string, owner: string, availableAt: number, error: string): Promise<void>;
+  /** Back to pending until availableAt; counts as an attempt unless `countAttempt` is false (deferred by pacing). */
+  retry(id: string, owner: string, availableAt: number, error: string, countAttempt?: boolean): Promise<void>;
   /** Final failure: dead (attempts exhausted) or skipped (recipient unreachable, e.g. blocked the bot). */
   finish(id: string, owner: string, state: "dead" | "skipped", error: string, now: number): Promise<void>;
   stats(now: number): Promise<{ pending: number; due: number; dead: number; oldestDueAt: number | null }>;

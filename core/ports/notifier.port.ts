@@ -3,8 +3,11 @@ import type { Reply } from "../domain/message.js";
 
 export type DeliveryResult =
   | { ok: true; messageIds: string[] }
-  /** permanent: retrying cannot help (blocked, chat gone); otherwise retry, after retryAfterMs when given. */
-  | { ok: false; permanent: boolean; reason: string; retryAfterMs?: number };
+  /**
+   * permanent: retrying cannot help (blocked, chat gone); otherwise retry, after retryAfterMs when
+   * given. deferred: nothing was sent (our own pacing of the platform says later): not an attempt.
+   */
+  | { ok: false; permanent: boolean; reason: string; retryAfterMs?: number; deferred?: boolean };
 
 /** Outbound pushes (alerts, fills, treasury reports) to one platform chat. */
 export interface Notifier {

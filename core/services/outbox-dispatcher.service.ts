@@ -149,6 +149,12 @@ export class OutboxDispatcher {
       log.info({ id: m.id, reason: result.reason }, "outbox message skipped: recipient unreachable");
       return;
     }
+    if (result.deferred) {
+      // Paced by us, nothing sent: back in the queue at its slot, without spending an attempt.
+      await this.settle("deferred", m.id, () => store.retry(m.id, this.owner, now + Math.max(0, result.retryAfterMs ?? 1000), result.reason, false));
+      this.o.onOutcome?.("retry", m.target.platform);
+      return;
+    }
     const attempts = m.attempts + 1;
     if (attempts >= this.o.maxAttempts) {
       await this.settle("dead", m.id, () => store.finish(m.id, this.owner, "dead", result.reason, now));

@@ -130,10 +130,10 @@ export class KyselyOutbox implements OutboxStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async retry(id: string, owner: string, availableAt: number, error: string): Promise<void> {
+  async retry(id: string, owner: string, availableAt: number, error: string, countAttempt = true): Promise<void> {
     await this.db
       .updateTable("outbox")
-      .set((eb) => ({ attempts: eb("attempts", "+", 1), available_at: availableAt, lease_owner: null, lease_until: null, last_error: error.slice(0, 500) }))
+      .set((eb) => ({ attempts: eb("attempts", "+", countAttempt ? 1 : 0), available_at: availableAt, lease_owner: null, lease_until: null, last_error: error.slice(0, 500) }))
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("state", "=", "pending")

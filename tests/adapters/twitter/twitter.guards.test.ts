@@ -96,7 +96,7 @@ describe("X guards: who gets an answer, and what is never posted", () => {
     const off = await w.boot({ start: false });
     expect(await off.tw.notifier().send("777", alert)).toEqual({ ok: false, permanent: true, reason: "X pushes disabled" });
     expect(w.x.dms).toEqual([]);
-    const on = await w.boot({ start: false, twitter: { dmAlerts: true } });
+    const on = await w.boot({ start: false, twitter: { dmAlerts: true, dmGapMs: 0 } });
     const long = { kind: "info" as const, blocks: [{ type: "text" as const, spans: ["word ".repeat(3000)] }] };
     expect(await on.tw.notifier().send("777", alert)).toMatchObject({ ok: true });
     expect(await on.tw.notifier().send("777", long)).toMatchObject({ ok: true });

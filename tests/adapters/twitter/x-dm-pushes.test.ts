@@ -47,4 +47,35 @@ describe("pushes as X DMs (TWITTER_DM_ALERTS)", () => {
     expect(r.dms).toEqual([]);
     expect(r.rows).toEqual([{ platform: "telegram", state: "sent" }]);
   });
+
+  it("DMs are paced: one too soon is handed back to the outbox (no attempt spent) and goes out at its slot", async () => {
+    w = await XWorld.create();
+    const { app, tw } = await w.boot({ start: false, env: { TWITTER_DM_ALERTS: "true" }, twitter: { dmAlerts: true, dmGapMs: 400 } });
+    const n = tw.notifier();
+    const reply = { kind: "info" as const, blocks: [{ type: "text" as const, spans: ["SOL crossed above $200"] }] };
+    expect(await n.send("777", reply)).toMatchObject({ ok: true });
+    const soon = await n.send("778", reply);
+    expect(soon).toMatchObject({ ok: false, permanent: false, deferred: true });
+    expect((soon as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
+    expect((soon as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(400);
+    expect(w.x.dms.map((d) => d.participantId)).toEqual(["777"]);
+
+    // Through the outbox: three DMs queued at once all arrive, paced, each sent once, none dead.
+    app.services.notifications.register(n);
+    await new Promise((r) => setTimeout(r, 450));
+    for (const id of ["801", "802", "803"]) {
+      await app.repos.outbox.enqueue({ dedupeKey: `dm-${id}`, kind: "alert", target: { platform: "twitter", chatId: id }, reply }, Date.now());
+    }
+    const t0 = Date.now();
+    while (w.x.dms.length < 4 && Date.now() - t0 < 5000) {
+      app.clock.t = Date.now(); // the outbox's clock follows real time here
+      await app.services.outbox.runOnce();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(w.x.dms.map((d) => d.participantId).slice(1).sort()).toEqual(["801", "802", "803"]);
+    const at = w.x.dms.slice(1).map((d) => d.at);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(350);
+    const rows = await app.db.db.selectFrom("outbox").select(["state", "attempts"]).where("platform", "=", "twitter").execute();
+    expect(rows.every((r) => r.state === "sent" && Number(r.attempts) === 0)).toBe(true);
+  });
 });
