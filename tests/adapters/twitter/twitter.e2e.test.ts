@@ -70,6 +70,24 @@ describe("X end to end (real twitter-api-v2 against a fake X API)", () => {
     expect(mentionsCalls()[before]!.query.get("since_id")).toBe(m1.id); // resumed from the stored cursor
   });
 
+  it("each tweet is answered once even when its mention is fetched again (the stored cursor lost)", async () => {
+    w = await XWorld.create();
+    const db = await w.db();
+    const first = await w.boot({ db });
+    const price = w.x.mention({ username: "gina" }, "@PurserBot price sol");
+    const refused = w.x.mention({ username: "hank" }, "@PurserBot buy 100 sol");
+    await w.x.waitFor((p) => p.inReplyTo === refused.id);
+    await first.stop();
+    // The cursor is gone (a restored backup, a wiped kv row): the next poll fetches both again.
+    await db.db.deleteFrom("kv").where("key", "like", "twitter:%:mentions_since_id").execute();
+    const before = mentionsCalls().length;
+    await w.boot({ db });
+    await until(() => mentionsCalls().length >= before + 3, 5000, "more polls");
+    expect(mentionsCalls()[before]!.query.get("since_id")).toBeNull(); // they were fetched again
+    expect(w.x.repliesTo(price.id)).toHaveLength(1); // routed reply: claimed by tweet id
+    expect(w.x.repliesTo(refused.id)).toHaveLength(1); // refusal: claimed by tweet id too
+  });
+
   it("a 429 on mentions is waited out until x-rate-limit-reset, without hammering", async () => {
     w = await XWorld.create();
     const t = w.x.mention({ username: "frank" }, "@PurserBot help");
