@@ -34,6 +34,25 @@ describe("slash command definitions from the registry", () => {
     expect(byName("whoami").options).toEqual([]);
   });
 
+  it("a decimal number argument becomes a NUMBER option (type 10) with its bounds", async () => {
+    const { z } = await import("zod");
+    const { defineCommand } = await import("../../../core/router/command.js");
+    const { reply } = await import("../../../core/router/reply.js");
+    const slip = defineCommand({
+      name: "slippage",
+      group: "Trading",
+      summary: "Set a slippage tolerance",
+      usage: "slippage <percent>",
+      scope: "public",
+      args: z.object({ percent: z.coerce.number().min(0.1).max(5) }),
+      positional: ["percent"],
+      run: async () => reply().line("ok").build(),
+    });
+    expect(slashCommands([slip], "guild")[0]!.options).toEqual([
+      { type: 10, name: "percent", description: expect.any(String), required: true, min_value: 0.1, max_value: 5 },
+    ]);
+  });
+
   it("required options never follow optional ones (Discord refuses that)", () => {
     for (const d of defs) {
       const firstOptional = d.options.findIndex((o) => !o.required);
