@@ -1,10 +1,9 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { measure, row, type BenchRow } from "./harness.js";
+import { getGc, measure, row, settledMemory, type BenchRow } from "./harness.js";
 import type { Alert } from "../../core/domain/alert.js";
 import { silentLogger } from "../../core/ports/logger.port.js";
 import type { AlertStore } from "../../core/ports/alerts.port.js";
 import { AlertEngine } from "../../core/services/alert-engine.service.js";
+import { levelAlert } from "../helpers/alerts.js";
 import { rng } from "../helpers/rng.js";
 
 /**
@@ -17,22 +16,7 @@ import { rng } from "../helpers/rng.js";
 const TOKENS = 50;
 const PER_TOKEN = 20_000;
 
-function getGc(): () => void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  try {
-    setFlagsFromString("--expose-gc");
-    return runInNewContext("gc") as () => void;
-  } catch {
-    return () => {};
-  }
-}
 
-function settled(gc: () => void): number {
-  for (let i = 0; i < 3; i++) gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 
 export async function alertEngineBench(): Promise<BenchRow[]> {
   const gc = getGc();
@@ -40,31 +24,22 @@ export async function alertEngineBench(): Promise<BenchRow[]> {
   const n = TOKENS * PER_TOKEN;
   const mints = Array.from({ length: TOKENS }, (_, k) => `Mint${k}${"x".repeat(36)}`.slice(0, 44));
   const prices = mints.map(() => 10 ** (-5 + rand() * 7.3));
-  const base = settled(gc);
+  const mem = () => { const m = settledMemory(gc); return m.heap + m.buffers; };
+  const base = mem();
   let alerts: Alert[] | undefined = Array.from({ length: n }, (_, i): Alert => {
     const k = i % TOKENS;
     const below = (i / TOKENS) % 2 >= 1;
-    return {
+    return levelAlert({
       id: i.toString(36).padStart(6, "0"),
       userId: `00000000-0000-4000-8000-${String(i % 100_000).padStart(12, "0")}`,
       kind: below ? "below" : "above",
       mint: mints[k]!,
       symbol: `TOKEN${k}`,
       level: prices[k]! * (below ? 0.99 - 0.49 * rand() : 1.01 + 0.49 * rand()),
-      pct: 0,
-      windowMs: 0,
-      repeat: false,
-      cooldownMs: 0,
-      hysteresisPct: 0,
-      expiresAt: null,
-      state: "armed",
-      fireCount: 0,
-      lastFiredAt: null,
       refValue: prices[k]!,
-      createdAt: 0,
-      updatedAt: 0,
       notify: { platform: "telegram", chatId: String(100_000 + (i % 100_000)) },
-    };
+      at: 0,
+    });
   });
   const store = {
     byState: async () => {
@@ -87,7 +62,7 @@ export async function alertEngineBench(): Promise<BenchRow[]> {
     valueCheckMs: 3_600_000,
   });
   await engine.start();
-  const heldMB = (settled(gc) - base) / 2 ** 20;
+  const heldMB = (mem() - base) / 2 ** 20;
   if (engine.size !== n) throw new Error(`engine holds ${engine.size}, expected ${n}`);
   const ticks = Array.from({ length: 20_000 }, (_, i) => ({ mint: mints[i % TOKENS]!, symbol: "T", usd: prices[i % TOKENS]! * (0.995 + 0.01 * rand()), source: "bench", at: now }));
   const quiet = await measure(20_000, (i) => engine.onTicks([ticks[(i < 0 ? -1 - i : i) % ticks.length]!]));

@@ -1,7 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { measure, percentile, row, type BenchRow, type Measured } from "./harness.js";
+import { getGc, measure, percentile, row, settledMemory, type BenchRow, type Measured } from "./harness.js";
 import { AlertIndex, type Side } from "../../core/domain/alert-index.js";
 import { rng } from "../helpers/rng.js";
 
@@ -27,23 +25,7 @@ const FIRE_BATCH = 1_000;
 const FIRE_TICKS = 300;
 
 
-function getGc(): () => void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  try {
-    setFlagsFromString("--expose-gc");
-    return runInNewContext("gc") as () => void;
-  } catch {
-    return () => {};
-  }
-}
 
-/** Settled memory: heap objects plus typed-array backing stores, after full collections. */
-function settledMemory(gc: () => void): { heap: number; buffers: number } {
-  for (let i = 0; i < 3; i++) gc();
-  const m = process.memoryUsage();
-  return { heap: m.heapUsed, buffers: m.arrayBuffers };
-}
 
 const MB = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 const us = (ms: number) => `${(ms * 1000).toFixed(ms < 0.01 ? 2 : 1)} µs`;

@@ -1,4 +1,6 @@
 import { performance } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 export interface BenchRow {
   name: string;
@@ -46,3 +48,22 @@ export const row = (name: string, m: Measured | null, note = ""): BenchRow => ({
   p99Ms: m ? m.p99Ms : null,
   note,
 });
+
+/** A full GC for memory readings: the global one with --expose-gc, else exposed at run time. */
+export function getGc(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) return g;
+  try {
+    setFlagsFromString("--expose-gc");
+    return runInNewContext("gc") as () => void;
+  } catch {
+    return () => {};
+  }
+}
+
+/** Settled memory: heap objects plus typed-array backing stores, after full collections. */
+export function settledMemory(gc: () => void): { heap: number; buffers: number } {
+  for (let i = 0; i < 3; i++) gc();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, buffers: m.arrayBuffers };
+}

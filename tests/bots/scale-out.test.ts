@@ -6,11 +6,11 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILTIN_TOKENS } from "../../core/domain/builtin-tokens.js";
-import type { Alert } from "../../core/domain/alert.js";
 import { createDatabase, repositories, type Db } from "../../db/index.js";
 import { MINT, startJupiterFake, type JupiterFake } from "../fakes/jupiter-api.js";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-bot-api.js";
 import { startXFake, type XFake } from "../fakes/x-api.js";
+import { levelAlert } from "../helpers/alerts.js";
 import { freePort } from "../helpers/net.js";
 import { startPurserProcess } from "../helpers/process.js";
 
@@ -206,28 +206,9 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
     for (let i = 0; i < 1000; i++) {
       const now = Date.now(); // stamped when written, as /alert does (engines sync on updated_at)
       const u = await repos.users.createWithIdentity({ platform: "telegram", platformUserId: String(80_000 + i), displayName: `u${i}`, now });
-      const alert: Alert = {
-        id: `s${i.toString(36).padStart(5, "0")}`,
-        userId: u.user.id,
-        kind: "above",
-        mint: SOL.mint,
-        symbol: "SOL",
-        level: 200,
-        pct: 0,
-        windowMs: 0,
-        repeat: false,
-        cooldownMs: 0,
-        hysteresisPct: 0,
-        expiresAt: null,
-        state: "armed",
-        fireCount: 0,
-        lastFiredAt: null,
-        refValue: 147.48,
-        createdAt: now,
-        updatedAt: now,
-        notify: { platform: "telegram", chatId: String(80_000 + i) },
-      };
-      await repos.alerts.create(alert);
+      await repos.alerts.create(
+        levelAlert({ id: `s${i.toString(36).padStart(5, "0")}`, userId: u.user.id, kind: "above", mint: SOL.mint, symbol: "SOL", level: 200, refValue: 147.48, notify: { platform: "telegram", chatId: String(80_000 + i) }, at: now }),
+      );
     }
     // Both engines pick them up from the database (their sync runs every 2 s).
     for (let i = 0; i < 200 && ((await metric(a, "purser_alerts_active")) < 1000 || (await metric(b, "purser_alerts_active")) < 1000); i++) await sleep(100);

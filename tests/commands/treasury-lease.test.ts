@@ -3,6 +3,7 @@ import type { TreasurySettings } from "../../core/services/treasury.service.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 import { WallClock, type FakeClock } from "../helpers/clock.js";
 import { MINTS, press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
+import { treasurySettings } from "../helpers/treasury.js";
 
 /**
  * The treasury lease held for the whole of every run that can trade (scheduled cycle, manual
@@ -22,24 +23,8 @@ const SLOW_MS = 4_500;
 /** When the other instance tries: past the lease TTL, with room left before the slow quote answers. */
 const PAST_TTL_MS = TTL_MS + 700;
 
-const base = (over: Partial<TreasurySettings> = {}): TreasurySettings => ({
-  mode: "auto",
-  wallet: { kind: "paper", startUsd: 10_000 },
-  targets: { SOL: 40, USDC: 30, JUP: 15, WBTC: 10, BONK: 5 },
-  bandAbsPct: 5,
-  minTradeUsd: 10,
-  maxTradeUsd: 2_000,
-  maxDailyTurnoverUsd: 100_000,
-  maxSlippageBps: 100,
-  maxPriceImpactPct: 2,
-  cooldownMs: 0,
-  nextRun: (t) => t, // always due: only the lease decides
-  approvalTtlMs: 30 * 60_000,
-  maxDailyLossPct: 50,
-  maxConsecutiveFailures: 2,
-  feeBps: 30,
-  ...over,
-});
+// always due (only the lease decides) and a wide loss limit
+const base = (over: Partial<TreasurySettings> = {}): TreasurySettings => treasurySettings({ nextRun: (t) => t, maxDailyLossPct: 50, ...over });
 
 async function instance(over: Partial<TreasurySettings>, shared: { db: string; clock: FakeClock; world?: TradingWorld["world"] }) {
   const w = await tradingWorld({

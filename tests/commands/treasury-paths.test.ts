@@ -4,6 +4,7 @@ import type { Order } from "../../core/domain/order.js";
 import type { TradingService } from "../../core/services/trading.service.js";
 import { TreasuryService, type TreasuryObservation, type TreasuryReport, type TreasurySettings } from "../../core/services/treasury.service.js";
 import { press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
+import { treasurySettings } from "../helpers/treasury.js";
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -13,24 +14,7 @@ afterEach(async () => {
 const HOUR = 3_600_000;
 const TARGETS = { SOL: 40, USDC: 30, JUP: 15, WBTC: 10, BONK: 5 };
 
-const base = (over: Partial<TreasurySettings> = {}): TreasurySettings => ({
-  mode: "auto",
-  wallet: { kind: "paper", startUsd: 10_000 },
-  targets: TARGETS,
-  bandAbsPct: 5,
-  minTradeUsd: 10,
-  maxTradeUsd: 2_000,
-  maxDailyTurnoverUsd: 100_000,
-  maxSlippageBps: 100,
-  maxPriceImpactPct: 2,
-  cooldownMs: 0,
-  nextRun: (t) => t + HOUR,
-  approvalTtlMs: 30 * 60_000,
-  maxDailyLossPct: 10,
-  maxConsecutiveFailures: 2,
-  feeBps: 30,
-  ...over,
-});
+const base = treasurySettings;
 
 async function world(over: Partial<TreasurySettings> = {}, env: Record<string, string> = {}) {
   const w = await tradingWorld({ treasury: base(over), env: { TRADING_MODE: "paper", ADMIN_IDS: "telegram:900", ...env } });

@@ -5,30 +5,14 @@ import type { TreasurySettings } from "../../core/services/treasury.service.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 import { FakeClock } from "../helpers/clock.js";
 import { MINTS, press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
+import { treasurySettings } from "../helpers/treasury.js";
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-const base = (over: Partial<TreasurySettings> = {}): TreasurySettings => ({
-  mode: "auto",
-  wallet: { kind: "paper", startUsd: 10_000 },
-  targets: { SOL: 40, USDC: 30, JUP: 15, WBTC: 10, BONK: 5 },
-  bandAbsPct: 5,
-  minTradeUsd: 10,
-  maxTradeUsd: 2_000,
-  maxDailyTurnoverUsd: 100_000,
-  maxSlippageBps: 100,
-  maxPriceImpactPct: 2,
-  cooldownMs: 0,
-  nextRun: (t) => t + 3_600_000,
-  approvalTtlMs: 30 * 60_000,
-  maxDailyLossPct: 10,
-  maxConsecutiveFailures: 2,
-  feeBps: 30,
-  ...over,
-});
+const base = treasurySettings;
 
 async function world(
   over: Partial<TreasurySettings> = {},
