@@ -303,6 +303,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
   }
   if (problems.length) throw new ConfigError(problems);
+  // Frozen all the way down: a list setting (ADMIN_IDS, PRICE_SOURCES...) cannot be changed either.
+  for (const v of Object.values(out)) if (v && typeof v === "object") Object.freeze(v);
   return Object.freeze(out) as Config;
 }
 

@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, SETTINGS } from "../../bots/config.js";
+import { ConfigError, loadConfig, readEnvironment, SETTINGS } from "../../bots/config.js";
 
 const problems = (env: Record<string, string>) => {
   try {
@@ -38,6 +40,22 @@ describe("config", () => {
     expect(problems({ DISCORD_TOKEN: "abc" })).toEqual(["DISCORD_APPLICATION_ID: required with the other Discord setting"]);
     expect(problems({ TWITTER_APP_KEY: "k" })).toHaveLength(3);
     expect(problems({ MASTER_KEY: "short" })[0]).toMatch(/^MASTER_KEY: must be at least 32/);
+  });
+
+  it("is frozen all the way down: neither a setting nor a list setting can be changed", () => {
+    const c = loadConfig({ ADMIN_IDS: "telegram:1", PRICE_SOURCES: "jupiter" });
+    expect(() => ((c as { TRADING_MODE: string }).TRADING_MODE = "live")).toThrow(TypeError);
+    expect(() => (c.ADMIN_IDS as string[]).push("telegram:666")).toThrow(TypeError);
+    expect(c.ADMIN_IDS).toEqual(["telegram:1"]);
+  });
+
+  it("reads a .env file under the real environment, which wins", () => {
+    const dir = mkdtempSync(join(tmpdir(), "purser-env-"));
+    const file = join(dir, ".env");
+    writeFileSync(file, "LOG_LEVEL=debug\nTRADING_MODE=paper\n# a comment\nHTTP_PORT=9191\n");
+    const c = loadConfig(readEnvironment({ HTTP_PORT: "8181" }, file));
+    expect([c.LOG_LEVEL, c.HTTP_PORT]).toEqual(["debug", 8181]);
+    expect(loadConfig(readEnvironment({}, join(dir, "missing.env"))).LOG_LEVEL).toBe("info");
   });
 
   it("strips trailing slashes from API roots", () => {
