@@ -199,6 +199,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     onUsage: (model, promptTokens, completionTokens, costUsd) => metrics.llmUsage({ model, promptTokens, completionTokens, costUsd }),
   });
   let stopOutboxPoll: (() => void) | undefined;
+  let snapshotTimer: ReturnType<typeof setInterval> | undefined;
   const pollerOwner = `${instance}/price`;
   const services: Services = {
     identity: new IdentityService({ users: repos.users, linkCodes: repos.linkCodes, audit: repos.audit, clock, limiters, adminKeys }),
@@ -310,9 +311,22 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       if (settled.length) log.info({ orders: settled.map((x) => `${x.id}:${x.status}`) }, "reconciled orders left in flight");
       if (background) trade.trading.startTracker();
       if (background) services.treasury?.start();
+      if (background) {
+        // /pnl's value over time: every portfolio valued on a schedule, by one process (lease).
+        const everyMs = config.PORTFOLIO_SNAPSHOT_MIN * 60_000;
+        snapshotTimer = setInterval(() => {
+          void (async () => {
+            if (!(await leases.acquire("portfolio-snapshots", `${instance}/snapshots`, everyMs / 2))) return;
+            const n = await trade.portfolio.snapshotAll();
+            log.info({ users: n }, "portfolio snapshots recorded");
+          })().catch((err: unknown) => log.warn({ err }, "portfolio snapshots failed"));
+        }, everyMs);
+        snapshotTimer.unref?.();
+      }
     },
     async close() {
       stopOutboxPoll?.();
+      if (snapshotTimer) clearInterval(snapshotTimer);
       unsubTicks();
       await market.market.stop();
       // Hand the price poller over at once instead of after its lease runs out.

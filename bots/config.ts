@@ -211,6 +211,11 @@ export const SETTINGS = {
   WALLET_EXPORT_DELETE_S: { schema: int(10, 3600), default: "60", doc: "An exported wallet key message is deleted after this many seconds" },
   MAX_ALERTS_PER_USER: { schema: int(1, 10_000), default: "50", doc: "Active alerts one user may have" },
   OUTBOX_MAX_ATTEMPTS: { schema: int(1, 100), default: "8", doc: "Delivery attempts before a push is dead-lettered (admins are told)" },
+  PORTFOLIO_SNAPSHOT_MIN: {
+    schema: int(5, 1440),
+    default: "60",
+    doc: "How often every user's portfolio value is recorded for /pnl's value-over-time chart (one process does it, by lease)",
+  },
   ALERT_VALUE_CHECK_S: { schema: int(5, 86_400), default: "60", doc: "How often portfolio-value alerts are evaluated" },
   LEASE_TTL_S: { schema: int(2, 3600), default: "60", doc: "Singleton leases (treasury loop, X poller) expire this long after their holder stops renewing" },
   MARKET_SOURCE: {

@@ -44,6 +44,8 @@ export interface BookStore {
    */
   applyFill(fill: Fill, now: number, opts: { requireBalance: boolean; from: readonly OrderStatus[] }): Promise<FillResult>;
   snapshot(userId: string, book: string, at: number, valueUsd: number): Promise<void>;
+  /** Users who have a book (for the periodic value snapshots behind /pnl), a page at a time. */
+  owners(after: string | null, limit: number): Promise<string[]>;
   snapshots(userId: string, book: string, since: number): Promise<Array<{ at: number; valueUsd: number }>>;
 }
 

@@ -137,6 +137,27 @@ export class PortfolioService {
     return sections.reduce((a, s) => a + s.totalUsd, 0);
   }
 
+  /**
+   * The periodic snapshot behind /pnl's value over time: every user with a book is valued (which
+   * records a snapshot of each fully priced book), a page at a time. One user failing (an RPC
+   * error on a wallet) does not stop the others. Returns how many users were valued.
+   */
+  async snapshotAll(pageSize = 200): Promise<number> {
+    let after: string | null = null;
+    let n = 0;
+    for (;;) {
+      const page = await this.d.books.owners(after, pageSize);
+      for (const userId of page) {
+        await this.summary(userId).then(
+          () => n++,
+          (err: unknown) => this.d.log.warn({ err, userId }, "portfolio snapshot failed"),
+        );
+      }
+      if (page.length < pageSize) return n;
+      after = page[page.length - 1]!;
+    }
+  }
+
   /** Value over time for /pnl: snapshots of the trading book. */
   async history(userId: string, sinceMs: number) {
     const book = this.d.trading.mode === "paper" ? "paper" : (await this.d.trading.book(userId)).book;

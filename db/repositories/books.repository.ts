@@ -108,6 +108,12 @@ export class KyselyBooks implements BookStore {
       .execute();
   }
 
+  async owners(after: string | null, limit: number): Promise<string[]> {
+    let q = this.db.selectFrom("books").select("user_id").distinct().orderBy("user_id").limit(limit);
+    if (after !== null) q = q.where("user_id", ">", after);
+    return (await q.execute()).map((r) => r.user_id);
+  }
+
   async snapshots(userId: string, book: string, since: number): Promise<Array<{ at: number; valueUsd: number }>> {
     const rows = await this.db
       .selectFrom("portfolio_snapshots")

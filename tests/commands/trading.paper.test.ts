@@ -211,6 +211,28 @@ describe("/pnl", () => {
   });
 });
 
+describe("portfolio snapshots for /pnl", () => {
+  it("every user's book is valued on the schedule, whether or not they look at it, a page of users at a time", async () => {
+    await paper();
+    const { app } = w;
+    await app.press(press(await app.say("/buy SOL 150", { id: "501" }), /^Confirm/), { id: "501" });
+    await app.press(press(await app.say("/buy JUP 10", { id: "502" }), /^Confirm/), { id: "502" });
+    const users = await app.db.db.selectFrom("identities").select(["user_id", "platform_user_id"]).execute();
+    const uid = (pid: string) => users.find((u) => u.platform_user_id === pid)!.user_id;
+    const before = async (pid: string) => (await app.services.portfolio.history(uid(pid), 0)).points.length;
+    const n0 = [await before("501"), await before("502")];
+    for (const usd of [160, 170]) {
+      w.clock.advance(3_600_000);
+      w.prices.usd.SOL = usd;
+      expect(await app.services.portfolio.snapshotAll(1)).toBe(2); // pages of one user
+    }
+    const p501 = (await app.services.portfolio.history(uid("501"), 0)).points;
+    expect(p501.length).toBe(n0[0]! + 2);
+    expect(p501.slice(-2).map((p) => Math.round(p.valueUsd))).toEqual([1010, 1020]); // 1 SOL + 850 USDC
+    expect((await app.services.portfolio.history(uid("502"), 0)).points.length).toBe(n0[1]! + 2);
+  });
+});
+
 describe("/wallet", () => {
   it("watches a valid address, refuses garbage, and /balance shows the watched holdings", async () => {
     await paper();

@@ -37,6 +37,7 @@ function fakeBooks(orders: FakeOrders): BookStore {
     realizedMicro: async () => 0n,
     snapshot: async () => {},
     snapshots: async () => [],
+    owners: async () => [],
     async applyFill(fill: Fill, _now, opts) {
       const ok = await orders.transition(fill.orderId, opts.from, "filled", { filledOut: fill.outAmount, filledIn: fill.inAmount });
       return ok ? "filled" : "not_in_flight";
