@@ -6,9 +6,8 @@ export interface TokenSearch {
   search(query: string): Promise<Token[]>;
 }
 
-/** Tokens learned from search, cached in the database. */
+/** Tokens learned from search, cached in the database (by mint only: a symbol is never answered from it). */
 export interface TokenCache {
-  bySymbol(symbol: string): Promise<Token[]>;
   byMint(mint: string): Promise<Token | undefined>;
   put(tokens: readonly Token[], now: number): Promise<void>;
 }

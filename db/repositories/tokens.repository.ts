@@ -15,11 +15,6 @@ const toToken = (r: Selectable<TokensTable>): Token => ({
 export class KyselyTokenCache implements TokenCache {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async bySymbol(symbol: string): Promise<Token[]> {
-    const rows = await this.db.selectFrom("tokens").selectAll().where("symbol_key", "=", symbol.toUpperCase()).execute();
-    return rows.map(toToken);
-  }
-
   async byMint(mint: string): Promise<Token | undefined> {
     const r = await this.db.selectFrom("tokens").selectAll().where("mint", "=", mint).executeTakeFirst();
     return r ? toToken(r) : undefined;
