@@ -24,6 +24,7 @@ export function createTelegram(app: App, opts: { http?: HttpServer; botInfo?: Us
     handle: (msg, respond) => app.router.handle(msg, respond),
     log: app.log,
     chatStatus: app.repos.chatStatus,
+    kv: app.repos.kv,
     menu: telegramMenu(app.router.commands()),
     now: () => app.clock.now(),
     ...(webhook ? { webhook } : {}),

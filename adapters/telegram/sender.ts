@@ -3,6 +3,7 @@ import type { Reply } from "../../core/domain/message.js";
 import type { Logger } from "../../core/ports/logger.port.js";
 import type { ChatStatusStore, DeliveryResult } from "../../core/ports/notifier.port.js";
 import { renderTelegram } from "./render.js";
+import type { KvStore } from "../../core/ports/kv.port.js";
 
 export interface SendOptions {
   /** Reply in thread to this message (groups). */
@@ -16,6 +17,27 @@ export const isForbidden = (e: unknown) => e instanceof GrammyError && e.error_c
  * Sends a rendered Reply to one chat: photos first, then the text parts (buttons on the last).
  * A 403 marks the chat undeliverable; a 429 that outlived auto-retry is reported retryable.
  */
+interface PendingDeletion {
+  chatId: string;
+  ids: number[];
+  due: number;
+}
+const PENDING_KEY = "telegram:pending_deletions";
+
+function parsePending(raw: string | undefined): PendingDeletion[] {
+  if (!raw) return [];
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (!Array.isArray(v)) return [];
+    return v.filter(
+      (j): j is PendingDeletion =>
+        !!j && typeof j.chatId === "string" && Array.isArray(j.ids) && j.ids.every((x: unknown) => Number.isInteger(x)) && typeof j.due === "number",
+    );
+  } catch {
+    return [];
+  }
+}
+
 export class TelegramSender {
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -24,6 +46,8 @@ export class TelegramSender {
     private readonly chatStatus: ChatStatusStore,
     private readonly log: Logger,
     private readonly now: () => number,
+    /** Where pending deletions (exported keys) are recorded so they survive a restart. */
+    private readonly kv?: KvStore,
   ) {}
 
   async send(chatId: string | number, reply: Reply, opts: SendOptions = {}): Promise<DeliveryResult> {
@@ -92,13 +116,52 @@ export class TelegramSender {
     return { ok: false, permanent: false, reason: err instanceof Error ? err.message : String(err) };
   }
 
+  /**
+   * Deletes the messages after `afterS`. The deletion is also written to the kv store first (when
+   * given), so a restart inside the window does not leave an exported key in the chat: the next
+   * start (any process) deletes whatever is due or overdue (see resumeDeletions).
+   */
   private deleteLater(chatId: string | number, ids: number[], afterS: number) {
+    const due = this.now() + afterS * 1000;
+    const job = { chatId: String(chatId), ids, due };
+    void this.pending((list) => [...list, job]).catch((err: unknown) => this.log.warn({ err }, "pending deletion not recorded"));
+    this.schedule(job);
+  }
+
+  private schedule(job: PendingDeletion) {
     const t = setTimeout(() => {
       this.timers.delete(t);
-      for (const id of ids) void this.api.deleteMessage(chatId, id).catch(() => undefined);
-    }, afterS * 1000);
+      void this.runDeletion(job);
+    }, Math.max(0, job.due - this.now()));
     t.unref?.();
     this.timers.add(t);
+  }
+
+  private async runDeletion(job: PendingDeletion) {
+    for (const id of job.ids) {
+      // "message to delete not found" (already deleted, by us or the user) counts as done.
+      await this.api.deleteMessage(job.chatId, id).catch((err: unknown) => this.log.debug({ err }, "delete failed"));
+    }
+    await this.pending((list) => list.filter((j) => !(j.chatId === job.chatId && j.ids.join() === job.ids.join()))).catch(() => undefined);
+  }
+
+  /** At start-up: every recorded deletion is scheduled again (overdue ones run at once). */
+  async resumeDeletions(): Promise<number> {
+    if (!this.kv) return 0;
+    const list = parsePending(await this.kv.get(PENDING_KEY));
+    for (const job of list) this.schedule(job);
+    return list.length;
+  }
+
+  /** Read-modify-write of the pending list with compare-and-set (several processes may write it). */
+  private async pending(change: (list: PendingDeletion[]) => PendingDeletion[]): Promise<void> {
+    if (!this.kv) return;
+    for (let i = 0; i < 10; i++) {
+      const raw = await this.kv.get(PENDING_KEY);
+      const next = JSON.stringify(change(parsePending(raw)).slice(-500));
+      if (await this.kv.compareAndSet(PENDING_KEY, raw, next, this.now())) return;
+    }
+    throw new Error("pending deletions: too much contention");
   }
 
   stop(): void {

@@ -11,6 +11,7 @@ import type { Outcome, ReplyMeta, Responder } from "../../core/router/pipeline.j
 import { plainText, textReply } from "../../core/router/reply.js";
 import { normalizeUpdate } from "./normalize.js";
 import { TelegramSender } from "./sender.js";
+import type { KvStore } from "../../core/ports/kv.port.js";
 
 export interface TelegramAdapterOptions {
   token: string;
@@ -18,6 +19,8 @@ export interface TelegramAdapterOptions {
   handle: (msg: InboundMessage, respond: Responder) => Promise<Outcome>;
   log: Logger;
   chatStatus: ChatStatusStore;
+  /** Records pending deletions (exported keys) so they survive a restart. */
+  kv?: KvStore;
   /** setMyCommands at start-up: what private chats and groups see in the menu. */
   menu: { private: BotCommand[]; group: BotCommand[] };
   /** Skip getMe (tests). */
@@ -95,7 +98,7 @@ export class TelegramAdapter {
       autoRetry({ maxRetryAttempts: o.retry?.maxRetryAttempts ?? 5, maxDelaySeconds: o.retry?.maxDelaySeconds ?? 120 }),
     );
     const now = o.now ?? Date.now;
-    this.sender = new TelegramSender(this.bot.api, o.chatStatus, this.log, now);
+    this.sender = new TelegramSender(this.bot.api, o.chatStatus, this.log, now, o.kv);
     this.bot.use(sequentialize((ctx: Context) => String(ctx.chat?.id ?? ctx.from?.id ?? "")));
     this.bot.on(["message", "callback_query:data"], (ctx) => this.onUpdate(ctx));
     this.bot.on("my_chat_member", async (ctx) => {
@@ -113,6 +116,8 @@ export class TelegramAdapter {
 
   async start(): Promise<void> {
     await this.bot.init();
+    const resumed = await this.sender.resumeDeletions().catch(() => 0);
+    if (resumed) this.log.info({ resumed }, "pending message deletions resumed");
     await this.setMenu().catch((err: unknown) => this.log.warn({ err }, "setMyCommands failed"));
     if (this.o.webhook) {
       await this.bot.api.setWebhook(this.o.webhook.url, { secret_token: this.o.webhook.secret, allowed_updates: [...ALLOWED_UPDATES] });

@@ -25,4 +25,34 @@ describe("TelegramSender", () => {
     for (let i = 0; i < 40 && !deleted(); i++) await new Promise((res) => setTimeout(res, 50));
     expect(deleted()).toBe(true);
   });
+
+  it("a restart inside the window does not leave the key in the chat: the next process deletes it when due", async () => {
+    const store = new Map<string, string>();
+    const kv = {
+      get: async (k: string) => store.get(k),
+      set: async (k: string, v: string) => void store.set(k, v),
+      compareAndSet: async (k: string, expected: string | undefined, v: string) => {
+        if (store.get(k) !== expected) return false;
+        store.set(k, v);
+        return true;
+      },
+    };
+    const api = new Api(tg.token, { apiRoot: tg.apiRoot });
+    const first = new TelegramSender(api, chatStatus, silentLogger, Date.now, kv);
+    const secret = { kind: "info" as const, private: true, deleteAfterS: 1, blocks: [{ type: "text" as const, spans: ["Your private key: 4wBq..."] }] };
+    const r = await first.send(556, secret);
+    const id = Number((r as { messageIds: string[] }).messageIds[0]);
+    await new Promise((res) => setTimeout(res, 50));
+    first.stop(); // the process dies: its timer is gone
+    expect(JSON.parse(store.get("telegram:pending_deletions")!)).toEqual([{ chatId: "556", ids: [id], due: expect.any(Number) }]);
+    const deleted = () => tg.calls.some((c) => c.method === "deleteMessage" && String(c.params.chat_id) === "556" && Number(c.params.message_id) === id);
+    const second = new TelegramSender(api, chatStatus, silentLogger, Date.now, kv);
+    expect(await second.resumeDeletions()).toBe(1);
+    expect(deleted()).toBe(false); // not before its time
+    for (let i = 0; i < 60 && !deleted(); i++) await new Promise((res) => setTimeout(res, 50));
+    expect(deleted()).toBe(true);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(JSON.parse(store.get("telegram:pending_deletions")!)).toEqual([]); // done, forgotten
+    second.stop();
+  });
 });
