@@ -92,7 +92,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   if (applied.length) log.info({ applied, db: db.where }, "migrations applied");
   const repos = repositories(db, clock);
   const redis = config.REDIS_URL
-    ? { main: createRedis(config.REDIS_URL, log, "main"), sub: createRedis(config.REDIS_URL, log, "sub") }
+    ? { main: createRedis(config.REDIS_URL, log, "main"), sub: createRedis(config.REDIS_URL, log, "sub", { subscriber: true }) }
     : undefined;
   if (redis && !(await redisReady(redis.main))) log.warn("redis not reachable at start-up: running degraded until it is");
   const limiters = opts.limiters ?? (redis ? new RedisRateLimiterFactory(redis.main, `${config.REDIS_PREFIX}rl:`) : new MemoryRateLimiterFactory());

@@ -5,8 +5,12 @@ import type { Logger } from "../../core/ports/logger.port.js";
  * A Redis connection that degrades instead of crashing: commands fail at once while Redis is down
  * (callers fall back), it reconnects with back-off, and state changes are logged once each.
  */
-export function createRedis(url: string, log: Logger, name = "main"): Redis {
+export function createRedis(url: string, log: Logger, name = "main", opts: { subscriber?: boolean } = {}): Redis {
   const r = new Redis(url, {
+    // A subscriber connection sends nothing but (P)SUBSCRIBE: no INFO ready check and no CLIENT
+    // SETNAME, which would fail ("only subscriber commands may be used") if they crossed a
+    // (re)subscription on the wire and leave the connection unusable.
+    ...(opts.subscriber ? { enableReadyCheck: false } : { connectionName: `purser-${name}` }),
     lazyConnect: false,
     maxRetriesPerRequest: 1,
     // Fail fast while disconnected: callers fall back (cache miss, local limiter, database lease).
@@ -14,7 +18,6 @@ export function createRedis(url: string, log: Logger, name = "main"): Redis {
     commandTimeout: 1500,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000),
-    connectionName: `purser-${name}`,
   });
   let down = false;
   r.on("error", (err: Error) => {

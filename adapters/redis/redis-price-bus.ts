@@ -36,11 +36,30 @@ export class RedisPriceBus implements PriceBus {
 
   /** Resolves once the subscription is active (tests wait for it); retried after a failure. */
   ready(): Promise<unknown> {
-    this.subscribed ??= this.sub.subscribe(this.channel).catch((err: unknown) => {
-      this.subscribed = undefined;
-      throw err;
-    });
+    this.subscribed ??= this.whenConnected()
+      .then(() => this.sub.subscribe(this.channel))
+      .catch((err: unknown) => {
+        this.subscribed = undefined;
+        throw err;
+      });
     return this.subscribed;
+  }
+
+  /** Subscribes only on a connection that is up (ioredis re-subscribes by itself after a reconnect). */
+  private whenConnected(): Promise<void> {
+    if (this.sub.status === "ready") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(t);
+        this.sub.off("ready", onReady);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onReady = () => done();
+      const t = setTimeout(() => done(new Error("redis subscriber not connected")), 5000);
+      t.unref?.();
+      this.sub.on("ready", onReady);
+    });
   }
 
   /** Through Redis to every process; while Redis is down, to this process's own listeners (degraded). */

@@ -56,7 +56,7 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
   };
 
   async function waitUp(p: Proc) {
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 600; i++) { // up to 60 s: a loaded CI machine starts two processes at once
       try {
         if ((await fetch(`http://127.0.0.1:${p.port}/readyz`)).status === 200) return;
       } catch {
@@ -156,7 +156,7 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
     const [a, b] = [await start(), await start()];
     await Promise.all([waitUp(a), waitUp(b)]);
     db = createDatabase(dbUrl());
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
