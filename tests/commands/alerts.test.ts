@@ -46,6 +46,17 @@ async function world(env: Record<string, string> = {}, db?: string, clock = new 
   return { app, clock, prices, sent, tick, setFail: (f: typeof fail) => (fail = f) };
 }
 
+/** Two apps (processes) on one database and clock; `a` sets an alert, `b` has synced it. */
+async function twoProcesses(alertCommand: string) {
+  const db = await tempSqliteUrl();
+  const clock = new FakeClock();
+  const a = await world({}, db, clock);
+  const b = await world({}, db, clock);
+  await a.app.say(alertCommand);
+  await b.app.services.alerts.sync();
+  return { a, b, clock };
+}
+
 describe("/alert commands", () => {
   it("sets, lists and removes alerts, with clear errors for bad input", async () => {
     const { app } = await world({ MAX_ALERTS_PER_USER: "3" });
@@ -166,12 +177,7 @@ describe("alert engine and delivery", () => {
   });
 
   it("two processes seeing the same tick write exactly one message", async () => {
-    const db = await tempSqliteUrl();
-    const clock = new FakeClock();
-    const a = await world({}, db, clock);
-    const b = await world({}, db, clock);
-    await a.app.say("/alert SOL above 200");
-    await b.app.services.alerts.sync();
+    const { a, b, clock } = await twoProcesses("/alert SOL above 200");
     const t: PriceTick = { mint: SOL.mint, symbol: "SOL", usd: 250, source: "static", at: clock.now() };
     a.app.services.alerts.onTicks([t]);
     b.app.services.alerts.onTicks([t]);
@@ -471,12 +477,7 @@ describe("alert expiry", () => {
   });
 
   it("another process's engine drops an alert once it has expired", async () => {
-    const db = await tempSqliteUrl();
-    const clock = new FakeClock();
-    const a = await world({}, db, clock);
-    const b = await world({}, db, clock);
-    await a.app.say("/alert SOL above 200 for 1h");
-    await b.app.services.alerts.sync();
+    const { a, b, clock } = await twoProcesses("/alert SOL above 200 for 1h");
     expect(b.app.services.alerts.size).toBe(1);
     clock.advance(3_600_000);
     await a.app.services.alerts.sync();

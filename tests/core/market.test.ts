@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { MemoryPriceBus } from "../../adapters/memory/memory-bus.js";
-import { MemoryCache } from "../../adapters/memory/memory-cache.js";
 import { BUILTIN_TOKENS } from "../../core/domain/builtin-tokens.js";
 import type { PriceQuote, PriceTick } from "../../core/domain/price.js";
 import type { Token } from "../../core/domain/token.js";
 import { RemoteError } from "../../core/errors.js";
-import { silentLogger } from "../../core/ports/logger.port.js";
 import type { PriceSource } from "../../core/ports/price-source.port.js";
-import { MarketService } from "../../core/services/market.service.js";
 import { FakeClock } from "../helpers/clock.js";
+import { testMarket } from "../helpers/market.js";
 
 const SOL = BUILTIN_TOKENS.find((t) => t.symbol === "SOL")!;
 const JUP = BUILTIN_TOKENS.find((t) => t.symbol === "JUP")!;
@@ -38,19 +36,7 @@ class StubSource implements PriceSource {
   }
 }
 
-function market(sources: StubSource[], clock: FakeClock, extra: Partial<ConstructorParameters<typeof MarketService>[0]> = {}) {
-  return new MarketService({
-    live: sources,
-    cache: new MemoryCache(),
-    bus: new MemoryPriceBus(),
-    clock,
-    log: silentLogger,
-    maxAgeMs: 120_000,
-    maxDeviationPct: 5,
-    cacheTtlMs: 3000,
-    ...extra,
-  });
-}
+const market = (sources: StubSource[], clock: FakeClock, extra: Parameters<typeof testMarket>[2] = {}) => testMarket(sources, clock, extra);
 
 describe("market service", () => {
   it("asks the first source and labels the price with its source and time", async () => {

@@ -1,17 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryPriceBus } from "../../../adapters/memory/memory-bus.js";
-import { MemoryCache } from "../../../adapters/memory/memory-cache.js";
 import { JupiterPriceSource } from "../../../adapters/prices/jupiter-price.js";
 import { PythHermesSource } from "../../../adapters/prices/pyth-hermes.js";
 import { BUILTIN_TOKENS } from "../../../core/domain/builtin-tokens.js";
 import type { RejectReason } from "../../../core/domain/price.js";
 import type { Token } from "../../../core/domain/token.js";
-import { silentLogger } from "../../../core/ports/logger.port.js";
 import type { PriceSource } from "../../../core/ports/price-source.port.js";
-import { MarketService } from "../../../core/services/market.service.js";
 import { FakeClock } from "../../helpers/clock.js";
 import { FEED, startPythFake, type PythFake } from "../../fakes/pyth.js";
 import { MINT, startJupiterFake, type JupiterFake } from "../../fakes/jupiter-api.js";
+import { testMarket } from "../../helpers/market.js";
 
 /**
  * The real price adapters behind the real market service: a garbage price from a source is
@@ -44,17 +41,7 @@ function market(order: Array<"jupiter" | "pyth">) {
         ? new JupiterPriceSource({ root: jup.url, clock, resilience: quick })
         : new PythHermesSource({ root: pyth.url, resilience: quick }),
   );
-  const m = new MarketService({
-    live,
-    cache: new MemoryCache(),
-    bus: new MemoryPriceBus(),
-    clock,
-    log: silentLogger,
-    maxAgeMs: 120_000,
-    maxDeviationPct: 5,
-    cacheTtlMs: 0,
-    onReject: (source, reason) => rejections.push([source, reason]),
-  });
+  const m = testMarket(live, clock, { cacheTtlMs: 0, onReject: (source, reason) => rejections.push([source, reason]) });
   return { m, rejections };
 }
 
