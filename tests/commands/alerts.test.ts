@@ -5,7 +5,7 @@ import type { Reply } from "../../core/domain/message.js";
 import type { PriceTick } from "../../core/domain/price.js";
 import type { Token } from "../../core/domain/token.js";
 import { silentLogger } from "../../core/ports/logger.port.js";
-import { AlertEngine } from "../../core/services/alert-engine.service.js";
+import { AlertEngine, type AlertEngineDeps } from "../../core/services/alert-engine.service.js";
 import { OutboxDispatcher } from "../../core/services/outbox-dispatcher.service.js";
 import { makeTestApp, testConfig, type TestApp } from "../helpers/app.js";
 import { FakeClock, WallClock } from "../helpers/clock.js";
@@ -45,6 +45,10 @@ async function world(env: Record<string, string> = {}, db?: string, clock = new 
   };
   return { app, clock, prices, sent, tick, setFail: (f: typeof fail) => (fail = f) };
 }
+
+/** A standalone engine on an app's store and price stream (as bots/app.ts wires one), with `extra` options. */
+const engineOn = (app: TestApp, clock: FakeClock, extra: Partial<AlertEngineDeps> = {}) =>
+  new AlertEngine({ store: app.repos.alerts, bus: app.market.bus, clock, log: silentLogger, marketNow: () => clock.now(), maxTickAgeMs: 120_000, maxPerUser: 5, ...extra });
 
 /** Two apps (processes) on one database and clock; `a` sets an alert, `b` has synced it. */
 async function twoProcesses(alertCommand: string) {
@@ -191,16 +195,7 @@ describe("alert engine and delivery", () => {
     const { app } = await world({}, undefined, clock);
     await app.services.alerts.stop();
     const store = app.repos.alerts;
-    const engine = new AlertEngine({
-      store,
-      bus: app.market.bus,
-      clock,
-      log: silentLogger,
-      marketNow: () => clock.now(),
-      maxTickAgeMs: 120_000,
-      maxPerUser: 5,
-      fireRetryDelaysMs: [1, 1],
-    });
+    const engine = engineOn(app, clock, { fireRetryDelaysMs: [1, 1] });
     await app.say("/alert SOL above 200");
     await engine.start();
     const realFire = store.fire.bind(store);
@@ -363,14 +358,7 @@ describe("alerts on tokens that are not built in", () => {
     cleanup.push(() => app.close());
     /** An engine wired as bots/app.ts should wire it; `tracked` records what it handed to the market. */
     const mkEngine = (tracked: string[][]) => {
-      const engine = new AlertEngine({
-        store: app.repos.alerts,
-        bus: app.market.bus,
-        clock,
-        log: silentLogger,
-        marketNow: () => clock.now(),
-        maxTickAgeMs: 120_000,
-        maxPerUser: 5,
+      const engine = engineOn(app, clock, {
         track: (ts) => {
           tracked.push(ts.map((t) => t.mint));
           app.market.market.track(ts);
