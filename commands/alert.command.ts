@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseDuration, type AlertKind } from "../core/domain/alert.js";
 import { formatPrice, formatUsd } from "../core/domain/format.js";
 import { UserError } from "../core/errors.js";
-import { defineCommand } from "../core/router/command.js";
+import { choiceArg, defineCommand } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import { describeAlert, type NewAlert } from "../core/services/alert-engine.service.js";
 import { notifyTarget } from "./trade.common.js";
@@ -53,10 +53,7 @@ export default defineCommand({
   scope: "public",
   args: z.object({
     token: z.string().min(1).max(64),
-    op: z
-      .string()
-      .transform((s) => s.toLowerCase())
-      .pipe(z.enum(["above", "below", "move"], { message: "Say above, below or move" })),
+    op: choiceArg(["above", "below", "move"], "Say above, below or move"),
     value: z.string().min(1).max(32),
     extra: z.array(z.string().max(32)).max(8).optional(),
   }),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { formatPct, formatPrice as formatUsd, formatUtc } from "../core/domain/format.js";
-import { defineCommand } from "../core/router/command.js";
+import { choiceArg, defineCommand } from "../core/router/command.js";
 import { reply } from "../core/router/reply.js";
 
 const RANGES = ["1d", "7d", "30d", "90d"] as const;
@@ -14,11 +14,7 @@ export default defineCommand({
   scope: "public",
   args: z.object({
     token: z.string().min(1).max(64),
-    range: z
-      .string()
-      .transform((s) => s.toLowerCase())
-      .pipe(z.enum(RANGES, { message: "Range must be 1d, 7d, 30d or 90d" }))
-      .default("7d"),
+    range: choiceArg(RANGES, "Range must be 1d, 7d, 30d or 90d").default("7d"),
   }),
   positional: ["token", "range"],
   async run(ctx, { token: q, range }) {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { formatUsd, formatUtc } from "../core/domain/format.js";
 import { UserError } from "../core/errors.js";
 import type { CommandContext } from "../core/router/command.js";
-import { defineCommand } from "../core/router/command.js";
+import { choiceArg, defineCommand } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import { BUSY_ELSEWHERE, BUSY_HERE } from "../core/services/treasury.service.js";
 
@@ -24,11 +24,7 @@ export default defineCommand({
   privateReply: true,
   llmTool: false,
   args: z.object({
-    action: z
-      .string()
-      .transform((s) => s.toLowerCase())
-      .pipe(z.enum(["status", "plan", "rebalance", "pause", "resume", "history"], { message: "Use status, plan, rebalance, pause, resume or history" }))
-      .default("status"),
+    action: choiceArg(["status", "plan", "rebalance", "pause", "resume", "history"], "Use status, plan, rebalance, pause, resume or history").default("status"),
   }),
   positional: ["action"],
   async run(ctx, { action }) {

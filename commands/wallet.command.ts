@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { UserError } from "../core/errors.js";
-import { defineCommand } from "../core/router/command.js";
+import { choiceArg, defineCommand } from "../core/router/command.js";
 import { bold, code, reply } from "../core/router/reply.js";
 
 export default defineCommand({
@@ -14,11 +14,7 @@ export default defineCommand({
   privateReply: true,
   llmTool: false,
   args: z.object({
-    action: z
-      .string()
-      .transform((s) => s.toLowerCase())
-      .pipe(z.enum(["watch", "new", "export", "list"], { message: "Use /wallet, /wallet watch <address>, /wallet new or /wallet export" }))
-      .default("list"),
+    action: choiceArg(["watch", "new", "export", "list"], "Use /wallet, /wallet watch <address>, /wallet new or /wallet export").default("list"),
     address: z.string().max(64).optional(),
   }),
   positional: ["action", "address"],

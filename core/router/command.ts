@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import type { Identity, User } from "../domain/identity.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { ButtonSpec } from "../services/actions.service.js";
@@ -55,6 +55,13 @@ export interface Command<S extends z.ZodObject = z.ZodObject> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = Command<any>;
+
+/** A word from a fixed list, any case ("Above", "7D"); slash-command adapters show the list as choices. */
+export const choiceArg = <const V extends readonly [string, ...string[]]>(values: V, message: string) =>
+  z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(values, { message }));
 
 /** Identity function that keeps a command's arg types (`export default defineCommand({...})`). */
 export const defineCommand = <S extends z.ZodObject>(c: Command<S>): Command<S> => c;
