@@ -30,6 +30,10 @@ export interface RouterContext {
   errorCode?: string;
   /** The reply should replace the message whose button was pressed. */
   editsOriginal?: boolean;
+  /** This message has spent its per-user rate-limit point (free text spends it before any model call). */
+  admitted?: boolean;
+  /** A note from the intent resolver, shown under the command's reply. */
+  note?: string;
 }
 
 export type Middleware = (ctx: RouterContext, next: () => Promise<void>) => Promise<void>;

@@ -44,10 +44,6 @@ export class Router {
   private readonly pipeline: (ctx: RouterContext) => Promise<void>;
   private readonly userLimiter: RateLimiter;
   private readonly throttledNotice = new Map<string, number>();
-  /** Messages that have already spent their rate-limit point. */
-  private readonly admitted = new WeakSet<RouterContext>();
-  /** A note the intent resolver attached to its command (e.g. "this alert fires either way"), shown under the reply. */
-  private readonly notes = new WeakMap<RouterContext, string>();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -202,7 +198,7 @@ export class Router {
       if (!cmd) throw new UserError("unknown_command", "I could not turn that into a command. Try /help.");
       ctx.command = cmd;
       ctx.rawArgs = intent.args;
-      if ("note" in intent && typeof intent.note === "string" && intent.note) this.notes.set(ctx, intent.note.slice(0, 500));
+      if (intent.note) ctx.note = intent.note.slice(0, 500);
       return next();
     }
     if (parsed.mention && msg.botUsername && parsed.mention.toLowerCase() !== msg.botUsername.toLowerCase()) {
@@ -258,8 +254,8 @@ export class Router {
    * the limit and already told this minute (stay quiet); throws the notice the first time.
    */
   private async admit(ctx: RouterContext): Promise<boolean> {
-    if (ctx.msg.platform === "console" || this.admitted.has(ctx)) return true;
-    this.admitted.add(ctx);
+    if (ctx.msg.platform === "console" || ctx.admitted) return true;
+    ctx.admitted = true;
     const userId = ctx.resolved!.user.id;
     const d = await this.userLimiter.consume(userId);
     if (d.allowed) return true;
@@ -306,8 +302,7 @@ export class Router {
       buttons: (specs, ttlMs) => this.deps.services.actions.issue(r.user.id, cmd.name, specs, ttlMs),
     };
     let out = ctx.invocation ? await cmd.onAction!(cctx, ctx.invocation) : await cmd.run(cctx, ctx.args);
-    const note = this.notes.get(ctx);
-    if (note) out = { ...out, blocks: [...out.blocks, { type: "text", spans: [note] }] };
+    if (ctx.note) out = { ...out, blocks: [...out.blocks, { type: "text", spans: [ctx.note] }] };
     if (cmd.privateReply && !out.private) out = { ...out, private: true };
     if (ctx.editsOriginal && !out.private) out = { ...out, editsOriginal: true };
     await this.send(ctx, out);

@@ -9,9 +9,8 @@ const NUM = "(\\d+(?:\\.\\d+)?)";
  * A rule's command may carry a note shown under the command's reply: what the command does that the
  * user's words did not say (the router adds it; a note never changes what runs).
  */
-export type RuleIntentResult = IntentResult | { kind: "command"; name: string; args: Record<string, unknown>; note: string };
 
-type Rule = [RegExp, (m: RegExpExecArray) => RuleIntentResult | undefined];
+type Rule = [RegExp, (m: RegExpExecArray) => IntentResult | undefined];
 
 const cmd = (name: string, args: Record<string, unknown>): IntentResult => ({ kind: "command", name, args });
 
@@ -59,7 +58,7 @@ const RULES: Rule[] = [
   [/^(?:my\s+)?alerts\??$/i, () => cmd("alerts", {})],
 ];
 
-export function ruleIntent(text: string): RuleIntentResult {
+export function ruleIntent(text: string): IntentResult {
   const t = text.trim().replace(/\s+/g, " ").replace(/[.!]+$/, "");
   for (const [re, make] of RULES) {
     const m = re.exec(t);
