@@ -92,6 +92,6 @@ export function buildMarket(
     replayMode: config.MARKET_SOURCE === "replay",
     ...deps.hooks,
   });
-  const tokens = new TokenRegistry({ cache: deps.tokenCache, search, clock, log: log.child({ component: "tokens" }) });
+  const tokens = new TokenRegistry({ cache: deps.tokenCache, memory: cache, search, clock, log: log.child({ component: "tokens" }) });
   return { market, tokens, charts: new PngChartRenderer(), bus, cache };
 }

@@ -4,6 +4,7 @@ import { isUserError, RemoteError, UserError } from "../errors.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { TokenCache, TokenSearch } from "../ports/token-search.port.js";
+import type { Cache } from "../ports/price-bus.port.js";
 
 export interface TokenChoice {
   token: Token;
@@ -32,7 +33,6 @@ const MAX_CANDIDATES = 8;
 /** How long the answer of a symbol search is reused before the search is asked again. */
 export const SYMBOL_SEARCH_TTL_MS = 10 * 60_000;
 /** Symbol searches remembered at most (oldest dropped first). */
-const MAX_SEARCHES = 1_000;
 
 /**
  * symbol <-> mint <-> decimals. Built-ins answer without I/O; anything else is looked up through
@@ -48,13 +48,16 @@ const MAX_SEARCHES = 1_000;
 export class TokenRegistry {
   private readonly bySymbol = new Map<string, Token>();
   private readonly byMint = new Map<string, Token>();
-  /** Symbol (upper case) -> every token the search returned with exactly that symbol, and when. */
-  private readonly searched = new Map<string, { tokens: Token[]; at: number }>();
   private readonly symbolTtlMs: number;
 
   constructor(
     private readonly deps: {
       cache: TokenCache;
+      /**
+       * Where symbol searches are remembered for `symbolTtlMs`: the shared cache (Redis with several
+       * processes, so every process gives a symbol the same meaning), bounded by the cache itself.
+       */
+      memory: Cache;
       search?: TokenSearch;
       clock: Clock;
       log: Logger;
@@ -103,9 +106,9 @@ export class TokenRegistry {
    */
   private async searchSymbol(q: string, symbol: string): Promise<Token[]> {
     const now = this.deps.clock.now();
-    const hit = this.searched.get(symbol);
-    if (hit && now >= hit.at && now - hit.at < this.symbolTtlMs) return hit.tokens;
-    this.searched.delete(symbol);
+    const key = `tokens:symbol:${symbol}`;
+    const hit = await this.deps.memory.get<{ tokens: Token[]; at: number }>(key).catch(() => undefined);
+    if (hit && Array.isArray(hit.tokens) && now >= hit.at && now - hit.at < this.symbolTtlMs) return hit.tokens;
     const byMint = new Map<string, Token>();
     for (const t of await this.search(q)) {
       if (t.symbol.toUpperCase() === symbol && !byMint.has(t.mint)) byMint.set(t.mint, t);
@@ -114,11 +117,7 @@ export class TokenRegistry {
     // "Not found" is not remembered: a token launched a minute later is found on the next ask.
     if (!found.length) return found;
     const at = this.deps.clock.now();
-    for (const oldest of this.searched.keys()) {
-      if (this.searched.size < MAX_SEARCHES) break;
-      this.searched.delete(oldest);
-    }
-    this.searched.set(symbol, { tokens: found, at });
+    await this.deps.memory.set(key, { tokens: found, at }, this.symbolTtlMs).catch((err: unknown) => this.deps.log.warn({ err }, "symbol search not remembered"));
     await this.remember(found, at);
     return found;
   }

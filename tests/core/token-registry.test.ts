@@ -5,6 +5,7 @@ import { silentLogger } from "../../core/ports/logger.port.js";
 import type { TokenCache, TokenSearch } from "../../core/ports/token-search.port.js";
 import { AmbiguousTokenError, SYMBOL_SEARCH_TTL_MS, TokenRegistry } from "../../core/services/token-registry.service.js";
 import { FakeClock } from "../helpers/clock.js";
+import { MemoryCache } from "../../adapters/memory/memory-cache.js";
 
 class MapCache implements TokenCache {
   rows = new Map<string, Token>();
@@ -34,7 +35,7 @@ function registry(results: Token[] | "fail" | ((q: string) => Token[]) = [], cac
     },
   };
   const clock = new FakeClock();
-  return { reg: new TokenRegistry({ cache, search, clock, log: silentLogger }), calls, cache, clock };
+  return { reg: new TokenRegistry({ cache, memory: new MemoryCache(), search, clock, log: silentLogger }), calls, cache, clock };
 }
 
 /** Jupiter-like search: a mint finds that token; anything else finds tokens whose symbol contains it. */
