@@ -42,7 +42,7 @@ export interface IntentDeps {
    * Where conversation memory lives: the shared cache (Redis with several processes, so a user's
    * next message may land on any of them) or in-process. Entries expire memoryTtlMs after the last turn.
    */
-  memory?: Cache;
+  memory: Cache;
   memoryTtlMs?: number;
   /** Context for answers: current prices and the user's own portfolio (as data, never instructions). */
   context?: (userId: string, text: string) => Promise<Record<string, unknown>>;
@@ -60,11 +60,8 @@ const day = (t: number) => new Date(t).toISOString().slice(0, 10);
  * parser handles the common phrasings.
  */
 export class IntentService implements Assistant {
-  private readonly memory: Cache;
 
-  constructor(private readonly d: IntentDeps) {
-    this.memory = d.memory ?? new MapCache();
-  }
+  constructor(private readonly d: IntentDeps) {}
 
   get configured(): boolean {
     return this.d.intent.length > 0;
@@ -185,7 +182,7 @@ export class IntentService implements Assistant {
   /** The remembered turns; anything unreadable (an outage, a foreign value) is simply no memory. */
   private async recall(identity: string): Promise<LlmMessage[]> {
     if (this.d.memoryTurns <= 0) return [];
-    const v = await this.memory.get<unknown>(`llm:memory:${identity}`).catch(() => undefined);
+    const v = await this.d.memory.get<unknown>(`llm:memory:${identity}`).catch(() => undefined);
     if (!Array.isArray(v)) return [];
     return v
       .filter((m): m is LlmMessage => !!m && typeof m === "object" && (m.role === "user" || m.role === "assistant") && typeof m.content === "string")
@@ -195,7 +192,7 @@ export class IntentService implements Assistant {
   private async remember(identity: string, user: string, assistant: string): Promise<void> {
     if (this.d.memoryTurns <= 0) return;
     const turns = [...(await this.recall(identity)), { role: "user" as const, content: user.slice(0, 500) }, { role: "assistant" as const, content: assistant.slice(0, 500) }];
-    await this.memory
+    await this.d.memory
       .set(`llm:memory:${identity}`, turns.slice(-2 * this.d.memoryTurns), this.d.memoryTtlMs ?? 3_600_000)
       .catch((err: unknown) => this.d.log.warn({ err }, "conversation memory not saved"));
   }
@@ -278,19 +275,4 @@ function stringifyNumbers(args: Record<string, unknown>, cmd: AnyCommand): Recor
 
 function acceptsString(t: z.ZodType): boolean {
   return t.safeParse("x").success || t.safeParse("1").success;
-}
-
-/** In-process memory when no cache is given (tests, tools): bounded, oldest dropped first. */
-class MapCache implements Cache {
-  private readonly m = new Map<string, { v: unknown; until: number }>();
-  get<T>(key: string): Promise<T | undefined> {
-    const e = this.m.get(key);
-    return Promise.resolve(e && e.until > Date.now() ? (e.v as T) : undefined);
-  }
-  set<T>(key: string, value: T, ttlMs: number): Promise<void> {
-    this.m.delete(key);
-    this.m.set(key, { v: value, until: Date.now() + ttlMs });
-    if (this.m.size > 10_000) this.m.delete(this.m.keys().next().value!);
-    return Promise.resolve();
-  }
 }

@@ -4,6 +4,7 @@ import type { LlmClient, LlmMessage, LlmOutcome, LlmUsageRow } from "../../core/
 import { silentLogger } from "../../core/ports/logger.port.js";
 import { dataJson, IntentService, modelPrice } from "../../core/router/llm-intent.js";
 import { plainText } from "../../core/router/reply.js";
+import { MemoryCache } from "../../adapters/memory/memory-cache.js";
 
 /** A model that records what it was sent and answers with `outcome`, reporting `returned` as its model name. */
 function model(name: string, outcome: LlmOutcome, returned = name) {
@@ -34,6 +35,7 @@ function service(opts: { intent: LlmClient[]; answer: LlmClient[]; context?: () 
     userDailyTokens: 1e9,
     globalDailyTokens: 1e9,
     memoryTurns: 0,
+    memory: new MemoryCache(),
     ...(opts.context ? { context: opts.context } : {}),
   });
   return { svc, rows, audit };
