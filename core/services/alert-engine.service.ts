@@ -10,6 +10,7 @@ import type { AlertStore } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { PriceBus } from "../ports/price-bus.port.js";
+import { withRetries } from "./retry.js";
 
 export interface AlertEngineDeps {
   store: AlertStore;
@@ -283,20 +284,14 @@ export class AlertEngine {
    * it. An alert is never dropped from memory because a write failed.
    */
   private async fireWithRetry(a: Alert, value: number, tick: PriceTick | undefined, receivedAt: number): Promise<void> {
-    const delays = this.d.fireRetryDelaysMs ?? [100, 400, 1600, 4000];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.fire(a, value, tick, receivedAt);
-        return;
-      } catch (err) {
-        if (this.stopped || attempt >= delays.length) {
-          this.d.log.error({ err, alert: a.id, attempts: attempt + 1 }, "alert firing failed: kept armed for the next tick");
-          if (!this.handleOf.has(a.id)) this.load(a);
-          return;
-        }
-        this.d.log.warn({ err, alert: a.id, attempt: attempt + 1 }, "alert firing failed: retrying");
-        await new Promise((r) => setTimeout(r, delays[attempt]));
-      }
+    try {
+      await withRetries(() => this.fire(a, value, tick, receivedAt), this.d.fireRetryDelaysMs ?? [100, 400, 1600, 4000], {
+        shouldRetry: () => !this.stopped,
+        onRetry: (err, attempt) => this.d.log.warn({ err, alert: a.id, attempt }, "alert firing failed: retrying"),
+      });
+    } catch (err) {
+      this.d.log.error({ err, alert: a.id }, "alert firing failed: kept armed for the next tick");
+      if (!this.handleOf.has(a.id)) this.load(a);
     }
   }
 

@@ -4,6 +4,7 @@ import type { OutboxMessage, OutboxStore } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { Notifications } from "./notifications.service.js";
+import { withRetries } from "./retry.js";
 
 export interface DispatcherOptions {
   store: OutboxStore;
@@ -110,19 +111,13 @@ export class OutboxDispatcher {
    * message whose "sent" mark was lost would be sent again once its lease ran out.
    */
   private async settle(what: string, id: string, write: () => Promise<unknown>): Promise<void> {
-    const delays = this.o.settleRetryDelaysMs ?? [100, 500, 2000, 5000];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await write();
-        return;
-      } catch (err) {
-        if (attempt >= delays.length) {
-          this.o.log.error({ err, id, what }, "outbox outcome not recorded: the message may be retried after its lease");
-          throw err;
-        }
-        this.o.log.warn({ err, id, what, attempt: attempt + 1 }, "outbox outcome not recorded yet: retrying");
-        await new Promise((r) => setTimeout(r, delays[attempt]));
-      }
+    try {
+      await withRetries(write, this.o.settleRetryDelaysMs ?? [100, 500, 2000, 5000], {
+        onRetry: (err, attempt) => this.o.log.warn({ err, id, what, attempt }, "outbox outcome not recorded yet: retrying"),
+      });
+    } catch (err) {
+      this.o.log.error({ err, id, what }, "outbox outcome not recorded: the message may be retried after its lease");
+      throw err;
     }
   }
 
