@@ -33,7 +33,8 @@ export async function previewTrade(ctx: CommandContext, intent: TradeIntent): Pr
 /** What the preview says about fees: the route's own (from the quote), the simulation's, the network's. */
 function feesText(o: Order): string {
   const simulated = (o.quoteRaw as { simulated?: unknown } | null)?.simulated === true;
-  const route = simulated ? `simulated (${o.route[0] ?? "fee included"})` : (routeFees(o) ?? "included in the quote");
+  // A simulated quote's only route step names its modelled fee ("simulated at ... prices, 0.3% fee").
+  const route = simulated ? (o.route[0] ?? "simulated, fee included") : (routeFees(o) ?? "included in the quote");
   return o.mode === "live" ? `route: ${route}; network ~0.000005 SOL plus priority` : `route: ${route} (already in "Receive")`;
 }
 
