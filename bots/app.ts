@@ -87,7 +87,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   // This process among its peers: the owner named on every lease it holds (host:pid:random).
   const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const log = opts.log;
-  const db = opts.db ?? createDatabase(config.DATABASE_URL);
+  const db = opts.db ?? createDatabase(config.DATABASE_URL, { log: log.child({ component: "db" }) });
   const applied = await migrate(db.db, db.schema);
   if (applied.length) log.info({ applied, db: db.where }, "migrations applied");
   const repos = repositories(db, clock);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sql } from "kysely";
+import { isUnavailable } from "../core/errors.js";
 import type { Logger } from "../core/ports/logger.port.js";
 import type { Db } from "../db/index.js";
 import type { Handler } from "./http.js";
@@ -23,12 +24,17 @@ export interface CheckReport extends CheckResult {
   critical?: false;
 }
 
-/** Database reachable: `select 1` through kysely. */
+/** Database reachable: `select 1` through kysely (a fresh connection when the pool lost its own). */
 export function databaseProbe(db: Pick<Db, "db" | "dialect">): ReadinessProbe {
   return {
     name: "database",
     async check() {
-      await sql`select 1`.execute(db.db);
+      try {
+        await sql`select 1`.execute(db.db);
+      } catch (err) {
+        if (isUnavailable(err)) return { ok: false, detail: `unreachable (${err.reason})` };
+        throw err;
+      }
       return { ok: true, detail: db.dialect };
     },
   };

@@ -39,6 +39,9 @@ async function main() {
     secrets: secretValues(config),
     ...(logFile ? { destination: pino.destination({ dest: resolve(logFile), mkdir: true, sync: true }) } : {}),
   });
+  // The last guard: every background loop catches its own failures, so this should never fire; if
+  // one slips through (a database outage on some forgotten path), it is logged, not fatal.
+  process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection: Purser keeps running"));
   const app = await buildApp(config, { log, processMetrics: true });
   await app.start();
   if (app.services.market.isReplay) {

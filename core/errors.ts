@@ -16,7 +16,7 @@ export class UserError extends Error {
 
 /** A failure of an outside service; `retryable` says whether trying again can help. */
 export class RemoteError extends Error {
-  override readonly name = "RemoteError";
+  override readonly name: string = "RemoteError";
   constructor(
     readonly service: string,
     message: string,
@@ -29,3 +29,23 @@ export class RemoteError extends Error {
 }
 
 export const isUserError = (e: unknown): e is UserError => e instanceof UserError;
+
+/**
+ * Something Purser depends on (its database) cannot be reached right now: a dropped connection,
+ * a database restarting or failing over, SQLite locked by another writer past its busy timeout, a
+ * full disk. Retryable by definition: the same request can work once it is back. Adapters and the
+ * db layer classify their drivers' errors into this; the router answers "temporarily unavailable".
+ */
+export class UnavailableError extends RemoteError {
+  override readonly name = "UnavailableError";
+  constructor(
+    service: string,
+    /** The driver's short code (ECONNREFUSED, 57P01, SQLITE_BUSY): safe to log and to show in /readyz. */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(service, `${service} temporarily unavailable (${reason})`, true, undefined, options);
+  }
+}
+
+export const isUnavailable = (e: unknown): e is UnavailableError => e instanceof UnavailableError;

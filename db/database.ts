@@ -3,8 +3,10 @@ import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from "kysely";
 import pg from "pg";
+import type { Logger } from "../core/ports/logger.port.js";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { unavailableReason, UnavailabilityDialect } from "./unavailable.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -22,6 +24,10 @@ export interface DbOptions {
   /** Postgres schema to use (tests isolate themselves in a fresh one). */
   schema?: string;
   poolMax?: number;
+  /** Where a dropped connection is reported (the pool reconnects on the next query by itself). */
+  log?: Logger;
+  /** How long a new Postgres connection may take before the query fails as unavailable (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 /** `sqlite:./data/purser.db`, `sqlite::memory:`, or `postgres://user@host/db`. */
@@ -30,6 +36,9 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
     const pool = new pg.Pool({
       connectionString: url,
       max: opts.poolMax ?? 10,
+      // Without a deadline a connect to an unreachable host waits for the OS (minutes) and every
+      // query queues behind it; with one, queries fail as "unavailable" and /readyz says so.
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
       // int8 (timestamps in ms, counts) as JS numbers: our bigint columns stay far below 2^53.
       types: {
@@ -37,7 +46,8 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
           oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
       },
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    watchConnections(pool, opts.log);
+    const db = new Kysely<Database>({ dialect: new UnavailabilityDialect(new PostgresDialect({ pool })) });
     const u = new URL(url);
     return {
       db,
@@ -57,8 +67,27 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new UnavailabilityDialect(new SqliteDialect({ database: sqlite })) });
   return { db, dialect: "sqlite", where: memory ? "sqlite::memory:" : `sqlite:${file}`, close: () => db.destroy() };
+}
+
+/**
+ * A connection the server drops (pg_terminate_backend, a failover, a restart, an idle reaper) makes
+ * node-postgres emit 'error': on the pool for an idle client, on the client itself for one checked
+ * out between queries (a transaction). Unheard, either ends the process. Heard, the dead client
+ * leaves the pool, the query in flight fails (as UnavailableError) and the next one reconnects.
+ */
+function watchConnections(pool: pg.Pool, log: Logger | undefined): void {
+  // Every client is watched from its first connect, so the pool's copy of an idle client's error
+  // (its own 'error' event, which must have a listener) is already reported.
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => {
+    // The server's process id of this connection: what pg_stat_activity and the server log name.
+    const pid = (client as { processID?: number | null }).processID ?? undefined;
+    client.on("error", (err) =>
+      log?.warn({ reason: unavailableReason(err) ?? err.name, pid, err }, "database connection lost: the pool reconnects on the next query"),
+    );
+  });
 }
 
 class StaticProvider implements MigrationProvider {

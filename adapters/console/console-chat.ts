@@ -83,7 +83,12 @@ export class ConsoleChat {
       sentAt: new Date(),
       ...(action ? { action } : {}),
     };
-    await this.o.handle(msg, async (r) => this.show(r));
+    try {
+      await this.o.handle(msg, async (r) => this.show(r));
+    } catch {
+      // The router answers its own failures; should one escape, the chat goes on (it is the process).
+      this.write("Sorry, that message could not be handled. Try again in a moment.");
+    }
   }
 
   private show(r: Reply): void {

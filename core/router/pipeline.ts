@@ -32,6 +32,10 @@ export interface RouterContext {
   editsOriginal?: boolean;
   /** This message has spent its per-user rate-limit point (free text spends it before any model call). */
   admitted?: boolean;
+  /** This process claimed the update (dedupe): it is marked done once handling ends. */
+  claimed?: boolean;
+  /** The command (or button action) started running: from here on a failure may have done part of it. */
+  ran?: boolean;
   /** A note from the intent resolver, shown under the command's reply. */
   note?: string;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { isUserError, UserError } from "../errors.js";
+import { isUnavailable, isUserError, UserError, type UnavailableError } from "../errors.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { RateLimiter, RateLimiterFactory } from "../ports/rate-limit.port.js";
@@ -36,8 +36,9 @@ const RERUN = "__rerun";
 export const newCorrelationId = () => randomBytes(4).toString("hex");
 
 /**
- * The one pipeline every platform feeds: dedupe -> identify -> route -> authorize ->
- * rate limit -> validate -> run -> respond, inside an error boundary. Free text is rate limited
+ * The one pipeline every platform feeds: claim (dedupe) -> identify -> route -> authorize ->
+ * rate limit -> validate -> run -> respond, inside an error boundary; the claimed update is marked
+ * done outside it, once every reply (an error reply too) has been sent. Free text is rate limited
  * inside route, before the intent resolver may call a model (each message counts once).
  */
 export class Router {
@@ -50,8 +51,9 @@ export class Router {
   constructor(private readonly deps: RouterDeps) {
     this.userLimiter = deps.limiters.create("user-messages", { points: deps.userRatePerMin ?? 30, durationS: 60 });
     this.pipeline = compose([
-      this.dedupe,
+      this.complete,
       this.boundary,
+      this.claim,
       this.identify,
       this.route,
       this.authorize,
@@ -97,7 +99,21 @@ export class Router {
     return this.inFlight;
   }
 
-  private readonly dedupe: Middleware = async (ctx, next) => {
+  /** After everything, replies included: the claimed update is done (a redelivery is a duplicate). */
+  private readonly complete: Middleware = async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      if (ctx.claimed) {
+        await this.deps.updates.complete(ctx.msg.platform, ctx.msg.updateId, this.deps.clock.now()).catch((err: unknown) => {
+          ctx.log.error({ err, updateId: ctx.msg.updateId }, "could not mark update done");
+        });
+      }
+    }
+  };
+
+  /** Dedupe: the first process to claim an update handles it; a claim that fails runs nothing. */
+  private readonly claim: Middleware = async (ctx, next) => {
     const { platform, updateId } = ctx.msg;
     if (!updateId) {
       ctx.log.warn({ platform }, "update without id ignored");
@@ -110,13 +126,8 @@ export class Router {
       ctx.log.debug({ updateId }, "duplicate update skipped");
       return;
     }
-    try {
-      await next();
-    } finally {
-      await this.deps.updates.complete(platform, updateId, this.deps.clock.now()).catch((err: unknown) => {
-        ctx.log.error({ err, updateId }, "could not mark update done");
-      });
-    }
+    ctx.claimed = true;
+    await next();
   };
 
   private readonly boundary: Middleware = async (ctx, next) => {
@@ -131,6 +142,10 @@ export class Router {
         ctx.errorCode = err.code;
         out = userErrorReply(err);
         ctx.log.info({ code: err.code, command: ctx.command?.name }, "user error");
+      } else if (isUnavailable(err)) {
+        ctx.errorCode = "unavailable";
+        ctx.log.warn({ err, service: err.service, reason: err.reason, command: ctx.command?.name, ran: ctx.ran === true }, "dependency unavailable");
+        out = unavailableReply(err, ctx.ran ? ctx.command?.name : undefined);
       } else {
         ctx.errorCode = "internal";
         ctx.log.error({ err, command: ctx.command?.name }, "command failed");
@@ -289,6 +304,7 @@ export class Router {
   private readonly run: Middleware = async (ctx) => {
     const cmd = ctx.command!;
     const r = ctx.resolved!;
+    ctx.ran = true;
     const cctx: CommandContext = {
       msg: ctx.msg,
       user: r.user,
@@ -328,6 +344,20 @@ export class Router {
     await ctx.respond(out, ctx.errorCode ? { code: ctx.errorCode } : {});
     if (ctx.outcome !== "error") ctx.outcome = "replied";
   }
+}
+
+/**
+ * A dependency was unreachable. Before the command ran nothing was done, and the user may simply
+ * send it again; once it ran (`ranCommand`), part of it may have happened, so they check first.
+ */
+export function unavailableReply(err: UnavailableError, ranCommand?: string): Reply {
+  const what = err.service === "database" ? "its database cannot be reached" : `${err.service} cannot be reached`;
+  return ranCommand === undefined
+    ? textReply(`Purser is temporarily unavailable (${what}). Nothing was done: please try again in a minute.`, "error")
+    : textReply(
+        `Purser is temporarily unavailable (${what}), so /${ranCommand} may not have finished. Check in a minute before you repeat it.`,
+        "error",
+      );
 }
 
 export function userErrorReply(err: UserError): Reply {

@@ -479,7 +479,10 @@ export class TradingService {
     if (this.tracker) return;
     this.tracker = setInterval(() => {
       if (this.tracking) return;
-      this.tracking = this.trackOnce().finally(() => (this.tracking = undefined));
+      // A failed round (the database unreachable) is logged; the next tick tries again.
+      this.tracking = this.trackOnce()
+        .catch((err: unknown) => this.d.log.warn({ err }, "order tracking round failed: retrying on the next tick"))
+        .finally(() => (this.tracking = undefined));
     }, everyMs);
     this.tracker.unref?.();
   }

@@ -6,9 +6,10 @@ import { OFFLINE_ENV } from "./app.js";
 
 /**
  * Purser as a real OS process in `dir` (its own SQLite file), headless (stdin on /dev/null), offline,
- * replaying the bundled prices; `env` adds or overrides settings.
+ * replaying the bundled prices; `env` adds or overrides settings. `chat: true` gives it piped stdin
+ * and stdout instead: with no platform configured that is the terminal chat, one message per line.
  */
-export function startPurserProcess(dir: string, port: number, env: Record<string, string> = {}) {
+export function startPurserProcess(dir: string, port: number, env: Record<string, string> = {}, opts: { chat?: boolean } = {}) {
   // node itself with tsx's loader (not the tsx CLI, which runs node as its own child): the pid is
   // Purser's, and a signal reaches it directly.
   const loader = pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs")).href;
@@ -24,10 +25,12 @@ export function startPurserProcess(dir: string, port: number, env: Record<string
       LOG_LEVEL: "warn",
       ...env,
     },
-    stdio: [openSync("/dev/null", "r"), "ignore", "pipe"],
+    stdio: opts.chat ? ["pipe", "pipe", "pipe"] : [openSync("/dev/null", "r"), "ignore", "pipe"],
   });
   let stderr = "";
+  let stdout = "";
   child.stderr?.on("data", (d) => (stderr += d));
+  child.stdout?.on("data", (d) => (stdout += d));
   const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-  return { child, exited, stderr: () => stderr };
+  return { child, exited, stderr: () => stderr, stdout: () => stdout };
 }
