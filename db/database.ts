@@ -30,6 +30,9 @@ export interface DbOptions {
   connectTimeoutMs?: number;
 }
 
+/** How long a SQLite statement waits for another writer's lock before it fails as unavailable. */
+export const SQLITE_LOCK_WAIT_MS = 5000;
+
 /** `sqlite:./data/purser.db`, `sqlite::memory:`, or `postgres://user@host/db`. */
 export function createDatabase(url: string, opts: DbOptions = {}): Db {
   if (/^postgres(ql)?:\/\//i.test(url)) {
@@ -65,9 +68,12 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
   const sqlite = new SQLite(memory ? ":memory:" : file);
   if (!memory) sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("busy_timeout = 5000");
+  // Another writer's lock is waited out for up to 5 s by LockWait, on timers: SQLite's own busy
+  // handler would sleep inside the synchronous driver and freeze the whole process meanwhile.
+  sqlite.pragma("busy_timeout = 0");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new UnavailabilityDialect(new SqliteDialect({ database: sqlite })) });
+  const dialect = new UnavailabilityDialect(new SqliteDialect({ database: sqlite }), { lockWaitMs: SQLITE_LOCK_WAIT_MS });
+  const db = new Kysely<Database>({ dialect });
   return { db, dialect: "sqlite", where: memory ? "sqlite::memory:" : `sqlite:${file}`, close: () => db.destroy() };
 }
 

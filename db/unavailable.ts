@@ -75,10 +75,54 @@ const guard = async <T>(work: () => Promise<T>): Promise<T> => {
   }
 };
 
+/** SQLite's own back-off steps while another connection holds the lock (sqlite3.c, sqliteDefaultBusyCallback). */
+const LOCK_WAIT_STEPS_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+const isBusy = (err: unknown) => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_RECOVERY";
+};
+
+/**
+ * Waits out another writer's lock (SQLite's busy_timeout) without blocking the event loop:
+ * better-sqlite3 is synchronous, so SQLite's own busy handler would freeze the whole process
+ * (health checks, Telegram, every chat) for as long as it waits. Here each try returns at once,
+ * and the waits between tries are timers. Once a statement has waited the full time in vain, the
+ * next ones try once and fail at once, until one succeeds: a lock held for minutes costs each
+ * message one try, not another full wait.
+ */
+export class LockWait {
+  private stuck = false;
+  constructor(private readonly waitMs: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.stuck ? 0 : this.waitMs);
+    for (let i = 0; ; i++) {
+      try {
+        const out = await work();
+        this.stuck = false;
+        return out;
+      } catch (err) {
+        const left = deadline - Date.now();
+        if (!isBusy(err)) throw err;
+        if (left <= 0) {
+          this.stuck = true;
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(left, LOCK_WAIT_STEPS_MS[i] ?? 100)));
+      }
+    }
+  }
+}
+
 class GuardedConnection implements DatabaseConnection {
-  constructor(readonly inner: DatabaseConnection) {}
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly lockWait?: LockWait,
+  ) {}
   executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    return guard(() => this.inner.executeQuery<R>(q));
+    const run = () => this.inner.executeQuery<R>(q);
+    // A statement that got SQLITE_BUSY changed nothing (it did not get the lock): trying it again is safe.
+    return guard(this.lockWait ? () => this.lockWait!.run(run) : run);
   }
   async *streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     try {
@@ -92,12 +136,15 @@ class GuardedConnection implements DatabaseConnection {
 const unwrap = (c: DatabaseConnection) => (c instanceof GuardedConnection ? c.inner : c);
 
 class GuardedDriver implements Driver {
-  constructor(private readonly inner: Driver) {}
+  constructor(
+    private readonly inner: Driver,
+    private readonly lockWait?: LockWait,
+  ) {}
   init() {
     return guard(() => this.inner.init());
   }
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new GuardedConnection(await guard(() => this.inner.acquireConnection()));
+    return new GuardedConnection(await guard(() => this.inner.acquireConnection()), this.lockWait);
   }
   beginTransaction(c: DatabaseConnection, settings: TransactionSettings) {
     return guard(() => this.inner.beginTransaction(unwrap(c), settings));
@@ -131,9 +178,13 @@ class GuardedDriver implements Driver {
  * the database: a dropped Postgres connection and a locked SQLite file read the same.
  */
 export class UnavailabilityDialect implements Dialect {
-  constructor(private readonly inner: Dialect) {}
+  constructor(
+    private readonly inner: Dialect,
+    /** SQLite: how long a statement waits for another writer's lock (its PRAGMA busy_timeout must be 0). */
+    private readonly opts: { lockWaitMs?: number } = {},
+  ) {}
   createDriver(): Driver {
-    return new GuardedDriver(this.inner.createDriver());
+    return new GuardedDriver(this.inner.createDriver(), this.opts.lockWaitMs ? new LockWait(this.opts.lockWaitMs) : undefined);
   }
   createQueryCompiler(): QueryCompiler {
     return this.inner.createQueryCompiler();
