@@ -45,6 +45,11 @@ export const SETTINGS = {
     doc: "all (one process does everything), web (intake and commands only) or worker (pollers, alerts, outbox, treasury)",
   },
   HTTP_PORT: { schema: int(0, 65535), default: "8080", doc: "Port for webhooks, health and metrics" },
+  PLATFORM_CONNECT_TIMEOUT_S: {
+    schema: int(1, 300),
+    default: "15",
+    doc: "Seconds one connection attempt to a chat platform may take at start-up (Telegram getMe, Discord gateway or REST, X credentials); failed attempts are retried with back-off up to 60 s apart",
+  },
   TRADING_MODE: {
     schema: z.enum(["paper", "live"]),
     default: "paper",

@@ -158,7 +158,7 @@ export async function runChecks(probes: readonly ReadinessProbe[], timeoutMs = 2
 }
 
 /** An error's code or class (ECONNREFUSED, SqliteError), never its message: messages can carry hosts or secrets. */
-function errorKind(err: unknown): string {
+export function errorKind(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === "string" && /^[A-Z0-9_]{2,40}$/i.test(code)) return code;
   return err instanceof Error && /^[A-Za-z]{1,40}$/.test(err.name) ? err.name : "error";

@@ -8,6 +8,7 @@ import { fstatSync } from "node:fs";
 import { createTelegram } from "./telegram.js";
 import { createTwitter, twitterConfigured } from "./twitter.js";
 import { createDiscord } from "./discord.js";
+import { PlatformConnections, type PlatformLink } from "./connect.js";
 import { ConfigError, loadConfig, readEnvironment, secretValues, type Config } from "./config.js";
 import pino from "pino";
 
@@ -62,20 +63,6 @@ async function main() {
           ...(config.DISCORD_NOTIFY_CHANNEL_ID ? { notifyChannelId: config.DISCORD_NOTIFY_CHANNEL_ID } : {}),
         })
       : undefined;
-  let stopping = false;
-  if (!consoleMode) {
-    mountHealth(http, { probes: app.readiness, shuttingDown: () => stopping, log: log.child({ component: "health" }) });
-    http.route("/metrics", app.metrics.handler());
-  }
-  if (http.size) {
-    const port = await http.listen(config.HTTP_PORT);
-    log.info({ port }, "http listening");
-  }
-  if (telegram) app.services.notifications.register(telegram.notifier());
-  if (discord) app.services.notifications.register(discord.notifier());
-  // Workers only push through Discord's REST API: slash commands and the gateway belong to the tier
-  // that takes interactions (or the only process), so a worker never opens a second gateway session.
-  if (config.PURSER_ROLE !== "worker") await discord?.start();
   const twitter = twitterConfigured(config)
     ? createTwitter(app, {
         pollS: config.TWITTER_POLL_S,
@@ -84,10 +71,36 @@ async function main() {
         leaseTtlMs: config.LEASE_TTL_S * 1000,
       })
     : undefined;
+  // Intake (Telegram updates, Discord's gateway and slash commands) belongs to the tier that takes
+  // interactions (or the only process): a worker only pushes, so it never opens a second gateway
+  // session or polls Telegram. X mentions are polled by workers (one of them, by lease).
+  const links: PlatformLink[] = [];
+  if (telegram && config.PURSER_ROLE !== "worker") links.push({ name: "telegram", connect: (signal) => telegram.start(signal) });
+  if (discord && config.PURSER_ROLE !== "worker") links.push({ name: "discord", connect: (signal) => discord.start(signal) });
+  if (twitter && config.PURSER_ROLE !== "web") links.push({ name: "twitter", connect: () => twitter.start() });
+  // Platforms connect in the background, retried with back-off: one that cannot be reached keeps
+  // /readyz failing under its own name, and never hangs start-up or ends the process.
+  const connections = new PlatformConnections(links, {
+    log: log.child({ component: "connect" }),
+    attemptTimeoutMs: config.PLATFORM_CONNECT_TIMEOUT_S * 1000,
+  });
+  let stopping = false;
+  if (!consoleMode) {
+    mountHealth(http, {
+      probes: [...app.readiness, ...connections.probes()],
+      shuttingDown: () => stopping,
+      log: log.child({ component: "health" }),
+    });
+    http.route("/metrics", app.metrics.handler());
+  }
+  if (http.size) {
+    const port = await http.listen(config.HTTP_PORT);
+    log.info({ port }, "http listening");
+  }
+  if (telegram) app.services.notifications.register(telegram.notifier());
+  if (discord) app.services.notifications.register(discord.notifier());
   if (twitter) app.services.notifications.register(twitter.notifier());
-  if (config.PURSER_ROLE !== "web") await twitter?.start();
-  // Workers deliver pushes but take no updates: intake belongs to the web tier (or the only process).
-  if (config.PURSER_ROLE !== "worker") await telegram?.start();
+  connections.start();
   log.info({ version: VERSION, db: app.db.where, mode: config.TRADING_MODE, platforms }, "purser started");
 
   const shutdown = async (signal: string) => {
@@ -96,6 +109,7 @@ async function main() {
     log.info({ signal }, "shutting down");
     // 1. Stop intake: no new updates (webhooks refused, polling stopped); in-flight requests finish.
     chat?.stop();
+    await connections.stop();
     await Promise.all([http.close(), telegram?.stop(), twitter?.stop(), discord?.stop()]);
     // 2. Finish what was accepted, release leases, leave the outbox consistent (rows stay leased or pending).
     await app.close();

@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, type AutocompleteInteraction, type Interaction } from "discord.js";
+import { Client, Events, GatewayIntentBits, Routes, type AutocompleteInteraction, type Interaction } from "discord.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InboundMessage } from "../../core/domain/message.js";
 import type { KvStore } from "../../core/ports/kv.port.js";
@@ -54,7 +54,9 @@ export interface DiscordAdapterOptions {
  * deferred then edited), private replies ephemeral, replies rendered as embeds, pushes by DM.
  */
 export class DiscordAdapter {
-  readonly client: Client;
+  /** REST for commands, replies and pushes: one manager (token, rate-limit buckets) for every gateway client. */
+  readonly rest: Client["rest"];
+  private current: Client;
   private readonly log: Logger;
   private readonly byName: Map<string, AnyCommand>;
   private readonly inFlight = new Set<Promise<void>>();
@@ -65,31 +67,49 @@ export class DiscordAdapter {
   constructor(private readonly o: DiscordAdapterOptions) {
     this.log = o.log.child({ adapter: "discord" });
     this.byName = new Map(o.commands.map((c) => [c.name, c]));
-    const maxWait = o.maxRateLimitWaitMs ?? 60_000;
-    this.client = new Client({
-      intents: [GatewayIntentBits.Guilds],
-      rest: { api: o.apiRoot, rejectOnRateLimit: (d) => d.retryAfter > maxWait },
-      allowedMentions: { parse: [] },
-      ...(o.shards !== undefined ? { shards: o.shards } : {}),
-      ...(o.shardCount !== undefined ? { shardCount: o.shardCount } : {}),
-    });
-    this.client.rest.setToken(o.token);
-    this.client.rest.on("rateLimited", (d) =>
+    this.current = this.newClient();
+    this.rest = this.current.rest;
+    this.rest.setToken(o.token);
+    this.rest.on("rateLimited", (d) =>
       this.log.info({ route: d.route, retryAfterMs: d.retryAfter, global: d.global }, "discord rate limit: waiting"),
     );
-    this.client.on(Events.Error, (err) => this.log.error({ err: errorInfo(err) }, "discord client error"));
-    this.client.on(Events.ShardError, (err) => this.log.warn({ err: errorInfo(err) }, "discord gateway error"));
-    this.client.on(Events.InteractionCreate, (i) => this.onInteraction(i));
+  }
+
+  /** The gateway client (a new one after a failed login: discord.js cannot log a destroyed client in again). */
+  get client(): Client {
+    return this.current;
+  }
+
+  private newClient(): Client {
+    const maxWait = this.o.maxRateLimitWaitMs ?? 60_000;
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { api: this.o.apiRoot, rejectOnRateLimit: (d) => d.retryAfter > maxWait },
+      allowedMentions: { parse: [] },
+      ...(this.o.shards !== undefined ? { shards: this.o.shards } : {}),
+      ...(this.o.shardCount !== undefined ? { shardCount: this.o.shardCount } : {}),
+    });
+    // Every use of client.rest inside discord.js reads the property, so a replacement client keeps the one REST.
+    if (this.current) client.rest = this.rest;
+    client.on(Events.Error, (err) => this.log.error({ err: errorInfo(err) }, "discord client error"));
+    client.on(Events.ShardError, (err) => this.log.warn({ err: errorInfo(err) }, "discord gateway error"));
+    client.on(Events.InteractionCreate, (i) => this.onInteraction(i));
+    return client;
   }
 
   get mode(): "gateway" | "http" {
     return this.o.mode ?? "gateway";
   }
 
-  /** Registers the slash commands when they changed, then (gateway mode) logs in and waits for READY. */
-  async start(): Promise<void> {
+  /**
+   * Registers the slash commands when they changed, then connects: gateway mode logs in and waits for
+   * READY; HTTP mode checks the token over REST. `signal` ends an attempt that takes too long; a
+   * failed start can be called again (bots/connect.ts does, with back-off) and begins a fresh session.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    this.rest.setToken(this.o.token); // a destroyed client clears its REST's token
     await registerCommands({
-      rest: this.client.rest,
+      rest: this.rest,
       kv: this.o.kv,
       log: this.log,
       applicationId: this.o.applicationId,
@@ -97,12 +117,26 @@ export class DiscordAdapter {
       now: this.o.now ?? Date.now,
       ...(this.o.guildId ? { guildId: this.o.guildId } : {}),
     });
+    signal?.throwIfAborted();
     if (this.mode === "http") {
+      await this.rest.get(Routes.user(), signal ? { signal } : {}); // the token works and Discord answers
       this.log.info("discord HTTP interactions mode: no gateway connection");
       return;
     }
-    await this.client.login(this.o.token);
-    if (!this.client.isReady()) await this.waitReady(this.o.readyTimeoutMs ?? 30_000);
+    const client = this.current;
+    const abandon = () => void client.destroy().catch(() => undefined);
+    signal?.addEventListener("abort", abandon, { once: true });
+    try {
+      await client.login(this.o.token);
+      if (!client.isReady()) await this.waitReady(client, this.o.readyTimeoutMs ?? 30_000, signal);
+    } catch (err) {
+      // A failed (or abandoned) login leaves the client destroyed for good: the next attempt gets a new one.
+      abandon();
+      if (this.current === client) this.current = this.newClient();
+      throw err;
+    } finally {
+      signal?.removeEventListener("abort", abandon);
+    }
     this.log.info({ bot: this.client.user?.username }, "discord gateway connected");
   }
 
@@ -119,7 +153,7 @@ export class DiscordAdapter {
 
   notifier(): Notifier {
     this.notifierInstance ??= new DiscordNotifier({
-      rest: this.client.rest,
+      rest: this.rest,
       log: this.log,
       ...(this.o.notifyChannelId ? { notifyChannelId: this.o.notifyChannelId } : {}),
     });
@@ -136,7 +170,7 @@ export class DiscordAdapter {
       autocomplete: (f) => this.suggest(f),
       accept: (f) => {
         const ephemeral = this.ephemeralDefer(f);
-        const transport = new RestTransport(this.client.rest, this.o.applicationId, f);
+        const transport = new RestTransport(this.rest, this.o.applicationId, f);
         return { ephemeral, run: () => this.track(this.process(f, transport, true)) };
       },
     });
@@ -149,13 +183,20 @@ export class DiscordAdapter {
     };
   }
 
-  private waitReady(ms: number): Promise<void> {
+  private waitReady(client: Client, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`discord gateway not ready after ${ms} ms`)), ms);
-      this.client.once(Events.ClientReady, () => {
+      const done = (err?: Error) => {
         clearTimeout(t);
-        resolve();
-      });
+        client.off(Events.ClientReady, ready);
+        signal?.removeEventListener("abort", aborted);
+        if (err) reject(err);
+        else resolve();
+      };
+      const ready = () => done();
+      const aborted = () => done(new Error("discord gateway connection abandoned"));
+      const t = setTimeout(() => done(new Error(`discord gateway not ready after ${ms} ms`)), ms);
+      client.once(Events.ClientReady, ready);
+      signal?.addEventListener("abort", aborted, { once: true });
     });
   }
 

@@ -1,6 +1,6 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
-import { Bot, webhookCallback, type Context, type Transformer } from "grammy";
+import { Api, Bot, webhookCallback, type Context, type Transformer } from "grammy";
 import type { BotCommand, UserFromGetMe } from "grammy/types";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InboundMessage, Reply } from "../../core/domain/message.js";
@@ -71,6 +71,8 @@ export function sharedLimits(spacer: Spacer, globalGapMs: number): Transformer {
   };
 }
 
+type GrammySignal = Parameters<Api["getMe"]>[0];
+
 const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
 /** Button refusals become an alert on the pressed button, and nothing else happens. */
 const BUTTON_REFUSALS = new Set(["not_your_button", "action_used", "action_expired", "action_unknown"]);
@@ -85,10 +87,14 @@ export class TelegramAdapter {
   private readonly sender: TelegramSender;
   private runner: RunnerHandle | undefined;
   private readonly log: Logger;
+  /** The start-up calls, without auto-retry: the caller retries whole attempts and says so each time. */
+  private readonly connectApi: Api;
+  private started = false;
 
   constructor(private readonly o: TelegramAdapterOptions) {
     this.log = o.log.child({ adapter: "telegram" });
     this.bot = new Bot(o.token, { client: { apiRoot: o.apiRoot }, ...(o.botInfo ? { botInfo: o.botInfo } : {}) });
+    this.connectApi = new Api(o.token, { apiRoot: o.apiRoot });
     const gap = Math.ceil(1000 / (o.globalPerSecond ?? 28));
     // Our own limiter rather than @grammyjs/transformer-throttler: that one spaces a chat's messages
     // when they join the queue, so a long global queue can bunch two of them into one second (a 429;
@@ -114,17 +120,28 @@ export class TelegramAdapter {
     return this.bot.botInfo.username;
   }
 
-  async start(): Promise<void> {
-    await this.bot.init();
+  /**
+   * Connects (getMe, then the webhook set or removed) and starts intake. `signal` aborts the
+   * connecting calls; a failed start can simply be called again (bots/connect.ts does, with back-off).
+   */
+  async start(abort?: AbortSignal): Promise<void> {
+    const signal = abort as GrammySignal; // grammY types the same object with the abort-controller package's AbortSignal
+    if (!this.bot.isInited()) this.bot.botInfo = await this.connectApi.getMe(signal);
+    if (this.o.webhook) {
+      await this.connectApi.setWebhook(this.o.webhook.url, { secret_token: this.o.webhook.secret, allowed_updates: [...ALLOWED_UPDATES] }, signal);
+    } else {
+      await this.connectApi.deleteWebhook(undefined, signal);
+    }
+    if (this.started) return;
+    this.started = true;
     const resumed = await this.sender.resumeDeletions().catch(() => 0);
     if (resumed) this.log.info({ resumed }, "pending message deletions resumed");
-    await this.setMenu().catch((err: unknown) => this.log.warn({ err }, "setMyCommands failed"));
+    // The menu is a nicety: it never holds up intake.
+    void this.setMenu().catch((err: unknown) => this.log.warn({ err }, "setMyCommands failed"));
     if (this.o.webhook) {
-      await this.bot.api.setWebhook(this.o.webhook.url, { secret_token: this.o.webhook.secret, allowed_updates: [...ALLOWED_UPDATES] });
       this.log.info({ url: this.o.webhook.url }, "telegram webhook set");
       return;
     }
-    await this.bot.api.deleteWebhook();
     this.runner = run(this.bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
     this.log.info({ bot: this.username }, "telegram long polling started");
   }

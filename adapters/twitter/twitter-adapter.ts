@@ -59,6 +59,7 @@ export class TwitterAdapter {
   readonly poller: MentionPoller;
   private readonly cap: AuthorCap;
   private readonly log: Logger;
+  private started = false;
 
   constructor(private readonly o: TwitterAdapterOptions) {
     this.log = o.log.child({ adapter: "twitter" });
@@ -79,10 +80,16 @@ export class TwitterAdapter {
     });
   }
 
-  /** Starts polling (only the lease holder among instances actually polls). Does no I/O itself. */
+  /**
+   * Checks the credentials (GET /2/users/me: X answers and the keys work), then starts polling (only
+   * the lease holder among instances actually polls). A failed start can be called again.
+   */
   async start(): Promise<void> {
+    const me = await this.client.me();
+    if (this.started) return;
+    this.started = true;
     this.poller.start();
-    this.log.info({ pollMs: this.o.pollMs }, "x mentions poller started");
+    this.log.info({ pollMs: this.o.pollMs, bot: me.username }, "x mentions poller started");
   }
 
   /** Stops polling; a mention being answered finishes first. Releases the lease. */

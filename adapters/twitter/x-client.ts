@@ -69,7 +69,8 @@ function wrap(err: unknown, what: string): XApiError {
     const detail = String(d?.detail ?? d?.title ?? d?.errors?.[0]?.message ?? "").slice(0, 200);
     return new XApiError(`${what}: HTTP ${err.code}${detail ? ` ${detail}` : ""}`, err.code, toRate(err.rateLimit));
   }
-  if (err instanceof ApiRequestError) return new XApiError(`${what}: ${err.requestError.message}`, 0, {});
+  // A connection that is reset can leave requestError unset (twitter-api-v2 1.29).
+  if (err instanceof ApiRequestError) return new XApiError(`${what}: ${err.requestError?.message ?? err.message}`, 0, {});
   return new XApiError(`${what}: ${err instanceof Error ? err.message : String(err)}`, 0, {});
 }
 

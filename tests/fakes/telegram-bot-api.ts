@@ -93,6 +93,10 @@ export interface TelegramFake {
   unblock(chatId: number | string): void;
   neverStarted(userId: number): void;
   failNext(method: string, error: FailSpec): void;
+  /** Requests to `method` get no answer (Telegram unreachable mid-request) until release(method). */
+  hold(method: string): void;
+  /** Answers the held requests of `method` (those whose client is still waiting) and stops holding. */
+  release(method: string): void;
   setLimits(limits: Partial<RateLimits> | false): void;
   waitFor(predicate: (m: SentMessage) => boolean, timeoutMs?: number): Promise<SentMessage>;
   waitForCall(predicate: (c: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
@@ -116,6 +120,7 @@ class TelegramFakeServer implements TelegramFake {
   readonly botInfo: UserFromGetMe;
   private readonly pollers = new Set<Poller>();
   private readonly callListeners = new Set<(c: ApiCall) => void>();
+  private readonly held = new Map<string, Array<() => void>>();
   private closed = false;
   port = 0;
 
@@ -198,6 +203,8 @@ class TelegramFakeServer implements TelegramFake {
       this.getUpdates(parsed.params, res, answer);
       return;
     }
+    const holding = this.held.get(method);
+    if (holding) await new Promise<void>((resolve) => holding.push(resolve));
     if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
     answer(callMethod(this.state, method, parsed.params, parsed.files));
   }
@@ -291,6 +298,18 @@ class TelegramFakeServer implements TelegramFake {
     this.state.failures.set(name, queue);
   }
 
+  hold(method: string): void {
+    const name = canonicalMethod(method) ?? method;
+    if (!this.held.has(name)) this.held.set(name, []);
+  }
+
+  release(method: string): void {
+    const name = canonicalMethod(method) ?? method;
+    const waiting = this.held.get(name) ?? [];
+    this.held.delete(name);
+    for (const go of waiting) go();
+  }
+
   setLimits(limits: Partial<RateLimits> | false): void {
     this.state.limiter.configure(resolveLimits(limits));
   }
@@ -347,6 +366,7 @@ class TelegramFakeServer implements TelegramFake {
     if (this.closed) return;
     this.closed = true;
     for (const p of [...this.pollers]) p.end();
+    for (const m of [...this.held.keys()]) this.release(m);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
