@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { ConsoleChat } from "../adapters/console/console-chat.js";
 import { createLogger } from "../adapters/logging/logger.js";
-import { buildApp, CONSOLE_USER, VERSION } from "./app.js";
+import { buildApp, CONSOLE_USER, VERSION, type App } from "./app.js";
 import { HttpServer } from "./http.js";
 import { mountHealth } from "./health.js";
 import { fstatSync } from "node:fs";
@@ -22,6 +22,37 @@ function configOrExit(): Config {
     }
     throw e;
   }
+}
+
+/** The configured chat platforms, and the connections this process's role makes at start-up. */
+function createPlatforms(app: App, http: HttpServer) {
+  const config = app.config;
+  const telegram = config.TELEGRAM_BOT_TOKEN ? createTelegram(app, { http }) : undefined;
+  const discord =
+    config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID
+      ? createDiscord(app, {
+          http,
+          ...(config.DISCORD_GUILD_ID ? { guildId: config.DISCORD_GUILD_ID } : {}),
+          ...(config.DISCORD_INTERACTIONS_PATH ? { interactionsPath: config.DISCORD_INTERACTIONS_PATH } : {}),
+          ...(config.DISCORD_NOTIFY_CHANNEL_ID ? { notifyChannelId: config.DISCORD_NOTIFY_CHANNEL_ID } : {}),
+        })
+      : undefined;
+  const twitter = twitterConfigured(config)
+    ? createTwitter(app, {
+        pollS: config.TWITTER_POLL_S,
+        maxRepliesPerAuthorHour: config.TWITTER_MAX_REPLIES_PER_AUTHOR_HOUR,
+        dmAlerts: config.TWITTER_DM_ALERTS,
+        leaseTtlMs: config.LEASE_TTL_S * 1000,
+      })
+    : undefined;
+  // Intake (Telegram updates, Discord's gateway and slash commands) belongs to the tier that takes
+  // interactions (or the only process): a worker only pushes, so it never opens a second gateway
+  // session or polls Telegram. X mentions are polled by workers (one of them, by lease).
+  const links: PlatformLink[] = [];
+  if (telegram && config.PURSER_ROLE !== "worker") links.push({ name: "telegram", connect: (signal) => telegram.start(signal) });
+  if (discord && config.PURSER_ROLE !== "worker") links.push({ name: "discord", connect: (signal) => discord.start(signal) });
+  if (twitter && config.PURSER_ROLE !== "web") links.push({ name: "twitter", connect: () => twitter.start() });
+  return { telegram, discord, twitter, links };
 }
 
 async function main() {
@@ -53,31 +84,7 @@ async function main() {
     );
   }
   const http = new HttpServer(log);
-  const telegram = config.TELEGRAM_BOT_TOKEN ? createTelegram(app, { http }) : undefined;
-  const discord =
-    config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID
-      ? createDiscord(app, {
-          http,
-          ...(config.DISCORD_GUILD_ID ? { guildId: config.DISCORD_GUILD_ID } : {}),
-          ...(config.DISCORD_INTERACTIONS_PATH ? { interactionsPath: config.DISCORD_INTERACTIONS_PATH } : {}),
-          ...(config.DISCORD_NOTIFY_CHANNEL_ID ? { notifyChannelId: config.DISCORD_NOTIFY_CHANNEL_ID } : {}),
-        })
-      : undefined;
-  const twitter = twitterConfigured(config)
-    ? createTwitter(app, {
-        pollS: config.TWITTER_POLL_S,
-        maxRepliesPerAuthorHour: config.TWITTER_MAX_REPLIES_PER_AUTHOR_HOUR,
-        dmAlerts: config.TWITTER_DM_ALERTS,
-        leaseTtlMs: config.LEASE_TTL_S * 1000,
-      })
-    : undefined;
-  // Intake (Telegram updates, Discord's gateway and slash commands) belongs to the tier that takes
-  // interactions (or the only process): a worker only pushes, so it never opens a second gateway
-  // session or polls Telegram. X mentions are polled by workers (one of them, by lease).
-  const links: PlatformLink[] = [];
-  if (telegram && config.PURSER_ROLE !== "worker") links.push({ name: "telegram", connect: (signal) => telegram.start(signal) });
-  if (discord && config.PURSER_ROLE !== "worker") links.push({ name: "discord", connect: (signal) => discord.start(signal) });
-  if (twitter && config.PURSER_ROLE !== "web") links.push({ name: "twitter", connect: () => twitter.start() });
+  const { telegram, discord, twitter, links } = createPlatforms(app, http);
   // Platforms connect in the background, retried with back-off: one that cannot be reached keeps
   // /readyz failing under its own name, and never hangs start-up or ends the process.
   const connections = new PlatformConnections(links, {

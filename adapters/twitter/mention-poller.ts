@@ -52,8 +52,10 @@ export class MentionPoller {
     return this.holding;
   }
 
-  start(): void {
+  /** `me`: the bot account when the caller has just looked it up (saves the first poll that call). */
+  start(me?: XUser): void {
     if (!this.stopped) return;
+    this.me ??= me;
     this.stopped = false;
     this.loop = this.run();
   }

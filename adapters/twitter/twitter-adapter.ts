@@ -88,7 +88,7 @@ export class TwitterAdapter {
     const me = await this.client.me();
     if (this.started) return;
     this.started = true;
-    this.poller.start();
+    this.poller.start(me);
     this.log.info({ pollMs: this.o.pollMs, bot: me.username }, "x mentions poller started");
   }
 
