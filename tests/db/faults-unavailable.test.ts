@@ -5,7 +5,9 @@ import { UnavailableError } from "../../core/errors.js";
 import { createDatabase, migrate, repositories, type Db } from "../../db/index.js";
 import { startTcpProxy, type TcpProxy } from "../fakes/tcp-proxy.js";
 import { makeTestApp } from "../helpers/app.js";
+import { FakeClock } from "../helpers/clock.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
+import { StaticPrices } from "../helpers/trading-world.js";
 import { ownPostgresDatabase, until } from "../helpers/faults.js";
 
 /*
@@ -43,6 +45,29 @@ function lockForWriting(file: string) {
   cleanups.push(release);
   return release;
 }
+
+/** Another user's finished alert: filler rows for the alerts table. */
+const alertRow = {
+  user_id: "filler",
+  kind: "above",
+  mint: null,
+  symbol: "SOL",
+  level: 1,
+  pct: 0,
+  window_ms: 0,
+  repeat: 0,
+  cooldown_ms: 0,
+  hysteresis_pct: 0,
+  expires_at: null,
+  state: "done",
+  fire_count: 1,
+  last_fired_at: null,
+  ref_value: 1,
+  created_at: 0,
+  updated_at: 0,
+  notify_platform: "telegram",
+  notify_chat: "1",
+};
 
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err);
 
@@ -92,6 +117,31 @@ describe("SQLite: a full disk", () => {
     const r = await app.say("/whoami", { id: "7", updateId: "next-after-the-fill" });
     expect(r.outcome).toBe("error");
     expect(r.text).toMatch(/temporarily unavailable.*Nothing was done/is);
+  }, 30_000);
+});
+
+describe("SQLite: the disk fills while a command runs", () => {
+  it("the reply says the command may not have finished, not that nothing was done", async () => {
+    const { d } = await sqliteFile();
+    const clock = new FakeClock(Date.now());
+    const app = await makeTestApp({ db: d, clock, market: { live: [new StaticPrices(clock)], replay: null } });
+    cleanups.push(() => app.close());
+    expect((await app.say("/start", { id: "8" })).text).toMatch(/Welcome to Purser/);
+    const pages = Number((await sql<{ page_count: number }>`PRAGMA page_count`.execute(d.db)).rows[0]!.page_count);
+    await sql.raw(`PRAGMA max_page_count = ${pages}`).execute(d.db);
+    // Only the alerts table is full: the claim and the identity lookup still fit, creating the alert does not.
+    const fill = (i: number) =>
+      d.db
+        .insertInto("alerts")
+        .values({ ...alertRow, id: `fill-${String(i).padStart(6, "0")}` })
+        .execute();
+    let full: unknown;
+    for (let i = 0; i < 100_000 && !full; i++) full = await failure(fill(i));
+    expect(full).toMatchObject({ reason: "SQLITE_FULL" });
+    const r = await app.say("/alert SOL above 200", { id: "8", updateId: "alert-after-the-fill" });
+    expect(r.outcome).toBe("error");
+    expect(r.text).toMatch(/temporarily unavailable.*\/alert may not have finished/is);
+    expect(r.text).not.toMatch(/Nothing was done/i);
   }, 30_000);
 });
 
