@@ -32,6 +32,7 @@ export async function insertOutbox(db: Kysely<Database> | Transaction<Database>,
       source_at: m.sourceAt ?? null,
       available_at: now,
       attempts: 0,
+      parts_sent: 0,
       state: "pending",
       lease_owner: null,
       lease_until: null,
@@ -53,13 +54,15 @@ export class KyselyOutbox implements OutboxStore {
     return insertOutbox(this.db, msg, now);
   }
 
-  async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]> {
+  async claim(owner: string, now: number, leaseMs: number, limit: number, platforms?: readonly Platform[]): Promise<OutboxMessage[]> {
+    if (platforms && !platforms.length) return [];
     const until = now + leaseMs;
     const dueRows = (db: QueryCreator<Database>) =>
       db
         .selectFrom("outbox")
         .select("id")
         .where("state", "=", "pending")
+        .$if(platforms !== undefined, (q) => q.where("platform", "in", [...platforms!]))
         .where("available_at", "<=", now)
         .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
         .orderBy("available_at")
@@ -99,6 +102,7 @@ export class KyselyOutbox implements OutboxStore {
       reply: decodeReply(r.payload),
       createdAt: Number(r.created_at),
       attempts: Number(r.attempts),
+      partsSent: Number(r.parts_sent),
       ...(r.source_at !== null ? { sourceAt: Number(r.source_at) } : {}),
     }));
   }
@@ -117,6 +121,17 @@ export class KyselyOutbox implements OutboxStore {
       .where("state", "=", "pending")
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
+  }
+
+  async progress(id: string, owner: string, parts: number): Promise<void> {
+    await this.db
+      .updateTable("outbox")
+      .set({ parts_sent: parts })
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("state", "=", "pending")
+      .where("parts_sent", "<", parts)
+      .execute();
   }
 
   async markSent(id: string, owner: string, now: number): Promise<boolean> {

@@ -36,6 +36,8 @@ export interface OutboxTable {
   source_at: number | null;
   available_at: number;
   attempts: number;
+  /** Parts of the reply (platform messages) delivered so far: a retry resumes after them. */
+  parts_sent: number;
   state: string; // pending | sent | dead | skipped
   lease_owner: string | null;
   lease_until: number | null;
