@@ -45,6 +45,18 @@ export { RATE_LIMITED_METHODS } from "./telegram-bot-api.methods.js";
 
 export const FAKE_TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz";
 
+/**
+ * Fault injection around API calls (getUpdates excepted). `before` runs before Telegram processes a
+ * call (nothing delivered yet) and may answer it with a failure instead; `after` runs once it has
+ * been processed (the message is in the chat) and before the answer is written. The request waits for
+ * either. If the client goes away meanwhile (its process was killed), nothing is answered, and in
+ * `before` nothing is delivered either.
+ */
+export interface Gate {
+  before?: (call: ApiCall) => FailSpec | void | Promise<FailSpec | void>;
+  after?: (call: ApiCall) => void | Promise<void>;
+}
+
 export interface TelegramFakeOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
@@ -93,6 +105,8 @@ export interface TelegramFake {
   unblock(chatId: number | string): void;
   neverStarted(userId: number): void;
   failNext(method: string, error: FailSpec): void;
+  /** Installs (or with null removes) a Gate around every later API call. */
+  setGate(gate: Gate | null): void;
   setLimits(limits: Partial<RateLimits> | false): void;
   waitFor(predicate: (m: SentMessage) => boolean, timeoutMs?: number): Promise<SentMessage>;
   waitForCall(predicate: (c: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
@@ -117,6 +131,7 @@ class TelegramFakeServer implements TelegramFake {
   private readonly pollers = new Set<Poller>();
   private readonly callListeners = new Set<(c: ApiCall) => void>();
   private closed = false;
+  private gate: Gate | null = null;
   port = 0;
 
   constructor(
@@ -198,8 +213,22 @@ class TelegramFakeServer implements TelegramFake {
       this.getUpdates(parsed.params, res, answer);
       return;
     }
+    const gate = this.gate;
+    if (gate) return this.gated(gate, call, res, answer, () => callMethod(this.state, method, parsed.params, parsed.files));
     if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
     answer(callMethod(this.state, method, parsed.params, parsed.files));
+  }
+
+  private async gated(gate: Gate, call: ApiCall, res: http.ServerResponse, answer: (r: Reply) => void, run: () => Reply): Promise<void> {
+    let gone = false;
+    res.once("close", () => (gone = true));
+    const injected = await gate.before?.(call);
+    if (gone) return; // the client went away while held: nothing delivered, nothing answered
+    if (injected) return answer(fail(injected.error_code, injected.description, injected.parameters));
+    if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
+    const reply = run();
+    await gate.after?.(call);
+    if (!gone) answer(reply);
   }
 
   /** Long polling: answers at once when updates are pending, else holds the request. */
@@ -289,6 +318,10 @@ class TelegramFakeServer implements TelegramFake {
     const queue = this.state.failures.get(name) ?? [];
     queue.push({ ...error });
     this.state.failures.set(name, queue);
+  }
+
+  setGate(gate: Gate | null): void {
+    this.gate = gate;
   }
 
   setLimits(limits: Partial<RateLimits> | false): void {
