@@ -22,6 +22,12 @@ export interface DispatcherOptions {
   /** Back-off between attempts to record an outcome (default 0.1, 0.5, 2 and 5 s). */
   settleRetryDelaysMs?: readonly number[];
   batch?: number;
+  /**
+   * Messages being delivered at once (default 16): enough to keep a platform's pace (sends wait for
+   * their slot inside the notifier), few enough that a "sent" mark never queues behind a round's
+   * worth of other database work, and that a crash catches few messages between send and mark.
+   */
+  concurrency?: number;
   pollMs?: number;
   /**
    * Observers (metrics): delivery latency from cause (tick received) to delivered (the platform
@@ -81,7 +87,7 @@ export class OutboxDispatcher {
     await this.running?.catch(() => 0);
   }
 
-  /** One round: claim, send (one message per chat per round, in parallel), settle. Returns rows handled. */
+  /** One round: claim, send (one message per chat per round, `concurrency` at a time), settle. Returns rows handled. */
   async runOnce(): Promise<number> {
     const now = this.o.clock.now();
     const platforms = this.o.notifications.platforms();
@@ -110,8 +116,17 @@ export class OutboxDispatcher {
         .catch((err: unknown) => this.o.log.warn({ err }, "outbox lease renewal failed"));
     }, Math.max(20, leaseMs / 3));
     heartbeat.unref?.();
+    const queue = [...send];
+    const worker = async () => {
+      for (let m = queue.shift(); m; m = queue.shift()) {
+        const id = m.id;
+        await this.deliver(m)
+          .catch((err: unknown) => this.o.log.error({ err, id }, "outbox delivery failed: retried after its lease"))
+          .finally(() => inflight.delete(id));
+      }
+    };
     try {
-      await Promise.all(send.map((m) => this.deliver(m).finally(() => inflight.delete(m.id))));
+      await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, queue.length) }, worker));
     } finally {
       clearInterval(heartbeat);
     }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startDiscordFake, type DiscordFake } from "../fakes/discord-api.js";
 import { startTelegramFake, type SentMessage, type TelegramFake } from "../fakes/telegram-bot-api.js";
-import { enqueueFill, fireAlert, outboxRow, sharedDatabases, startPurser, until, type Purser, type SharedDb } from "../helpers/outbox-faults.js";
+import { enqueueFill, fireAlert, outboxRow, sharedDatabases, sleep, startPurser, until, type Purser, type SharedDb } from "../helpers/outbox-faults.js";
 
 /*
  * Issue 14, item 2: pushes pending when Purser starts are delivered, whatever the start order, and a
@@ -89,7 +89,11 @@ for (const d of sharedDatabases) {
       const alertKey = await fireAlert(w, "alkill01", { platform: "telegram", chatId: "6001" });
       const fillKey = await enqueueFill(w, "orkill01", { platform: "telegram", chatId: "6002" });
       const first = await telegramOnly(lease ? { OUTBOX_LEASE_S: lease } : {});
-      await Promise.race([held, first.exited.then(() => Promise.reject(new Error(`purser exited:\n${first.stderr()}`)))]);
+      await Promise.race([
+        held,
+        first.exited.then(() => Promise.reject(new Error(`purser exited:\n${first.stderr()}`))),
+        sleep(30_000).then(() => Promise.reject(new Error("the push never reached Telegram"))),
+      ]);
       await first.kill();
       expect((await outboxRow(w, alertKey)).state).toBe("pending"); // still leased by the dead process
       tg.setGate(null);
