@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-bot-api.js";
-import { enqueueFill, fireAlert, sharedDatabases, sleep, startPurser, until, type Purser, type SharedDb } from "../helpers/outbox-faults.js";
+import { enqueueFill, fireAlert, outboxRow, sharedDatabases, sleep, startPurser, until, type Purser, type SharedDb } from "../helpers/outbox-faults.js";
 
 /*
  * Issue 14, item 7: SIGKILL Purser again and again during a burst of pushes. Telegram has no
@@ -117,5 +117,49 @@ for (const d of sharedDatabases) {
       expect(ids.filter((k) => got.get(k)! > 1 + (hits.get(k) ?? 0))).toEqual([]);
       expect(killedAtAnswer.filter((k) => got.get(k)! < 2)).toEqual([]); // caught at the answer: sent again, not lost
     }, 150_000);
+
+    it("a push in parts (a chart, then its text) killed between the parts: after the restart only the text is sent", async () => {
+      let holding!: () => void;
+      const held = new Promise<void>((r) => (holding = r));
+      tg.setGate({
+        before: async (c) => {
+          if (c.method !== "sendMessage" || String(c.params.chat_id) !== "8001") return;
+          holding();
+          await new Promise(() => undefined); // the text never gets through: the process dies here
+        },
+      });
+      const png = new Uint8Array(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64"));
+      const key = "treasury:tpk0001";
+      await w.repos.outbox.enqueue(
+        {
+          dedupeKey: key,
+          kind: "treasury.report",
+          target: { platform: "telegram", chatId: "8001" },
+          reply: {
+            kind: "info",
+            blocks: [
+              { type: "text", spans: [{ text: "Treasury report tpk0001", style: "bold" }] },
+              { type: "table", rows: [["SOL", "52%"], ["USDC", "48%"]] },
+              { type: "image", png, alt: "treasury allocation before and after" },
+            ],
+            private: true,
+          },
+        },
+        Date.now(),
+      );
+      const first = await start();
+      await Promise.race([
+        held,
+        first.exited.then(() => Promise.reject(new Error(`purser exited:\n${first.stderr()}`))),
+        sleep(30_000).then(() => Promise.reject(new Error("the text part never reached Telegram"))),
+      ]);
+      await first.kill();
+      tg.setGate(null);
+      await start();
+      await tg.waitFor((m) => String(m.chat_id) === "8001" && m.method === "sendMessage" && String(m.text).includes("tpk0001"), 30_000);
+      await until(async () => ((await outboxRow(w, key)).state === "sent" ? true : undefined), 10_000, "the report marked sent");
+      const to8001 = tg.sent.filter((m) => String(m.chat_id) === "8001");
+      expect(to8001.map((m) => m.method)).toEqual(["sendPhoto", "sendMessage"]); // the chart once, then the text
+    }, 90_000);
   });
 }
