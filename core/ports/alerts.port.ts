@@ -18,6 +18,11 @@ export interface OutboxMessage extends NewOutboxMessage {
   attempts: number;
   /** Parts of the reply (platform messages) already delivered by earlier attempts. */
   partsSent: number;
+  /**
+   * Taken over from a dispatcher that stopped holding it mid-delivery (a crash): whether the
+   * platform already has it is unknown.
+   */
+  uncertain: boolean;
 }
 
 export interface OutboxStore {

@@ -116,16 +116,22 @@ export class OutboxDispatcher {
         .catch((err: unknown) => this.o.log.warn({ err }, "outbox lease renewal failed"));
     }, Math.max(20, leaseMs / 3));
     heartbeat.unref?.();
-    const queue = [...send];
-    const worker = async () => {
-      for (let m = queue.shift(); m; m = queue.shift()) {
-        const id = m.id;
-        await this.deliver(m)
-          .catch((err: unknown) => this.o.log.error({ err, id }, "outbox delivery failed: retried after its lease"))
-          .finally(() => inflight.delete(id));
-      }
-    };
+    const one = (m: OutboxMessage) =>
+      this.deliver(m)
+        .catch((err: unknown) => this.o.log.error({ err, id: m.id }, "outbox delivery failed: retried after its lease"))
+        .finally(() => inflight.delete(m.id));
+    // Pushes taken over from a dispatcher that died mid-delivery may already be in the chat: each goes
+    // alone, and is marked, before anything else is sent, so a second crash soon after this restart
+    // cannot catch one of them between send and mark again along with the rest.
+    const queue = send.filter((m) => !m.uncertain);
     try {
+      for (const m of send.filter((x) => x.uncertain)) {
+        this.o.log.warn({ id: m.id, kind: m.kind }, "outbox push taken over from a dispatcher that stopped mid-delivery: it may arrive twice");
+        await one(m);
+      }
+      const worker = async () => {
+        for (let m = queue.shift(); m; m = queue.shift()) await one(m);
+      };
       await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, queue.length) }, worker));
     } finally {
       clearInterval(heartbeat);

@@ -33,6 +33,7 @@ export async function insertOutbox(db: Kysely<Database> | Transaction<Database>,
       available_at: now,
       attempts: 0,
       parts_sent: 0,
+      open_claims: 0,
       state: "pending",
       lease_owner: null,
       lease_until: null,
@@ -78,7 +79,7 @@ export class KyselyOutbox implements OutboxStore {
         .with((cte) => cte("due").materialized(), (db) => dueRows(db).forUpdate().skipLocked())
         .updateTable("outbox")
         .from("due")
-        .set({ lease_owner: owner, lease_until: until })
+        .set((eb) => ({ lease_owner: owner, lease_until: until, open_claims: eb("outbox.open_claims", "+", 1) }))
         .whereRef("outbox.id", "=", "due.id")
         .returningAll("outbox")
         .execute();
@@ -87,7 +88,7 @@ export class KyselyOutbox implements OutboxStore {
       rows = await this.db.transaction().execute(async (trx) => {
         await trx
           .updateTable("outbox")
-          .set({ lease_owner: owner, lease_until: until })
+          .set((eb) => ({ lease_owner: owner, lease_until: until, open_claims: eb("open_claims", "+", 1) }))
           .where("id", "in", dueRows(trx))
           .execute();
         return trx.selectFrom("outbox").selectAll().where("lease_owner", "=", owner).where("lease_until", "=", until).where("state", "=", "pending").execute();
@@ -103,12 +104,13 @@ export class KyselyOutbox implements OutboxStore {
       createdAt: Number(r.created_at),
       attempts: Number(r.attempts),
       partsSent: Number(r.parts_sent),
+      uncertain: Number(r.open_claims) > 1,
       ...(r.source_at !== null ? { sourceAt: Number(r.source_at) } : {}),
     }));
   }
 
   async release(id: string, owner: string): Promise<void> {
-    await this.db.updateTable("outbox").set({ lease_owner: null, lease_until: null }).where("id", "=", id).where("lease_owner", "=", owner).execute();
+    await this.db.updateTable("outbox").set({ lease_owner: null, lease_until: null, open_claims: 0 }).where("id", "=", id).where("lease_owner", "=", owner).execute();
   }
 
   async extend(ids: readonly string[], owner: string, until: number): Promise<number> {
@@ -137,7 +139,7 @@ export class KyselyOutbox implements OutboxStore {
   async markSent(id: string, owner: string, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable("outbox")
-      .set({ state: "sent", sent_at: now, lease_until: null })
+      .set({ state: "sent", sent_at: now, lease_until: null, open_claims: 0 })
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("state", "=", "pending")
@@ -148,7 +150,7 @@ export class KyselyOutbox implements OutboxStore {
   async retry(id: string, owner: string, availableAt: number, error: string, countAttempt = true): Promise<void> {
     await this.db
       .updateTable("outbox")
-      .set((eb) => ({ attempts: eb("attempts", "+", countAttempt ? 1 : 0), available_at: availableAt, lease_owner: null, lease_until: null, last_error: error.slice(0, 500) }))
+      .set((eb) => ({ attempts: eb("attempts", "+", countAttempt ? 1 : 0), available_at: availableAt, lease_owner: null, lease_until: null, open_claims: 0, last_error: error.slice(0, 500) }))
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("state", "=", "pending")
@@ -158,7 +160,7 @@ export class KyselyOutbox implements OutboxStore {
   async finish(id: string, owner: string, state: "dead" | "skipped", error: string, now: number): Promise<void> {
     await this.db
       .updateTable("outbox")
-      .set((eb) => ({ state, attempts: eb("attempts", "+", 1), lease_until: null, last_error: error.slice(0, 500), sent_at: now }))
+      .set((eb) => ({ state, attempts: eb("attempts", "+", 1), lease_until: null, open_claims: 0, last_error: error.slice(0, 500), sent_at: now }))
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("state", "=", "pending")

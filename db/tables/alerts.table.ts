@@ -38,6 +38,8 @@ export interface OutboxTable {
   attempts: number;
   /** Parts of the reply (platform messages) delivered so far: a retry resumes after them. */
   parts_sent: number;
+  /** Claims since the last recorded outcome: more than one means a dispatcher stopped mid-delivery. */
+  open_claims: number;
   state: string; // pending | sent | dead | skipped
   lease_owner: string | null;
   lease_until: number | null;

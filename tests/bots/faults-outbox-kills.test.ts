@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-bot-api.js";
-import { enqueueFill, fireAlert, outboxRow, sharedDatabases, sleep, startPurser, until, type Purser, type SharedDb } from "../helpers/outbox-faults.js";
+import { deadline, enqueueFill, fireAlert, outboxRow, sharedDatabases, sleep, startPurser, until, type Purser, type SharedDb } from "../helpers/outbox-faults.js";
 
 /*
  * Issue 14, item 7: SIGKILL Purser again and again during a burst of pushes. Telegram has no
  * idempotency key, so a kill after Telegram accepted a message and before the outbox recorded it
- * sends that message again after the lease. Nothing may be lost, and a message gets one extra copy
- * per kill that caught it inside that window (in the chat, not yet marked in the database once the
- * process was gone), never more: no more than twice unless two kills caught the same message there.
+ * sends that message again after the lease. Nothing may be lost, a message gets one extra copy per
+ * kill that caught it inside that window (in the chat, not yet marked in the database once the process
+ * was gone), never more, and none arrives more than twice.
  *
  * Half the kills land exactly inside the window of a message sent for the first time (the fake has
  * put it in the chat and the process is killed before the answer is written); the others at varied
@@ -51,7 +51,7 @@ for (const d of sharedDatabases) {
         OUTBOX_LEASE_S: "1",
       }));
 
-    it("nothing is lost, and a message arrives again only if a kill caught it between Telegram's answer and its mark: once more per such kill", async () => {
+    it("nothing is lost, nothing arrives more than twice, and only a message a kill caught between Telegram's answer and its mark arrives again", async () => {
       // Alert firings and trade fills, each to its own chat: a burst paced only by Telegram's 30/s.
       const ids: string[] = [];
       for (let i = 0; i < ALERTS + FILLS; i++) {
@@ -86,8 +86,9 @@ for (const d of sharedDatabases) {
           },
         });
         p = await start();
-        await Promise.race([trigger, p.exited, sleep(30_000)]);
-        expect(fresh, `round ${round}: the process did not send\n${p.stderr()}`).toBeGreaterThanOrEqual(nth);
+        // Generous: a loaded machine takes 15 s to start Purser.
+        await Promise.race([trigger, p.exited, deadline(90_000, () => `round ${round}: ${fresh} first-time sends\n${p!.stderr()}`)]);
+        expect(fresh, `round ${round}: the process exited before sending\n${p.stderr()}`).toBeGreaterThanOrEqual(nth);
         if (!atAnswer) {
           await sleep(delayMs); // a varied moment after a send: perhaps inside the window, mostly not
           await p.kill();
@@ -99,7 +100,7 @@ for (const d of sharedDatabases) {
       }
 
       await start(); // the last process delivers the rest
-      await until(async () => ((await pendingKeys()).size === 0 ? true : undefined), 60_000, "every push marked sent");
+      await until(async () => ((await pendingKeys()).size === 0 ? true : undefined), 120_000, "every push marked sent");
       const got = receipts();
       const lost = ids.filter((k) => !got.has(k));
       const doubled = ids.filter((k) => got.get(k) === 2);
@@ -116,7 +117,10 @@ for (const d of sharedDatabases) {
       // a message no kill caught there arrives exactly once (so more than twice means two kills caught it).
       expect(ids.filter((k) => got.get(k)! > 1 + (hits.get(k) ?? 0))).toEqual([]);
       expect(killedAtAnswer.filter((k) => got.get(k)! < 2)).toEqual([]); // caught at the answer: sent again, not lost
-    }, 150_000);
+      // No message arrives more than twice: the kills are timed from first-time sends, and a push taken
+      // over from a killed process is sent alone and marked before any first-time send goes out.
+      expect(more).toEqual([]);
+    }, 480_000);
 
     it("a push in parts (a chart, then its text) killed between the parts: after the restart only the text is sent", async () => {
       let holding!: () => void;
@@ -151,15 +155,15 @@ for (const d of sharedDatabases) {
       await Promise.race([
         held,
         first.exited.then(() => Promise.reject(new Error(`purser exited:\n${first.stderr()}`))),
-        sleep(30_000).then(() => Promise.reject(new Error("the text part never reached Telegram"))),
+        deadline(90_000, () => "the text part reached Telegram"),
       ]);
       await first.kill();
       tg.setGate(null);
       await start();
-      await tg.waitFor((m) => String(m.chat_id) === "8001" && m.method === "sendMessage" && String(m.text).includes("tpk0001"), 30_000);
+      await tg.waitFor((m) => String(m.chat_id) === "8001" && m.method === "sendMessage" && String(m.text).includes("tpk0001"), 90_000);
       await until(async () => ((await outboxRow(w, key)).state === "sent" ? true : undefined), 10_000, "the report marked sent");
       const to8001 = tg.sent.filter((m) => String(m.chat_id) === "8001");
       expect(to8001.map((m) => m.method)).toEqual(["sendPhoto", "sendMessage"]); // the chart once, then the text
-    }, 90_000);
+    }, 240_000);
   });
 }

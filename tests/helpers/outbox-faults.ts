@@ -136,6 +136,11 @@ export async function startPurser(w: SharedDb, env: Record<string, string>): Pro
   };
 }
 
+/** Rejects after `ms` (a deadline to race an awaited event against; its timer never holds the process). */
+export function deadline(ms: number, what: () => string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms: ${what()}`)), ms).unref());
+}
+
 /** Polls `check` until it returns a value (not undefined), up to `ms`; the error names `what`. */
 export async function until<T>(check: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
   const t0 = Date.now();
