@@ -173,6 +173,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     clock,
     log: log.child({ component: "outbox" }),
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    leaseMs: config.OUTBOX_LEASE_S * 1000,
     onLatency: (ms, p) => metrics.outboxLatency(ms, p),
     onOutcome: (o, p) => metrics.outboxOutcome(o, p),
     admins: config.ADMIN_IDS.map((k) => {

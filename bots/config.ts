@@ -216,6 +216,11 @@ export const SETTINGS = {
   WALLET_EXPORT_DELETE_S: { schema: int(10, 3600), default: "60", doc: "An exported wallet key message is deleted after this many seconds" },
   MAX_ALERTS_PER_USER: { schema: int(1, 10_000), default: "50", doc: "Active alerts one user may have" },
   OUTBOX_MAX_ATTEMPTS: { schema: int(1, 100), default: "8", doc: "Delivery attempts before a push is dead-lettered (admins are told)" },
+  OUTBOX_LEASE_S: {
+    schema: int(1, 600),
+    default: "20",
+    doc: "A dispatcher's claim on a push lasts this long, renewed every third of it while the send runs: a push held by a process that died is taken over by another (or the restarted one) within it",
+  },
   PORTFOLIO_SNAPSHOT_MIN: {
     schema: int(5, 1440),
     default: "60",

@@ -1,7 +1,7 @@
 import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from "discord.js";
 import type { Reply } from "../../core/domain/message.js";
 import type { Logger } from "../../core/ports/logger.port.js";
-import type { DeliveryResult, Notifier } from "../../core/ports/notifier.port.js";
+import type { DeliveryResult, Notifier, PushProgress } from "../../core/ports/notifier.port.js";
 import { errorInfo } from "./flow.js";
 import { renderDiscord } from "./render.js";
 import { restMessage } from "./transports.js";
@@ -32,20 +32,22 @@ export class DiscordNotifier implements Notifier {
 
   constructor(private readonly o: DiscordNotifierOptions) {}
 
-  async send(userId: string, reply: Reply): Promise<DeliveryResult> {
+  /** Parts are the rendered messages in order; see PushProgress for skipParts and onPart. */
+  async send(userId: string, reply: Reply, progress: PushProgress = {}): Promise<DeliveryResult> {
     if (!SNOWFLAKE.test(userId)) return { ok: false, permanent: true, reason: `not a Discord user id: ${userId.slice(0, 32)}` };
     const toChannel = this.o.notifyChannelId && !reply.private ? this.o.notifyChannelId : undefined;
     const ids: string[] = [];
     try {
       const channelId = toChannel ?? (await this.dmChannel(userId));
       const parts = renderDiscord(reply);
-      for (const [i, part] of parts.entries()) {
-        const { body, files } = restMessage(part);
+      for (let i = progress.skipParts ?? 0; i < parts.length; i++) {
+        const { body, files } = restMessage(parts[i]!);
         if (toChannel && i === 0) {
           body.content = `<@${userId}>`;
           body.allowed_mentions = { parse: [], users: [userId] };
         }
         const msg = (await this.o.rest.post(Routes.channelMessages(channelId), { body, files })) as { id: string };
+        progress.onPart?.(i, i === parts.length - 1);
         ids.push(msg.id);
       }
       return { ok: true, messageIds: ids };

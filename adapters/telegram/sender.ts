@@ -1,11 +1,11 @@
 import { GrammyError, InputFile, type Api } from "grammy";
 import type { Reply } from "../../core/domain/message.js";
 import type { Logger } from "../../core/ports/logger.port.js";
-import type { ChatStatusStore, DeliveryResult } from "../../core/ports/notifier.port.js";
+import type { ChatStatusStore, DeliveryResult, PushProgress } from "../../core/ports/notifier.port.js";
 import { renderTelegram } from "./render.js";
 import type { KvStore } from "../../core/ports/kv.port.js";
 
-export interface SendOptions {
+export interface SendOptions extends PushProgress {
   /** Reply in thread to this message (groups). */
   replyTo?: number;
 }
@@ -50,25 +50,35 @@ export class TelegramSender {
     private readonly kv?: KvStore,
   ) {}
 
+  /**
+   * Parts are the photos, then the text messages, in that order; `skipParts` leaves out the first ones
+   * (delivered by an earlier attempt) and `onPart` hears of each accepted part in the continuation
+   * of Telegram's answer, before anything else is awaited.
+   */
   async send(chatId: string | number, reply: Reply, opts: SendOptions = {}): Promise<DeliveryResult> {
     const r = renderTelegram(reply);
     const ids: number[] = [];
     const thread = opts.replyTo ? { reply_parameters: { message_id: opts.replyTo, allow_sending_without_reply: true } } : {};
-    try {
-      for (const p of r.photos) {
-        const sent = await this.api.sendPhoto(chatId, new InputFile(Buffer.from(p.png), "chart.png"), {
+    const parts: Array<() => Promise<{ message_id: number }>> = [
+      ...r.photos.map((p) => () =>
+        this.api.sendPhoto(chatId, new InputFile(Buffer.from(p.png), "chart.png"), {
           ...(p.caption ? { caption: p.caption, parse_mode: p.parse_mode } : {}),
           ...thread,
-        });
-        ids.push(sent.message_id);
-      }
-      for (const m of r.messages) {
-        const sent = await this.api.sendMessage(chatId, m.text, {
+        }),
+      ),
+      ...r.messages.map((m) => () =>
+        this.api.sendMessage(chatId, m.text, {
           parse_mode: m.parse_mode,
           link_preview_options: { is_disabled: true },
           ...(m.reply_markup ? { reply_markup: m.reply_markup } : {}),
           ...(ids.length ? {} : thread),
-        });
+        }),
+      ),
+    ];
+    try {
+      for (let i = opts.skipParts ?? 0; i < parts.length; i++) {
+        const sent = await parts[i]!();
+        opts.onPart?.(i, i === parts.length - 1);
         ids.push(sent.message_id);
       }
     } catch (err) {

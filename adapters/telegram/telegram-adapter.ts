@@ -173,9 +173,9 @@ export class TelegramAdapter {
   notifier(): Notifier {
     return {
       platform: "telegram",
-      send: async (chatId, reply) => {
+      send: async (chatId, reply, progress) => {
         if (await this.o.chatStatus.isUndeliverable("telegram", chatId)) return { ok: false, permanent: true, reason: "undeliverable" };
-        return this.sender.send(chatId, reply);
+        return this.sender.send(chatId, reply, progress ?? {});
       },
     };
   }

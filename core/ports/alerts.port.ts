@@ -16,17 +16,29 @@ export interface OutboxMessage extends NewOutboxMessage {
   id: string;
   createdAt: number;
   attempts: number;
+  /** Parts of the reply (platform messages) already delivered by earlier attempts. */
+  partsSent: number;
+  /**
+   * Taken over from a dispatcher that stopped holding it mid-delivery (a crash): whether the
+   * platform already has it is unknown.
+   */
+  uncertain: boolean;
 }
 
 export interface OutboxStore {
   /** False when a message with that dedupe key already exists. */
   enqueue(msg: NewOutboxMessage, now: number): Promise<boolean>;
-  /** Leases up to `limit` due messages to `owner` until now + leaseMs; two claimers never get the same row. */
-  claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
+  /**
+   * Leases up to `limit` due messages to `owner` until now + leaseMs; two claimers never get the same
+   * row. Only messages for `platforms` when given (what the claimer can deliver; none = nothing).
+   */
+  claim(owner: string, now: number, leaseMs: number, limit: number, platforms?: readonly Platform[]): Promise<OutboxMessage[]>;
   /** Gives a claimed message back without an attempt (e.g. its chat is busy this round). */
   release(id: string, owner: string): Promise<void>;
   /** Keeps the lease of messages still being sent (a slow send is not taken over and sent twice). */
   extend(ids: readonly string[], owner: string, until: number): Promise<number>;
+  /** Records that the first `parts` parts were delivered (a retry or a takeover resumes after them). */
+  progress(id: string, owner: string, parts: number): Promise<void>;
   markSent(id: string, owner: string, now: number): Promise<boolean>;
   /** Back to pending until availableAt; counts as an attempt unless `countAttempt` is false (deferred by pacing). */
   retry(id: string, owner: string, availableAt: number, error: string, countAttempt?: boolean): Promise<void>;

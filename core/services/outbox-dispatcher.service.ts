@@ -14,10 +14,20 @@ export interface DispatcherOptions {
   maxAttempts: number;
   /** Who hears about dead letters. */
   admins: Array<{ platform: Platform; chatId: string }>;
+  /**
+   * How long a claim holds a row (default 20 s). Renewed every third of it while the send runs, so it
+   * bounds only how long a row claimed by a process that died waits before another one takes it.
+   */
   leaseMs?: number;
   /** Back-off between attempts to record an outcome (default 0.1, 0.5, 2 and 5 s). */
   settleRetryDelaysMs?: readonly number[];
   batch?: number;
+  /**
+   * Messages being delivered at once (default 16): enough to keep a platform's pace (sends wait for
+   * their slot inside the notifier), few enough that a "sent" mark never queues behind a round's
+   * worth of other database work, and that a crash catches few messages between send and mark.
+   */
+  concurrency?: number;
   pollMs?: number;
   /**
    * Observers (metrics): delivery latency from cause (tick received) to delivered (the platform
@@ -28,12 +38,17 @@ export interface DispatcherOptions {
   onOutcome?: (outcome: "sent" | "retry" | "dead" | "skipped", platform: Platform) => void;
 }
 
+/** Default claim lease: a push held by a process that died is taken over within this long. */
+export const DEFAULT_OUTBOX_LEASE_MS = 20_000;
+
 /**
- * Delivers the outbox: claims due rows with a lease (two dispatchers never hold the same row), sends
- * through the platform notifier (which owns the platform's rate limits), retries with back-off (a
- * 429's retry_after wins), skips recipients that blocked the bot, and dead-letters after maxAttempts
- * with a notice to the admins. A crash between claim and send only delays: the lease runs out and
- * the row is claimed again.
+ * Delivers the outbox: claims due rows with a lease (two dispatchers never hold the same row), only
+ * for platforms this process has a notifier for (a row for another platform, or one due before the
+ * notifiers registered, waits for a process that can deliver it), sends through the platform notifier
+ * (which owns the platform's rate limits), retries with back-off (a 429's retry_after wins), skips
+ * recipients that blocked the bot, and dead-letters after maxAttempts with a notice to the admins.
+ * A crash between claim and send only delays: the lease runs out and the row is claimed again. Each
+ * part the platform accepts is recorded in the same tick as its answer (see deliver).
  */
 export class OutboxDispatcher {
   readonly owner = `d-${randomBytes(6).toString("hex")}`;
@@ -72,16 +87,20 @@ export class OutboxDispatcher {
     await this.running?.catch(() => 0);
   }
 
-  /** One round: claim, send (one message per chat per round, in parallel), settle. Returns rows handled. */
+  /** One round: claim, send (one message per chat per round, `concurrency` at a time), settle. Returns rows handled. */
   async runOnce(): Promise<number> {
     const now = this.o.clock.now();
-    const rows = await this.o.store.claim(this.owner, now, this.o.leaseMs ?? 120_000, this.o.batch ?? 200);
+    const platforms = this.o.notifications.platforms();
+    if (!platforms.length) return 0;
+    const leaseMs = this.o.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
+    const rows = await this.o.store.claim(this.owner, now, leaseMs, this.o.batch ?? 200, platforms);
     if (!rows.length) return 0;
     const seen = new Set<string>();
     const send: OutboxMessage[] = [];
     for (const r of rows) {
       const chat = `${r.target.platform}:${r.target.chatId}`;
-      if (seen.has(chat)) await this.o.store.release(r.id, this.owner);
+      // A chat busy this round, or a platform this process cannot deliver: back without an attempt.
+      if (seen.has(chat) || !this.o.notifications.has(r.target.platform)) await this.o.store.release(r.id, this.owner);
       else {
         seen.add(chat);
         send.push(r);
@@ -89,7 +108,6 @@ export class OutboxDispatcher {
     }
     // While sends are in flight (a platform's queue or a 429 wait can outlast the lease), their
     // leases are renewed every third of the lease, so no other dispatcher takes them and sends twice.
-    const leaseMs = this.o.leaseMs ?? 120_000;
     const inflight = new Set(send.map((m) => m.id));
     const heartbeat = setInterval(() => {
       if (!inflight.size) return;
@@ -98,8 +116,23 @@ export class OutboxDispatcher {
         .catch((err: unknown) => this.o.log.warn({ err }, "outbox lease renewal failed"));
     }, Math.max(20, leaseMs / 3));
     heartbeat.unref?.();
+    const one = (m: OutboxMessage) =>
+      this.deliver(m)
+        .catch((err: unknown) => this.o.log.error({ err, id: m.id }, "outbox delivery failed: retried after its lease"))
+        .finally(() => inflight.delete(m.id));
+    // Pushes taken over from a dispatcher that died mid-delivery may already be in the chat: each goes
+    // alone, and is marked, before anything else is sent, so a second crash soon after this restart
+    // cannot catch one of them between send and mark again along with the rest.
+    const queue = send.filter((m) => !m.uncertain);
     try {
-      await Promise.all(send.map((m) => this.deliver(m).finally(() => inflight.delete(m.id))));
+      for (const m of send.filter((x) => x.uncertain)) {
+        this.o.log.warn({ id: m.id, kind: m.kind }, "outbox push taken over from a dispatcher that stopped mid-delivery: it may arrive twice");
+        await one(m);
+      }
+      const worker = async () => {
+        for (let m = queue.shift(); m; m = queue.shift()) await one(m);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, queue.length) }, worker));
     } finally {
       clearInterval(heartbeat);
     }
@@ -121,23 +154,42 @@ export class OutboxDispatcher {
     }
   }
 
+  /**
+   * Sends one message. The platform has no idempotency key, so a crash after it accepted a part and
+   * before that is recorded sends the part again after the lease: that window is kept to the write
+   * leaving this process. Each accepted part is recorded from the notifier's onPart, synchronously in
+   * the continuation of the platform's answer (nothing awaited in between); the last one marks the
+   * row sent. A retry or a takeover resumes after the parts already recorded.
+   */
   private async deliver(m: OutboxMessage): Promise<void> {
     const { store, log } = this.o;
+    let marked: Promise<void> | undefined;
+    const progress: Array<Promise<void>> = [];
+    const onPart = (index: number, last: boolean) => {
+      if (last) {
+        marked ??= this.settle("sent", m.id, () => store.markSent(m.id, this.owner, this.o.clock.now()));
+        marked.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      } else {
+        progress.push(store.progress(m.id, this.owner, index + 1).catch((err: unknown) => log.warn({ err, id: m.id }, "outbox part not recorded: it may be sent again")));
+      }
+    };
     let result;
     try {
-      result = await this.o.notifications.push(m.target, m.reply);
+      result = await this.o.notifications.push(m.target, m.reply, { skipParts: m.partsSent, onPart });
     } catch (err) {
       result = { ok: false as const, permanent: false, reason: err instanceof Error ? err.message : String(err) };
     }
     const now = this.o.clock.now();
-    if (result.ok) {
+    if (result.ok || marked) {
       // Cause to delivered: measured once, when the platform has accepted the message (so the
       // platform's spacing queue and earlier failed attempts count; the outcome write does not).
       if (m.sourceAt !== undefined) this.recordLatency(Date.now() - m.sourceAt, m.target.platform);
-      await this.settle("sent", m.id, () => store.markSent(m.id, this.owner, now));
+      // A notifier that does not report parts: marked now, still without an await since its answer.
+      await (marked ?? this.settle("sent", m.id, () => store.markSent(m.id, this.owner, now)));
       this.o.onOutcome?.("sent", m.target.platform);
       return;
     }
+    await Promise.all(progress); // the parts delivered are recorded before the row is rescheduled
     if (result.permanent) {
       await this.settle("skipped", m.id, () => store.finish(m.id, this.owner, "skipped", result.reason, now));
       this.o.onOutcome?.("skipped", m.target.platform);

@@ -6,6 +6,7 @@ import * as trading from "./2026-11-21T1100-trading.js";
 import * as alerts from "./2026-11-21T1200-alerts.js";
 import * as kvLeases from "./2026-11-21T1300-kv-leases.js";
 import * as llmUsage from "./2026-11-21T1400-llm-usage.js";
+import * as outboxParts from "./2026-11-22T0900-outbox-parts.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-21T1200-alerts": alerts,
   "2026-11-21T1300-kv-leases": kvLeases,
   "2026-11-21T1400-llm-usage": llmUsage,
+  "2026-11-22T0900-outbox-parts": outboxParts,
 };

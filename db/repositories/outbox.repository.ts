@@ -32,6 +32,8 @@ export async function insertOutbox(db: Kysely<Database> | Transaction<Database>,
       source_at: m.sourceAt ?? null,
       available_at: now,
       attempts: 0,
+      parts_sent: 0,
+      open_claims: 0,
       state: "pending",
       lease_owner: null,
       lease_until: null,
@@ -53,13 +55,15 @@ export class KyselyOutbox implements OutboxStore {
     return insertOutbox(this.db, msg, now);
   }
 
-  async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]> {
+  async claim(owner: string, now: number, leaseMs: number, limit: number, platforms?: readonly Platform[]): Promise<OutboxMessage[]> {
+    if (platforms && !platforms.length) return [];
     const until = now + leaseMs;
     const dueRows = (db: QueryCreator<Database>) =>
       db
         .selectFrom("outbox")
         .select("id")
         .where("state", "=", "pending")
+        .$if(platforms !== undefined, (q) => q.where("platform", "in", [...platforms!]))
         .where("available_at", "<=", now)
         .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
         .orderBy("available_at")
@@ -75,7 +79,7 @@ export class KyselyOutbox implements OutboxStore {
         .with((cte) => cte("due").materialized(), (db) => dueRows(db).forUpdate().skipLocked())
         .updateTable("outbox")
         .from("due")
-        .set({ lease_owner: owner, lease_until: until })
+        .set((eb) => ({ lease_owner: owner, lease_until: until, open_claims: eb("outbox.open_claims", "+", 1) }))
         .whereRef("outbox.id", "=", "due.id")
         .returningAll("outbox")
         .execute();
@@ -84,7 +88,7 @@ export class KyselyOutbox implements OutboxStore {
       rows = await this.db.transaction().execute(async (trx) => {
         await trx
           .updateTable("outbox")
-          .set({ lease_owner: owner, lease_until: until })
+          .set((eb) => ({ lease_owner: owner, lease_until: until, open_claims: eb("open_claims", "+", 1) }))
           .where("id", "in", dueRows(trx))
           .execute();
         return trx.selectFrom("outbox").selectAll().where("lease_owner", "=", owner).where("lease_until", "=", until).where("state", "=", "pending").execute();
@@ -99,12 +103,14 @@ export class KyselyOutbox implements OutboxStore {
       reply: decodeReply(r.payload),
       createdAt: Number(r.created_at),
       attempts: Number(r.attempts),
+      partsSent: Number(r.parts_sent),
+      uncertain: Number(r.open_claims) > 1,
       ...(r.source_at !== null ? { sourceAt: Number(r.source_at) } : {}),
     }));
   }
 
   async release(id: string, owner: string): Promise<void> {
-    await this.db.updateTable("outbox").set({ lease_owner: null, lease_until: null }).where("id", "=", id).where("lease_owner", "=", owner).execute();
+    await this.db.updateTable("outbox").set({ lease_owner: null, lease_until: null, open_claims: 0 }).where("id", "=", id).where("lease_owner", "=", owner).execute();
   }
 
   async extend(ids: readonly string[], owner: string, until: number): Promise<number> {
@@ -119,10 +125,21 @@ export class KyselyOutbox implements OutboxStore {
     return Number(r.numUpdatedRows);
   }
 
+  async progress(id: string, owner: string, parts: number): Promise<void> {
+    await this.db
+      .updateTable("outbox")
+      .set({ parts_sent: parts })
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("state", "=", "pending")
+      .where("parts_sent", "<", parts)
+      .execute();
+  }
+
   async markSent(id: string, owner: string, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable("outbox")
-      .set({ state: "sent", sent_at: now, lease_until: null })
+      .set({ state: "sent", sent_at: now, lease_until: null, open_claims: 0 })
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("state", "=", "pending")
@@ -133,7 +150,7 @@ export class KyselyOutbox implements OutboxStore {
   async retry(id: string, owner: string, availableAt: number, error: string, countAttempt = true): Promise<void> {
     await this.db
       .updateTable("outbox")
-      .set((eb) => ({ attempts: eb("attempts", "+", countAttempt ? 1 : 0), available_at: availableAt, lease_owner: null, lease_until: null, last_error: error.slice(0, 500) }))
+      .set((eb) => ({ attempts: eb("attempts", "+", countAttempt ? 1 : 0), available_at: availableAt, lease_owner: null, lease_until: null, open_claims: 0, last_error: error.slice(0, 500) }))
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("state", "=", "pending")
@@ -143,7 +160,7 @@ export class KyselyOutbox implements OutboxStore {
   async finish(id: string, owner: string, state: "dead" | "skipped", error: string, now: number): Promise<void> {
     await this.db
       .updateTable("outbox")
-      .set((eb) => ({ state, attempts: eb("attempts", "+", 1), lease_until: null, last_error: error.slice(0, 500), sent_at: now }))
+      .set((eb) => ({ state, attempts: eb("attempts", "+", 1), lease_until: null, open_claims: 0, last_error: error.slice(0, 500), sent_at: now }))
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("state", "=", "pending")

@@ -36,6 +36,10 @@ export interface OutboxTable {
   source_at: number | null;
   available_at: number;
   attempts: number;
+  /** Parts of the reply (platform messages) delivered so far: a retry resumes after them. */
+  parts_sent: number;
+  /** Claims since the last recorded outcome: more than one means a dispatcher stopped mid-delivery. */
+  open_claims: number;
   state: string; // pending | sent | dead | skipped
   lease_owner: string | null;
   lease_until: number | null;

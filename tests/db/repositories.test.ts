@@ -112,6 +112,24 @@ for (const target of testDatabases()) {
       expect(await r.outbox.markSent(b[0]!.id, "b", now + 160)).toBe(false); // c holds it now
     });
 
+    it("outbox: a claimer takes only its platforms' rows, and a push's delivered parts survive a takeover", async () => {
+      const push = (key: string, platform: "telegram" | "discord") => ({ dedupeKey: key, kind: "test", target: { platform, chatId: "80351110224678912" }, reply: { kind: "info" as const, blocks: [] } });
+      // Earlier in time than the other tests' rows, so only these two are due.
+      await r.outbox.enqueue(push("plat-tg", "telegram"), 500);
+      await r.outbox.enqueue(push("plat-dc", "discord"), 500);
+      expect(await r.outbox.claim("none", 500, 100, 50, [])).toEqual([]); // no notifier yet: nothing taken
+      const tg = await r.outbox.claim("tg", 500, 100, 50, ["telegram"]);
+      expect(tg.map((m) => [m.dedupeKey, m.partsSent])).toEqual([["plat-tg", 0]]);
+      await r.outbox.progress(tg[0]!.id, "someone-else", 5); // not the holder: ignored
+      await r.outbox.progress(tg[0]!.id, "tg", 1);
+      await r.outbox.progress(tg[0]!.id, "tg", 1);
+      const takeover = await r.outbox.claim("tg2", 700, 100, 50, ["telegram"]); // tg's lease ran out
+      expect(takeover.map((m) => [m.dedupeKey, m.partsSent])).toEqual([["plat-tg", 1]]);
+      const dc = await r.outbox.claim("dc", 700, 100, 50, ["discord", "telegram"]);
+      expect(dc.map((m) => m.dedupeKey)).toEqual(["plat-dc"]);
+      for (const [m, owner] of [[takeover[0]!, "tg2"], [dc[0]!, "dc"]] as const) expect(await r.outbox.markSent(m.id, owner, 750)).toBe(true);
+    });
+
     it("audit log records and lists newest first", async () => {
       await r.audit.record({ at: 1, action: "x.one", detail: { a: 1 } });
       await r.audit.record({ at: 2, action: "x.two", userId: "u", platform: "discord" });

@@ -45,6 +45,18 @@ export { RATE_LIMITED_METHODS } from "./telegram-bot-api.methods.js";
 
 export const FAKE_TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz";
 
+/**
+ * Fault injection around API calls (getUpdates excepted). `before` runs before Telegram processes a
+ * call (nothing delivered yet) and may answer it with a failure instead; `after` runs once it has
+ * been processed (the message is in the chat) and before the answer is written. The request waits for
+ * either. If the client goes away meanwhile (its process was killed), nothing is answered, and in
+ * `before` nothing is delivered either.
+ */
+export interface Gate {
+  before?: (call: ApiCall) => FailSpec | void | Promise<FailSpec | void>;
+  after?: (call: ApiCall) => void | Promise<void>;
+}
+
 export interface TelegramFakeOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
@@ -97,6 +109,8 @@ export interface TelegramFake {
   hold(method: string): void;
   /** Answers the held requests of `method` (those whose client is still waiting) and stops holding. */
   release(method: string): void;
+  /** Installs (or with null removes) a Gate around every later API call. */
+  setGate(gate: Gate | null): void;
   setLimits(limits: Partial<RateLimits> | false): void;
   waitFor(predicate: (m: SentMessage) => boolean, timeoutMs?: number): Promise<SentMessage>;
   waitForCall(predicate: (c: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
@@ -122,6 +136,7 @@ class TelegramFakeServer implements TelegramFake {
   private readonly callListeners = new Set<(c: ApiCall) => void>();
   private readonly held = new Map<string, Array<() => void>>();
   private closed = false;
+  private gate: Gate | null = null;
   port = 0;
 
   constructor(
@@ -205,8 +220,22 @@ class TelegramFakeServer implements TelegramFake {
     }
     const holding = this.held.get(method);
     if (holding) await new Promise<void>((resolve) => holding.push(resolve));
+    const gate = this.gate;
+    if (gate) return this.gated(gate, call, res, answer, () => callMethod(this.state, method, parsed.params, parsed.files));
     if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
     answer(callMethod(this.state, method, parsed.params, parsed.files));
+  }
+
+  private async gated(gate: Gate, call: ApiCall, res: http.ServerResponse, answer: (r: Reply) => void, run: () => Reply): Promise<void> {
+    let gone = false;
+    res.once("close", () => (gone = true));
+    const injected = await gate.before?.(call);
+    if (gone) return; // the client went away while held: nothing delivered, nothing answered
+    if (injected) return answer(fail(injected.error_code, injected.description, injected.parameters));
+    if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
+    const reply = run();
+    await gate.after?.(call);
+    if (!gone) answer(reply);
   }
 
   /** Long polling: answers at once when updates are pending, else holds the request. */
@@ -308,6 +337,10 @@ class TelegramFakeServer implements TelegramFake {
     const waiting = this.held.get(name) ?? [];
     this.held.delete(name);
     for (const go of waiting) go();
+  }
+
+  setGate(gate: Gate | null): void {
+    this.gate = gate;
   }
 
   setLimits(limits: Partial<RateLimits> | false): void {
