@@ -56,7 +56,7 @@ export async function proposalReply(actions: ActionService, userId: string, cmd:
   return reply("warning")
     .line(bold("Confirm: "), code(commandLine(cmd, args)))
     .line(`${cmd.summary}.`)
-    .line("Nothing changes until you press Confirm.")
+    .line("Nothing changes until you press Confirm (or type the command yourself).")
     .buttons(confirm!, cancel!)
     .build();
 }

@@ -149,7 +149,6 @@ describe("request bodies are capped at 1 MB on every route: 413, and the rest is
   ] as const)("%s: a %i MB chunked body sent after a pause gets 413 at the cap; memory does not grow with it", async (_name, mb, path) => {
     const { port, signed } = await server();
     const r = await post(port, path, path === TG_PATH ? tgHeaders : signed(""), mb * MB, { chunked: true });
-    if (process.env.SHOW_RSS) console.log(path, mb, "chunked", r.sentBeforeResponse, r.rssGrowth);
     expect(r.status).toBe(413);
     expect(r.sentBeforeResponse).toBeLessThan(mb * MB);
     expect(r.rssGrowth).toBeLessThan(12 * MB);
@@ -162,7 +161,6 @@ describe("request bodies are capped at 1 MB on every route: 413, and the rest is
   ] as const)("%s: a %i MB body with its Content-Length sent anyway gets 413 at once; memory does not grow with it", async (_name, mb, path) => {
     const { port, signed } = await server();
     const r = await post(port, path, path === TG_PATH ? tgHeaders : signed(""), mb * MB, { chunked: false, ignoreResponse: true });
-    if (process.env.SHOW_RSS) console.log(path, mb, "declared", r.sentBeforeResponse, r.rssGrowth);
     expect(r.status).toBe(413);
     expect(r.rssGrowth).toBeLessThan(12 * MB);
   });

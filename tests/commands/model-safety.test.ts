@@ -42,7 +42,7 @@ describe("a state-changing tool call from the model waits for the requester's Co
     llm.enqueue({ tool: "unalert", args: JSON.stringify({ id: "all" }) });
     const r = await w.app.say("thanks, that's all", ME);
     expect(r.text).toContain("Confirm: /unalert all");
-    expect(r.text).toContain("Nothing changes until you press Confirm.");
+    expect(r.text).toContain("Nothing changes until you press Confirm (or type the command yourself).");
     expect(buttonsOf(r).map((b) => b.label)).toEqual(["Confirm", "Cancel"]);
     expect(await activeAlerts(w)).toBe(3);
 
