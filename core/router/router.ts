@@ -295,7 +295,8 @@ export class Router {
     if (!parsed.ok) {
       if (parsed.why !== "invalid") throw new UserError("bad_args", `Unexpected argument. Usage: /${cmd.usage}`, { usage: cmd.usage });
       const first = parsed.issue;
-      const missing = first?.code === "invalid_type" && first.path.length > 0 && (Object.hasOwn(raw, String(first.path[0])) ? raw[String(first.path[0])] : undefined) === undefined;
+      const key = String(first?.path[0]);
+      const missing = first?.code === "invalid_type" && first.path.length > 0 && (!Object.hasOwn(raw, key) || raw[key] === undefined);
       const why = missing
         ? `Missing ${String(first.path[0])}. `
         : first?.message && !/^Invalid input|^Required$/i.test(first.message)
