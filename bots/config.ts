@@ -323,31 +323,50 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return Object.freeze(out) as Config;
 }
 
-/** Values that must never be logged: every set setting whose name says it is a secret. */
-export function secretValues(c: Config): string[] {
-  const names: SettingName[] = [
-    "MASTER_KEY",
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_WEBHOOK_SECRET",
-    "DISCORD_TOKEN",
-    "TWITTER_APP_KEY",
-    "TWITTER_APP_SECRET",
-    "TWITTER_ACCESS_TOKEN",
-    "TWITTER_ACCESS_SECRET",
-    "LLM_API_KEY",
-    "LLM_FALLBACK_API_KEY",
-    "JUPITER_API_KEY",
-  ];
-  const out = names.map((n) => c[n]).filter((v): v is string => typeof v === "string" && v.length > 0);
-  // Credentials embedded in URLs (postgres://user:pass@..., redis://:pass@...).
-  for (const u of [c.DATABASE_URL, c.REDIS_URL]) {
-    if (!u) continue;
-    try {
-      const p = new URL(u).password;
-      if (p) out.push(decodeURIComponent(p));
-    } catch {
-      /* sqlite: URLs are not parseable as URL with a password */
-    }
+const SECRET_SETTINGS: SettingName[] = [
+  "MASTER_KEY",
+  "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_WEBHOOK_SECRET",
+  "DISCORD_TOKEN",
+  "TWITTER_APP_KEY",
+  "TWITTER_APP_SECRET",
+  "TWITTER_ACCESS_TOKEN",
+  "TWITTER_ACCESS_SECRET",
+  "LLM_API_KEY",
+  "LLM_FALLBACK_API_KEY",
+  "JUPITER_API_KEY",
+];
+/** Query parameters that carry a credential in an endpoint URL (Helius `?api-key=`, `?token=`). */
+const SECRET_PARAM = /key|token|secret|auth|sig|pass/i;
+
+/** Credentials inside a URL: its password and secret-looking query values. */
+function urlSecrets(raw: string): string[] {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return []; // sqlite: and other non-URL values carry none
+  }
+  const out: string[] = [];
+  if (u.password) out.push(decodeURIComponent(u.password));
+  for (const [name, value] of u.searchParams) if (SECRET_PARAM.test(name) && value) out.push(value);
+  return out;
+}
+
+/**
+ * Values that must never leave the process (logs, stderr, replies): every set setting whose name says
+ * it is a secret, and credentials embedded in URL settings (postgres://user:pass@..., RPC `?api-key=`).
+ * Takes the parsed Config or, before it parses (a start-up error), the raw environment.
+ */
+export function secretValues(source: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = [];
+  for (const n of SECRET_SETTINGS) {
+    const v = source[n];
+    if (typeof v === "string" && v.trim()) out.push(v.trim());
+  }
+  for (const n of Object.keys(SETTINGS) as SettingName[]) {
+    const v = source[n];
+    if (/_(URL|ROOT)$/.test(n) && typeof v === "string" && v.trim()) out.push(...urlSecrets(v.trim()));
   }
   return out;
 }

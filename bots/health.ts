@@ -164,6 +164,9 @@ export function errorKind(err: unknown): string {
   return err instanceof Error && /^[A-Za-z]{1,40}$/.test(err.name) ? err.name : "error";
 }
 
+/** Health routes read no body (the server still caps and discards one). */
+type BodylessHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
 function json(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
   res.end(JSON.stringify(body));
@@ -174,7 +177,7 @@ function json(res: ServerResponse, status: number, body: unknown) {
  * /readyz (readiness): 200 when every critical check passes ("degraded" naming non-critical failures),
  * 503 naming the failing ones; 503 while shutting down.
  */
-export function healthRoutes(o: HealthOptions): { healthz: Handler; readyz: Handler } {
+export function healthRoutes(o: HealthOptions): { healthz: BodylessHandler; readyz: BodylessHandler } {
   const healthz = (_req: IncomingMessage, res: ServerResponse) => {
     if (o.shuttingDown()) json(res, 503, { status: "shutting_down" });
     else json(res, 200, { status: "ok" });

@@ -1,14 +1,37 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "../core/ports/logger.port.js";
 
-export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+/** A route's handler gets the request body already read (at most the server's cap). */
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
 
-/** The one HTTP server on HTTP_PORT: webhooks, interactions, health and metrics mount their paths here. */
+/** Largest request body any route accepts (webhook updates and interactions are a few KB). */
+export const MAX_BODY_BYTES = 1 << 20;
+/** After a 413 the rest of the body is read and thrown away, up to this much or this long, then the socket closes. */
+const DRAIN_MAX_BYTES = 8 << 20;
+const DRAIN_MAX_MS = 5000;
+
+export interface HttpServerOptions {
+  maxBodyBytes?: number;
+}
+
+/**
+ * The one HTTP server on HTTP_PORT: webhooks, interactions, health and metrics mount their paths here.
+ * It reads every request body itself, capped: a declared Content-Length over the cap gets 413 before
+ * anything is read (and no 100 Continue), a chunked body gets 413 as soon as the cap is crossed. The
+ * rest is never buffered: it is drained and discarded while the 413 reaches the client (closing at once
+ * would often reset the connection before the client read the answer), then the socket is closed.
+ */
 export class HttpServer {
   private readonly routes = new Map<string, Handler>();
   private server: Server | undefined;
+  private readonly maxBody: number;
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    opts: HttpServerOptions = {},
+  ) {
+    this.maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  }
 
   route(path: string, handler: Handler): this {
     this.routes.set(path, handler);
@@ -20,17 +43,11 @@ export class HttpServer {
   }
 
   async listen(port: number, host = "0.0.0.0"): Promise<number> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? "/").split("?")[0]!;
-      const h = this.routes.get(path);
-      if (!h) {
-        res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-        return;
-      }
-      Promise.resolve(h(req, res)).catch((err: unknown) => {
-        this.log.error({ err, path }, "http handler failed");
-        if (!res.headersSent) res.writeHead(500).end();
-      });
+    this.server = createServer((req, res) => void this.dispatch(req, res));
+    // `Expect: 100-continue`: an oversized body is refused before the client sends it.
+    this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+      if (!this.declaredTooLarge(req)) res.writeContinue();
+      void this.dispatch(req, res);
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);
@@ -38,6 +55,68 @@ export class HttpServer {
     });
     const addr = this.server.address();
     return typeof addr === "object" && addr ? addr.port : port;
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0]!;
+    const h = this.routes.get(path);
+    if (!h) {
+      answerAndDrain(req, res, this.declaredTooLarge(req) ? 413 : 404, this.declaredTooLarge(req) ? "request body too large" : "not found");
+      return;
+    }
+    const body = await this.readBody(req, res, path);
+    if (!body) return;
+    try {
+      await h(req, res, body);
+    } catch (err) {
+      this.log.error({ err, path }, "http handler failed");
+      if (!res.headersSent) res.writeHead(500).end();
+    }
+  }
+
+  private declaredTooLarge(req: IncomingMessage): boolean {
+    const declared = req.headers["content-length"];
+    return declared !== undefined && !(Number(declared) <= this.maxBody);
+  }
+
+  /** The body, or undefined when it was refused (413) or the client went away. */
+  private readBody(req: IncomingMessage, res: ServerResponse, path: string): Promise<Buffer | undefined> {
+    if (this.declaredTooLarge(req)) {
+      this.refuseTooLarge(req, res, path, Number(req.headers["content-length"]));
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const stop = () => {
+        req.off("data", onData).off("end", onEnd).off("error", onGone).off("close", onGone);
+      };
+      const onData = (c: Buffer) => {
+        size += c.length;
+        if (size <= this.maxBody) {
+          chunks.push(c);
+          return;
+        }
+        stop();
+        chunks.length = 0;
+        this.refuseTooLarge(req, res, path, size);
+        resolve(undefined);
+      };
+      const onEnd = () => {
+        stop();
+        resolve(Buffer.concat(chunks, size));
+      };
+      const onGone = () => {
+        stop();
+        resolve(undefined);
+      };
+      req.on("data", onData).on("end", onEnd).on("error", onGone).on("close", onGone);
+    });
+  }
+
+  private refuseTooLarge(req: IncomingMessage, res: ServerResponse, path: string, bytes: number): void {
+    this.log.warn({ path, bytes, limit: this.maxBody }, "request body too large: refused with 413");
+    answerAndDrain(req, res, 413, `request body too large (limit ${this.maxBody} bytes)`);
   }
 
   /** Stops accepting connections and waits for requests in flight (webhooks being handled) to finish. */
@@ -52,4 +131,26 @@ export class HttpServer {
       s.once("close", () => clearInterval(idle));
     });
   }
+}
+
+/**
+ * Answers at once, then reads whatever body is left and throws it away (bounded in bytes and time) so
+ * the answer reaches the client before the connection closes; a body that ends in time keeps the
+ * connection usable.
+ */
+function answerAndDrain(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
+  let drained = 0;
+  const close = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(close, DRAIN_MAX_MS);
+  timer.unref();
+  req.on("data", (c: Buffer) => {
+    drained += c.length;
+    if (drained > DRAIN_MAX_BYTES) close();
+  });
+  req.once("end", () => clearTimeout(timer)).once("close", () => clearTimeout(timer));
+  req.on("error", () => undefined);
+  res.writeHead(status, { "content-type": "text/plain" }).end(text);
 }

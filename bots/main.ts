@@ -10,11 +10,12 @@ import { createTwitter, twitterConfigured } from "./twitter.js";
 import { createDiscord } from "./discord.js";
 import { PlatformConnections, type PlatformLink } from "./connect.js";
 import { ConfigError, loadConfig, readEnvironment, secretValues, type Config } from "./config.js";
+import { guardStdio } from "./stdio.js";
 import pino from "pino";
 
-function configOrExit(): Config {
+function configOrExit(env: Record<string, string | undefined>): Config {
   try {
-    return loadConfig(readEnvironment());
+    return loadConfig(env);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`Purser cannot start: invalid settings\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`);
@@ -56,7 +57,9 @@ function createPlatforms(app: App, http: HttpServer) {
 }
 
 async function main() {
-  const config = configOrExit();
+  const env = readEnvironment();
+  guardStdio(env); // from here on, nothing leaves through stdout or stderr with a secret in it
+  const config = configOrExit(env);
   const platforms = [
     config.TELEGRAM_BOT_TOKEN && "telegram",
     config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID && "discord",

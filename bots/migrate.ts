@@ -1,8 +1,11 @@
 import { createDatabase, migrate } from "../db/index.js";
 import { ConfigError, loadConfig, readEnvironment } from "./config.js";
+import { guardStdio } from "./stdio.js";
 
+const env = readEnvironment();
+guardStdio(env, "db:migrate");
 try {
-  const config = loadConfig(readEnvironment());
+  const config = loadConfig(env);
   const db = createDatabase(config.DATABASE_URL);
   const applied = await migrate(db.db);
   process.stdout.write(applied.length ? `applied: ${applied.join(", ")} (${db.where})\n` : `up to date (${db.where})\n`);

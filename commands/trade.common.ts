@@ -4,7 +4,7 @@ import { parseAmountSpec, type AmountSpec } from "../core/domain/money.js";
 import type { Order } from "../core/domain/order.js";
 import type { Token } from "../core/domain/token.js";
 import { UserError } from "../core/errors.js";
-import type { ActionInvocation, CommandContext } from "../core/router/command.js";
+import { readPayload, type ActionInvocation, type CommandContext } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import type { Reply } from "../core/router/message.js";
 import { amountOf, fillRows, routeFees, statusText } from "../core/services/trade-format.js";
@@ -70,10 +70,8 @@ const payloadSchema = z.object({ orderId: z.string().regex(/^o_[0-9a-f]{16}$/) }
 
 /** Confirm, Cancel and "fresh quote" buttons of every trade command. */
 export async function onTradeAction(ctx: CommandContext, inv: ActionInvocation): Promise<Reply> {
-  const p = payloadSchema.safeParse(inv.payload);
-  if (!p.success) throw new UserError("action_unknown", "That button is not valid.");
+  const { orderId } = readPayload(payloadSchema, inv);
   const { trading, info } = ctx.services;
-  const { orderId } = p.data;
   if (inv.action === "cancel") {
     const o = await trading.cancel(ctx.user.id, orderId);
     return reply().line(o.status === "cancelled" ? "Cancelled. Nothing was traded." : `Already done: this order is ${statusText(o)}.`).private_().edit().build();

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { formatUsd, formatUtc } from "../core/domain/format.js";
 import { UserError } from "../core/errors.js";
 import type { CommandContext } from "../core/router/command.js";
-import { choiceArg, defineCommand } from "../core/router/command.js";
+import { choiceArg, defineCommand, readPayload } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import { BUSY_ELSEWHERE, BUSY_HERE } from "../core/services/treasury.service.js";
 
@@ -11,6 +11,9 @@ const treasuryOf = (ctx: CommandContext) => {
   if (!t) throw new UserError("treasury_off", "The treasury bot is not configured here (set TREASURY_CONFIG).");
   return t;
 };
+
+/** Approve / Reject buttons of a pending rebalance (issued here and by bots/treasury.ts). */
+const pendingPayload = z.object({ id: z.string().min(1).max(64) });
 
 const pct = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(2)}%`);
 
@@ -98,8 +101,7 @@ export default defineCommand({
       if (r === BUSY_ELSEWHERE || r === BUSY_HERE) return reply("warning").line(bold("Treasury: "), r, " Run /treasury rebalance again for a fresh preview.").build();
       return reply().line(bold("Treasury: "), r).build();
     }
-    const id = (inv.payload as { id?: unknown } | null)?.id;
-    if (typeof id !== "string") throw new UserError("action_unknown", "That button is not valid.");
+    const { id } = readPayload(pendingPayload, inv);
     if (inv.action === "approve") {
       const r = await t.approve(id, ctx.user.id);
       const pending = (await t.state()).pending;

@@ -9,6 +9,8 @@ export default defineCommand({
   usage: "unalert <id|all>",
   examples: ["/unalert k3x9pq", "/unalert all"],
   scope: "public",
+  // proposed by the model ("thanks, that's all" -> unalert all), it waits for the requester's Confirm
+  confirmFromModel: true,
   args: z.object({ id: z.string().regex(/^([a-z2-9]{6}|all)$/i, "Give an alert id from /alerts, or all") }),
   positional: ["id"],
   async run(ctx, { id }) {

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { UserError } from "../core/errors.js";
-import { choiceArg, defineCommand } from "../core/router/command.js";
+import { choiceArg, defineCommand, readPayload } from "../core/router/command.js";
 import { bold, code, reply } from "../core/router/reply.js";
+
+const exportPayload = z.object({ walletId: z.string().min(1).max(64) });
 
 export default defineCommand({
   name: "wallet",
@@ -61,8 +63,8 @@ export default defineCommand({
   },
   async onAction(ctx, inv) {
     if (inv.action === "cancel") return reply().line("Export cancelled.").edit().build();
-    const walletId = (inv.payload as { walletId?: unknown } | null)?.walletId;
-    if (inv.action !== "export" || typeof walletId !== "string") throw new UserError("action_unknown", "That button is not valid.");
+    if (inv.action !== "export") throw new UserError("action_unknown", "That button is not valid.");
+    const { walletId } = readPayload(exportPayload, inv);
     if (ctx.msg.chat.kind !== "private") throw new UserError("private_only", "Secret keys are only shown in a private chat.");
     const { address, secret } = await ctx.services.wallets.reveal(ctx.user.id, walletId);
     const after = ctx.services.info.walletExportDeleteS;

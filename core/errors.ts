@@ -28,6 +28,19 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * A custodial wallet's stored key could not be decrypted: the MASTER_KEY differs from the one that
+ * encrypted it, or the ciphertext was altered. Nothing can be signed with that wallet until an admin
+ * fixes it; services turn it into the user's `wallet_key_unreadable` answer and an audit entry.
+ */
+export class WalletKeyError extends Error {
+  override readonly name = "WalletKeyError";
+  readonly code = "wallet_key_unreadable";
+  constructor(message = "wallet secret failed to decrypt") {
+    super(message);
+  }
+}
+
 export const isUserError = (e: unknown): e is UserError => e instanceof UserError;
 
 /**

@@ -103,7 +103,24 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-/** Applies every pending migration; throws with the failing migration's name. */
+/** A migration run that failed, naming the migration (`migration`) whenever it can be known. */
+export class MigrationError extends Error {
+  override readonly name = "MigrationError";
+  constructor(
+    readonly migration: string | undefined,
+    message: string,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+  }
+}
+
+/**
+ * Applies every pending migration; throws naming the failing migration. Kysely's results name it when
+ * its `up` failed; when the failure came before any migration ran (the bookkeeping table could not be
+ * created, the lock, a database migrated by a newer version) the name comes from the error itself or,
+ * failing that, is the next migration that was to run.
+ */
 export async function migrate(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
@@ -111,10 +128,22 @@ export async function migrate(db: Kysely<Database>, schema?: string): Promise<st
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === "Error");
   if (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${why}`, { cause: error });
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    if (failed) throw new MigrationError(failed, `migration ${failed} failed: ${why}`, error);
+    // kysely's own checks name one: "corrupted migrations: previously executed migration <name> is missing"
+    const named = /\bmigration "?(\d{4}-\d{2}-\d{2}T\d{4}-[\w-]+)"?/.exec(why)?.[1];
+    if (named) throw new MigrationError(named, `migration ${named} failed: ${why}`, error);
+    const next = await nextPending(migrator);
+    throw new MigrationError(next, next ? `migration ${next} (the next to apply) failed before it ran: ${why}` : `migrations failed before any ran: ${why}`, error);
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** The first migration not yet applied: from the database's record, else the first of the list. */
+async function nextPending(migrator: Migrator): Promise<string | undefined> {
+  const all = await migrator.getMigrations().catch(() => undefined);
+  if (all) return all.find((m) => !m.executedAt)?.name;
+  return Object.keys(migrations).sort()[0];
 }

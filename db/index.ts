@@ -15,7 +15,7 @@ import { KyselyProcessedUpdates } from "./repositories/processed-updates.reposit
 import { KyselyTokenCache } from "./repositories/tokens.repository.js";
 import { KyselyUserRepository } from "./repositories/users.repository.js";
 
-export { createDatabase, migrate, type Db, type DialectName } from "./database.js";
+export { createDatabase, migrate, MigrationError, type Db, type DialectName } from "./database.js";
 
 /** Every repository over one database: what composition roots and tests wire into services. */
 export function repositories(d: Db, clock: Clock = systemClock) {

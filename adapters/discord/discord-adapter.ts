@@ -160,8 +160,8 @@ export class DiscordAdapter {
     return this.notifierInstance;
   }
 
-  /** Node http handler for the Interactions Endpoint URL (needs the application's public key). */
-  httpHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  /** Node http handler for the Interactions Endpoint URL (needs the application's public key); the body comes read and capped. */
+  httpHandler(): (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> {
     if (!this.o.publicKey) throw new Error("DISCORD_PUBLIC_KEY is required for HTTP interactions");
     const handler = interactionsHandler({
       publicKey: publicKeyFromHex(this.o.publicKey),
@@ -174,12 +174,12 @@ export class DiscordAdapter {
         return { ephemeral, run: () => this.track(this.process(f, transport, true)) };
       },
     });
-    return async (req, res) => {
+    return async (req, res, body) => {
       if (this.stopped) {
         res.writeHead(503, { "retry-after": "5" }).end();
         return;
       }
-      await handler(req, res);
+      await handler(req, res, body);
     };
   }
 

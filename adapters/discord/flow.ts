@@ -40,11 +40,15 @@ export interface FlowOptions {
 
 type State = "new" | "deferring" | "deferred" | "answered";
 
-/** Safe to log: no URL (interaction URLs carry the token), no request body. */
+/**
+ * Safe to log: no URL (interaction URLs carry the token), no request body. The message is passed whole:
+ * the logger scrubs secret values from it and only then bounds its length (cutting here first once left
+ * the first half of a token that straddled the cut, which no scrubber can recognise).
+ */
 export function errorInfo(err: unknown): Record<string, unknown> {
   if (err && typeof err === "object") {
     const e = err as { name?: string; status?: number; code?: number | string; message?: string };
-    return { name: e.name, status: e.status, code: e.code, message: String(e.message ?? "").slice(0, 300) };
+    return { name: e.name, status: e.status, code: e.code, message: String(e.message ?? "") };
   }
   return { message: String(err) };
 }

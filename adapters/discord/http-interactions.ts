@@ -7,7 +7,6 @@ import { factsFromApi, type ApiInteraction, type InteractionFacts } from "./norm
 /** Ed25519 SubjectPublicKeyInfo prefix: the 32 raw key bytes follow it. */
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 export const MAX_SIGNATURE_AGE_S = 300;
-const MAX_BODY_BYTES = 1 << 20;
 const EPHEMERAL = 1 << 6;
 
 /** The application's public key (64 hex characters, from the Developer Portal) as a KeyObject. */
@@ -39,26 +38,6 @@ export interface HttpInteractionDeps {
   accept(f: InteractionFacts, raw: ApiInteraction): { ephemeral: boolean; run(): void };
 }
 
-class TooLarge extends Error {}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        reject(new TooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
 const json = (res: ServerResponse, status: number, body: unknown, then?: () => void) => {
   if (then) {
     let started = false;
@@ -73,23 +52,17 @@ const json = (res: ServerResponse, status: number, body: unknown, then?: () => v
 };
 
 /**
- * Node http handler for Discord's Interactions Endpoint URL: 401 on a missing or bad signature or a stale
+ * Node http handler for Discord's Interactions Endpoint URL, given the body the HTTP server read (capped
+ * there, 413 over 1 MB): 401 on a missing or bad signature or a stale
  * timestamp (nothing is processed), PING -> `{type: 1}`, autocomplete answered inline (`{type: 8}`),
  * commands and buttons -> `{type: 5}` at once (flags 64 when ephemeral), then the router runs and the
  * answer edits the original response through REST.
  */
-export function interactionsHandler(deps: HttpInteractionDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function interactionsHandler(deps: HttpInteractionDeps): (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> {
   const log = deps.log;
-  return async (req, res) => {
+  return async (req, res, body) => {
     if (req.method !== "POST") {
       res.writeHead(405, { allow: "POST" }).end();
-      return;
-    }
-    let body: Buffer;
-    try {
-      body = await readBody(req, MAX_BODY_BYTES);
-    } catch (err) {
-      if (!res.headersSent) res.writeHead(err instanceof TooLarge ? 413 : 400).end();
       return;
     }
     const sig = req.headers["x-signature-ed25519"];

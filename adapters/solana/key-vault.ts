@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createPrivateKey, randomBytes, scrypt, sign as edSign } from "node:crypto";
 import { Keypair, PublicKey, VersionedTransaction } from "@solana/web3.js";
+import { WalletKeyError } from "../../core/errors.js";
 import type { KeyVault } from "../../core/ports/trading.port.js";
 import { decodeBase58, encodeBase58 } from "./base58.js";
 
@@ -23,7 +24,8 @@ const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows. */
 const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
-const decryptFailure = () => new Error("wallet secret failed to decrypt");
+/** Typed, so services answer it precisely (an admin should check MASTER_KEY), never by its text. */
+const decryptFailure = () => new WalletKeyError("wallet secret failed to decrypt");
 
 /**
  * A Solana address: base58 that decodes to exactly 32 bytes. Off-curve addresses (PDAs such as

@@ -1,7 +1,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
 import { Api, Bot, webhookCallback, type Context, type Transformer } from "grammy";
-import type { BotCommand, UserFromGetMe } from "grammy/types";
+import type { BotCommand, Update, UserFromGetMe } from "grammy/types";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InboundMessage, Reply } from "../../core/domain/message.js";
 import type { Logger } from "../../core/ports/logger.port.js";
@@ -152,20 +152,36 @@ export class TelegramAdapter {
     this.sender.stop();
   }
 
-  /** Node http handler for webhook mode: 401 and no processing without the right secret header. */
-  webhookHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  /**
+   * Node http handler for webhook mode, given the body the HTTP server already read (capped there):
+   * 401 and no processing without the right secret header (grammY compares it in constant time).
+   */
+  webhookHandler(): (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> {
     if (!this.o.webhook) throw new Error("webhook mode is not configured");
-    const cb = webhookCallback(this.bot, "http", {
+    // grammY's "http" adapter reads the request stream itself; this one takes the read body instead.
+    const adapter = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+      const header = req.headers["x-telegram-bot-api-secret-token"];
+      return {
+        get update() {
+          return Promise.resolve().then(() => JSON.parse(body.toString("utf8")) as Update);
+        },
+        header: Array.isArray(header) ? header[0] : header,
+        end: () => void res.end(),
+        respond: (json: string) => void res.writeHead(200, { "content-type": "application/json" }).end(json),
+        unauthorized: () => void res.writeHead(401).end("secret token is wrong"),
+      };
+    };
+    const cb = webhookCallback(this.bot, adapter, {
       secretToken: this.o.webhook.secret,
       onTimeout: "return",
       timeoutMilliseconds: 9000,
     });
-    return async (req, res) => {
+    return async (req, res, body) => {
       try {
-        await cb(req, res);
+        await cb(req, res, body);
       } catch (err) {
         this.log.error({ err }, "webhook update failed");
-        if (!res.headersSent) res.writeHead(500).end();
+        if (!res.headersSent) res.writeHead(err instanceof SyntaxError ? 400 : 500).end();
       }
     };
   }

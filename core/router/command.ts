@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UserError } from "../errors.js";
 import type { Identity, User } from "../domain/identity.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { ButtonSpec } from "../services/actions.service.js";
@@ -49,6 +50,12 @@ export interface Command<S extends z.ZodObject = z.ZodObject> {
   privateReply?: boolean;
   /** Offered to the LLM as a tool (default: not for admin scope). Anything moving funds out must say false. */
   llmTool?: boolean;
+  /**
+   * Removes, cancels or pauses something of the user's. Typed, it runs at once; proposed from free text
+   * (the model), it becomes a preview with Confirm/Cancel bound to the requester and runs only on their
+   * Confirm. Trades need not say it: their run() is already a preview.
+   */
+  confirmFromModel?: boolean;
   run(ctx: CommandContext, args: z.infer<S>): Promise<Reply>;
   onAction?(ctx: CommandContext, invocation: ActionInvocation): Promise<Reply>;
 }
@@ -70,4 +77,48 @@ export interface CommandRegistryView {
   get(name: string): AnyCommand | undefined;
   all(): readonly AnyCommand[];
   suggest(name: string): string | undefined;
+}
+
+/** Why untrusted JSON was refused before its schema saw it. */
+export type OwnRefusal = { ok: false; why: "not_an_object" | "unexpected_key"; key?: string };
+
+/**
+ * Untrusted JSON (a model's tool call, a stored button payload, words bound to args) as a null-prototype
+ * copy of its own properties, refused when it is not a plain object or has a key the schema does not
+ * declare. Own-property checks only: `constructor`, `__proto__`, `toString` are "in" every object and
+ * never in a shape, and nothing is ever read through a prototype.
+ */
+export function ownFields(value: unknown, schema: z.ZodObject): { ok: true; value: Record<string, unknown> } | OwnRefusal {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return { ok: false, why: "not_an_object" };
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return { ok: false, why: "not_an_object" };
+  const shape = schema.shape as Record<string, unknown>;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of Reflect.ownKeys(value)) {
+    if (typeof key !== "string" || !Object.hasOwn(shape, key)) return { ok: false, why: "unexpected_key", key: String(key).slice(0, 40) };
+    out[key] = (value as Record<string, unknown>)[key];
+  }
+  return { ok: true, value: out };
+}
+
+const strictSchemas = new WeakMap<z.ZodObject, z.ZodObject>();
+const strictOf = (schema: z.ZodObject): z.ZodObject => {
+  let s = strictSchemas.get(schema);
+  if (!s) strictSchemas.set(schema, (s = schema.strict()));
+  return s;
+};
+
+/** A zod object parse of untrusted JSON: own keys only (ownFields), then the schema made strict. */
+export function parseOwn<S extends z.ZodObject>(schema: S, value: unknown): { ok: true; data: z.infer<S> } | OwnRefusal | { ok: false; why: "invalid"; issue: z.core.$ZodIssue | undefined } {
+  const own = ownFields(value, schema);
+  if (!own.ok) return own;
+  const r = strictOf(schema).safeParse(own.value);
+  return r.success ? { ok: true, data: r.data as z.infer<S> } : { ok: false, why: "invalid", issue: r.error.issues[0] };
+}
+
+/** A button's payload through the schema its command declares; anything else is a forged or stale button. */
+export function readPayload<S extends z.ZodObject>(schema: S, invocation: ActionInvocation): z.infer<S> {
+  const r = parseOwn(schema, invocation.payload);
+  if (!r.ok) throw new UserError("action_unknown", "That button is not valid.");
+  return r.data;
 }

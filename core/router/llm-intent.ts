@@ -6,7 +6,7 @@ import type { Clock } from "../ports/clock.port.js";
 import type { LlmClient, LlmMessage, LlmResult, LlmTool, LlmUsageStore } from "../ports/llm.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { Cache } from "../ports/price-bus.port.js";
-import type { AnyCommand } from "./command.js";
+import { ownFields, parseOwn, type AnyCommand } from "./command.js";
 import type { IntentResult } from "./intent.js";
 import { reply } from "./reply.js";
 import { ruleIntent } from "./rule-intent.js";
@@ -126,15 +126,18 @@ export class IntentService implements Assistant {
       await this.refuse(input, "bad_json", { tool: cmd.name, provider: result.provider });
       return this.orHelp(ruleIntent(text));
     }
-    if (!args || typeof args !== "object" || Array.isArray(args)) {
-      await this.refuse(input, "off_schema", { tool: cmd.name });
-      return this.orHelp(ruleIntent(text));
+    // Own properties only, each one the schema declares: `constructor` or `__proto__` never reach it.
+    const own = ownFields(args, cmd.args);
+    if (!own.ok) {
+      await this.refuse(input, "off_schema", { tool: cmd.name, issue: own.why === "unexpected_key" ? "unexpected argument" : "arguments are not an object", ...(own.key ? { key: own.key } : {}) });
+      return own.why === "unexpected_key" ? this.invalid(cmd) : this.orHelp(ruleIntent(text));
     }
-    const normalized = stringifyNumbers(args as Record<string, unknown>, cmd);
-    const check = normalized ? cmd.args.safeParse(normalized) : undefined;
-    if (!normalized || !check?.success) {
-      await this.refuse(input, "off_schema", { tool: cmd.name, issue: check?.error.issues[0]?.message?.slice(0, 120) ?? "unexpected argument" });
-      return { kind: "reply", reply: reply("warning").line(`I couldn't turn that into a valid /${cmd.name}. Usage: /${cmd.usage}`).build() };
+    const normalized = stringifyNumbers(own.value, cmd);
+    const check = parseOwn(cmd.args, normalized);
+    if (!check.ok) {
+      const issue = check.why === "invalid" ? check.issue?.message?.slice(0, 120) : undefined;
+      await this.refuse(input, "off_schema", { tool: cmd.name, issue: issue ?? "unexpected argument" });
+      return this.invalid(cmd);
     }
     await this.remember(input.identity, text, `(proposed /${cmd.name})`);
     return { kind: "command", name: cmd.name, args: normalized };
@@ -220,6 +223,10 @@ export class IntentService implements Assistant {
     await this.d.audit.record({ at: this.d.clock.now(), userId: input.userId, action: "llm.refused", detail: { reason, ...detail } });
   }
 
+  private invalid(cmd: AnyCommand): IntentResult {
+    return { kind: "reply", reply: reply("warning").line(`I couldn't turn that into a valid /${cmd.name}. Usage: /${cmd.usage}`).build() };
+  }
+
   private orHelp(r: IntentResult): IntentResult {
     return r.kind === "none" ? { kind: "reply", reply: reply().line("I couldn't work that out safely. Try a command: /help").build() } : r;
   }
@@ -263,12 +270,12 @@ export function modelPrice(prices: Record<string, [number, number]>, configured:
 }
 
 /** Models often send 20 for "20": string fields take the number's text (then the schema judges it). */
-function stringifyNumbers(args: Record<string, unknown>, cmd: AnyCommand): Record<string, unknown> | undefined {
-  const shape = (cmd.args as unknown as { shape: Record<string, z.ZodType> }).shape ?? {};
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) {
-    if (!(k in shape)) return undefined; // an argument the command does not have: off-schema
-    out[k] = typeof v === "number" && acceptsString(shape[k]!) ? String(v) : v;
+function stringifyNumbers(args: Record<string, unknown>, cmd: AnyCommand): Record<string, unknown> {
+  const shape = cmd.args.shape as Record<string, z.ZodType>;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(args)) {
+    const v = args[k];
+    out[k] = typeof v === "number" && Object.hasOwn(shape, k) && acceptsString(shape[k]!) ? String(v) : v;
   }
   return out;
 }

@@ -64,7 +64,8 @@ export function tokenize(argText: string): string[] {
 
 /** Maps positional words onto the command's named args (before zod validates them). */
 export function bindArgs(cmd: AnyCommand, words: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // null prototype: words land in own properties only (the keys are the command's declared positionals)
+  const out = Object.create(null) as Record<string, unknown>;
   const keys = cmd.positional as string[];
   if (words.length > keys.length && !cmd.variadic) {
     throw new UserError("bad_args", `Too many arguments. Usage: /${cmd.usage}`, { usage: cmd.usage });

@@ -38,6 +38,11 @@ export interface RouterContext {
   ran?: boolean;
   /** A note from the intent resolver, shown under the command's reply. */
   note?: string;
+  /**
+   * The command came from free text ("proposed": a state-changing one is previewed, not run) or from
+   * the requester's Confirm of such a preview ("confirmed").
+   */
+  proposal?: "proposed" | "confirmed";
 }
 
 export type Middleware = (ctx: RouterContext, next: () => Promise<void>) => Promise<void>;

@@ -1,16 +1,19 @@
 import { randomBytes } from "node:crypto";
+import { z } from "zod";
 import { isUnavailable, isUserError, UserError, type UnavailableError } from "../errors.js";
+import type { ActionRecord } from "../ports/action-tokens.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { RateLimiter, RateLimiterFactory } from "../ports/rate-limit.port.js";
 import type { ProcessedUpdates } from "../ports/updates.port.js";
 import type { Services } from "../services/index.js";
 import { AmbiguousTokenError, choiceLabel } from "../services/token-registry.service.js";
-import type { AnyCommand, CommandContext } from "./command.js";
+import { parseOwn, readPayload, type AnyCommand, type CommandContext } from "./command.js";
 import type { IntentResolver } from "./intent.js";
 import type { InboundMessage, Reply } from "./message.js";
 import { bindArgs, MAX_INPUT_CHARS, sanitize, splitCommand, tokenize } from "./parse.js";
 import { compose, type Middleware, type Outcome, type Responder, type RouterContext } from "./pipeline.js";
+import { cancelledReply, commandLine, PROPOSAL, proposalReply, readProposal } from "./proposal.js";
 import type { CommandRegistry } from "./registry.js";
 import { reply, textReply } from "./reply.js";
 
@@ -32,6 +35,7 @@ export interface RouterDeps {
 
 /** Pseudo-command of buttons that re-run a typed command with a chosen value. */
 const RERUN = "__rerun";
+const rerunPayload = z.object({ text: z.string() });
 
 export const newCorrelationId = () => randomBytes(4).toString("hex");
 
@@ -172,9 +176,10 @@ export class Router {
       const rec = await this.deps.services.actions.use(msg.action, user.user.id);
       if (rec.command === RERUN) {
         ctx.editsOriginal = true; // the answer replaces the list of choices
-        text = String((rec.payload as { text?: unknown } | null)?.text ?? "");
+        text = readPayload(rerunPayload, { action: rec.action, payload: rec.payload }).text;
         return this.routeText(ctx, text, true, next);
       }
+      if (rec.command === PROPOSAL) return this.routeProposal(ctx, rec, next);
       const cmd = this.deps.registry.get(rec.command);
       if (!cmd?.onAction) throw new UserError("action_unknown", "That button no longer does anything.");
       ctx.command = cmd;
@@ -213,6 +218,7 @@ export class Router {
       if (!cmd) throw new UserError("unknown_command", "I could not turn that into a command. Try /help.");
       ctx.command = cmd;
       ctx.rawArgs = intent.args;
+      ctx.proposal = "proposed"; // not typed: a state-changing command waits for the requester's Confirm
       if (intent.note) ctx.note = intent.note.slice(0, 500);
       return next();
     }
@@ -233,6 +239,20 @@ export class Router {
     ctx.command = cmd;
     ctx.log = ctx.log.child({ command: cmd.name });
     ctx.rawArgs = bindArgs(cmd, tokenize(parsed.argText));
+    return next();
+  }
+
+  /** A proposal's Cancel answers at once; its Confirm runs the command through the usual steps. */
+  private async routeProposal(ctx: RouterContext, rec: ActionRecord, next: () => Promise<void>): Promise<void> {
+    const p = readProposal(rec);
+    const cmd = this.deps.registry.get(p.command);
+    ctx.editsOriginal = true; // the answer replaces the preview
+    if (rec.action === "cancel") return this.send(ctx, cancelledReply(cmd ? commandLine(cmd, p.args) : `/${p.command}`));
+    if (rec.action !== "confirm" || !cmd) throw new UserError("action_unknown", "That button no longer does anything.");
+    ctx.command = cmd;
+    ctx.log = ctx.log.child({ command: cmd.name });
+    ctx.rawArgs = p.args;
+    ctx.proposal = "confirmed";
     return next();
   }
 
@@ -285,11 +305,13 @@ export class Router {
   private readonly validate: Middleware = async (ctx, next) => {
     if (ctx.invocation) return next();
     const cmd = ctx.command!;
-    const parsed = cmd.args.safeParse(ctx.rawArgs ?? {});
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      const raw = ctx.rawArgs ?? {};
-      const missing = first?.code === "invalid_type" && first.path.length > 0 && raw[String(first.path[0])] === undefined;
+    const raw = ctx.rawArgs ?? {};
+    const parsed = parseOwn(cmd.args, raw);
+    if (!parsed.ok) {
+      if (parsed.why !== "invalid") throw new UserError("bad_args", `Unexpected argument. Usage: /${cmd.usage}`, { usage: cmd.usage });
+      const first = parsed.issue;
+      const key = String(first?.path[0]);
+      const missing = first?.code === "invalid_type" && first.path.length > 0 && (!Object.hasOwn(raw, key) || raw[key] === undefined);
       const why = missing
         ? `Missing ${String(first.path[0])}. `
         : first?.message && !/^Invalid input|^Required$/i.test(first.message)
@@ -317,6 +339,10 @@ export class Router {
       corr: ctx.corr,
       buttons: (specs, ttlMs) => this.deps.services.actions.issue(r.user.id, cmd.name, specs, ttlMs),
     };
+    if (ctx.proposal === "proposed" && cmd.confirmFromModel) {
+      await this.send(ctx, await proposalReply(this.deps.services.actions, r.user.id, cmd, ctx.rawArgs ?? {}));
+      return;
+    }
     let out = ctx.invocation ? await cmd.onAction!(cctx, ctx.invocation) : await cmd.run(cctx, ctx.args);
     if (ctx.note) out = { ...out, blocks: [...out.blocks, { type: "text", spans: [ctx.note] }] };
     if (cmd.privateReply && !out.private) out = { ...out, private: true };

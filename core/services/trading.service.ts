@@ -4,12 +4,12 @@ import { IN_FLIGHT_STATUSES, usdToMicro, type Order } from "../domain/order.js";
 import { formatAmount, shareOf, unitsToUsd, type AmountSpec } from "../domain/money.js";
 import type { Token } from "../domain/token.js";
 import type { Platform } from "../domain/identity.js";
-import { RemoteError, UserError, isUserError } from "../errors.js";
+import { RemoteError, UserError, WalletKeyError, isUserError } from "../errors.js";
 import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { BookStore, OrderStore, Wallet, WalletStore } from "../ports/orders.port.js";
-import type { Chain, KeyVault, SwapProvider, SwapQuote } from "../ports/trading.port.js";
+import type { Chain, KeyVault, SwapProvider, SwapQuote, TxCheck } from "../ports/trading.port.js";
 import type { MarketService } from "./market.service.js";
 
 export const SOL_MINT = "So11111111111111111111111111111111111111112";
@@ -75,6 +75,8 @@ const STALE_CONFIRMED_MS = 120_000;
 /** How long reconciliation waits for one re-sent order before leaving it to the next pass. */
 const RECONCILE_WAIT_MS = 3000;
 const startOfUtcDay = (t: number) => t - (t % 86_400_000);
+const CHAIN_UNREACHABLE = "The Solana network could not be reached; nothing was sent. Try again in a minute.";
+const WALLET_KEY_UNREADABLE = "Your wallet key could not be decrypted, so nothing was signed or sent. An admin should check MASTER_KEY.";
 
 /**
  * Trades the way an exchange handles orders: a durable previewed order first, one execution claimed by
@@ -142,7 +144,7 @@ export class TradingService {
     const { input, output } = intent;
     if (input.mint === output.mint) throw new UserError("same_token", `You can't swap ${input.symbol} for itself.`);
     for (const t of [input, output]) this.checkToken(t, c.allow);
-    const held = await this.held(book, wallet, userId, input.mint);
+    const held = await this.beforeSigning(() => this.held(book, wallet, userId, input.mint));
     let amount: bigint;
     if (intent.amount.kind === "units") amount = intent.amount.units;
     else {
@@ -319,20 +321,31 @@ export class TradingService {
       await this.d.orders.transition(o.id, ["confirmed"], "failed", { finalAt: now(), error: "Jupiter could not build the swap" });
       return { kind: "failed", order: (await this.d.orders.get(o.id))! };
     }
-    const check = await this.chain().inspect(built.txBase64, {
-      owner: wallet.address,
-      inputMint: o.input.mint,
-      outputMint: o.output.mint,
-      inAmount: o.inAmount,
-      minOutAmount: o.minOut,
-    });
+    let check: TxCheck;
+    try {
+      check = await this.beforeSigning(() =>
+        this.chain().inspect(built.txBase64, { owner: wallet.address, inputMint: o.input.mint, outputMint: o.output.mint, inAmount: o.inAmount, minOutAmount: o.minOut }),
+      );
+    } catch (err) {
+      return this.failUnsent(o, err);
+    }
     if (!check.ok) {
       await this.d.orders.transition(o.id, ["confirmed"], "refused", { finalAt: now(), error: check.reason });
       await this.d.audit.record({ at: now(), userId: o.userId, action: "trade.refused", detail: { order: o.id, reason: check.reason } });
       this.d.log.warn({ order: o.id, reason: check.reason }, "swap transaction refused");
       return { kind: "refused", order: (await this.d.orders.get(o.id))! };
     }
-    const signed = await this.d.vault.sign(wallet.encryptedSecret, built.txBase64);
+    let signed: { signedTxBase64: string; signature: string };
+    try {
+      signed = await this.d.vault.sign(wallet.encryptedSecret, built.txBase64);
+    } catch (err) {
+      if (err instanceof WalletKeyError) {
+        await this.d.audit.record({ at: now(), userId: o.userId, action: "wallet.key_unreadable", detail: { order: o.id, wallet: wallet.address } });
+        this.d.log.error({ order: o.id, wallet: wallet.address }, "wallet key could not be decrypted: check MASTER_KEY");
+        return this.failUnsent(o, new UserError("wallet_key_unreadable", WALLET_KEY_UNREADABLE));
+      }
+      return this.failUnsent(o, err);
+    }
     // Stored BEFORE sending: a crash from here on is reconciled from these bytes, never re-signed.
     await this.d.orders.transition(o.id, ["confirmed"], "signed", {
       signature: signed.signature,
@@ -342,6 +355,34 @@ export class TradingService {
     const stored = (await this.d.orders.get(o.id))!;
     await this.send(stored);
     return this.waitFinal(stored, this.d.config.confirmWaitMs);
+  }
+
+  /**
+   * A Solana RPC call made before anything is signed: an RPC that cannot be reached is the user's
+   * typed `chain_unreachable` answer (nothing was sent), not an unexpected error.
+   */
+  private async beforeSigning<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof RemoteError) || err.service !== "solana") throw err;
+      this.d.log.warn({ err }, "Solana RPC failed before signing; nothing was sent");
+      throw new UserError(
+        "chain_unreachable",
+        err.retryable ? CHAIN_UNREACHABLE : "The Solana network refused the request; nothing was sent.",
+        { retryable: err.retryable },
+      );
+    }
+  }
+
+  /**
+   * A claimed (confirmed) order that failed before anything was signed is closed as failed at once,
+   * never left confirmed-unsent until reconciliation; the failure then reaches the user.
+   */
+  private async failUnsent(o: Order, err: unknown): Promise<never> {
+    const why = isUserError(err) ? err.message : "failed before signing; nothing was sent";
+    await this.d.orders.transition(o.id, ["confirmed"], "failed", { finalAt: this.d.clock.now(), error: why });
+    throw err;
   }
 
   private quoteOf(o: Order): SwapQuote {
@@ -373,7 +414,12 @@ export class TradingService {
   private async waitFinal(o: Order, budgetMs: number, push = false): Promise<ConfirmResult> {
     const until = Date.now() + budgetMs;
     for (;;) {
-      const r = await this.step(o, push);
+      // Signed (maybe sent): an RPC outage now is "pending", never an error that invites a second order.
+      const r = await this.step(o, push).catch((err: unknown) => {
+        if (!(err instanceof RemoteError)) throw err;
+        this.d.log.warn({ err, order: o.id }, "status check failed; the tracker keeps watching");
+        return null;
+      });
       if (r) return r;
       if (Date.now() >= until) return { kind: "pending", order: (await this.d.orders.get(o.id))! };
       await this.sleep(this.d.config.pollMs);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { UserError } from "../errors.js";
+import { UserError, WalletKeyError } from "../errors.js";
 import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Wallet, WalletStore } from "../ports/orders.port.js";
@@ -53,6 +53,12 @@ export class WalletService {
     const w = (await this.d.store.list(userId)).find((x) => x.id === walletId && x.kind === "custodial");
     if (!w?.encryptedSecret || !this.d.vault) throw new UserError("wallet_unknown", "No custodial wallet to export.");
     await this.d.audit.record({ at: this.d.clock.now(), userId, action: "wallet.exported", detail: { address: w.address } });
-    return { address: w.address, secret: await this.d.vault.reveal(w.encryptedSecret) };
+    try {
+      return { address: w.address, secret: await this.d.vault.reveal(w.encryptedSecret) };
+    } catch (err) {
+      if (!(err instanceof WalletKeyError)) throw err;
+      await this.d.audit.record({ at: this.d.clock.now(), userId, action: "wallet.key_unreadable", detail: { wallet: w.address, during: "export" } });
+      throw new UserError("wallet_key_unreadable", "Your wallet key could not be decrypted, so there is nothing to show. An admin should check MASTER_KEY.");
+    }
   }
 }

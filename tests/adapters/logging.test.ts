@@ -1,7 +1,8 @@
 import { Writable } from "node:stream";
 import { GrammyError } from "grammy";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../adapters/logging/logger.js";
+import { errorInfo } from "../../adapters/discord/flow.js";
+import { createLogger, MAX_LOG_STRING } from "../../adapters/logging/logger.js";
 import { loadConfig, secretValues } from "../../bots/config.js";
 
 function capture() {
@@ -77,5 +78,20 @@ describe("log redaction", () => {
     expect(out).not.toContain(key.slice(0, 20));
     expect(out).toContain("chat not found"); // the useful part stays
     expect(out).toContain('"method":"sendMessage"');
+  });
+
+  it("a Discord error whose token straddles a length cut is scrubbed before it is cut: no part of the token is logged", () => {
+    const discordToken = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret-discord-token-value-abcdefghijklmnop";
+    const { lines, stream } = capture();
+    const log = createLogger({ level: "info", secrets: secretValues(loadConfig({ DISCORD_TOKEN: discordToken, DISCORD_APPLICATION_ID: "123456789012345678" })), destination: stream });
+    // the old 300-character cut fell inside the token; later parts of a long message are cut by the logger
+    const message = `${"x".repeat(290)} ${discordToken} ${"y".repeat(MAX_LOG_STRING + 500)}`;
+    log.warn({ err: errorInfo(Object.assign(new Error(message), { status: 401, code: 0 })) }, "discord push failed");
+    const out = lines.join("");
+    expect(out).toContain(`${"x".repeat(290)} [REDACTED] yyy`);
+    for (let i = 0; i + 8 <= discordToken.length; i += 4) expect(out).not.toContain(discordToken.slice(i, i + 8));
+    const logged = (JSON.parse(out) as { err: { message: string } }).err.message;
+    expect(logged.length).toBeLessThanOrEqual(MAX_LOG_STRING);
+    expect(logged.endsWith("...")).toBe(true);
   });
 });

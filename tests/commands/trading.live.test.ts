@@ -185,6 +185,56 @@ describe("live trading on Solana (real @jup-ag/api and web3.js against Jupiter a
   });
 });
 
+describe("a live trade that fails before anything is signed says what failed and that nothing was sent", () => {
+  const CHAIN_DOWN = "The Solana network could not be reached; nothing was sent. Try again in a minute.";
+
+  it("with the Solana RPC down, /buy says so, and a Confirm pressed after it went down closes the order as failed", async () => {
+    const world = await sharedWorld();
+    const w = await live(world, await tempSqliteUrl(), new FakeClock(Date.now()));
+    await fundedWallet(w);
+    const preview = await w.app.say("/buy SOL 15", { id: "42" });
+    expect(preview.text).toMatch(/Mode\s+LIVE from/);
+    const sends = world.sol.callsTo("sendTransaction").length;
+    await world.sol.close(); // the RPC is down: connections refused
+    const buy = await w.app.say("/buy SOL 15", { id: "42" });
+    expect(buy.text).toBe(CHAIN_DOWN);
+    expect(buy.outcome).toBe("error");
+    const confirmed = await w.app.press(press(preview, /^Confirm/), { id: "42" });
+    expect(confirmed.text).toBe(CHAIN_DOWN);
+    const [order] = await w.app.repos.orders.byUser(await userIdOf(w), 5);
+    expect(order).toMatchObject({ status: "failed", error: CHAIN_DOWN, signature: null }); // not confirmed-unsent
+    expect(world.sol.callsTo("sendTransaction").length).toBe(sends);
+    expect((await w.app.press(press(preview, /^Confirm/), { id: "42" })).text).toBe("Already done: that button was used.");
+  });
+
+  it("a tampered wallet ciphertext: the key could not be decrypted, nothing was signed or sent, an admin should check MASTER_KEY", async () => {
+    const world = await sharedWorld();
+    const w = await live(world, await tempSqliteUrl(), new FakeClock(Date.now()));
+    const pk = await fundedWallet(w);
+    const preview = await w.app.say("/buy SOL 15", { id: "42" });
+    const row = (await w.app.db.db.selectFrom("wallets").select(["id", "encrypted_secret"]).executeTakeFirst())!;
+    const [v, address, blob] = row.encrypted_secret!.split(":") as [string, string, string];
+    const flipped = blob.slice(0, 20) + (blob[20] === "A" ? "B" : "A") + blob.slice(21);
+    await w.app.db.db.updateTable("wallets").set({ encrypted_secret: `${v}:${address}:${flipped}` }).where("id", "=", row.id).execute();
+    const sends = world.sol.callsTo("sendTransaction").length;
+
+    const r = await w.app.press(press(preview, /^Confirm/), { id: "42" });
+    expect(r.text).toBe("Your wallet key could not be decrypted, so nothing was signed or sent. An admin should check MASTER_KEY.");
+    expect(world.sol.callsTo("sendTransaction").length).toBe(sends);
+    expect(world.sol.tokenBalance(pk, world.mints.USDC)).toBe(500_000_000n);
+    const [order] = await w.app.repos.orders.byUser(await userIdOf(w), 5);
+    expect(order).toMatchObject({ status: "failed", signature: null });
+    const audit = await w.app.services.audit.recent(5, "wallet.key_unreadable");
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.detail).toMatchObject({ order: order!.id, wallet: pk.toBase58() });
+
+    const ask = await w.app.say("/wallet export", { id: "42" });
+    const shown = await w.app.press(press(ask, /Show my secret/), { id: "42" });
+    expect(shown.text).toBe("Your wallet key could not be decrypted, so there is nothing to show. An admin should check MASTER_KEY.");
+    expect(await w.app.services.audit.recent(5, "wallet.key_unreadable")).toHaveLength(2);
+  });
+});
+
 /** A plain object whose methods call the real chain (so single methods can be overridden). */
 function bind(real: Chain): Chain {
   return {

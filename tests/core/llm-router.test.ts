@@ -5,8 +5,10 @@ import { silentLogger } from "../../core/ports/logger.port.js";
 import { defineCommand } from "../../core/router/command.js";
 import type { Reply } from "../../core/router/message.js";
 import { CommandRegistry } from "../../core/router/registry.js";
-import { reply } from "../../core/router/reply.js";
+import { plainText, reply } from "../../core/router/reply.js";
 import { Router } from "../../core/router/router.js";
+import { IntentService } from "../../core/router/llm-intent.js";
+import { buildLlm } from "../../bots/llm.js";
 import { startOpenAiFake, type OpenAiFake } from "../fakes/openai-api.js";
 import { makeTestApp, type TestApp } from "../helpers/app.js";
 
@@ -110,5 +112,75 @@ describe("scope refusals are audit-logged", () => {
     await say("/boss", "private");
     const [entry] = await app.services.audit.recent(10, "auth.refused");
     expect(entry).toMatchObject({ action: "auth.refused", detail: { command: "boss", reason: "admin_only" } });
+  });
+});
+
+describe("any command that declares confirmFromModel waits for the requester's Confirm when the model proposes it", () => {
+  it("a later command that pauses something gets the preview by declaring it; typed, it runs at once", async () => {
+    const { app, llm } = await llmApp({});
+    const runs: string[] = [];
+    const pause = defineCommand({
+      name: "pause",
+      group: "Alerts",
+      summary: "Pause your alerts for a while",
+      usage: "pause <duration>",
+      scope: "public",
+      confirmFromModel: true,
+      args: z.object({ duration: z.string().regex(/^\d+[hd]$/) }),
+      positional: ["duration"],
+      run: async (_ctx, { duration }): Promise<Reply> => {
+        runs.push(duration);
+        return reply().line(`Paused for ${duration}.`).build();
+      },
+    });
+    const status = defineCommand({ ...pause, name: "status", summary: "Your status", usage: "status", confirmFromModel: false, args: z.object({}), positional: [], run: async () => reply().line("All good.").build() });
+    const registry = new CommandRegistry([pause, status]);
+    const intent = new IntentService({
+      commands: () => registry.all(),
+      intent: buildLlm(app.config).intent,
+      answer: [],
+      usage: app.repos.llmUsage,
+      audit: app.repos.audit,
+      clock: app.clock,
+      log: silentLogger,
+      prices: {},
+      userDailyTokens: 1e9,
+      globalDailyTokens: 1e9,
+      memoryTurns: 0,
+      memory: app.market.cache,
+    });
+    const r = new Router({
+      registry,
+      services: app.services,
+      updates: app.repos.updates,
+      limiters: new MemoryRateLimiterFactory(),
+      log: silentLogger,
+      clock: app.clock,
+      intent: { resolve: (ctx) => intent.resolve({ userId: ctx.resolved!.user.id, identity: `telegram:${ctx.msg.sender.id}`, platform: "telegram", text: ctx.text }) },
+    });
+    let n = 0;
+    const send = async (who: string, text: string, action?: string) => {
+      const out: Reply[] = [];
+      await r.handle(
+        { platform: "telegram", updateId: `p${++n}`, chat: { id: who, kind: "private" }, sender: { id: who, name: who }, text, botUsername: "PurserBot", ...(action ? { action } : {}) },
+        async (x) => void out.push(x),
+      );
+      return { out, text: out.map(plainText).join("\n") };
+    };
+    llm.enqueue({ tool: "pause", args: JSON.stringify({ duration: "2h" }) });
+    const proposed = await send("5", "I'm going on holiday");
+    expect(proposed.text).toContain("Confirm: /pause 2h");
+    const [confirm, cancel] = proposed.out[0]!.buttons!.flat();
+    expect([confirm!.label, cancel!.label]).toEqual(["Confirm", "Cancel"]);
+    expect(runs).toEqual([]);
+    expect((await send("6", "", confirm!.action)).text).toBe("This is not your button.");
+    expect(runs).toEqual([]);
+    expect((await send("5", "", confirm!.action)).text).toBe("Paused for 2h.");
+    expect(runs).toEqual(["2h"]);
+    // a read-only command proposed by the model runs directly; the typed state-changing one too
+    llm.enqueue({ tool: "status", args: "{}" });
+    expect((await send("5", "how am I doing")).text).toBe("All good.");
+    expect((await send("5", "/pause 1d")).text).toBe("Paused for 1d.");
+    expect(runs).toEqual(["2h", "1d"]);
   });
 });

@@ -1,8 +1,7 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TelegramAdapter } from "../../../adapters/telegram/telegram-adapter.js";
 import { buildApp, type App } from "../../../bots/app.js";
+import { HttpServer } from "../../../bots/http.js";
 import { createTelegram } from "../../../bots/telegram.js";
 import { silentLogger } from "../../../core/ports/logger.port.js";
 import { startJupiterFake, type JupiterFake } from "../../fakes/jupiter-api.js";
@@ -240,11 +239,10 @@ describe("Telegram webhook mode", () => {
     cleanups.push(() => app.close());
     const adapter = createTelegram(app, { botInfo: tg.botInfo });
     await adapter.start();
-    const handler = adapter.webhookHandler();
-    const server = http.createServer((req, res) => void handler(req, res));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    cleanups.push(() => new Promise((r) => server.close(r)));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/telegram/hook`;
+    const server = new HttpServer(silentLogger).route("/telegram/hook", adapter.webhookHandler());
+    const port = await server.listen(0, "127.0.0.1");
+    cleanups.push(() => server.close());
+    const url = `http://127.0.0.1:${port}/telegram/hook`;
     expect(tg.webhook?.url).toBe("https://purser.example/telegram/hook");
     const update = tg.message({ chatId: 1212, fromId: 1212, text: "/start" });
     expect(await tg.deliverWebhook(url, update)).toBe(401);
