@@ -68,7 +68,7 @@ export const SETTINGS = {
         ),
       ),
     default: "",
-    doc: "Admins as platform:id, comma-separated (e.g. telegram:123,discord:456)",
+    doc: "Admins as platform:id, comma-separated (e.g. telegram:123,discord:456); /whoami shows each of your ids in this form",
   },
   MASTER_KEY: {
     schema: z.string().min(32, "must be at least 32 characters").optional(),

@@ -53,6 +53,7 @@ export function createTwitter(app: App, opts: TwitterOptions = {}): Twitter {
     now: () => app.clock.now(),
     pollMs: Math.round((opts.pollS ?? 60) * 1000),
     maxRepliesPerAuthorHour: opts.maxRepliesPerAuthorHour ?? 5,
+    commands: app.router.commands().flatMap((c) => [c.name, ...(c.aliases ?? [])]),
     dmAlerts: opts.dmAlerts ?? false,
     spacer: app.spacer,
     ...(opts.dmGapMs !== undefined ? { dmGapMs: opts.dmGapMs } : {}),

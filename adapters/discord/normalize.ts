@@ -158,6 +158,7 @@ export function toInbound(f: InteractionFacts, cmd: AnyCommand | undefined, botU
     sender: { id: f.user.id, name: f.user.name, isBot: f.user.bot },
     text: f.kind === "command" ? commandText(f.commandName ?? "", cmd, f.options) : "",
     mentionsBot: true, // an interaction is always addressed to us
+    directed: true, // Discord sends a slash command only to the application that registered it
   };
   if (f.kind === "button") msg.action = f.customId ?? "";
   if (f.messageId) msg.replyTo = f.messageId;

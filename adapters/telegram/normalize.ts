@@ -4,7 +4,10 @@ import type { InboundMessage } from "../../core/domain/message.js";
 const displayName = (u: { username?: string; first_name?: string; last_name?: string; id: number }) =>
   u.username ? `@${u.username}` : [u.first_name, u.last_name].filter(Boolean).join(" ") || String(u.id);
 
-/** A Telegram update as the router's InboundMessage; `update_id` is the idempotency key. Others -> undefined. */
+/**
+ * A Telegram update as the router's InboundMessage; `update_id` is the idempotency key. Updates with
+ * nothing addressed to anyone (service messages, automatic forwards, other kinds) -> undefined.
+ */
 export function normalizeUpdate(update: Update, me: UserFromGetMe): InboundMessage | undefined {
   const updateId = String(update.update_id);
   const cq = update.callback_query;
@@ -24,6 +27,10 @@ export function normalizeUpdate(update: Update, me: UserFromGetMe): InboundMessa
   }
   const m = update.message;
   if (!m || !m.from) return undefined;
+  // Service messages (pins, joins and leaves, topic and title changes) and media without a caption
+  // carry nothing to answer; a channel post auto-forwarded into its discussion group (from 777000,
+  // is_automatic_forward) was written for the channel, not to us.
+  if ((m.text === undefined && m.caption === undefined) || m.is_automatic_forward) return undefined;
   const text = m.text ?? m.caption ?? "";
   const entities = m.entities ?? m.caption_entities ?? [];
   const mine = `@${me.username}`.toLowerCase();

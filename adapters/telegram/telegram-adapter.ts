@@ -203,7 +203,7 @@ export class TelegramAdapter {
 
   private async onUpdate(ctx: Context): Promise<void> {
     const msg = normalizeUpdate(ctx.update, ctx.me);
-    if (!msg) return;
+    if (!msg) return this.log.debug({ update: ctx.update.update_id }, "service message or nothing to answer: ignored");
     const cq = ctx.callbackQuery;
     let answered = false;
     const answer = async (text?: string) => {

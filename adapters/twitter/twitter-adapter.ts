@@ -7,7 +7,7 @@ import type { DeliveryResult, Notifier } from "../../core/ports/notifier.port.js
 import type { ProcessedUpdates } from "../../core/ports/updates.port.js";
 import type { Spacer } from "../../core/ports/rate-limit.port.js";
 import type { Outcome, Responder } from "../../core/router/pipeline.js";
-import { AuthorCap } from "./author-cap.js";
+import { AuthorCap, DAY_MS, HOUR_MS } from "./author-cap.js";
 import { MentionPoller } from "./mention-poller.js";
 import { decideMention, looksLikeBot, X_LINES, type MentionDecision } from "./mention-policy.js";
 import { XApiError, XClient, type XCredentials, type XTweet, type XUser } from "./x-client.js";
@@ -28,6 +28,8 @@ export interface TwitterAdapterOptions {
   pollMs: number;
   /** Public replies one author may get per hour; over it a mention is logged and not answered. */
   maxRepliesPerAuthorHour: number;
+  /** Every command name and alias Purser knows: a mention starting with one addresses Purser. */
+  commands: readonly string[];
   /** Alerts and other pushes as X DMs to linked users; off = the notifier refuses permanently. */
   dmAlerts: boolean;
   /**
@@ -50,14 +52,21 @@ export interface TwitterAdapterOptions {
 const POST_ATTEMPTS = 3;
 
 /**
- * X (Twitter): public mentions in, public replies out, in thread. Only read-only public commands
- * are routed (see mention-policy.ts); private answers are never posted; a per-author hourly cap,
- * no replies to ourselves or to bots. Pushes go out as DMs when enabled.
+ * X (Twitter): public mentions in, public replies out, in thread. Only mentions that address Purser
+ * are answered and only read-only public commands are routed (see mention-policy.ts); private answers
+ * are never posted; a per-author hourly cap, the short help at most once per author a day and the
+ * refusal at most once an hour (all in the kv store: they hold across restarts and instances); no
+ * replies to ourselves or to bots. Pushes go out as DMs when enabled.
  */
 export class TwitterAdapter {
   readonly client: XClient;
   readonly poller: MentionPoller;
   private readonly cap: AuthorCap;
+  /** The short help for free text: once per author per day. */
+  private readonly helpOnce: AuthorCap;
+  /** The refusal of a trade or private request: once per author per hour. */
+  private readonly refusalOnce: AuthorCap;
+  private readonly commands: ReadonlySet<string>;
   private readonly log: Logger;
   private started = false;
 
@@ -65,6 +74,9 @@ export class TwitterAdapter {
     this.log = o.log.child({ adapter: "twitter" });
     this.client = new XClient(o.apiRoot, o.credentials, o.requestTimeoutMs);
     this.cap = new AuthorCap(o.kv, o.maxRepliesPerAuthorHour, o.now);
+    this.helpOnce = new AuthorCap(o.kv, 1, o.now, "twitter:help-once:", DAY_MS);
+    this.refusalOnce = new AuthorCap(o.kv, 1, o.now, "twitter:refusal-once:", HOUR_MS);
+    this.commands = new Set(o.commands.map((c) => c.toLowerCase()));
     this.poller = new MentionPoller({
       client: this.client,
       kv: o.kv,
@@ -125,20 +137,22 @@ export class TwitterAdapter {
     const log = this.log.child({ tweet: t.id, author: t.authorId });
     if (t.authorId === me.id) return log.debug({}, "own tweet: no reply");
     if (looksLikeBot(username)) return log.info({ username }, "author looks like a bot: no reply");
-    const d = decideMention(t.text);
-    // Free text in a thread under our own reply ("thanks!") is conversation, not a request.
-    if (d.kind === "help" && d.freeText && t.inReplyToUserId === me.id) return log.debug({}, "free text under our reply: no reply");
+    const d = decideMention(t, me, this.commands);
+    if (d.kind === "ignore") return log.debug({ why: d.why }, "mention not addressed to us: no reply");
     if (!(await this.cap.allowed(t.authorId))) {
       return log.info({ max: this.o.maxRepliesPerAuthorHour }, "per-author hourly reply cap reached: no reply");
     }
+    // Every version of an edited tweet carries the first id: an edit is not a second request.
+    const key = t.originalId ?? t.id;
     if (d.kind === "route") {
       const msg: InboundMessage = {
         platform: "twitter",
-        updateId: t.id,
+        updateId: key,
         chat: { id: t.conversationId ?? t.id, kind: "group" },
         sender: { id: t.authorId, name: username ? `@${username}` : t.authorId },
         text: d.text,
         mentionsBot: true,
+        directed: true,
         botUsername: me.username,
         ...(t.createdAt ? { sentAt: new Date(t.createdAt) } : {}),
       };
@@ -147,17 +161,25 @@ export class TwitterAdapter {
       return;
     }
     // Answered here, never routed: claim the tweet id so a re-read after a crash does not answer twice.
-    if ((await this.o.updates.claim("twitter", t.id, this.o.now(), 120_000)) === "duplicate") return;
+    if ((await this.o.updates.claim("twitter", key, this.o.now(), 120_000)) === "duplicate") return;
     try {
+      const once = d.kind === "refuse" ? this.refusalOnce : d.kind === "help" && d.freeText ? this.helpOnce : undefined;
+      if (once && !(await once.take(t.authorId))) {
+        return log.info({ decision: d.kind }, "this author was told the same recently: no reply");
+      }
       log.info({ decision: d.kind }, d.kind === "refuse" ? "mention refused: private or money action in public" : "mention answered with help");
       await this.post(t, d.kind === "refuse" ? X_LINES.refuse : d.kind === "link-hint" ? X_LINES.linkHint : X_LINES.help);
     } finally {
-      await this.o.updates.complete("twitter", t.id, this.o.now());
+      await this.o.updates.complete("twitter", key, this.o.now());
     }
   }
 
   /** A router reply as one public post: private answers become a neutral line; charts carry their image. */
   private async answer(t: XTweet, reply: Reply, d: MentionDecision): Promise<void> {
+    // "@alice @PurserBot price is insane" reads like a command but is a remark in someone else's thread.
+    if (d.kind === "route" && !d.direct && reply.kind === "error") {
+      return this.log.debug({ tweet: t.id }, "command-like remark in a reply chain did not parse: no reply");
+    }
     if (reply.private) {
       const linked = d.kind === "route" && d.command === "link" && reply.kind === "success";
       return this.post(t, linked ? X_LINES.linked : X_LINES.private);

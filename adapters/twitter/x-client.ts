@@ -14,6 +14,15 @@ export interface XUser {
   username: string;
 }
 
+/** An @mention inside a tweet, as X marks it (`entities.mentions`): code-point offsets, end exclusive. */
+export interface XMention {
+  start: number;
+  end: number;
+  username: string;
+  /** The mentioned account's id (absent when X could not resolve the handle). */
+  id?: string;
+}
+
 export interface XTweet {
   id: string;
   text: string;
@@ -21,6 +30,12 @@ export interface XTweet {
   conversationId?: string;
   createdAt?: string;
   inReplyToUserId?: string;
+  /** Every @handle X recognised in the text; undefined when the response carried no entities. */
+  mentions?: XMention[];
+  /** `referenced_tweets`: what this tweet replies to, quotes or retweets. */
+  referenced?: Array<{ type: "replied_to" | "quoted" | "retweeted"; id: string }>;
+  /** The first id of `edit_history_tweet_ids`: every version of an edited tweet shares it. */
+  originalId?: string;
 }
 
 /** Rate state from x-rate-limit-* headers; resetAt is epoch ms. */
@@ -74,7 +89,51 @@ function wrap(err: unknown, what: string): XApiError {
   return new XApiError(`${what}: ${err instanceof Error ? err.message : String(err)}`, 0, {});
 }
 
-const TWEET_FIELDS = "author_id,conversation_id,created_at,in_reply_to_user_id";
+/**
+ * What Purser reads of a mention: who wrote it, its thread, whom it replies to, the handles X marked in
+ * it (to tell a question to Purser from a reply chain that only carries its handle along), what it
+ * references (retweets are not answered) and its edit history (an edited tweet is one tweet).
+ */
+const TWEET_FIELDS = "author_id,conversation_id,created_at,in_reply_to_user_id,entities,referenced_tweets,edit_history_tweet_ids";
+
+interface ApiTweet {
+  id: string;
+  text: string;
+  author_id?: string;
+  conversation_id?: string;
+  created_at?: string;
+  in_reply_to_user_id?: string;
+  entities?: { mentions?: Array<{ start?: unknown; end?: unknown; username?: unknown; id?: unknown }> };
+  referenced_tweets?: Array<{ type?: unknown; id?: unknown }>;
+  edit_history_tweet_ids?: unknown[];
+}
+
+const REFERENCE_TYPES = new Set(["replied_to", "quoted", "retweeted"]);
+
+/** The API's tweet object as an XTweet; malformed entity rows are dropped, never trusted. */
+export function toXTweet(t: ApiTweet): XTweet {
+  const out: XTweet = { id: t.id, text: t.text, authorId: t.author_id ?? "" };
+  if (t.conversation_id) out.conversationId = t.conversation_id;
+  if (t.created_at) out.createdAt = t.created_at;
+  if (t.in_reply_to_user_id) out.inReplyToUserId = t.in_reply_to_user_id;
+  if (Array.isArray(t.entities?.mentions)) {
+    out.mentions = t.entities.mentions.flatMap((m) =>
+      typeof m.start === "number" && typeof m.end === "number" && typeof m.username === "string"
+        ? [{ start: m.start, end: m.end, username: m.username, ...(typeof m.id === "string" ? { id: m.id } : {}) }]
+        : [],
+    );
+  }
+  if (t.referenced_tweets) {
+    out.referenced = t.referenced_tweets.flatMap((r) =>
+      typeof r.type === "string" && REFERENCE_TYPES.has(r.type) && typeof r.id === "string"
+        ? [{ type: r.type as "replied_to" | "quoted" | "retweeted", id: r.id }]
+        : [],
+    );
+  }
+  const first = t.edit_history_tweet_ids?.[0];
+  if (typeof first === "string" && first !== t.id) out.originalId = first;
+  return out;
+}
 
 /**
  * The few X calls Purser makes, on twitter-api-v2 with OAuth 1.0a user context. Every URL is built
@@ -122,20 +181,13 @@ export class XClient {
     if (q.paginationToken) query.pagination_token = q.paginationToken;
     try {
       const r = await this.v2.get<{
-        data?: Array<{ id: string; text: string; author_id?: string; conversation_id?: string; created_at?: string; in_reply_to_user_id?: string }>;
+        data?: ApiTweet[];
         includes?: { users?: Array<{ id: string; username: string }> };
         meta?: { next_token?: string };
       }>(`users/${encodeURIComponent(userId)}/mentions`, query, this.opts());
       const body = r.data;
       const users = new Map((body.includes?.users ?? []).map((u) => [u.id, { id: u.id, username: u.username }]));
-      const tweets: XTweet[] = (body.data ?? []).map((t) => ({
-        id: t.id,
-        text: t.text,
-        authorId: t.author_id ?? "",
-        ...(t.conversation_id ? { conversationId: t.conversation_id } : {}),
-        ...(t.created_at ? { createdAt: t.created_at } : {}),
-        ...(t.in_reply_to_user_id ? { inReplyToUserId: t.in_reply_to_user_id } : {}),
-      }));
+      const tweets: XTweet[] = (body.data ?? []).map(toXTweet);
       const page: MentionsPage = { tweets, users, rate: toRate(r.rateLimit) };
       if (body.meta?.next_token) page.nextToken = body.meta.next_token;
       return page;

@@ -17,6 +17,12 @@ export interface InboundMessage {
   replyTo?: string;
   /** True when the message explicitly mentions the bot (group @mention, X mention). */
   mentionsBot?: boolean;
+  /**
+   * The platform delivered this to this bot alone (a Discord interaction, an X mention the adapter
+   * found addressed to us): a command in it is ours even without a `/cmd@bot` suffix. In a group
+   * without it, only `/cmd@bot` names this bot: `/cmd` may be another bot's.
+   */
+  directed?: boolean;
   /** The bot's own username on this platform, so `/cmd@OtherBot` can be ignored. */
   botUsername?: string;
   /** When the platform says the message was sent. */

@@ -228,6 +228,11 @@ export class Router {
     if (parsed.mention && !msg.botUsername && msg.platform !== "console") return;
     const cmd = this.deps.registry.get(parsed.name);
     if (!cmd) {
+      // In a group, a bare `/report` may be another bot's command: only `/report@ThisBot` is ours to correct.
+      if (msg.chat.kind === "group" && !parsed.mention && !msg.directed) {
+        ctx.log.debug({ command: parsed.name.slice(0, 32) }, "unknown command in a group, not addressed to us: ignored");
+        return;
+      }
       if (!/^[a-z0-9_]{1,32}$/.test(parsed.name)) throw new UserError("unknown_command", "That is not a command I know. See /help.");
       const hint = this.deps.registry.suggest(parsed.name);
       throw new UserError(

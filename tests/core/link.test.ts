@@ -27,7 +27,9 @@ describe("/link", () => {
     const userOf = (t: string) => /User\s+(\w+)/.exec(t)?.[1];
     expect(userOf(dcWho.text)).toBe(userOf(tgWho.text));
     expect(userOf(before.text)).not.toBe(userOf(dcWho.text));
-    expect(dcWho.text).toContain("Linked telegram");
+    // Every identity as platform:id (name), the form ADMIN_IDS takes.
+    expect(dcWho.text).toMatch(/Linked\s+telegram:111 \(alice_tg\)/);
+    expect(dcWho.text).toMatch(/Linked\s+discord:222 \(alice_dc\)/);
     const audit = await app.services.audit.recent(10, "link.joined");
     expect(audit).toHaveLength(1);
   });

@@ -143,6 +143,20 @@ describe("bad input never crashes", () => {
     expect((await app.say("/help@pursERbot")).outcome).toBe("replied");
   });
 
+  it("in a group an unknown /cmd may be another bot's and is ignored; /cmd@PurserBot and a directed command get the hint", async () => {
+    app = await makeTestApp();
+    const group = { chat: "group" as const };
+    expect(await app.say("/report", group)).toMatchObject({ outcome: "ignored", replies: [] });
+    expect(await app.say("/warn spam links", group)).toMatchObject({ outcome: "ignored", replies: [] });
+    expect(await app.say("/🚀", group)).toMatchObject({ outcome: "ignored", replies: [] });
+    expect((await app.say("/report@PurserBot", group)).text).toBe("I don't know /report. See /help for what I can do.");
+    expect((await app.say("/hlep@PurserBot", group)).text).toBe("I don't know /hlep. Did you mean /help?");
+    // Known commands need no suffix; a Discord interaction is addressed to us whatever its name.
+    expect((await app.say("/help", group)).text).toContain("/whoami");
+    const stale = await app.send({ platform: "discord", updateId: "i-1", chat: { id: "c1", kind: "group" }, sender: { id: "d1", name: "Ann" }, text: "/prise sol", directed: true });
+    expect(stale.text).toBe("I don't know /prise. Did you mean /price?");
+  });
+
   it("unbalanced quotes get a clear reply", async () => {
     app = await makeTestApp();
     expect((await app.say('/help "price')).text).toBe('A quote is not closed: add the missing " and try again.');

@@ -2,11 +2,17 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import twitterText from "twitter-text";
 
+/** Fields X returns whether asked or not; the others only when named in tweet.fields. */
+const DEFAULT_FIELDS = new Set(["id", "text", "edit_history_tweet_ids"]);
+
 /**
  * A fake X (Twitter) API on 127.0.0.1 (real HTTP, port 0) for the real twitter-api-v2 client:
  *   GET  /2/users/me                                   the bot account
  *   GET  /2/users/:id/mentions                         newest first; since_id, start_time, max_results (5..100),
- *                                                      pagination_token, expansions=author_id (includes.users)
+ *                                                      pagination_token, expansions=author_id (includes.users);
+ *                                                      tweets carry id, text, edit_history_tweet_ids and only the
+ *                                                      tweet.fields asked for (entities.mentions with code-point
+ *                                                      offsets and user ids, referenced_tweets, ...), as X does
  *   POST /2/tweets                                     {text, reply: {in_reply_to_tweet_id}, media: {media_ids}}:
  *                                                      text over 280 weighted characters (twitter-text) is a 400
  *   POST /2/dm_conversations/with/:id/messages         {text} (at most 10,000 characters)
@@ -22,14 +28,17 @@ export interface XUser {
   name: string;
 }
 
+/** An X API v2 tweet object (ids are strings, as X sends them). */
 export interface FakeTweet {
   id: string;
   text: string;
   author_id: string;
   conversation_id: string;
   created_at: string;
+  edit_history_tweet_ids: string[];
+  entities?: { mentions?: Array<{ start: number; end: number; username: string; id?: string }> };
   in_reply_to_user_id?: string;
-  referenced_tweets?: Array<{ type: "replied_to"; id: string }>;
+  referenced_tweets?: Array<{ type: "replied_to" | "quoted" | "retweeted"; id: string }>;
 }
 
 export interface PostedTweet {
@@ -62,8 +71,15 @@ export interface XFake {
   posted: PostedTweet[];
   dms: Array<{ participantId: string; text: string; at: number }>;
   media: Map<string, { bytes: number; received: number; finalized: boolean }>;
-  /** Adds a tweet by `from` that mentions the bot (created now); returns it. */
+  /**
+   * Adds a tweet by `from` (created now) with X's entities for its @handles; it is in the bot's
+   * mentions when one of them is the bot. `inReplyTo`: a reply in that tweet's thread.
+   */
   mention(from: Partial<XUser> & { username: string }, text: string, opts?: { inReplyTo?: string }): FakeTweet;
+  /** Adds tweets exactly as given (a captured or documented page) and their authors. */
+  seed(tweets: FakeTweet[], authors: XUser[]): void;
+  /** Edits a tweet as X does: a new tweet id whose edit_history_tweet_ids starts with the original's. */
+  edit(tweetId: string, text: string): FakeTweet;
   /** Every request to `endpoint` is a 429 until `resetAtMs` (x-rate-limit-reset = that time in seconds). */
   throttle(endpoint: XEndpoint, resetAtMs: number): void;
   /** The next request to `endpoint` uses the window's last call (remaining 0, reset at `resetAtMs`); later ones are 429s until then. */
@@ -90,6 +106,22 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
   let nextId = 1800000000000000000n;
   let nextUser = 2000;
   const newId = () => String(nextId++);
+  const userNamed = (username: string, id?: string, name?: string): XUser => {
+    let user = [...users.values()].find((x) => x.username.toLowerCase() === username.toLowerCase());
+    if (!user) users.set((user = { id: id ?? String(nextUser++), name: name ?? username, username }).id, user);
+    return user;
+  };
+  /** X's entities.mentions: code-point offsets (twitter-text counts UTF-16 units), each with the user's id. */
+  const entitiesOf = (text: string): Pick<FakeTweet, "entities"> => {
+    const found = twitterText.extractMentionsWithIndices(text);
+    twitterText.modifyIndicesFromUTF16ToUnicode(text, found);
+    if (!found.length) return {};
+    return {
+      entities: {
+        mentions: found.map((m) => ({ start: m.indices[0], end: m.indices[1], username: m.screenName, id: userNamed(m.screenName).id })),
+      },
+    };
+  };
 
   const rate = (ep: XEndpoint, now: number) => {
     let w = windows.get(ep);
@@ -118,8 +150,10 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
     const since = q.get("since_id");
     const start = q.get("start_time");
     const token = q.get("pagination_token");
-    const mine = new RegExp(`(^|[^\\w])@${bot.username}\\b`, "i");
-    let list = tweets.filter((t) => mine.test(t.text)).sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+    const edited = new Set(tweets.flatMap((t) => t.edit_history_tweet_ids.slice(0, -1)));
+    let list = tweets
+      .filter((t) => !edited.has(t.id) && t.entities?.mentions?.some((m) => m.id === bot.id))
+      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
     if (since) list = list.filter((t) => BigInt(t.id) > BigInt(since));
     if (start) list = list.filter((t) => t.created_at >= new Date(start).toISOString());
     if (token) list = list.filter((t) => BigInt(t.id) < BigInt(token.slice(1)));
@@ -129,7 +163,8 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
     if (list.length > max) meta.next_token = `p${page[page.length - 1]!.id}`;
     const authors = [...new Set(page.map((t) => t.author_id))].map((id) => users.get(id)!);
     const body: Record<string, unknown> = { meta };
-    if (page.length) body.data = page;
+    const fields = new Set([...DEFAULT_FIELDS, ...(q.get("tweet.fields")?.split(",") ?? [])]);
+    if (page.length) body.data = page.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => fields.has(k))));
     if (page.length && q.get("expansions")?.split(",").includes("author_id")) body.includes = { users: authors };
     return { status: 200, body };
   };
@@ -159,6 +194,8 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
         author_id: bot.id,
         conversation_id: parentTweet?.conversation_id ?? id,
         created_at: new Date().toISOString(),
+        edit_history_tweet_ids: [id],
+        ...entitiesOf(text),
         ...(parentTweet ? { in_reply_to_user_id: parentTweet.author_id, referenced_tweets: [{ type: "replied_to" as const, id: parentTweet.id }] } : {}),
       });
       record({ id, text, ...(parent ? { inReplyTo: parent } : {}), mediaIds, token, at: Date.now() });
@@ -238,8 +275,7 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
     dms,
     media,
     mention(from, text, o = {}) {
-      let user = [...users.values()].find((x) => x.username.toLowerCase() === from.username.toLowerCase());
-      if (!user) users.set((user = { id: from.id ?? String(nextUser++), name: from.name ?? from.username, username: from.username }).id, user);
+      const user = userNamed(from.username, from.id, from.name);
       const parent = o.inReplyTo ? tweets.find((t) => t.id === o.inReplyTo) : undefined;
       const id = newId();
       const t: FakeTweet = {
@@ -248,8 +284,23 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
         author_id: user.id,
         conversation_id: parent?.conversation_id ?? id,
         created_at: new Date().toISOString(),
+        edit_history_tweet_ids: [id],
+        ...entitiesOf(text),
         ...(parent ? { in_reply_to_user_id: parent.author_id, referenced_tweets: [{ type: "replied_to" as const, id: parent.id }] } : {}),
       };
+      tweets.push(t);
+      return t;
+    },
+    seed(list, authors) {
+      for (const a of authors) users.set(a.id, a);
+      tweets.push(...list);
+    },
+    edit(tweetId, text) {
+      const old = tweets.find((t) => t.id === tweetId);
+      if (!old) throw new Error(`no tweet ${tweetId}`);
+      const id = newId();
+      const { entities: _before, ...rest } = old;
+      const t: FakeTweet = { ...rest, id, text, edit_history_tweet_ids: [...old.edit_history_tweet_ids, id], ...entitiesOf(text) };
       tweets.push(t);
       return t;
     },

@@ -136,6 +136,15 @@ describe("Discord end to end (real discord.js against a fake Discord)", () => {
     expect(inDm.ephemeral).toBe(true);
   });
 
+  it("a slash command this version no longer has (a stale registration) still gets the hint in a guild channel", async () => {
+    await world();
+    const i = dc.slash({ name: "prise", options: [{ name: "tokens", value: "SOL" }], user: ann, ...inGuild });
+    dc.dispatchInteraction(i);
+    const post = await dc.waitFor((p) => p.interactionId === i.id);
+    expect(post.text).toContain("I don't know /prise. Did you mean /price?");
+    expect(post.ephemeral).toBe(true);
+  });
+
   it("a repeated interaction id is processed once", async () => {
     const { app } = await world();
     const i = dc.slash({ name: "link", user: ann, ...inGuild });

@@ -43,6 +43,7 @@ describe("Discord interaction -> InboundMessage", () => {
       sender: { id: "53908232506183680", name: "Mason", isBot: false },
       text: '/cardsearch "The Gitrog Monster"',
       botUsername: "Purser",
+      directed: true, // Discord sends the interaction to this application alone: the command is ours
     });
     expect(msg.action).toBeUndefined();
     expect(msg.sentAt?.toISOString()).toBe("2020-12-08T23:18:04.500Z"); // from the snowflake

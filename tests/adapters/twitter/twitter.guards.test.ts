@@ -55,7 +55,7 @@ describe("X guards: who gets an answer, and what is never posted", () => {
     expect(w.x.repliesTo(who.id)[0]!.text).toContain("can't do that in public");
     app.clock.advance(60_000); // past this instance's identity cache: the link was made by the other one
     const me = await app.say("/whoami", { platform: "telegram", id: "4242" });
-    expect(me.text).toMatch(/Linked\s+.*twitter\s+@judy/s);
+    expect(me.text).toMatch(/Linked\s+twitter:\d+ \(@judy\)/);
     expect(w.x.posted.some((p) => p.text.includes(code) || /telegram|4242/i.test(p.text.replace("Telegram or Discord", "")))).toBe(false);
   });
 
