@@ -1,4 +1,4 @@
-import { ExponentialBackoff, handleAll, retry, TaskCancelledError, timeout, TimeoutStrategy, wrap } from "cockatiel";
+import { ExponentialBackoff, handleWhen, retry, TaskCancelledError, timeout, TimeoutStrategy, wrap } from "cockatiel";
 import type { Logger } from "../core/ports/logger.port.js";
 import { errorKind, type ReadinessProbe } from "./health.js";
 
@@ -17,6 +17,23 @@ export interface ConnectOptions {
   initialDelayMs?: number;
   /** Longest wait between attempts (default 60 s). */
   maxDelayMs?: number;
+  /**
+   * A platform refused the credentials themselves (a revoked or mistyped token): retrying cannot
+   * help, so the caller ends start-up with this error's (scrubbed) message.
+   */
+  onRejected?: (platform: string, err: unknown) => void;
+}
+
+/**
+ * Whether a connection failure is the platform refusing Purser's credentials (Telegram's 401/404 on
+ * getMe, discord.js's TokenInvalid, X's 401) rather than the platform being unreachable.
+ */
+export function credentialsRejected(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { error_code?: unknown; code?: unknown; name?: unknown };
+  if (e.error_code === 401 || e.error_code === 404) return true; // grammy GrammyError
+  if (e.code === "TokenInvalid") return true; // discord.js
+  return e.name === "ApiResponseError" && e.code === 401; // twitter-api-v2
 }
 
 interface LinkState {
@@ -71,7 +88,7 @@ export class PlatformConnections {
     const s = this.state.get(link.name)!;
     const log = this.o.log.child({ platform: link.name });
     const timeoutS = Math.round(this.o.attemptTimeoutMs / 100) / 10;
-    const retries = retry(handleAll, {
+    const retries = retry(handleWhen((err) => !credentialsRejected(err)), {
       backoff: new ExponentialBackoff({ initialDelay: this.o.initialDelayMs ?? 1000, maxDelay: this.o.maxDelayMs ?? 60_000 }),
     });
     // Every failed attempt is retried (there is no last one), so this hears each failure.
@@ -88,7 +105,9 @@ export class PlatformConnections {
       s.connected = true;
       log.info({ attempts: s.attempts + 1 }, `${link.name} connected`);
     } catch (err) {
-      if (!this.stopping.signal.aborted) log.error({ err }, `${link.name} connection loop ended`);
+      if (this.stopping.signal.aborted) return;
+      if (credentialsRejected(err) && this.o.onRejected) return this.o.onRejected(link.name, err);
+      log.error({ err }, `${link.name} connection loop ended`);
     }
   }
 }

@@ -93,6 +93,13 @@ async function main() {
   const connections = new PlatformConnections(links, {
     log: log.child({ component: "connect" }),
     attemptTimeoutMs: config.PLATFORM_CONNECT_TIMEOUT_S * 1000,
+    // A refused token is not an outage: say so and stop, rather than retry for ever.
+    onRejected: (platform, err) => {
+      log.error({ platform, err }, `${platform} refused the credentials`);
+      log.flush();
+      process.stderr.write(`Purser failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
   });
   let stopping = false;
   if (!consoleMode) {
