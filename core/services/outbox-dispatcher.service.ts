@@ -56,6 +56,8 @@ export class OutboxDispatcher {
   private running: Promise<number> | undefined;
   private stopped = true;
   private readonly latencies: number[] = [];
+  /** Rounds failed in a row (a database outage): logged once, then quietly retried with growing waits. */
+  private failing = 0;
 
   constructor(private readonly o: DispatcherOptions) {}
 
@@ -68,13 +70,20 @@ export class OutboxDispatcher {
       try {
         this.running = this.runOnce();
         n = await this.running;
+        if (this.failing) this.o.log.info({ failedRounds: this.failing }, "outbox rounds succeed again");
+        this.failing = 0;
       } catch (err) {
-        this.o.log.error({ err }, "outbox round failed");
+        this.failing++;
+        if (this.failing === 1) this.o.log.error({ err }, "outbox round failed: retrying with growing waits until it succeeds");
+        else this.o.log.debug({ err, failedRounds: this.failing }, "outbox round failed again");
       } finally {
         this.running = undefined;
       }
       if (!this.stopped) {
-        this.timer = setTimeout(() => void loop(), n ? 0 : (this.o.pollMs ?? 250));
+        const poll = this.o.pollMs ?? 250;
+        // While rounds fail, wait longer each time (up to 5 s) instead of hammering a database that is away.
+        const wait = this.failing ? Math.min(5_000, poll * 2 ** Math.min(this.failing, 5)) : n ? 0 : poll;
+        this.timer = setTimeout(() => void loop(), wait);
         this.timer.unref?.();
       }
     };
