@@ -97,5 +97,19 @@ for (const t of sharedTestDatabases()) {
         expect(spent.filter((o) => o.status === "filled")).toHaveLength(5);
       }, 30_000);
     }
+
+    it("one preview confirmed from two processes at once fills once; the other press is told it is already done", async () => {
+      const tdb: TestDb = t.make();
+      cleanups.push(() => tdb.cleanup());
+      const clock = new FakeClock();
+      const a = await tradingOver(await tdb.open(), clock);
+      const b = await tradingOver(await tdb.open(), clock);
+      const o = await a.preview("twice", { side: "buy", input: USDC, output: JUP, amount: { kind: "units", units: 900_000_000n } }, { platform: "telegram", chatId: "1" });
+      // A cap with room for this order once: the second press must read "already", not "over the cap".
+      const kinds = (await Promise.all([a.confirm("twice", o.id, { dailyCapUsd: 1000 }), b.confirm("twice", o.id, { dailyCapUsd: 1000 })]))
+        .map((r) => r.kind)
+        .sort();
+      expect(kinds).toEqual(["already", "filled"]);
+    });
   });
 }
