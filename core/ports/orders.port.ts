@@ -50,6 +50,7 @@ export interface BookStore {
   /**
    * In ONE database transaction: checks the order is still in flight, (optionally) that the book holds
    * the input, moves the positions and cost basis, books realised PnL, and marks the order filled.
+   * Fills into one book apply one after another, whichever processes run them: none is lost.
    */
   applyFill(fill: Fill, now: number, opts: { requireBalance: boolean; from: readonly OrderStatus[] }): Promise<FillResult>;
   snapshot(userId: string, book: string, at: number, valueUsd: number): Promise<void>;
