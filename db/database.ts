@@ -70,6 +70,8 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
   sqlite.pragma("synchronous = NORMAL");
   // Another writer's lock is waited out for up to 5 s by LockWait, on timers: SQLite's own busy
   // handler would sleep inside the synchronous driver and freeze the whole process meanwhile.
+  // Transactions BEGIN IMMEDIATE (waited for the same way), so writers in other processes queue
+  // instead of failing halfway with SQLITE_BUSY_SNAPSHOT.
   sqlite.pragma("busy_timeout = 0");
   sqlite.pragma("foreign_keys = ON");
   const dialect = new UnavailabilityDialect(new SqliteDialect({ database: sqlite }), { lockWaitMs: SQLITE_LOCK_WAIT_MS });

@@ -28,7 +28,7 @@ export function repositories(d: Db, clock: Clock = systemClock) {
     tokens: new KyselyTokenCache(d.db),
     ticks: new KyselyTickStore(d.db),
     chatStatus: new KyselyChatStatus(d.db),
-    orders: new KyselyOrders(d.db),
+    orders: new KyselyOrders(d.db, d.dialect),
     books: new KyselyBooks(d.db, d.dialect),
     wallets: new KyselyWallets(d.db),
     alerts: new KyselyAlerts(d.db),

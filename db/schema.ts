@@ -1,6 +1,6 @@
 import type { ActionTokensTable } from "./tables/action-tokens.table.js";
 import type { ChatStatusTable } from "./tables/chat-status.table.js";
-import type { BooksTable, OrdersTable, PortfolioSnapshotsTable, PositionsTable, WalletsTable } from "./tables/trading.table.js";
+import type { BooksTable, OrdersTable, PortfolioSnapshotsTable, PositionsTable, TradeLocksTable, WalletsTable } from "./tables/trading.table.js";
 import type { AlertsTable, OutboxTable } from "./tables/alerts.table.js";
 import type { KvTable, LeasesTable } from "./tables/kv.table.js";
 import type { LlmUsageTable } from "./tables/llm-usage.table.js";
@@ -26,6 +26,7 @@ export interface Database {
   positions: PositionsTable;
   books: BooksTable;
   orders: OrdersTable;
+  trade_locks: TradeLocksTable;
   portfolio_snapshots: PortfolioSnapshotsTable;
   alerts: AlertsTable;
   outbox: OutboxTable;

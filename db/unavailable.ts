@@ -1,14 +1,14 @@
-import type {
+import {
   CompiledQuery,
-  DatabaseConnection,
-  DatabaseIntrospector,
-  Dialect,
-  DialectAdapter,
-  Driver,
-  Kysely,
-  QueryCompiler,
-  QueryResult,
-  TransactionSettings,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
 } from "kysely";
 import { UnavailableError } from "../core/errors.js";
 
@@ -133,6 +133,7 @@ class GuardedConnection implements DatabaseConnection {
   }
 }
 
+const BEGIN_IMMEDIATE = CompiledQuery.raw("begin immediate");
 const unwrap = (c: DatabaseConnection) => (c instanceof GuardedConnection ? c.inner : c);
 
 class GuardedDriver implements Driver {
@@ -147,7 +148,14 @@ class GuardedDriver implements Driver {
     return new GuardedConnection(await guard(() => this.inner.acquireConnection()), this.lockWait);
   }
   beginTransaction(c: DatabaseConnection, settings: TransactionSettings) {
-    return guard(() => this.inner.beginTransaction(unwrap(c), settings));
+    const lockWait = this.lockWait;
+    if (!lockWait) return guard(() => this.inner.beginTransaction(unwrap(c), settings));
+    // SQLite: every transaction here writes, so it takes the write lock up front (BEGIN IMMEDIATE).
+    // A deferred BEGIN reads first and upgrades later; when another connection wrote in between, the
+    // upgrade fails (SQLITE_BUSY_SNAPSHOT) and no waiting can save the transaction. Waiting for the
+    // lock before the first read serialises writers across processes; a BEGIN that got SQLITE_BUSY
+    // started nothing, so trying it again is safe.
+    return guard(() => lockWait.run(() => unwrap(c).executeQuery(BEGIN_IMMEDIATE)).then(() => undefined));
   }
   commitTransaction(c: DatabaseConnection) {
     return guard(() => this.inner.commitTransaction(unwrap(c)));
@@ -180,7 +188,10 @@ class GuardedDriver implements Driver {
 export class UnavailabilityDialect implements Dialect {
   constructor(
     private readonly inner: Dialect,
-    /** SQLite: how long a statement waits for another writer's lock (its PRAGMA busy_timeout must be 0). */
+    /**
+     * SQLite: how long a statement waits for another writer's lock (its PRAGMA busy_timeout must be 0).
+     * With it, transactions begin IMMEDIATE: they hold the write lock from their first statement.
+     */
     private readonly opts: { lockWaitMs?: number } = {},
   ) {}
   createDriver(): Driver {

@@ -22,6 +22,9 @@ export interface Fill {
 
 export type FillResult = "filled" | "insufficient" | "not_in_flight";
 
+/** Confirm's claim: "confirmed" for exactly one caller; "over_cap" changed nothing. */
+export type CapClaim = "confirmed" | "over_cap" | "not_previewed";
+
 export interface OrderStore {
   create(order: Order): Promise<void>;
   get(id: string): Promise<Order | undefined>;
@@ -31,6 +34,12 @@ export interface OrderStore {
   byStatus(statuses: readonly OrderStatus[]): Promise<Order[]>;
   /** USD notional of the user's confirmed-or-later trades since `since`. */
   usdSince(userId: string, since: number): Promise<number>;
+  /**
+   * In ONE atomic step, judged one caller at a time per user (in every process): moves a previewed
+   * order to confirmed (confirmedAt = now) only if the user's confirmed-or-later USD since `cap.since`
+   * plus this order's stays within `cap.usd`. Presses at once can never confirm past the cap.
+   */
+  confirmWithinCap(id: string, now: number, cap: { since: number; usd: number }): Promise<CapClaim>;
 }
 
 export interface BookStore {
@@ -41,6 +50,7 @@ export interface BookStore {
   /**
    * In ONE database transaction: checks the order is still in flight, (optionally) that the book holds
    * the input, moves the positions and cost basis, books realised PnL, and marks the order filled.
+   * Fills into one book apply one after another, whichever processes run them: none is lost.
    */
   applyFill(fill: Fill, now: number, opts: { requireBalance: boolean; from: readonly OrderStatus[] }): Promise<FillResult>;
   snapshot(userId: string, book: string, at: number, valueUsd: number): Promise<void>;

@@ -258,15 +258,14 @@ export class TradingService {
       await this.d.orders.transition(o.id, ["previewed"], "expired", { finalAt: now, error: "quote expired before confirmation" });
       return { kind: "expired", order: await this.order(userId, orderId) };
     }
-    const today = await this.d.orders.usdSince(userId, startOfUtcDay(now));
     const cap = limits.dailyCapUsd ?? this.d.config.dailyCapUsd;
-    if (today + o.usdValue > cap) {
+    // The cap is judged and the order claimed in one atomic step: presses at once cannot both fit.
+    const claim = await this.d.orders.confirmWithinCap(o.id, now, { since: startOfUtcDay(now), usd: cap });
+    if (claim === "over_cap") {
       await this.d.orders.transition(o.id, ["previewed"], "cancelled", { finalAt: now, error: "daily limit reached" });
       throw new UserError("daily_cap", `Confirming would take you past today's limit of $${cap}.`);
     }
-    if (!(await this.d.orders.transition(o.id, ["previewed"], "confirmed", { confirmedAt: now }))) {
-      return { kind: "already", order: await this.order(userId, orderId) };
-    }
+    if (claim !== "confirmed") return { kind: "already", order: await this.order(userId, orderId) };
     const claimed = { ...o, status: "confirmed" as const, confirmedAt: now };
     await this.d.audit.record({ at: now, userId, action: "trade.confirmed", detail: { order: o.id, mode: o.mode } });
     return o.mode === "paper" ? this.fillPaper(claimed, false) : this.executeLive(claimed);

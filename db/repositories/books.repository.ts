@@ -47,6 +47,9 @@ export class KyselyBooks implements BookStore {
       if (this.dialect === "postgres") q = q.forUpdate();
       const order = await q.executeTakeFirst();
       if (!order || !opts.from.includes(order.status as OrderStatus)) return "not_in_flight";
+      // Every read below comes after the book's lock: no other fill into this book is between its
+      // reads and its writes, so the amounts written (exact bigint arithmetic) are never stale.
+      const realizedBefore = await this.lockBook(trx, f.userId, f.book, now);
       const inPos = await this.position(trx, f.userId, f.book, f.inMint);
       const held = inPos?.amount ?? 0n;
       if (opts.requireBalance && held < f.inAmount) return "insufficient";
@@ -58,17 +61,12 @@ export class KyselyBooks implements BookStore {
       if (inPos) await this.put(trx, f.userId, f.book, f.inMint, held - tracked, inPos.costMicro - costOut, now);
       const outPos = await this.position(trx, f.userId, f.book, f.outMint);
       await this.put(trx, f.userId, f.book, f.outMint, (outPos?.amount ?? 0n) + f.outAmount, (outPos?.costMicro ?? 0n) + f.valueMicro, now);
-      const book = await trx.selectFrom("books").select("realized_micro").where("user_id", "=", f.userId).where("book", "=", f.book).executeTakeFirst();
-      if (book) {
-        await trx
-          .updateTable("books")
-          .set({ realized_micro: (BigInt(book.realized_micro) + realized).toString() })
-          .where("user_id", "=", f.userId)
-          .where("book", "=", f.book)
-          .execute();
-      } else {
-        await trx.insertInto("books").values({ user_id: f.userId, book: f.book, realized_micro: realized.toString(), created_at: now }).execute();
-      }
+      await trx
+        .updateTable("books")
+        .set({ realized_micro: (realizedBefore + realized).toString() })
+        .where("user_id", "=", f.userId)
+        .where("book", "=", f.book)
+        .execute();
       await trx
         .updateTable("orders")
         .set({
@@ -84,10 +82,28 @@ export class KyselyBooks implements BookStore {
     });
   }
 
-  private async position(db: Db, userId: string, book: string, mint: string): Promise<Position | undefined> {
-    let q = db.selectFrom("positions").selectAll().where("user_id", "=", userId).where("book", "=", book).where("mint", "=", mint);
+  /**
+   * Locks the book's row, creating it first when this is the book's first fill (a live wallet's book),
+   * and returns its realised PnL. A row that always exists is what makes the lock work: a position's
+   * own row cannot be locked before that position exists, so two first fills into it would both
+   * read "nothing held" and the second write would erase the first. Postgres: INSERT ... ON CONFLICT
+   * DO NOTHING waits for a concurrent insert of the same book, then SELECT ... FOR UPDATE holds the
+   * row until commit. SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE).
+   */
+  private async lockBook(trx: Transaction<Database>, userId: string, book: string, now: number): Promise<bigint> {
+    await trx
+      .insertInto("books")
+      .values({ user_id: userId, book, realized_micro: "0", created_at: now })
+      .onConflict((oc) => oc.columns(["user_id", "book"]).doNothing())
+      .execute();
+    let q = trx.selectFrom("books").select("realized_micro").where("user_id", "=", userId).where("book", "=", book);
     if (this.dialect === "postgres") q = q.forUpdate();
-    const r = await q.executeTakeFirst();
+    return BigInt((await q.executeTakeFirstOrThrow()).realized_micro);
+  }
+
+  /** A position as it stands: read only under the book's lock (see lockBook). */
+  private async position(db: Db, userId: string, book: string, mint: string): Promise<Position | undefined> {
+    const r = await db.selectFrom("positions").selectAll().where("user_id", "=", userId).where("book", "=", book).where("mint", "=", mint).executeTakeFirst();
     return r ? { mint: r.mint, amount: BigInt(r.amount), costMicro: BigInt(r.cost_micro) } : undefined;
   }
 

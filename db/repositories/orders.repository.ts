@@ -1,7 +1,8 @@
-import type { Kysely, Selectable } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Platform } from "../../core/domain/identity.js";
 import type { Order, OrderStatus } from "../../core/domain/order.js";
-import type { OrderPatch, OrderStore } from "../../core/ports/orders.port.js";
+import type { CapClaim, OrderPatch, OrderStore } from "../../core/ports/orders.port.js";
+import type { DialectName } from "../database.js";
 import type { Database } from "../schema.js";
 import type { OrdersTable } from "../tables/trading.table.js";
 
@@ -56,8 +57,25 @@ export function patchColumns(p: OrderPatch): Partial<OrdersTable> {
   return out;
 }
 
+/** Orders whose USD counts against the daily cap: claimed by Confirm and not (yet) failed or expired. */
+const SPENT: OrderStatus[] = ["confirmed", "signed", "sent", "filled"];
+
+async function spentSince(db: Kysely<Database> | Transaction<Database>, userId: string, since: number): Promise<number> {
+  const r = await db
+    .selectFrom("orders")
+    .select((eb) => eb.fn.sum<number>("usd_value").as("total"))
+    .where("user_id", "=", userId)
+    .where("status", "in", SPENT)
+    .where("confirmed_at", ">=", since)
+    .executeTakeFirst();
+  return Number(r?.total ?? 0);
+}
+
 export class KyselyOrders implements OrderStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   async create(o: Order): Promise<void> {
     await this.db
@@ -126,14 +144,38 @@ export class KyselyOrders implements OrderStore {
     return rows.map(toOrder);
   }
 
-  async usdSince(userId: string, since: number): Promise<number> {
-    const r = await this.db
-      .selectFrom("orders")
-      .select((eb) => eb.fn.sum<number>("usd_value").as("total"))
-      .where("user_id", "=", userId)
-      .where("status", "in", ["confirmed", "signed", "sent", "filled"])
-      .where("confirmed_at", ">=", since)
-      .executeTakeFirst();
-    return Number(r?.total ?? 0);
+  usdSince(userId: string, since: number): Promise<number> {
+    return spentSince(this.db, userId, since);
+  }
+
+  async confirmWithinCap(id: string, now: number, cap: { since: number; usd: number }): Promise<CapClaim> {
+    return this.db.transaction().execute(async (trx) => {
+      const owner = await trx.selectFrom("orders").select("user_id").where("id", "=", id).executeTakeFirst();
+      if (!owner) return "not_previewed";
+      await this.lockUser(trx, owner.user_id, now);
+      // Read again under the lock: a press that went first may have claimed this order or used the cap.
+      const o = await trx.selectFrom("orders").select(["status", "usd_value"]).where("id", "=", id).executeTakeFirst();
+      if (o?.status !== "previewed") return "not_previewed";
+      if ((await spentSince(trx, owner.user_id, cap.since)) + Number(o.usd_value) > cap.usd) return "over_cap";
+      const r = await trx.updateTable("orders").set({ status: "confirmed", confirmed_at: now }).where("id", "=", id).where("status", "=", "previewed").executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1 ? "confirmed" : "not_previewed";
+    });
+  }
+
+  /**
+   * Holds the user's trade_locks row until commit, creating it on their first Confirm: every Confirm
+   * of this user, in any process, waits here for the one before it. Postgres: the row lock (INSERT
+   * ... ON CONFLICT DO NOTHING waits for a concurrent insert of it, then SELECT ... FOR UPDATE).
+   * SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE).
+   */
+  private async lockUser(trx: Transaction<Database>, userId: string, now: number): Promise<void> {
+    await trx
+      .insertInto("trade_locks")
+      .values({ user_id: userId, created_at: now })
+      .onConflict((oc) => oc.column("user_id").doNothing())
+      .execute();
+    let q = trx.selectFrom("trade_locks").select("user_id").where("user_id", "=", userId);
+    if (this.dialect === "postgres") q = q.forUpdate();
+    await q.executeTakeFirstOrThrow();
   }
 }

@@ -28,6 +28,12 @@ export interface BooksTable {
   created_at: number;
 }
 
+/** One row per user who has confirmed a trade: what Confirm locks to judge the daily cap (no data). */
+export interface TradeLocksTable {
+  user_id: string;
+  created_at: number;
+}
+
 /** Every trade: durable intent first, one execution, reconciliation always. */
 export interface OrdersTable {
   id: string;

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import pg from "pg";
 import { createDatabase, migrate, type Db } from "../../db/index.js";
 
@@ -20,6 +22,34 @@ export function testDatabases(): Array<{ name: string; skip: string | false; mak
       make: () => postgresDb(pgUrl!),
     },
   ];
+}
+
+/**
+ * Like testDatabases(), but every `open()` of one TestDb is another independent connection (its own
+ * better-sqlite3 handle on one WAL file, its own pg pool on one schema) over the SAME database: what
+ * two processes sharing a database look like, for race tests.
+ */
+export function sharedTestDatabases(): Array<{ name: string; skip: string | false; make: () => TestDb }> {
+  return testDatabases().map((t) => (t.name === "sqlite" ? { ...t, make: sqliteFileDb } : t));
+}
+
+function sqliteFileDb(): TestDb {
+  const opened: Db[] = [];
+  let url: string | undefined;
+  return {
+    name: "sqlite",
+    async open() {
+      url ??= await tempSqliteUrl();
+      const d = createDatabase(url);
+      opened.push(d);
+      await migrate(d.db);
+      return d;
+    },
+    async cleanup() {
+      await Promise.all(opened.map((d) => d.close()));
+      if (url) rmSync(dirname(url.slice("sqlite:".length)), { recursive: true, force: true });
+    },
+  };
 }
 
 function sqliteDb(): TestDb {

@@ -28,6 +28,9 @@ class FakeOrders implements OrderStore {
   async usdSince() {
     return 0;
   }
+  async confirmWithinCap(id: string, now: number) {
+    return (await this.transition(id, ["previewed"], "confirmed", { confirmedAt: now })) ? ("confirmed" as const) : ("not_previewed" as const);
+  }
 }
 
 function fakeBooks(orders: FakeOrders): BookStore {
