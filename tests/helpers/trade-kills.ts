@@ -15,6 +15,8 @@ export const CHAT = 4242;
 const MASTER_KEY = "trade-kills-master-key-0123456789abcdef";
 /** Generous: a loaded 2-core machine takes many seconds to start a Purser process. */
 export const EVENT_MS = 90_000;
+/** Purser's TRADE_TAKEOVER_S here (default 120): how long an interrupted order waits before a restarted process closes or tells it. */
+export const TAKEOVER_S = 5;
 
 /** How a user reads a message: its plain text (HTML removed). */
 export const plain = (m: SentMessage) => String(m.plainText ?? m.text ?? m.caption ?? "");
@@ -65,13 +67,25 @@ export class TradeKillWorld {
       PRICE_MAX_AGE_S: "3600", // the fake's prices are published once, at its start
       OUTBOX_LEASE_S: "1",
       USER_RATE_LIMIT_PER_MIN: "1000",
+      TRADE_TAKEOVER_S: String(TAKEOVER_S),
     };
+  }
+
+  private exited = true;
+
+  /** Whether the last Purser started is still running. */
+  running(): boolean {
+    return !!this.proc && !this.exited;
   }
 
   /** Starts Purser and resolves once it polls Telegram (start-up reconciliation has run by then). */
   async start(): Promise<Purser> {
     const mark = this.tg.calls.length;
     const p = (this.proc = await startPurser(this.w, this.env()));
+    this.exited = false;
+    void p.exited.then(() => {
+      if (this.proc === p) this.exited = true;
+    });
     const polling = until(() => (this.tg.calls.slice(mark).some((c) => c.method === "getUpdates") ? true : undefined), EVENT_MS, "Purser polls Telegram");
     await Promise.race([polling, p.exited.then((c) => Promise.reject(new Error(`purser exited (${c}):\n${p.stderr()}`)))]);
     return p;
