@@ -20,8 +20,8 @@ interface Step {
   name: string;
   /** Installs the gate that SIGKILLs Purser at this step; resolves when it has. */
   arm(k: TradeKillWorld, p: Preview): Promise<void>;
-  /** The user may be told twice (a kill between Telegram's answer and the outbox's mark). */
-  duplicateWindow?: boolean;
+  /** Messages telling the outcome: 2 only for a kill after Telegram took the reply and before Purser marked the order told. */
+  told?: 2;
 }
 
 const never = () => new Promise<never>(() => undefined);
@@ -85,7 +85,6 @@ const steps: Step[] = [
   },
   {
     name: "4. landed and filled, the outcome message held at Telegram",
-    duplicateWindow: true,
     arm: (k, p) =>
       new Promise<void>((fired) =>
         k.tg.setGate({
@@ -94,6 +93,20 @@ const steps: Step[] = [
             await k.proc?.kill();
             fired();
             await never(); // Telegram never answers: the process is gone
+          },
+        }),
+      ),
+  },
+  {
+    name: "4b. landed and filled, the outcome message accepted by Telegram, killed before its answer",
+    told: 2,
+    arm: (k, p) =>
+      new Promise<void>((fired) =>
+        k.tg.setGate({
+          after: async (c) => {
+            if (!/^(sendMessage|editMessageText)$/.test(c.method) || !String(c.params.text ?? "").includes(p.orderId)) return;
+            await k.proc?.kill(); // the user has read it; Purser never learns that they did
+            fired();
           },
         }),
       ),
@@ -124,17 +137,19 @@ describe("SIGKILL at each step of a live trade (real Purser process, SQLite)", (
     await w?.close();
   });
 
-  /** Terminal, every push for it delivered, and at least one message telling it: the outcome has settled. */
+  /** Terminal, marked told, every push for it delivered, and a message telling it seen: the outcome has settled. */
   const settled = async (orderId: string) => {
     const o = await w.repos.orders.get(orderId);
     if (!o || !FINAL_STATUSES.includes(o.status)) return undefined;
+    const row = await w.db.db.selectFrom("orders").select("told_at").where("id", "=", orderId).executeTakeFirstOrThrow();
+    if (row.told_at === null) return undefined;
     const pending = await w.db.db.selectFrom("outbox").select("state").where("dedupe_key", "like", `trade:${orderId}:%`).where("state", "=", "pending").execute();
     if (pending.length || !k.outcomes(orderId).length) return undefined;
     return o;
   };
 
   for (const step of steps) {
-    it(`${step.name}: one terminal state, at most one swap landed, told once`, async () => {
+    it(`${step.name}: one terminal state, at most one swap landed, the outcome told ${step.told === 2 ? "twice (the documented window)" : "once"}`, async () => {
       if (!k.running()) await k.start();
       const p = await k.preview();
       const before = k.mark();
@@ -170,7 +185,8 @@ describe("SIGKILL at each step of a live trade (real Purser process, SQLite)", (
       if (o.signature) expect(new Set(k.sentSignatures(before.sends))).toEqual(new Set([o.signature]));
       else expect(after.sends).toBe(before.sends);
       expect(told).toBeGreaterThanOrEqual(1);
-      expect(told).toBeLessThanOrEqual(step.duplicateWindow ? 2 : 1);
+      // Only a kill between Telegram's answer and the order's "told" mark tells it twice (4b: the reply, then the push).
+      expect(told).toBe(step.told ?? 1);
       // The second Confirm changed nothing.
       expect([again.usdc, again.landed, again.builds, again.sends]).toEqual([after.usdc, after.landed, after.builds, after.sends]);
       expect((await w.repos.orders.get(p.orderId))?.status).toBe(o.status);
