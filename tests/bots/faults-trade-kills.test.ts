@@ -12,6 +12,9 @@ import { sharedDatabases, until, type SharedDb } from "../helpers/outbox-faults.
  * which is the same SQL on Postgres (the outbox kill tests run on both).
  *
  * One process at a time: the restarted process of one step is the one the next step kills.
+ * TRADE_TAKEOVER_S is 5 here (default 120): how long a restarted process leaves an unsigned confirmed
+ * order, or an ended order whose outcome the user was never told, to a process that might still hold it.
+ * Steps 1, 4 and 4b therefore settle about 5 s after the kill; the waits are on events, with 90 s deadlines.
  */
 
 const USDC_15 = 15_000_000n;
