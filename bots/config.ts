@@ -198,6 +198,13 @@ export const SETTINGS = {
   MAX_SLIPPAGE_BPS: { schema: int(1, 5000), default: "100", doc: "Largest slippage accepted (basis points)" },
   MAX_PRICE_IMPACT_PCT: { schema: z.coerce.number().positive().max(100), default: "2", doc: "Largest price impact accepted (%)" },
   QUOTE_TTL_S: { schema: int(5, 600), default: "30", doc: "A preview's quote is valid this long; later Confirms ask for a fresh one" },
+  TRADE_TAKEOVER_S: {
+    schema: int(5, 3600),
+    default: "120",
+    doc:
+      "After a crash: a confirmed trade still unsigned this long after Confirm is closed as failed (nothing was sent), " +
+      "and a finished trade whose outcome the user was not told this long after it ended is pushed to them",
+  },
   TOKEN_ALLOWLIST: {
     schema: z.string().default("").transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
     default: "",

@@ -77,6 +77,7 @@ export function buildTrading(
       maxSlippageBps: config.MAX_SLIPPAGE_BPS,
       maxPriceImpactPct: config.MAX_PRICE_IMPACT_PCT,
       quoteTtlMs: config.QUOTE_TTL_S * 1000,
+      takeoverMs: config.TRADE_TAKEOVER_S * 1000,
       allow: config.TOKEN_ALLOWLIST.length ? mints(config.TOKEN_ALLOWLIST) : null,
       deny: mints(config.TOKEN_DENYLIST),
       confirmWaitMs: over.confirmWaitMs ?? 20_000,

@@ -8,7 +8,7 @@ import { readPayload, type ActionInvocation, type CommandContext } from "../core
 import { bold, reply } from "../core/router/reply.js";
 import type { Reply } from "../core/router/message.js";
 import { amountOf, fillRows, routeFees, statusText } from "../core/services/trade-format.js";
-import type { TradeIntent } from "../core/services/trading.service.js";
+import type { ConfirmResult, TradeIntent } from "../core/services/trading.service.js";
 
 /** Words typed as a token: a symbol or mint, at most 64 characters. */
 export const tokenArg = z.string().min(1).max(64);
@@ -83,7 +83,14 @@ export async function onTradeAction(ctx: CommandContext, inv: ActionInvocation):
     return previewReply(ctx, fresh);
   }
   if (inv.action !== "confirm") throw new UserError("action_unknown", "That button is not valid.");
-  const r = await trading.confirm(ctx.user.id, orderId);
+  const r = await trading.confirm(ctx.user.id, orderId, { toldByReply: true });
+  const told = confirmReply(ctx, r);
+  // Delivered, this reply tells the outcome; if the process dies first, reconciliation pushes it.
+  return r.kind === "already" || r.kind === "pending" ? told : told.then((x) => ({ ...x, tellsOrder: r.order.id }));
+}
+
+async function confirmReply(ctx: CommandContext, r: ConfirmResult): Promise<Reply> {
+  const { info } = ctx.services;
   const o = r.order;
   switch (r.kind) {
     case "filled":

@@ -62,4 +62,9 @@ export interface Reply {
   editsOriginal?: boolean;
   /** Ask the platform to delete the message after this many seconds, where it can. */
   deleteAfterS?: number;
+  /**
+   * The order whose outcome this reply tells: once it is delivered the order counts as told; an order
+   * left untold (the process died first) has its outcome pushed by reconciliation.
+   */
+  tellsOrder?: string;
 }

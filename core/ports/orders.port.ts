@@ -32,6 +32,10 @@ export interface OrderStore {
   transition(id: string, from: readonly OrderStatus[], to: OrderStatus, patch?: OrderPatch): Promise<boolean>;
   byUser(userId: string, limit: number): Promise<Order[]>;
   byStatus(statuses: readonly OrderStatus[]): Promise<Order[]>;
+  /** Records that the user was told this order's outcome (its Confirm reply delivered, or its push queued). */
+  markTold(id: string, now: number): Promise<void>;
+  /** Confirmed orders now in one of `statuses` that ended before `finalBefore` and were never told. */
+  untold(statuses: readonly OrderStatus[], finalBefore: number): Promise<Order[]>;
   /** USD notional of the user's confirmed-or-later trades since `since`. */
   usdSince(userId: string, since: number): Promise<number>;
   /**

@@ -373,6 +373,9 @@ export class Router {
   private async send(ctx: RouterContext, out: Reply): Promise<void> {
     ctx.reply = out;
     await ctx.respond(out, ctx.errorCode ? { code: ctx.errorCode } : {});
+    if (out.tellsOrder) {
+      await this.deps.services.trading.markTold(out.tellsOrder).catch((err: unknown) => ctx.log.warn({ err, order: out.tellsOrder }, "could not mark the order told"));
+    }
     if (ctx.outcome !== "error") ctx.outcome = "replied";
   }
 }

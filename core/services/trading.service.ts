@@ -26,6 +26,11 @@ export interface TradingConfig {
   maxSlippageBps: number;
   maxPriceImpactPct: number;
   quoteTtlMs: number;
+  /**
+   * How long a confirmed order may be in another process's hands: unsigned this long after Confirm it
+   * was interrupted (closed as failed); ended this long ago and never told, its outcome is pushed.
+   */
+  takeoverMs: number;
   /** Mints allowed (null = any verified token); always refused: deny. */
   allow: ReadonlySet<string> | null;
   deny: ReadonlySet<string>;
@@ -70,8 +75,13 @@ export interface TradingDeps {
 }
 
 const newOrderId = () => "o_" + randomBytes(8).toString("hex");
-/** A live order confirmed this long ago but never signed was interrupted (signing takes seconds). */
-const STALE_CONFIRMED_MS = 120_000;
+const EVENT_OF: Partial<Record<Order["status"], TradeEventType>> = {
+  filled: "trade.filled",
+  failed: "trade.failed",
+  expired: "trade.expired",
+  refused: "trade.refused",
+};
+const TOLD_STATUSES = Object.keys(EVENT_OF) as Order["status"][];
 /** How long reconciliation waits for one re-sent order before leaving it to the next pass. */
 const RECONCILE_WAIT_MS = 3000;
 const startOfUtcDay = (t: number) => t - (t % 86_400_000);
@@ -249,8 +259,31 @@ export class TradingService {
     return this.order(userId, orderId);
   }
 
-  /** Confirm: claims the order exactly once, then executes it. */
-  async confirm(userId: string, orderId: string, limits: { dailyCapUsd?: number } = {}): Promise<ConfirmResult> {
+  /**
+   * Confirm: claims the order exactly once, then executes it. `toldByReply`: the caller's reply tells
+   * the outcome and marks the order told once delivered (markTold); otherwise a final result counts as
+   * told when it is returned.
+   */
+  async confirm(userId: string, orderId: string, opts: { dailyCapUsd?: number; toldByReply?: boolean } = {}): Promise<ConfirmResult> {
+    let r: ConfirmResult;
+    try {
+      r = await this.claimAndExecute(userId, orderId, opts.dailyCapUsd);
+    } catch (err) {
+      // A failure the caller answers with an error reply (nothing was sent): told by that reply.
+      const o = await this.d.orders.get(orderId);
+      if (o?.userId === userId && o.confirmedAt !== null && o.status === "failed") await this.markTold(o.id);
+      throw err;
+    }
+    if (!opts.toldByReply && r.kind !== "already" && EVENT_OF[r.order.status]) await this.markTold(r.order.id);
+    return r;
+  }
+
+  /** The user has been told this order's outcome (its Confirm reply was delivered). */
+  async markTold(orderId: string): Promise<void> {
+    await this.d.orders.markTold(orderId, this.d.clock.now());
+  }
+
+  private async claimAndExecute(userId: string, orderId: string, dailyCapUsd: number | undefined): Promise<ConfirmResult> {
     const o = await this.order(userId, orderId);
     if (o.status !== "previewed") return { kind: "already", order: o };
     const now = this.d.clock.now();
@@ -258,7 +291,7 @@ export class TradingService {
       await this.d.orders.transition(o.id, ["previewed"], "expired", { finalAt: now, error: "quote expired before confirmation" });
       return { kind: "expired", order: await this.order(userId, orderId) };
     }
-    const cap = limits.dailyCapUsd ?? this.d.config.dailyCapUsd;
+    const cap = dailyCapUsd ?? this.d.config.dailyCapUsd;
     // The cap is judged and the order claimed in one atomic step: presses at once cannot both fit.
     const claim = await this.d.orders.confirmWithinCap(o.id, now, { since: startOfUtcDay(now), usd: cap });
     if (claim === "over_cap") {
@@ -346,11 +379,16 @@ export class TradingService {
       return this.failUnsent(o, err);
     }
     // Stored BEFORE sending: a crash from here on is reconciled from these bytes, never re-signed.
-    await this.d.orders.transition(o.id, ["confirmed"], "signed", {
+    // Lost to a takeover (reconciliation closed it as interrupted): these bytes are never sent.
+    const won = await this.d.orders.transition(o.id, ["confirmed"], "signed", {
       signature: signed.signature,
       rawTx: signed.signedTxBase64,
       lastValidBlockHeight: built.lastValidBlockHeight,
     });
+    if (!won) {
+      this.d.log.warn({ order: o.id }, "order taken over while signing; the signed transaction is discarded unsent");
+      return { kind: "already", order: (await this.d.orders.get(o.id))! };
+    }
     const stored = (await this.d.orders.get(o.id))!;
     await this.send(stored);
     return this.waitFinal(stored, this.d.config.confirmWaitMs);
@@ -483,7 +521,11 @@ export class TradingService {
     return null;
   }
 
-  /** Start-up and background: finish every order a crash or restart left in flight, and tell its owner. */
+  /**
+   * Start-up and background: finish every order a crash or restart left in flight, and tell its owner;
+   * push the outcome of orders that ended but whose owner was never told (the process died between the
+   * end and the Confirm reply reaching them).
+   */
   async reconcile(): Promise<Order[]> {
     const done: Order[] = [];
     for (const o of await this.d.orders.byStatus(IN_FLIGHT_STATUSES)) {
@@ -494,6 +536,10 @@ export class TradingService {
         this.d.log.error({ err, order: o.id }, "reconcile failed");
       }
     }
+    for (const o of await this.d.orders.untold(TOLD_STATUSES, this.d.clock.now() - this.d.config.takeoverMs)) {
+      const type = EVENT_OF[o.status];
+      if (type) await this.emit(type, o);
+    }
     return done;
   }
 
@@ -502,7 +548,7 @@ export class TradingService {
       if (o.mode === "paper") return this.fillPaper(o, true);
       // Never signed: nothing was sent, and it is never retried without a fresh confirmation. Young
       // ones may still be executing in another process: only stale ones are closed.
-      if (this.d.clock.now() - (o.confirmedAt ?? 0) < STALE_CONFIRMED_MS) return null;
+      if (this.d.clock.now() - (o.confirmedAt ?? 0) < this.d.config.takeoverMs) return null;
       if (await this.d.orders.transition(o.id, ["confirmed"], "failed", { finalAt: this.d.clock.now(), error: "interrupted before signing; nothing was sent" })) {
         const f = (await this.d.orders.get(o.id))!;
         await this.emit("trade.failed", f);
@@ -516,8 +562,14 @@ export class TradingService {
     return r.kind === "pending" ? null : r;
   }
 
+  /** Queues the outcome push (the outbox delivers it); once queued, the order counts as told. */
   private async emit(type: TradeEventType, order: Order) {
-    await this.d.onEvent({ type, order }).catch((err: unknown) => this.d.log.error({ err, order: order.id }, "could not push trade event"));
+    try {
+      await this.d.onEvent({ type, order });
+      await this.markTold(order.id);
+    } catch (err) {
+      this.d.log.error({ err, order: order.id }, "could not push trade event");
+    }
   }
 
   startTracker(everyMs = 2000): void {

@@ -8,6 +8,7 @@ import * as kvLeases from "./2026-11-21T1300-kv-leases.js";
 import * as llmUsage from "./2026-11-21T1400-llm-usage.js";
 import * as outboxParts from "./2026-11-22T0900-outbox-parts.js";
 import * as tradeLocks from "./2026-11-22T1100-trade-locks.js";
+import * as ordersTold from "./2026-12-06T0100-orders-told.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-21T1400-llm-usage": llmUsage,
   "2026-11-22T0900-outbox-parts": outboxParts,
   "2026-11-22T1100-trade-locks": tradeLocks,
+  "2026-12-06T0100-orders-told": ordersTold,
 };

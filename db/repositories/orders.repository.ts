@@ -109,6 +109,7 @@ export class KyselyOrders implements OrderStore {
         raw_tx: o.rawTx,
         last_valid_block_height: o.lastValidBlockHeight,
         final_at: o.finalAt,
+        told_at: o.finalAt, // created already final: nothing to tell
         filled_in: o.filledIn?.toString() ?? null,
         filled_out: o.filledOut?.toString() ?? null,
         fee_lamports: o.feeLamports?.toString() ?? null,
@@ -177,5 +178,22 @@ export class KyselyOrders implements OrderStore {
     let q = trx.selectFrom("trade_locks").select("user_id").where("user_id", "=", userId);
     if (this.dialect === "postgres") q = q.forUpdate();
     await q.executeTakeFirstOrThrow();
+  }
+
+  async markTold(id: string, now: number): Promise<void> {
+    await this.db.updateTable("orders").set({ told_at: now }).where("id", "=", id).where("told_at", "is", null).execute();
+  }
+
+  async untold(statuses: readonly OrderStatus[], finalBefore: number): Promise<Order[]> {
+    const rows = await this.db
+      .selectFrom("orders")
+      .selectAll()
+      .where("told_at", "is", null)
+      .where("confirmed_at", "is not", null)
+      .where("final_at", "<", finalBefore)
+      .where("status", "in", [...statuses])
+      .orderBy("final_at")
+      .execute();
+    return rows.map(toOrder);
   }
 }

@@ -64,6 +64,8 @@ export interface OrdersTable {
   raw_tx: string | null;
   last_valid_block_height: number | null;
   final_at: number | null;
+  /** When the user was told the outcome (null: not yet, or never confirmed). */
+  told_at: number | null;
   filled_in: string | null;
   filled_out: string | null;
   fee_lamports: string | null;

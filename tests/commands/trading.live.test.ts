@@ -150,6 +150,33 @@ describe("live trading on Solana (real @jup-ag/api and web3.js against Jupiter a
     expect(world.sol.tokenBalance(pk, world.mints.USDC)).toBe(470_000_000n);
   });
 
+  it("a process that loses its confirmed order to a takeover while signing never sends what it signed", async () => {
+    const world = await sharedWorld();
+    const db = await tempSqliteUrl();
+    const clock = new FakeClock(Date.now());
+    let app: TradingWorld["app"] | undefined;
+    const w = await live(world, db, clock, (real) => ({
+      ...bind(real),
+      inspect: async (tx, expect) => {
+        const r = await real.inspect(tx, expect);
+        // Meanwhile another process's reconciliation closes the order as interrupted (TRADE_TAKEOVER_S passed).
+        const [o] = (await app?.repos.orders.byStatus(["confirmed"])) ?? [];
+        if (o) await app?.repos.orders.transition(o.id, ["confirmed"], "failed", { finalAt: clock.now(), error: "interrupted before signing; nothing was sent" });
+        return r;
+      },
+    }));
+    app = w.app;
+    const pk = await fundedWallet(w);
+    const sends = world.sol.callsTo("sendTransaction").length;
+    const r = await w.app.press(press(await w.app.say("/buy SOL 15", { id: "42" }), /^Confirm/), { id: "42" });
+    expect(r.text).toMatch(/^Already done: this order is/);
+    expect(world.sol.callsTo("sendTransaction").length).toBe(sends);
+    expect(world.sol.tokenBalance(pk, world.mints.USDC)).toBe(500_000_000n);
+    const o = (await w.app.repos.orders.byUser(await userIdOf(w), 1))[0]!;
+    expect(o.status).toBe("failed");
+    expect(o.signature).toBeNull(); // the signed bytes were never stored, so nothing can send them later
+  });
+
   it("a signed transaction that never lands expires after its blockhash, and nothing is re-signed", async () => {
     const world = await sharedWorld();
     const db = await tempSqliteUrl();

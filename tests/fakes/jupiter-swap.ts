@@ -39,6 +39,9 @@ export type JupiterFault =
 
 export type JupiterRoute = "quote" | "swap";
 
+/** Holds a request before it is answered (a test kills its client there); "drop" answers nothing. */
+export type JupiterGate = (route: JupiterRoute, req: RecordedJupiterRequest) => void | "drop" | Promise<void | "drop">;
+
 export interface RecordedJupiterRequest {
   method: string;
   path: string;
@@ -81,6 +84,8 @@ export class JupiterSwapFake {
   readonly prices = new Map<string, string>();
   private readonly faults: Record<JupiterRoute, JupiterFault[]> = { quote: [], swap: [] };
   private malicious: MaliciousKind | null = null;
+  /** Set with setGate: consulted on every quote and swap request. */
+  gate: JupiterGate | null = null;
   url = "";
 
   constructor(private readonly opts: JupiterSwapFakeOptions) {
@@ -94,6 +99,11 @@ export class JupiterSwapFake {
 
   setPrice(mint: PublicKey | string, usd: number | string): void {
     this.prices.set(String(mint), typeof usd === "number" ? usd.toFixed(12) : usd);
+  }
+
+  /** Installs (or with null removes) a gate around every later quote and swap request. */
+  setGate(gate: JupiterGate | null): void {
+    this.gate = gate;
   }
 
   failNext(route: JupiterRoute, fault: JupiterFault): void {
@@ -264,13 +274,14 @@ export async function startJupiterSwapFake(opts: JupiterSwapFakeOptions): Promis
         body = rawBody;
       }
     }
-    fake.requests.push({
+    const recorded: RecordedJupiterRequest = {
       method: req.method ?? "GET",
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       body,
       at: Date.now(),
-    });
+    };
+    fake.requests.push(recorded);
     const route: JupiterRoute | null =
       url.pathname === "/swap/v1/quote" && req.method === "GET"
         ? "quote"
@@ -278,6 +289,7 @@ export async function startJupiterSwapFake(opts: JupiterSwapFakeOptions): Promis
           ? "swap"
           : null;
     if (!route) return sendJson(res, 404, { error: "Not found" });
+    if (fake.gate && (await fake.gate(route, recorded)) === "drop") return void res.destroy();
     const fault = fake.takeFault(route);
     if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === "status") {

@@ -13,6 +13,10 @@ class FakeOrders implements OrderStore {
   async get(id: string) {
     return this.rows.get(id);
   }
+  async markTold() {}
+  async untold() {
+    return [];
+  }
   async transition(id: string, from: readonly OrderStatus[], to: OrderStatus, patch = {}) {
     const o = this.rows.get(id);
     if (!o || !from.includes(o.status)) return false;

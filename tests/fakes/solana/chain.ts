@@ -372,6 +372,11 @@ export class FakeChain implements AccountStore {
     return this.records.get(signature);
   }
 
+  /** Every landed transaction (airdrops excluded) whose fee payer is `payer`, in landing order. */
+  landedBy(payer: PublicKey): TxRecord[] {
+    return [...this.records.values()].filter((r) => r.wire !== null && r.accountKeys[0]?.equals(payer));
+  }
+
   /**
    * What getSignatureStatuses reports. Without `searchTransactionHistory` only the recent status
    * cache (the last `blockhashValidity` blocks) is searched, as on a real node.

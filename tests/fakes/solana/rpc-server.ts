@@ -43,6 +43,16 @@ interface JsonRpcRequest {
 }
 
 type HttpFault = Extract<RpcFault, { httpStatus: number }>;
+
+/**
+ * Holds HTTP calls where a test wants to act (kill the client, say): `before` runs before the method
+ * does anything and may answer "drop" (nothing runs, no answer: the node never got it); `after` runs
+ * once the method ran (a sent transaction has landed) and before the answer is written.
+ */
+export interface RpcGate {
+  before?: (call: RecordedRpcCall) => void | "drop" | Promise<void | "drop">;
+  after?: (call: RecordedRpcCall) => void | Promise<void>;
+}
 type Pubkeyish = PublicKey | string;
 const pk = (k: Pubkeyish) => (typeof k === "string" ? new PublicKey(k) : k);
 
@@ -51,6 +61,8 @@ export class SolanaFake {
   readonly calls: RecordedRpcCall[] = [];
   private readonly faults = new Map<string, RpcFault[]>();
   private dropSends = 0;
+  /** Set with setGate: consulted on every HTTP call. */
+  gate: RpcGate | null = null;
 
   constructor(
     readonly chain: FakeChain,
@@ -87,6 +99,16 @@ export class SolanaFake {
     const list = this.faults.get(method) ?? [];
     list.push(fault);
     this.faults.set(method, list);
+  }
+
+  /** Installs (or with null removes) a gate around every later HTTP call. */
+  setGate(gate: RpcGate | null): void {
+    this.gate = gate;
+  }
+
+  /** Every landed transaction (airdrops excluded) paid for by `payer`. */
+  landedBy(payer: Pubkeyish): TxRecord[] {
+    return this.chain.landedBy(pk(payer));
   }
 
   takeFault(method: string): RpcFault | undefined {
@@ -166,14 +188,24 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startSolanaFake(opts: SolanaFakeOptions = {}): Promise<SolanaFake> {
   const chain = new FakeChain(opts);
   let fake: SolanaFake | undefined;
-  const record = (transport: "http" | "ws", method: string, params: unknown) =>
-    fake?.calls.push({ transport, method, params, at: Date.now() });
+  const record = (transport: "http" | "ws", method: string, params: unknown): RecordedRpcCall => {
+    const call: RecordedRpcCall = { transport, method, params, at: Date.now() };
+    fake?.calls.push(call);
+    return call;
+  };
   const methods = createRpcMethods({ chain, consumeDrop: () => fake?.consumeDrop() ?? false });
 
-  const runOne = async (req: JsonRpcRequest): Promise<{ reply: unknown; http?: HttpFault }> => {
-    const id = req.id ?? null;
+  const runOne = async (req: JsonRpcRequest): Promise<{ reply: unknown; http?: HttpFault; drop?: boolean }> => {
     const method = typeof req.method === "string" ? req.method : "";
-    record("http", method, req.params);
+    const call = record("http", method, req.params);
+    if (fake?.gate?.before && (await fake.gate.before(call)) === "drop") return { reply: null, drop: true };
+    const r = await runUngated(req, method);
+    if (fake?.gate?.after) await fake.gate.after(call);
+    return r;
+  };
+
+  const runUngated = async (req: JsonRpcRequest, method: string): Promise<{ reply: unknown; http?: HttpFault }> => {
+    const id = req.id ?? null;
     if (req.jsonrpc !== "2.0" || !method) {
       return { reply: { jsonrpc: "2.0", id, error: { code: -32600, message: "Invalid request" } } };
     }
@@ -210,6 +242,7 @@ export async function startSolanaFake(opts: SolanaFakeOptions = {}): Promise<Sol
     const batch = Array.isArray(parsed);
     const outcomes = [];
     for (const r of (batch ? parsed : [parsed]) as JsonRpcRequest[]) outcomes.push(await runOne(r ?? {}));
+    if (outcomes.some((o) => o.drop)) return void res.destroy(); // never received: no answer at all
     const httpFault = outcomes.find((o) => o.http)?.http;
     if (httpFault) return send(httpFault.httpStatus, httpFault.body ?? "", httpFault.headers);
     const replies = outcomes.map((o) => o.reply);
