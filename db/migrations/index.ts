@@ -7,6 +7,7 @@ import * as alerts from "./2026-11-21T1200-alerts.js";
 import * as kvLeases from "./2026-11-21T1300-kv-leases.js";
 import * as llmUsage from "./2026-11-21T1400-llm-usage.js";
 import * as outboxParts from "./2026-11-22T0900-outbox-parts.js";
+import * as retention from "./2026-12-06T0100-retention.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-21T1300-kv-leases": kvLeases,
   "2026-11-21T1400-llm-usage": llmUsage,
   "2026-11-22T0900-outbox-parts": outboxParts,
+  "2026-12-06T0100-retention": retention,
 };
