@@ -53,7 +53,7 @@ for (const target of testDatabases()) {
       const box = (id: string, state: string, at: number) => ({
         id, dedupe_key: id, kind: "alert", platform: "telegram", chat_id: "1", payload: "{}", created_at: at, source_at: null, available_at: at,
         attempts: 1, state, lease_owner: state === "pending" ? "someone" : null, lease_until: state === "pending" ? at + 20_000 : null,
-        sent_at: state === "pending" ? null : at, last_error: null,
+        sent_at: state === "pending" ? null : at, last_error: null, parts_sent: 0, open_claims: 0,
       });
       const eightDays = now - 8 * DAY_MS;
       await d.db.insertInto("outbox").values([box("o1", "sent", eightDays), box("o2", "dead", eightDays), box("o3", "skipped", eightDays), box("o4", "pending", eightDays), box("o5", "sent", now - DAY_MS)]).execute();
