@@ -147,14 +147,16 @@ export class RetentionService {
     const limit = Math.min(this.d.batchLimit ?? RETENTION_BATCH, RETENTION_BATCH);
     const pause = this.d.pause ?? nextTurn;
     let total = 0;
+    let from = step.kind === "thin" ? step.from : Number.MIN_SAFE_INTEGER;
     for (;;) {
       if (this.stopped) return "stopped";
       const t0 = performance.now();
-      const rows =
+      const { rows, next } =
         step.kind === "purge"
-          ? await this.d.store.purgeBatch(step.table, step.before, limit)
-          : await this.d.store.thinBatch(step.table, step.from, step.to, step.bucketMs, limit);
+          ? await this.d.store.purgeBatch(step.table, step.before, limit, from)
+          : await this.d.store.thinBatch(step.table, from, step.to, step.bucketMs, limit);
       this.d.onBatch?.({ table: step.table, kind: step.kind, rows, ms: performance.now() - t0 });
+      from = next;
       total += rows;
       if (rows < limit) return total;
       await pause();

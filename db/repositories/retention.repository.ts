@@ -1,56 +1,87 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import type { PurgeTable, RetentionStore, ThinTable } from "../../core/ports/retention.port.js";
+import type { PurgeTable, RetentionBatchResult, RetentionStore, ThinTable } from "../../core/ports/retention.port.js";
 import type { Database } from "../schema.js";
 
-/**
- * Each purge is `DELETE ... WHERE key IN (SELECT key ... LIMIT n)`: one short statement by primary
- * key (row values for composite keys, which SQLite and Postgres both take), never one huge delete.
- */
-const purges: Record<PurgeTable, (before: number, limit: number) => RawBuilder<unknown>> = {
-  audit_log: (b, n) => sql`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ${b} LIMIT ${n})`,
-  llm_usage: (b, n) => sql`DELETE FROM llm_usage WHERE id IN (SELECT id FROM llm_usage WHERE at < ${b} LIMIT ${n})`,
+/** A table's primary key (row values for composite keys, which SQLite and Postgres both take) and its time column. */
+interface Shape {
+  table: RawBuilder<unknown>;
+  key: RawBuilder<unknown>;
+  /** The key's columns as a select list. */
+  cols: RawBuilder<unknown>;
+  time: RawBuilder<unknown>;
+  /** What else makes a row deletable (outbox: finished rows only). */
+  where?: RawBuilder<unknown>;
+}
+const shape = (table: string, key: string[], time: string, where?: RawBuilder<unknown>): Shape => ({
+  table: sql.table(table),
+  key: key.length === 1 ? sql.ref(key[0] ?? "") : sql`(${sql.join(key.map((k) => sql.ref(k)))})`,
+  cols: sql.join(key.map((k) => sql.ref(k))),
+  time: sql.ref(time),
+  ...(where ? { where } : {}),
+});
+
+const shapes: Record<Exclude<PurgeTable, "link_codes">, Shape> = {
+  audit_log: shape("audit_log", ["id"], "at"),
+  llm_usage: shape("llm_usage", ["id"], "at"),
   // Only finished rows: pending (and leased) messages are never deleted, however old.
-  outbox: (b, n) =>
-    sql`DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state IN ('sent', 'skipped', 'dead') AND sent_at < ${b} LIMIT ${n})`,
-  price_ticks: (b, n) => sql`DELETE FROM price_ticks WHERE (mint, at) IN (SELECT mint, at FROM price_ticks WHERE at < ${b} LIMIT ${n})`,
-  portfolio_snapshots: (b, n) =>
-    sql`DELETE FROM portfolio_snapshots WHERE (user_id, book, at) IN (SELECT user_id, book, at FROM portfolio_snapshots WHERE at < ${b} LIMIT ${n})`,
-  processed_updates: (b, n) =>
-    sql`DELETE FROM processed_updates WHERE (platform, update_id) IN (SELECT platform, update_id FROM processed_updates WHERE claimed_at < ${b} LIMIT ${n})`,
-  action_tokens: (b, n) => sql`DELETE FROM action_tokens WHERE token IN (SELECT token FROM action_tokens WHERE expires_at < ${b} LIMIT ${n})`,
-  link_codes: (b, n) =>
-    sql`DELETE FROM link_codes WHERE code_hash IN (SELECT code_hash FROM link_codes WHERE expires_at < ${b} OR used_at < ${b} LIMIT ${n})`,
+  outbox: shape("outbox", ["id"], "sent_at", sql`state IN ('sent', 'skipped', 'dead')`),
+  price_ticks: shape("price_ticks", ["mint", "at"], "at"),
+  portfolio_snapshots: shape("portfolio_snapshots", ["user_id", "book", "at"], "at"),
+  processed_updates: shape("processed_updates", ["platform", "update_id"], "claimed_at"),
+  action_tokens: shape("action_tokens", ["token"], "expires_at"),
+};
+
+/** The series a time-series row belongs to (thinning keeps the last row of each series per bucket). */
+const series: Record<ThinTable, string[]> = { price_ticks: ["mint"], portfolio_snapshots: ["user_id", "book"] };
+
+type Returned = { rows: Array<{ t: number | string | bigint }> };
+const result = (r: Returned, from: number): RetentionBatchResult => {
+  let next = from;
+  for (const x of r.rows) next = Math.max(next, Number(x.t));
+  return { rows: r.rows.length, next };
 };
 
 /**
- * Rows in [from, to) with a later row of the same series in the same bucket (`at - at % bucket`
- * is the bucket's start): deleting them keeps the last row of every bucket, which is the close a
- * chart of that bucket size (or any multiple of it) draws.
+ * Every batch is one `DELETE ... WHERE key IN (SELECT key ... ORDER BY time LIMIT n)` by primary
+ * key, never one huge delete. Batches walk the time index from where the previous one stopped
+ * (`next`), so a batch never wades through the index entries of rows already deleted (Postgres
+ * keeps them until vacuum).
  */
-const thins: Record<ThinTable, (from: number, to: number, bucket: number, limit: number) => RawBuilder<unknown>> = {
-  price_ticks: (f, t, b, n) => sql`DELETE FROM price_ticks WHERE (mint, at) IN (
-    SELECT p.mint, p.at FROM price_ticks p
-    WHERE p.at >= ${f} AND p.at < ${t}
-      AND EXISTS (SELECT 1 FROM price_ticks q WHERE q.mint = p.mint AND q.at > p.at AND q.at < p.at - (p.at % ${b}) + ${b})
-    LIMIT ${n})`,
-  portfolio_snapshots: (f, t, b, n) => sql`DELETE FROM portfolio_snapshots WHERE (user_id, book, at) IN (
-    SELECT p.user_id, p.book, p.at FROM portfolio_snapshots p
-    WHERE p.at >= ${f} AND p.at < ${t}
-      AND EXISTS (SELECT 1 FROM portfolio_snapshots q
-        WHERE q.user_id = p.user_id AND q.book = p.book AND q.at > p.at AND q.at < p.at - (p.at % ${b}) + ${b})
-    LIMIT ${n})`,
-};
-
 export class KyselyRetention implements RetentionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async purgeBatch(table: PurgeTable, before: number, limit: number): Promise<number> {
-    const r = await purges[table](Math.floor(before), limit).execute(this.db);
-    return Number(r.numAffectedRows ?? 0n);
+  async purgeBatch(table: PurgeTable, before: number, limit: number, from = Number.MIN_SAFE_INTEGER): Promise<RetentionBatchResult> {
+    const b = Math.floor(before);
+    if (table === "link_codes") {
+      // A handful of rows a day: no cursor needed.
+      const r = await sql<{ t: number }>`DELETE FROM link_codes WHERE code_hash IN (
+        SELECT code_hash FROM link_codes WHERE expires_at < ${b} OR used_at < ${b} LIMIT ${limit}) RETURNING expires_at AS t`.execute(this.db);
+      return { rows: r.rows.length, next: from };
+    }
+    const s = shapes[table];
+    const extra = s.where ? sql`AND ${s.where}` : sql``;
+    const r = await sql<{ t: number }>`DELETE FROM ${s.table} WHERE ${s.key} IN (
+      SELECT ${s.cols} FROM ${s.table} WHERE ${s.time} >= ${Math.floor(from)} AND ${s.time} < ${b} ${extra} ORDER BY ${s.time} LIMIT ${limit})
+      RETURNING ${s.time} AS t`.execute(this.db);
+    return result(r, from);
   }
 
-  async thinBatch(table: ThinTable, from: number, to: number, bucketMs: number, limit: number): Promise<number> {
-    const r = await thins[table](Math.floor(from), Math.floor(to), Math.floor(bucketMs), limit).execute(this.db);
-    return Number(r.numAffectedRows ?? 0n);
+  /**
+   * Deletes rows in [from, to) with a later row of the same series in the same bucket
+   * (`at - at % bucket` is the bucket's start): the last row of every bucket stays, which is the
+   * close a chart of that bucket size (or any multiple of it) draws.
+   */
+  async thinBatch(table: ThinTable, from: number, to: number, bucketMs: number, limit: number): Promise<RetentionBatchResult> {
+    const s = shapes[table];
+    const k = Math.floor(bucketMs);
+    const same = sql.join(series[table].map((c) => sql`q.${sql.ref(c)} = p.${sql.ref(c)}`), sql` AND `);
+    const pkey = sql.join([...series[table], "at"].map((c) => sql`p.${sql.ref(c)}`));
+    const r = await sql<{ t: number }>`DELETE FROM ${s.table} WHERE ${s.key} IN (
+      SELECT ${pkey} FROM ${s.table} p
+      WHERE p.at >= ${Math.floor(from)} AND p.at < ${Math.floor(to)}
+        AND EXISTS (SELECT 1 FROM ${s.table} q WHERE ${same} AND q.at > p.at AND q.at < p.at - (p.at % ${k}) + ${k})
+      ORDER BY p.at LIMIT ${limit})
+      RETURNING at AS t`.execute(this.db);
+    return result(r, from);
   }
 }

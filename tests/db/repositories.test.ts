@@ -49,7 +49,7 @@ for (const target of testDatabases()) {
       expect(await r.updates.claim("telegram", "1", 10_000, 50)).toBe("duplicate"); // done stays done
       const both = await Promise.all([r.updates.claim("discord", "x", 1, 50), r.updates.claim("discord", "x", 1, 50)]);
       expect(both.sort()).toEqual(["claimed", "duplicate"]);
-      expect(await r.retention.purgeBatch("processed_updates", 150, 1000)).toBeGreaterThanOrEqual(1);
+      expect((await r.retention.purgeBatch("processed_updates", 150, 1000)).rows).toBeGreaterThanOrEqual(1);
     });
 
     it("link codes are single-use and expire", async () => {
