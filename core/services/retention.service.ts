@@ -7,6 +7,13 @@ export const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Most rows one statement deletes: a batch stays a few milliseconds even on a busy database. */
 export const RETENTION_BATCH = 1000;
+/** Smallest batch the job shrinks to when statements run slow. */
+export const RETENTION_MIN_BATCH = 50;
+/**
+ * A statement slower than this halves the next batch (one faster than a quarter of it doubles it,
+ * up to RETENTION_BATCH): on a busy database the job slows down instead of holding the router.
+ */
+export const RETENTION_BUDGET_MS = 20;
 /**
  * How long a handled update is remembered for dedupe and takeover. Platforms redeliver for far less
  * (Telegram keeps an unconfirmed update 24 h, a Discord interaction lives 15 min, X mentions are
@@ -75,6 +82,10 @@ export interface RetentionDeps {
   owner: string;
   intervalMs: number;
   batchLimit?: number;
+  /** Per-statement time budget that sizes the batches (default RETENTION_BUDGET_MS). */
+  budgetMs?: number;
+  /** Milliseconds clock for statement timings (default performance.now). */
+  timer?: () => number;
   /** Between batches: gives the event loop (and the router's queries) a turn. Default: setImmediate. */
   pause?: () => Promise<void>;
   /** Observer of every statement (metrics, the benchmark). */
@@ -144,21 +155,27 @@ export class RetentionService {
 
   /** One step, batch after batch until a batch comes back short; the lease is renewed between batches. */
   private async drain(step: RetentionStep): Promise<number | "stopped" | "lost"> {
-    const limit = Math.min(this.d.batchLimit ?? RETENTION_BATCH, RETENTION_BATCH);
+    const max = Math.min(this.d.batchLimit ?? RETENTION_BATCH, RETENTION_BATCH);
+    const budget = this.d.budgetMs ?? RETENTION_BUDGET_MS;
+    const timer = this.d.timer ?? (() => performance.now());
     const pause = this.d.pause ?? nextTurn;
+    let limit = max;
     let total = 0;
     let from = step.kind === "thin" ? step.from : Number.MIN_SAFE_INTEGER;
     for (;;) {
       if (this.stopped) return "stopped";
-      const t0 = performance.now();
+      const t0 = timer();
       const { rows, next } =
         step.kind === "purge"
           ? await this.d.store.purgeBatch(step.table, step.before, limit, from)
           : await this.d.store.thinBatch(step.table, from, step.to, step.bucketMs, limit);
-      this.d.onBatch?.({ table: step.table, kind: step.kind, rows, ms: performance.now() - t0 });
+      const ms = timer() - t0;
+      this.d.onBatch?.({ table: step.table, kind: step.kind, rows, ms });
       from = next;
       total += rows;
       if (rows < limit) return total;
+      if (ms > budget) limit = Math.max(Math.min(RETENTION_MIN_BATCH, max), Math.floor(limit / 2));
+      else if (ms < budget / 4) limit = Math.min(max, limit * 2);
       await pause();
       if (!(await this.d.leases.acquire(RETENTION_LEASE, this.d.owner, this.leaseTtl))) return "lost";
     }

@@ -33,6 +33,7 @@ for (const target of testDatabases()) {
         policy: DEFAULTS,
         owner,
         intervalMs: 60 * 60_000,
+        budgetMs: Number.POSITIVE_INFINITY, // full batches, whatever the machine's load (sizing: tests/core/retention.test.ts)
         onBatch: (b) => batches.push(b),
       });
     const count = async (table: "audit_log" | "outbox" | "llm_usage" | "processed_updates" | "action_tokens" | "link_codes" | "price_ticks") =>
