@@ -35,6 +35,7 @@ import { instrumentOrders } from "../adapters/metrics/instrument.js";
 import { standardProbes, TickWatch, type ReadinessProbe } from "./health.js";
 import { AlertEngine } from "../core/services/alert-engine.service.js";
 import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
+import { RetentionService } from "../core/services/retention.service.js";
 import type { Platform } from "../core/domain/identity.js";
 
 export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
@@ -199,6 +200,23 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     context: async (userId, text) => llmContext(market.market, market.tokens, trade.portfolio, userId, text),
     onUsage: (model, promptTokens, completionTokens, costUsd) => metrics.llmUsage({ model, promptTokens, completionTokens, costUsd }),
   });
+  // Old rows deleted in small batches by one process at a time (lease "retention").
+  const retention = new RetentionService({
+    store: repos.retention,
+    leases,
+    clock,
+    log: log.child({ component: "retention" }),
+    owner: `${instance}/retention`,
+    intervalMs: config.RETENTION_INTERVAL_MIN * 60_000,
+    policy: {
+      auditDays: config.AUDIT_RETENTION_DAYS,
+      outboxDays: config.OUTBOX_RETENTION_DAYS,
+      llmUsageDays: config.LLM_USAGE_RETENTION_DAYS,
+      priceTicksDays: config.PRICE_TICKS_RETENTION_DAYS,
+      snapshotDays: config.PORTFOLIO_SNAPSHOT_RETENTION_DAYS,
+    },
+    onBatch: (b) => metrics.retentionDeleted(b.table, b.rows),
+  });
   let stopOutboxPoll: (() => void) | undefined;
   let snapshotTimer: ReturnType<typeof setInterval> | undefined;
   const pollerOwner = `${instance}/price`;
@@ -312,6 +330,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       if (settled.length) log.info({ orders: settled.map((x) => `${x.id}:${x.status}`) }, "reconciled orders left in flight");
       if (background) trade.trading.startTracker();
       if (background) services.treasury?.start();
+      if (background) retention.start();
       if (background) {
         // /pnl's value over time: every portfolio valued on a schedule, by one process (lease).
         const everyMs = config.PORTFOLIO_SNAPSHOT_MIN * 60_000;
@@ -336,6 +355,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       await services.treasury?.stop();
       await alerts.stop();
       await outbox.stop();
+      await retention.stop();
       await router.idle();
       if (redis) await Promise.all([redis.main.quit().catch(() => undefined), redis.sub.quit().catch(() => undefined)]);
       if (!opts.db) await db.close();

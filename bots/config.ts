@@ -234,6 +234,28 @@ export const SETTINGS = {
     doc: "How often every user's portfolio value is recorded for /pnl's value-over-time chart (one process does it, by lease)",
   },
   ALERT_VALUE_CHECK_S: { schema: int(5, 86_400), default: "60", doc: "How often portfolio-value alerts are evaluated" },
+  RETENTION_INTERVAL_MIN: {
+    schema: int(1, 1440),
+    default: "60",
+    doc: "How often old rows are deleted (one process does it, by lease, in batches of at most 1,000 rows); handled updates are kept 2 days, expired buttons and spent link codes 1 day",
+  },
+  AUDIT_RETENTION_DAYS: { schema: int(1, 36_500), default: "90", doc: "Audit log entries older than this are deleted" },
+  OUTBOX_RETENTION_DAYS: {
+    schema: int(1, 3650),
+    default: "7",
+    doc: "Delivered, skipped and dead pushes older than this leave the outbox (pending ones never do)",
+  },
+  LLM_USAGE_RETENTION_DAYS: { schema: int(1, 36_500), default: "90", doc: "LLM usage records (tokens, cost) older than this are deleted" },
+  PRICE_TICKS_RETENTION_DAYS: {
+    schema: int(31, 36_500),
+    default: "90",
+    doc: "Recorded prices (chart history of last resort) are thinned to one per hour after a day and one per day after 30 days, and dropped after this",
+  },
+  PORTFOLIO_SNAPSHOT_RETENTION_DAYS: {
+    schema: int(31, 36_500),
+    default: "365",
+    doc: "Portfolio value snapshots (/pnl's chart) are thinned to one per hour after a day and one per day after 30 days, and dropped after this",
+  },
   LEASE_TTL_S: { schema: int(2, 3600), default: "60", doc: "Singleton leases (treasury loop, X poller) expire this long after their holder stops renewing" },
   MARKET_SOURCE: {
     schema: z.enum(["auto", "live", "replay"]),

@@ -11,6 +11,7 @@ import { KyselyLlmUsage } from "./repositories/llm-usage.repository.js";
 import { KyselyAuditLog } from "./repositories/audit-log.repository.js";
 import { KyselyLinkCodes } from "./repositories/link-codes.repository.js";
 import { KyselyTickStore } from "./repositories/price-ticks.repository.js";
+import { KyselyRetention } from "./repositories/retention.repository.js";
 import { KyselyProcessedUpdates } from "./repositories/processed-updates.repository.js";
 import { KyselyTokenCache } from "./repositories/tokens.repository.js";
 import { KyselyUserRepository } from "./repositories/users.repository.js";
@@ -36,6 +37,7 @@ export function repositories(d: Db, clock: Clock = systemClock) {
     kv: new KyselyKv(d.db),
     leases: new KyselyLeases(d.db, clock),
     llmUsage: new KyselyLlmUsage(d.db),
+    retention: new KyselyRetention(d.db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

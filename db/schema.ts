@@ -1,7 +1,7 @@
 import type { ActionTokensTable } from "./tables/action-tokens.table.js";
 import type { ChatStatusTable } from "./tables/chat-status.table.js";
 import type { BooksTable, OrdersTable, PortfolioSnapshotsTable, PositionsTable, TradeLocksTable, WalletsTable } from "./tables/trading.table.js";
-import type { AlertsTable, OutboxTable } from "./tables/alerts.table.js";
+import type { AlertChangesTable, AlertsTable, OutboxTable } from "./tables/alerts.table.js";
 import type { KvTable, LeasesTable } from "./tables/kv.table.js";
 import type { LlmUsageTable } from "./tables/llm-usage.table.js";
 import type { AuditLogTable } from "./tables/audit-log.table.js";
@@ -29,6 +29,7 @@ export interface Database {
   trade_locks: TradeLocksTable;
   portfolio_snapshots: PortfolioSnapshotsTable;
   alerts: AlertsTable;
+  alert_changes: AlertChangesTable;
   outbox: OutboxTable;
   kv: KvTable;
   leases: LeasesTable;

@@ -160,8 +160,15 @@ class GuardedDriver implements Driver {
   commitTransaction(c: DatabaseConnection) {
     return guard(() => this.inner.commitTransaction(unwrap(c)));
   }
-  rollbackTransaction(c: DatabaseConnection) {
-    return guard(() => this.inner.rollbackTransaction(unwrap(c)));
+  async rollbackTransaction(c: DatabaseConnection) {
+    try {
+      await guard(() => this.inner.rollbackTransaction(unwrap(c)));
+    } catch (err) {
+      // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR): the
+      // ROLLBACK that follows then fails, and that failure must not hide the error that caused it.
+      if (err instanceof Error && /no transaction is active/i.test(err.message)) return;
+      throw err;
+    }
   }
   async savepoint(c: DatabaseConnection, name: string, compile: QueryCompiler["compileQuery"]) {
     await guard(async () => this.inner.savepoint?.(unwrap(c), name, compile));

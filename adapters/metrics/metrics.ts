@@ -81,6 +81,8 @@ export class Metrics {
   private readonly drift: Gauge<"asset">;
   private readonly breaker: Gauge<"breaker">;
   private readonly paused: Gauge;
+  private readonly retained = new LabelSet(undefined, 20);
+  private readonly retentionRows: Counter<"table">;
 
   constructor(opts: MetricsOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -134,6 +136,7 @@ export class Metrics {
     this.drift = gauge("purser_treasury_drift_pct", "Treasury allocation drift from target, percentage points", ["asset"]);
     this.breaker = gauge("purser_treasury_breaker", "Treasury circuit breaker tripped (1) or not (0)", ["breaker"]);
     this.paused = gauge("purser_treasury_paused", "Treasury loop paused (1) or running (0)");
+    this.retentionRows = counter("purser_retention_deleted_rows_total", "Rows the retention job deleted (dropped or thinned), by table", ["table"]);
   }
 
   /** The router's onDone observer: one inbound message, its command, latency and error code. */
@@ -234,6 +237,11 @@ export class Metrics {
   /** Convenience for an Order (core/domain/order.ts) that reached a final status. */
   orderFinished(o: { mode: string; status: string; quotedOut: bigint; filledOut: bigint | null }): void {
     this.swap(o.mode, o.status, { quotedOut: o.quotedOut, executedOut: o.filledOut });
+  }
+
+  /** The retention job deleted `rows` rows of `table`. */
+  retentionDeleted(table: string, rows: number): void {
+    if (rows > 0) this.retentionRows.inc({ table: this.retained.value(table) }, rows);
   }
 
   treasuryDrift(asset: string, pct: number): void {

@@ -16,5 +16,4 @@ export interface ActionTokenStore {
   get(token: string): Promise<ActionRecord | undefined>;
   /** True for exactly one caller across processes: the one that used the group. */
   consumeGroup(groupId: string, now: number): Promise<boolean>;
-  prune(before: number): Promise<number>;
 }

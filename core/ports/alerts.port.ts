@@ -55,8 +55,14 @@ export interface AlertStore {
   countActive(userId: string, now: number): Promise<number>;
   /** Every alert in the given states (engine start-up). */
   byState(states: readonly AlertState[]): Promise<Alert[]>;
-  /** Alerts changed after `since` (keeps engines in several processes in step). */
-  changedSince(since: number): Promise<Alert[]>;
+  /** The change counter's current value (every create, firing, state change or cancel takes the next one). */
+  lastChange(): Promise<number>;
+  /**
+   * Alerts whose last change came after counter value `seq`, and the counter value to ask after
+   * next time (keeps engines in several processes in step by reading only what changed). Alerts are
+   * never deleted: cancelling, expiring and firing are changes like any other.
+   */
+  changedAfter(seq: number): Promise<{ alerts: Alert[]; seq: number }>;
   /**
    * Fires once: in ONE transaction, moves the alert from (armed, fireCount) to its next state and
    * enqueues its message. False if another process fired or changed it first.

@@ -4,5 +4,4 @@ import type { Candle, PriceTick } from "../domain/price.js";
 export interface TickStore {
   record(ticks: readonly PriceTick[]): Promise<void>;
   history(mint: string, fromMs: number, toMs: number, stepMs: number): Promise<Candle[]>;
-  prune(before: number): Promise<number>;
 }

@@ -10,6 +10,4 @@ export interface ProcessedUpdates {
    */
   claim(platform: Platform, updateId: string, now: number, leaseMs: number): Promise<ClaimResult>;
   complete(platform: Platform, updateId: string, now: number): Promise<void>;
-  /** Forget completed updates older than `before` (platforms stop redelivering long before). */
-  prune(before: number): Promise<number>;
 }

@@ -1,8 +1,7 @@
 import { randomInt } from "node:crypto";
 import { AlertIndex } from "../domain/alert-index.js";
-import { ACTIVE_ALERT_STATES, canRearm, formatDuration, thresholdHolds, type Alert } from "../domain/alert.js";
-import { formatAge, formatPrice, formatUsd, formatUtc } from "../domain/format.js";
-import type { Reply } from "../domain/message.js";
+import { ACTIVE_ALERT_STATES, canRearm, thresholdHolds, type Alert } from "../domain/alert.js";
+import { formatPrice, formatUsd } from "../domain/format.js";
 import type { PriceTick } from "../domain/price.js";
 import type { Token } from "../domain/token.js";
 import { UserError } from "../errors.js";
@@ -10,7 +9,10 @@ import type { AlertStore } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { PriceBus } from "../ports/price-bus.port.js";
+import { alertReply } from "./alert-reply.js";
 import { withRetries } from "./retry.js";
+
+export { alertReply, describeAlert } from "./alert-reply.js";
 
 export interface AlertEngineDeps {
   store: AlertStore;
@@ -67,7 +69,8 @@ export class AlertEngine {
   private readonly expiring = new Map<string, Alert>();
   private unsubscribe: (() => void) | undefined;
   private timers: Array<ReturnType<typeof setInterval>> = [];
-  private lastSync = 0;
+  /** The alerts' change counter as of the last read: a sync reads only alerts changed after it. */
+  private seenChange = 0;
   private readonly inflight = new Set<Promise<unknown>>();
   /** Mints handed to d.track, mints being looked up, and when a lookup last failed. */
   private readonly trackedMints = new Set<string>();
@@ -84,9 +87,10 @@ export class AlertEngine {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.lastSync = this.d.clock.now();
+    // Counter first: a change made while the active alerts are read is read again (load is idempotent).
+    this.seenChange = await this.d.store.lastChange();
     for (const a of await this.d.store.byState(ACTIVE_ALERT_STATES)) this.load(a);
-    await this.expireDue(this.lastSync);
+    await this.expireDue(this.d.clock.now());
     await this.trackActive();
     this.unsubscribe = this.d.bus.subscribe((ticks) => this.onTicks(ticks));
     const every = (ms: number, fn: () => Promise<unknown>) => {
@@ -116,11 +120,10 @@ export class AlertEngine {
    * expired, and has the market track the tokens of new ones.
    */
   async sync(): Promise<void> {
-    const since = this.lastSync - 5000;
-    const now = this.d.clock.now();
-    this.lastSync = now;
-    await this.expireDue(now);
-    for (const a of await this.d.store.changedSince(since)) this.load(a);
+    await this.expireDue(this.d.clock.now());
+    const changed = await this.d.store.changedAfter(this.seenChange);
+    this.seenChange = changed.seq;
+    for (const a of changed.alerts) this.load(a);
     await this.trackActive();
   }
 
@@ -404,34 +407,4 @@ export class AlertEngine {
 /** Active, but past its expiry (the sweep has not marked it expired yet). */
 function isPastExpiry(a: Alert, now: number): boolean {
   return ACTIVE_ALERT_STATES.includes(a.state) && a.expiresAt !== null && now >= a.expiresAt;
-}
-
-export function describeAlert(a: Alert): string {
-  const opts = [
-    a.repeat ? `repeats, cooldown ${formatDuration(a.cooldownMs)}, re-arms ${a.hysteresisPct}% back` : "",
-    a.expiresAt ? `until ${formatUtc(a.expiresAt)}` : "",
-  ].filter(Boolean);
-  const base =
-    a.kind === "move"
-      ? `${a.symbol} moves ${a.pct}% within ${formatDuration(a.windowMs)}`
-      : a.kind.startsWith("value_")
-        ? `portfolio ${a.kind === "value_above" ? "above" : "below"} ${formatUsd(a.level)}`
-        : `${a.symbol} ${a.kind} ${formatPrice(a.level)}`;
-  return opts.length ? `${base} (${opts.join("; ")})` : base;
-}
-
-export function alertReply(a: Alert, value: number, tick: PriceTick | undefined, marketNow: number): Reply {
-  let head: string;
-  if (a.kind === "move") {
-    head = `${a.symbol} moved ${a.pct}% or more within ${formatDuration(a.windowMs)}: now ${formatPrice(value)}`;
-  } else if (a.kind.startsWith("value_")) head = `Your portfolio is ${a.kind === "value_above" ? "above" : "below"} ${formatUsd(a.level)}: now ${formatUsd(value)}`;
-  else head = `${a.symbol} is ${a.kind} ${formatPrice(a.level)}: now ${formatPrice(value)}`;
-  const src = tick ? (tick.replay ? `replay, ${formatUtc(tick.at)}` : `${tick.source}, ${formatAge(marketNow - tick.at)}`) : "portfolio valuation";
-  return {
-    kind: "info",
-    blocks: [
-      { type: "text", spans: [{ text: "Alert: ", style: "bold" }, head] },
-      { type: "text", spans: [`Source: ${src}. Alert ${a.id}${a.repeat ? `: re-arms after ${formatDuration(a.cooldownMs)} once it moves back ${a.hysteresisPct}%.` : " is done."}`] },
-    ],
-  };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomInt } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { UserError } from "../errors.js";
-import { identityKey, type Identity, type Platform, type User } from "../domain/identity.js";
+import { identityKey, type Identity, type Platform, type Role, type User } from "../domain/identity.js";
 import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { LinkCodeStore } from "../ports/link-codes.port.js";
@@ -24,10 +25,12 @@ export const hashLinkCode = (code: string) =>
 
 /**
  * Who is speaking: one user behind every linked platform identity, with roles.
- * Lookups are cached briefly in-process (the hot path of every message); linking invalidates.
+ * Lookups are cached briefly in-process (the hot path of every message) in a bounded LRU: a flood
+ * of new senders evicts the least recently seen, never everyone. Linking and role changes evict the
+ * users concerned.
  */
 export class IdentityService {
-  private readonly cache = new Map<string, { at: number; value: UserWithIdentities }>();
+  private readonly cache: LRUCache<string, { at: number; value: UserWithIdentities }>;
   private readonly linkAttempts: RateLimiter;
   private readonly linkIssues: RateLimiter;
 
@@ -44,6 +47,7 @@ export class IdentityService {
       cacheMax?: number;
     },
   ) {
+    this.cache = new LRUCache({ max: deps.cacheMax ?? 50_000 });
     this.linkAttempts = deps.limiters.create("link-redeem", { points: 5, durationS: 600 });
     this.linkIssues = deps.limiters.create("link-issue", { points: 5, durationS: 600 });
   }
@@ -58,7 +62,6 @@ export class IdentityService {
         (await this.deps.users.findByIdentity(platform, platformUserId)) ??
         (await this.deps.users.createWithIdentity({ platform, platformUserId, displayName, now }));
       found = { at: now, value };
-      if (this.cache.size >= (this.deps.cacheMax ?? 50_000)) this.cache.clear();
       this.cache.set(key, found);
     }
     const { user, identity, identities } = found.value;
@@ -128,7 +131,8 @@ export class IdentityService {
       throw new UserError(`link_code_${used.reason}`, text);
     }
     await this.deps.users.merge(presenter.user.id, used.userId, now);
-    this.cache.clear();
+    this.forgetUser(presenter.user.id);
+    this.forgetUser(used.userId);
     await this.deps.audit.record({
       at: now,
       userId: used.userId,
@@ -137,6 +141,17 @@ export class IdentityService {
       detail: { from: presenter.user.id, identity: identityKey(presenter.identity.platform, presenter.identity.platformUserId) },
     });
     return { userId: used.userId, identities: await this.deps.users.identities(used.userId) };
+  }
+
+  /** Changes a user's role; this process sees it on their next message (others within the cache TTL). */
+  async setRole(userId: string, role: Role): Promise<void> {
+    await this.deps.users.setRole(userId, role);
+    this.forgetUser(userId);
+  }
+
+  /** Drops the cached lookups of every identity of `userId`. */
+  forgetUser(userId: string): void {
+    for (const [key, e] of this.cache.entries()) if (e.value.user.id === userId) this.cache.delete(key);
   }
 
   forget(): void {

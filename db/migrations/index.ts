@@ -9,6 +9,7 @@ import * as llmUsage from "./2026-11-21T1400-llm-usage.js";
 import * as outboxParts from "./2026-11-22T0900-outbox-parts.js";
 import * as tradeLocks from "./2026-11-22T1100-trade-locks.js";
 import * as ordersTold from "./2026-12-06T0100-orders-told.js";
+import * as retention from "./2026-12-06T0100-retention.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-22T0900-outbox-parts": outboxParts,
   "2026-11-22T1100-trade-locks": tradeLocks,
   "2026-12-06T0100-orders-told": ordersTold,
+  "2026-12-06T0100-retention": retention,
 };

@@ -48,9 +48,4 @@ export class KyselyActionTokens implements ActionTokenStore {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
-
-  async prune(before: number): Promise<number> {
-    const r = await this.db.deleteFrom("action_tokens").where("expires_at", "<", before).executeTakeFirst();
-    return Number(r.numDeletedRows);
-  }
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Alert, AlertKind, AlertState } from "../../core/domain/alert.js";
 import type { Platform } from "../../core/domain/identity.js";
 import type { AlertStore, NewOutboxMessage } from "../../core/ports/alerts.port.js";
@@ -28,11 +28,31 @@ const toAlert = (r: Selectable<AlertsTable>): Alert => ({
   notify: { platform: r.notify_platform as Platform, chatId: r.notify_chat },
 });
 
+/**
+ * Takes the next change counter value. Every alert write takes it first in its transaction: on
+ * Postgres the counter row stays locked until commit, so values become visible in the order they
+ * were handed out and a reader that saw N never later finds an N-1 it missed (SQLite has one writer).
+ */
+async function nextChange(trx: Transaction<Database>): Promise<number> {
+  const r = await trx
+    .updateTable("alert_changes")
+    .set((eb) => ({ seq: eb("seq", "+", 1) }))
+    .where("id", "=", 1)
+    .returning("seq")
+    .executeTakeFirstOrThrow();
+  return Number(r.seq);
+}
+
 export class KyselyAlerts implements AlertStore {
   constructor(private readonly db: Kysely<Database>) {}
 
+  private write<T>(fn: (trx: Transaction<Database>, seq: number) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => fn(trx, await nextChange(trx)));
+  }
+
   async create(a: Alert): Promise<void> {
-    await this.db
+    await this.write((trx, seq) =>
+      trx
       .insertInto("alerts")
       .values({
         id: a.id,
@@ -55,8 +75,10 @@ export class KyselyAlerts implements AlertStore {
         updated_at: a.updatedAt,
         notify_platform: a.notify.platform,
         notify_chat: a.notify.chatId,
+        change_seq: seq,
       })
-      .execute();
+      .execute(),
+    );
   }
 
   async get(id: string): Promise<Alert | undefined> {
@@ -85,16 +107,22 @@ export class KyselyAlerts implements AlertStore {
     return rows.map(toAlert);
   }
 
-  async changedSince(since: number): Promise<Alert[]> {
-    const rows = await this.db.selectFrom("alerts").selectAll().where("updated_at", ">", since).execute();
-    return rows.map(toAlert);
+  async lastChange(): Promise<number> {
+    const r = await this.db.selectFrom("alert_changes").select("seq").where("id", "=", 1).executeTakeFirst();
+    return Number(r?.seq ?? 0);
+  }
+
+  async changedAfter(seq: number): Promise<{ alerts: Alert[]; seq: number }> {
+    const rows = await this.db.selectFrom("alerts").selectAll().where("change_seq", ">", seq).orderBy("change_seq").execute();
+    const last = rows[rows.length - 1];
+    return { alerts: rows.map(toAlert), seq: last ? Number(last.change_seq) : seq };
   }
 
   async fire(id: string, fromFireCount: number, next: { state: AlertState; now: number }, msg: NewOutboxMessage | readonly NewOutboxMessage[]): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.write(async (trx, seq) => {
       const r = await trx
         .updateTable("alerts")
-        .set({ state: next.state, fire_count: fromFireCount + 1, last_fired_at: next.now, updated_at: next.now })
+        .set({ state: next.state, fire_count: fromFireCount + 1, last_fired_at: next.now, updated_at: next.now, change_seq: seq })
         .where("id", "=", id)
         .where("state", "=", "armed")
         .where("fire_count", "=", fromFireCount)
@@ -106,17 +134,21 @@ export class KyselyAlerts implements AlertStore {
   }
 
   async setState(id: string, from: readonly AlertState[], to: AlertState, now: number): Promise<boolean> {
-    const r = await this.db.updateTable("alerts").set({ state: to, updated_at: now }).where("id", "=", id).where("state", "in", [...from]).executeTakeFirst();
+    const r = await this.write((trx, seq) =>
+      trx.updateTable("alerts").set({ state: to, updated_at: now, change_seq: seq }).where("id", "=", id).where("state", "in", [...from]).executeTakeFirst(),
+    );
     return Number(r.numUpdatedRows) === 1;
   }
 
   async cancelAll(userId: string, now: number): Promise<number> {
-    const r = await this.db
-      .updateTable("alerts")
-      .set({ state: "cancelled", updated_at: now })
-      .where("user_id", "=", userId)
-      .where("state", "in", ["armed", "cooling"])
-      .executeTakeFirst();
+    const r = await this.write((trx, seq) =>
+      trx
+        .updateTable("alerts")
+        .set({ state: "cancelled", updated_at: now, change_seq: seq })
+        .where("user_id", "=", userId)
+        .where("state", "in", ["armed", "cooling"])
+        .executeTakeFirst(),
+    );
     return Number(r.numUpdatedRows);
   }
 }

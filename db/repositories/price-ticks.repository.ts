@@ -39,9 +39,4 @@ export class KyselyTickStore implements TickStore {
     }
     return out;
   }
-
-  async prune(before: number): Promise<number> {
-    const r = await this.db.deleteFrom("price_ticks").where("at", "<", before).executeTakeFirst();
-    return Number(r.numDeletedRows);
-  }
 }

@@ -33,9 +33,4 @@ export class KyselyProcessedUpdates implements ProcessedUpdates {
       .where("update_id", "=", updateId)
       .execute();
   }
-
-  async prune(before: number): Promise<number> {
-    const r = await this.db.deleteFrom("processed_updates").where("claimed_at", "<", before).executeTakeFirst();
-    return Number(r.numDeletedRows);
-  }
 }

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /** Price and portfolio alerts with their firing state (survives restarts). */
 export interface AlertsTable {
   id: string;
@@ -20,6 +22,14 @@ export interface AlertsTable {
   updated_at: number;
   notify_platform: string;
   notify_chat: string;
+  /** The alert_changes value taken by the last write (engines sync on it). */
+  change_seq: Generated<number>;
+}
+
+/** One row (id 1): the last change counter value handed to an alert write. */
+export interface AlertChangesTable {
+  id: number;
+  seq: number;
 }
 
 /** Transactional outbox: every outgoing push, written with the state change that caused it. */

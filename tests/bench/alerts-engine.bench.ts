@@ -47,7 +47,8 @@ export async function alertEngineBench(): Promise<BenchRow[]> {
       alerts = undefined; // from here on only the engine holds them
       return out;
     },
-    changedSince: async () => [],
+    lastChange: async () => 0,
+    changedAfter: async (seq: number) => ({ alerts: [], seq }),
   } as unknown as AlertStore;
   const now = 1_000_000;
   const engine = new AlertEngine({

@@ -8,6 +8,7 @@ import { alertEngineBench } from "./alerts-engine.bench.js";
 import { alertDeliveryBench } from "./alerts-delivery.bench.js";
 import { intentBench } from "./intent.bench.js";
 import { backtestBench } from "./backtest.bench.js";
+import { retentionBench } from "./retention.bench.js";
 
 /** `npm run bench`: one table of every figure the issues ask for, with the machine's size. */
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
@@ -18,6 +19,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ["delivery", () => alertDeliveryBench()],
   ["intent", () => intentBench()],
   ["backtest", () => backtestBench()],
+  ["retention", () => retentionBench()],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
