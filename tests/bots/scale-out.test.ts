@@ -300,8 +300,8 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
         for (const name of LEASES) {
           if (handed[name] !== undefined) continue;
           const l = await lease(name);
-          // When the survivor took it: its TTL minus what is left (an upper bound: a renewal since only makes it later).
-          if (l.pid === survivor.pid) handed[name] = l.now - (ttl[name]! - l.pttl) - (expiry[name] ?? l.now);
+          // Seen held by the survivor, on Redis' clock: an upper bound on when it took the lease.
+          if (l.pid === survivor.pid) handed[name] = l.now - (expiry[name] ?? l.now);
         }
         return Object.keys(handed).length === LEASES.length;
       },
@@ -309,10 +309,11 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
       60_000,
       () => JSON.stringify(handed),
     );
-    console.info(`singleton leases taken by the survivor, ms after the dead holder's lease ran out: ${JSON.stringify(handed)}`);
+    console.info(`singleton leases seen held by the survivor, ms after the dead holder's lease ran out: ${JSON.stringify(handed)}`);
     for (const name of LEASES) {
-      // Expected: within one asking period of the expiry. Slack: 3 s for a survivor starved of CPU on a
-      // loaded machine; a survivor that waited for anything else (another TTL, a restart) is far later.
+      // Expected: within one asking period of the expiry. Slack: 3 s for a survivor (or this test,
+      // looking every 50 ms) starved of CPU on a loaded machine; a survivor that waited for anything
+      // else (another TTL, a restart) is far later.
       expect(handed[name]!, `${name} taken over within one asking period of the old lease running out`).toBeLessThan(ask[name]! + 3000);
     }
 
