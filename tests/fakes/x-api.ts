@@ -329,7 +329,7 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
       windows.set(endpoint, { start: resetAtMs - WINDOW_MS, used: LIMITS[endpoint] - 1, throttledUntil: 0 });
     },
     repliesTo: (tweetId) => posted.filter((p) => p.inReplyTo === tweetId),
-    waitFor(pred, timeoutMs = 5000) {
+    waitFor(pred, timeoutMs = 30_000) { // a bound for a loaded machine: the wait ends on the post
       const hit = posted.find(pred);
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
