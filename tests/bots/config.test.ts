@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,16 +69,23 @@ describe("config", () => {
     }
   });
 
-  it("an invalid setting stops start-up with a clear line", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "bots/main.ts"], {
+  it("an invalid setting stops start-up with a clear line", async () => {
+    // Waits for the process to exit on its own (no wall-clock kill: starting tsx on a loaded machine
+    // can take tens of seconds); the test's own timeout is the bound.
+    const child = spawn(process.execPath, ["--import", "tsx", "bots/main.ts"], {
       env: { ...process.env, TRADING_MODE: "yolo", DATABASE_URL: "sqlite::memory:" },
-      input: "/help\n",
-      encoding: "utf8",
-      timeout: 30_000,
+      stdio: ["pipe", "pipe", "pipe"],
     });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain("Purser cannot start: invalid settings");
-    expect(r.stderr).toMatch(/^ {2}TRADING_MODE: .*paper.*live/m);
-    expect(r.stdout).not.toContain("Purser commands");
-  });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdin.on("error", () => {}); // it may exit before reading its input
+    child.stdin.end("/help\n");
+    const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+    expect(status, stderr).toBe(1);
+    expect(stderr).toContain("Purser cannot start: invalid settings");
+    expect(stderr).toMatch(/^ {2}TRADING_MODE: .*paper.*live/m);
+    expect(stdout).not.toContain("Purser commands");
+  }, 120_000);
 });

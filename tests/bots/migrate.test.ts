@@ -27,7 +27,7 @@ describe("npm run db:migrate", () => {
     }
     const second = await run(tsx, [join(process.cwd(), "bots/migrate.ts")], { env });
     expect(second.stdout).toMatch(/^up to date \(sqlite:/);
-  }, 30_000);
+  }, 120_000);
 
   it("a bad DATABASE_URL fails with one clear line and exit code 1", async () => {
     const env = { ...process.env, DATABASE_URL: "mysql://nope" };
@@ -37,7 +37,7 @@ describe("npm run db:migrate", () => {
     );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toMatch(/^db:migrate failed\n {2}DATABASE_URL: /);
-  }, 30_000);
+  }, 120_000);
 
   const failing = (env: NodeJS.ProcessEnv) =>
     run(tsx, [join(process.cwd(), "bots/migrate.ts")], { env: { ...process.env, LOG_LEVEL: "silent", ...env } }).then(
@@ -53,7 +53,7 @@ describe("npm run db:migrate", () => {
     const err = await failing({ DATABASE_URL: `sqlite:${file}` });
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/^db:migrate failed\n {2}migration 2026-11-21T0800-foundation failed: .*users/);
-  }, 30_000);
+  }, 120_000);
 
   it("a database migrated by a newer version names the migration this version does not know", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "purser-migrate-")), "p.db");
@@ -66,7 +66,7 @@ describe("npm run db:migrate", () => {
     expect(err.code).toBe(1);
     expect(err.stderr).toContain("migration 2099-01-01T0000-from-a-newer-version failed: corrupted migrations: previously executed migration 2099-01-01T0000-from-a-newer-version is missing");
     expect(err.stderr).not.toContain("migration ?");
-  }, 30_000);
+  }, 120_000);
 
   const pgUrl = process.env.TEST_DATABASE_URL;
   it.skipIf(!pgUrl)(`a failure before any migration ran (no CREATE right on Postgres) names the next migration${pgUrl ? "" : " (skipped: TEST_DATABASE_URL is not set)"}`, async () => {
@@ -91,5 +91,5 @@ describe("npm run db:migrate", () => {
       await admin.query(`drop role if exists ${role}`);
       await admin.end();
     }
-  }, 30_000);
+  }, 120_000);
 });

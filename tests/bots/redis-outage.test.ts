@@ -7,21 +7,23 @@ import { FakeClock } from "../helpers/clock.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 import { StaticPrices } from "../helpers/trading-world.js";
 import { freePort } from "../helpers/net.js";
+import { until } from "../helpers/faults.js";
 
 const hasRedis = Boolean(process.env.TEST_REDIS_URL);
 const SOL = BUILTIN_TOKENS.find((t) => t.symbol === "SOL")!;
 
-function startRedis(port: number): Promise<ChildProcess> {
+/** A redis-server of our own on `port`; resolves once it is listening (the port is taken). */
+async function startRedis(port: number): Promise<ChildProcess> {
   const p = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const probe = () => {
+  const listening = () =>
+    new Promise<boolean>((resolve) => {
       const s = createServer();
-      s.once("error", () => resolve(p)); // port taken: redis is listening
-      s.listen(port, "127.0.0.1", () => s.close(() => (Date.now() - t0 > 5000 ? reject(new Error("redis did not start")) : setTimeout(probe, 50))));
-    };
-    probe();
-  });
+      s.once("error", () => resolve(true)); // port taken: redis is listening
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
+    });
+  // A generous bound: a loaded machine can take seconds to start a process.
+  await until(listening, "redis-server listening", 30_000, () => `exit code ${p.exitCode}`);
+  return p;
 }
 
 describe.skipIf(!hasRedis)(`losing Redis mid-run${hasRedis ? "" : " (skipped: TEST_REDIS_URL is not set: CI runs it)"}`, () => {
@@ -49,7 +51,9 @@ describe.skipIf(!hasRedis)(`losing Redis mid-run${hasRedis ? "" : " (skipped: TE
     expect((await app.say("/price SOL", { id: "1" })).text).toContain("$150");
 
     redis.kill("SIGKILL"); // Redis is gone
-    await new Promise((r) => setTimeout(r, 300));
+    // Both connections have seen it go (no fixed pause: the app notices when the socket closes).
+    const conns = app.redis!;
+    await until(() => conns.main.status !== "ready" && conns.sub.status !== "ready", "both Redis connections to notice the outage");
     expect((await app.say("/price SOL", { id: "3" })).text).toContain("$150"); // cache down: asks the source
     expect((await app.say("/whoami", { id: "3" })).outcome).toBe("replied"); // rate limiter on its insurance
     await app.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 250, source: "static", at: clock.now() }]);
@@ -59,13 +63,16 @@ describe.skipIf(!hasRedis)(`losing Redis mid-run${hasRedis ? "" : " (skipped: TE
     expect(await app.leases.acquire("outage-lease", "me", 5000)).toBe(true); // leases fall back to the database
 
     redis = await startRedis(port); // Redis is back
-    // The poller publishes every PRICE_POLL_MS; once both connections are back, ticks flow through Redis again.
-    for (let i = 0; i < 100 && sent.length < 2; i++) {
-      await app.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 350, source: "static", at: clock.now() }]);
-      await new Promise((r) => setTimeout(r, 100));
-      await app.services.alerts.idle();
-      await app.services.outbox.runOnce();
-    }
+    // Both connections reconnect on their own back-off (up to 5 s a try): wait for their 'ready'.
+    await until(() => conns.main.status === "ready" && conns.sub.status === "ready", "both Redis connections back");
+    // The poller publishes every PRICE_POLL_MS; ticks flow through Redis again once the subscription
+    // is renewed: publish (as the poller would) until the alert fires.
+    await until(async () => {
+      await app!.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 350, source: "static", at: clock.now() }]);
+      await app!.services.alerts.idle();
+      await app!.services.outbox.runOnce();
+      return sent.length >= 2;
+    }, "the second alert delivered after Redis returned");
     expect(app.redis!.sub.status).toBe("ready");
     expect(sent).toEqual(["1", "2"]);
 
@@ -76,10 +83,11 @@ describe.skipIf(!hasRedis)(`losing Redis mid-run${hasRedis ? "" : " (skipped: TE
       const heard: number[] = [];
       other.market.bus.subscribe((ticks) => heard.push(...ticks.map((t) => t.usd)));
       await (other.market.bus as unknown as { ready(): Promise<unknown> }).ready();
-      for (let i = 0; i < 50 && !heard.includes(360); i++) {
-        await app.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 360, source: "static", at: clock.now() }]);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      // Published until heard: the first may cross the other's subscription being set up.
+      await until(async () => {
+        await app!.market.bus.publish([{ mint: SOL.mint, symbol: "SOL", usd: 360, source: "static", at: clock.now() }]);
+        return heard.includes(360);
+      }, "the other process hearing a tick through Redis");
       expect(heard).toContain(360);
       await app.market.cache.set("outage-probe", { v: 1 }, 60_000);
       expect(await other.market.cache.get("outage-probe")).toEqual({ v: 1 });
@@ -88,5 +96,5 @@ describe.skipIf(!hasRedis)(`losing Redis mid-run${hasRedis ? "" : " (skipped: TE
     } finally {
       await other.close();
     }
-  }, 40_000);
+  }, 120_000);
 });

@@ -11,6 +11,7 @@ import { MINT, startJupiterFake, type JupiterFake } from "../fakes/jupiter-api.j
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-bot-api.js";
 import { startXFake, type XFake } from "../fakes/x-api.js";
 import { levelAlert } from "../helpers/alerts.js";
+import { until } from "../helpers/faults.js";
 import { freePort } from "../helpers/net.js";
 import { startPurserProcess } from "../helpers/process.js";
 
@@ -28,7 +29,6 @@ const SECRET = "scale-out-webhook-secret-123";
 const SOL = BUILTIN_TOKENS.find((t) => t.symbol === "SOL")!;
 const ADMIN_CHAT = 999;
 const LEASE_TTL_S = 3;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Proc {
   port: number;
@@ -56,16 +56,20 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
   };
 
   async function waitUp(p: Proc) {
-    for (let i = 0; i < 600; i++) { // up to 60 s: a loaded CI machine starts two processes at once
-      try {
-        if ((await fetch(`http://127.0.0.1:${p.port}/readyz`)).status === 200) return;
-      } catch {
-        /* not listening yet */
-      }
-      if (p.child.exitCode !== null) throw new Error(`purser exited early:\n${p.stderr()}`);
-      await sleep(100);
-    }
-    throw new Error(`purser on ${p.port} not ready:\n${p.stderr()}`);
+    // Ready means /readyz answers 200; a loaded CI machine can take a long while to start two processes at once.
+    await until(
+      async () => {
+        if (p.child.exitCode !== null) throw new Error(`purser exited early:\n${p.stderr()}`);
+        try {
+          return (await fetch(`http://127.0.0.1:${p.port}/readyz`)).status === 200;
+        } catch {
+          return false; // not listening yet
+        }
+      },
+      `purser on ${p.port} ready`,
+      120_000,
+      p.stderr,
+    );
   }
 
   async function start(): Promise<Proc> {
@@ -78,8 +82,11 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
       TELEGRAM_API_ROOT: tg.apiRoot,
       TELEGRAM_WEBHOOK_URL: "https://purser.example/tg",
       TELEGRAM_WEBHOOK_SECRET: SECRET,
-      // headroom below Telegram's 30/s for two processes booking slots on one shared clock
-      TELEGRAM_GLOBAL_PER_S: "24",
+      // Slots booked on one shared clock at 20/s for both processes together. Two processes that did
+      // not share the clock would send 40/s and break the fake's 30/s at once; the headroom (10 a
+      // second) is for sends that go out late and bunch up when a process - or the fake, which shares
+      // this test's process - is starved of CPU for up to about half a second on a loaded machine.
+      TELEGRAM_GLOBAL_PER_S: "20",
       USER_RATE_LIMIT_PER_MIN: "1000",
       ADMIN_IDS: `telegram:${ADMIN_CHAT}`,
       MARKET_SOURCE: "live",
@@ -100,14 +107,22 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
     return p;
   }
 
+  const LEASES = ["price-poller", "twitter:mentions-poller", "treasury-loop"] as const;
+
   /** Lease name -> the pid of the process holding it (owners are host:pid:random/<job>). */
   async function leaders(): Promise<Record<string, number | undefined>> {
     const out: Record<string, number | undefined> = {};
-    for (const name of ["price-poller", "twitter:mentions-poller", "treasury-loop"]) {
-      const owner = await redis.get(`${prefix}lease:${name}`);
-      out[name] = owner ? Number(owner.split(":")[1]) : undefined;
-    }
+    for (const name of LEASES) out[name] = (await lease(name)).pid;
     return out;
+  }
+
+  /** One lease as Redis sees it, read atomically with Redis' own clock: holder pid, ms left, and Redis' now. */
+  async function lease(name: string): Promise<{ pid: number | undefined; pttl: number; now: number }> {
+    const key = `${prefix}lease:${name}`;
+    const r = (await redis.multi().time().get(key).pttl(key).exec()) ?? [];
+    const [sec, usec] = r[0]?.[1] as [string, string];
+    const owner = r[1]?.[1] as string | null;
+    return { pid: owner ? Number(owner.split(":")[1]) : undefined, pttl: Number(r[2]?.[1]), now: Number(sec) * 1000 + Math.floor(Number(usec) / 1000) };
   }
 
   async function metric(p: Proc, name: string): Promise<number> {
@@ -174,29 +189,46 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
   }, 60_000);
 
   const inRange = (lo: number, n: number) => (m: { chat_id: unknown }) => Number(m.chat_id) >= lo && Number(m.chat_id) < lo + n;
-  const waitSent = async (pred: (m: { chat_id: unknown }) => boolean, n: number, ms: number) => {
-    const t0 = Date.now();
-    while (tg.sent.filter(pred).length < n && Date.now() - t0 < ms) await sleep(50);
-    await sleep(1500); // anything extra would show up now
+  const count = async (table: "processed_updates" | "outbox", state: string, where: [string, string]) => {
+    const rows = await db.db
+      .selectFrom(table)
+      .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+      .where(where[0] as never, "=", where[1] as never)
+      .groupBy("state")
+      .execute();
+    const by = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    return { done: by[state] ?? 0, total: Object.values(by).reduce((a, b) => a + b, 0) };
   };
 
   it("500 updates, each delivered to both (a load balancer retry), produce exactly 500 replies within Telegram's limits", async () => {
     const [a, b] = procs as [Proc, Proc];
     const urls = [a, b].map((p) => `http://127.0.0.1:${p.port}/tg`);
     const updates = Array.from({ length: 500 }, (_, i) => tg.message({ chatId: 70_000 + i, fromId: 70_000 + i, text: "/start" }));
-    for (let i = 0; i < updates.length; i += 50) {
-      const statuses = await Promise.all(updates.slice(i, i + 50).flatMap((u) => urls.map((url) => tg.deliverWebhook(url, u, SECRET))));
+    // Ten at a time (twenty requests): each webhook is answered once its reply is out, so ten keep
+    // the 20/s pipeline full, and this process - which is also the fake Telegram timing every
+    // send - is not tied up opening a hundred connections at once.
+    for (let i = 0; i < updates.length; i += 10) {
+      const statuses = await Promise.all(updates.slice(i, i + 10).flatMap((u) => urls.map((url) => tg.deliverWebhook(url, u, SECRET))));
       expect(statuses.every((s) => s === 200)).toBe(true);
     }
     const replies = inRange(70_000, 500);
-    await waitSent(replies, 500, 60_000);
+    // No pause for "anything extra": the router marks an update done only after its reply was sent,
+    // and a done update is a duplicate to every process. Once all 500 are done (and every delivery was
+    // answered above), no reply to them can still be on its way.
+    await until(
+      async () => tg.sent.filter(replies).length >= 500 && (await count("processed_updates", "done", ["platform", "telegram"])).done === 500,
+      "500 replies sent and all 500 updates done",
+      120_000,
+      () => `${tg.sent.filter(replies).length} sent`,
+    );
+    expect(await count("processed_updates", "done", ["platform", "telegram"])).toEqual({ done: 500, total: 500 });
     expect(tg.sent.filter(replies)).toHaveLength(500);
     expect(new Set(tg.sent.filter(replies).map((m) => String(m.chat_id))).size).toBe(500);
     expect(tg.sent.every((m) => replies(m) || Number(m.chat_id) === ADMIN_CHAT)).toBe(true); // nothing anywhere else
     expect(tg.maxSendsInWindow(1000)).toBeLessThanOrEqual(30);
     const toAdmin = tg.calls.filter((c) => Number(c.params.chat_id) === ADMIN_CHAT).map((c) => [c.method, c.time, c.status, String(c.params.text ?? c.params.caption ?? "").slice(0, 60)]);
     expect(tg.tooManyRequests, JSON.stringify({ hits: tg.tooManyRequests, toAdmin })).toHaveLength(0);
-  }, 90_000);
+  }, 180_000);
 
   it("1,000 alerts firing on one price tick (heard by both engines) produce exactly 1,000 messages, never more than 30/s", async () => {
     const [a, b] = procs as [Proc, Proc];
@@ -211,12 +243,19 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
       );
     }
     // Both engines pick them up from the database (their sync runs every 2 s).
-    for (let i = 0; i < 200 && ((await metric(a, "purser_alerts_active")) < 1000 || (await metric(b, "purser_alerts_active")) < 1000); i++) await sleep(100);
+    await until(async () => (await metric(a, "purser_alerts_active")) >= 1000 && (await metric(b, "purser_alerts_active")) >= 1000, "both engines to load 1,000 alerts", 60_000);
     expect([await metric(a, "purser_alerts_active"), await metric(b, "purser_alerts_active")]).toEqual([1000, 1000]);
 
     jup.setUsdPrice(SOL.mint, 250); // the leader's price poller sees it and publishes one tick to both
     const alertsTo = inRange(80_000, 1000);
-    await waitSent(alertsTo, 1000, 100_000);
+    // Firing writes the alert's state and its outbox row in one transaction (deduplicated by key), and
+    // a row is marked sent only after Telegram took it: once all 1,000 rows are sent, nothing more is due.
+    await until(
+      async () => tg.sent.filter(alertsTo).length >= 1000 && (await count("outbox", "sent", ["kind", "alert"])).done >= 1000,
+      "1,000 alert messages sent and marked sent",
+      150_000,
+      () => `${tg.sent.filter(alertsTo).length} sent`,
+    );
     const outbox = await db.db
       .selectFrom("outbox")
       .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
@@ -231,15 +270,12 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
     expect(tg.sent.filter(alertsTo).every((m) => /SOL/.test(String(m.text)))).toBe(true);
     expect(tg.maxSendsInWindow(1000)).toBeLessThanOrEqual(30);
     expect(tg.tooManyRequests).toHaveLength(0);
-  }, 180_000);
+  }, 240_000);
 
   it("killing the leader hands the price poller, X poller and treasury loop to the other within the lease time", async () => {
     const [a, b] = procs as [Proc, Proc];
     let held = await leaders();
-    for (let i = 0; i < 100 && Object.values(held).some((v) => v === undefined); i++) {
-      await sleep(100);
-      held = await leaders();
-    }
+    await until(async () => Object.values((held = await leaders())).every((v) => v !== undefined), "all three leases held", 30_000);
     const pids = new Set([a.pid, b.pid]);
     expect(Object.values(held).every((pid) => pid !== undefined && pids.has(pid)), JSON.stringify({ held, pids: [...pids] })).toBe(true);
     // Kill (SIGKILL: no release, no goodbye) the process holding the treasury loop.
@@ -247,27 +283,47 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
     const survivor = victim === a ? b : a;
     victim.child.kill("SIGKILL");
     await victim.exited;
-    const killedAt = Date.now();
-    // Each lease runs out its TTL after the victim's last renewal; the survivor asks every third of it.
-    // The X poller and treasury loop use LEASE_TTL_S; the price poller max(3 polls, 5 s). Slack: one
-    // asking period plus room for a loaded machine.
+    // Each lease the victim held runs out its TTL after its last renewal; the survivor asks every
+    // third of it (the price poller: every poll). The X poller and treasury loop use LEASE_TTL_S, the
+    // price poller max(3 polls, 5 s). All times below are Redis' own clock, read with the lease, so
+    // the test's own scheduling delay (how late it looks) does not count.
     const ttl: Record<string, number> = { "twitter:mentions-poller": LEASE_TTL_S * 1000, "treasury-loop": LEASE_TTL_S * 1000, "price-poller": 5000 };
-    const handed: Record<string, number> = {};
-    while (Date.now() - killedAt < 12_000 && Object.keys(handed).length < 3) {
-      const now = await leaders();
-      for (const [name, pid] of Object.entries(now)) if (pid === survivor.pid && handed[name] === undefined) handed[name] = Date.now() - killedAt;
-      await sleep(50);
+    const ask: Record<string, number> = { "twitter:mentions-poller": LEASE_TTL_S * 333, "treasury-loop": LEASE_TTL_S * 333, "price-poller": 500 };
+    const expiry: Record<string, number> = {};
+    for (const name of LEASES) {
+      const l = await lease(name);
+      if (l.pid !== victim.pid) continue; // the survivor held it already
+      expect(l.pttl, `${name}: the dead holder's lease lasts at most its TTL`).toBeLessThanOrEqual(ttl[name]!);
+      expiry[name] = l.now + l.pttl;
     }
-    console.info(`singleton leases handed over after SIGKILL (ms): ${JSON.stringify(handed)}`);
-    for (const name of Object.keys(ttl)) {
-      expect(handed[name], `${name} held by the survivor`).toBeDefined();
-      expect(handed[name]!, `${name} handed over within its lease time`).toBeLessThan(ttl[name]! + 3000);
+    expect(Object.keys(expiry)).toContain("treasury-loop");
+    const handed: Record<string, number> = {};
+    await until(
+      async () => {
+        for (const name of LEASES) {
+          if (handed[name] !== undefined) continue;
+          const l = await lease(name);
+          // Seen held by the survivor, on Redis' clock: an upper bound on when it took the lease.
+          if (l.pid === survivor.pid) handed[name] = l.now - (expiry[name] ?? l.now);
+        }
+        return Object.keys(handed).length === LEASES.length;
+      },
+      "all three leases held by the survivor",
+      60_000,
+      () => JSON.stringify(handed),
+    );
+    console.info(`singleton leases seen held by the survivor, ms after the dead holder's lease ran out: ${JSON.stringify(handed)}`);
+    for (const name of LEASES) {
+      // Expected: within one asking period of the expiry. Slack: 3 s for a survivor (or this test,
+      // looking every 50 ms) starved of CPU on a loaded machine; a survivor that waited for anything
+      // else (another TTL, a restart) is far later.
+      expect(handed[name]!, `${name} taken over within one asking period of the old lease running out`).toBeLessThan(ask[name]! + 3000);
     }
 
     // And the survivor really does the work: a new mention on X gets its reply.
     const t = x.mention({ username: "alice", name: "Alice" }, "@PurserBot help");
-    const reply = await x.waitFor((p) => p.inReplyTo === t.id, 20_000);
+    const reply = await x.waitFor((p) => p.inReplyTo === t.id, 60_000);
     expect(reply.text.length).toBeGreaterThan(0);
     expect(x.repliesTo(t.id)).toHaveLength(1);
-  }, 60_000);
+  }, 180_000);
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../helpers/net.js";
+import { probe, until } from "../helpers/faults.js";
 import { startPurserProcess } from "../helpers/process.js";
 
 describe("the server process", () => {
@@ -11,25 +12,17 @@ describe("the server process", () => {
     const port = await freePort();
     const { child, exited, stderr } = startPurserProcess(dir, port, { PRICE_POLL_MS: "300" });
     const get = async (path: string) => {
-      for (let i = 0; i < 100; i++) {
-        try {
-          const r = await fetch(`http://127.0.0.1:${port}${path}`);
-          return { status: r.status, body: await r.text(), type: r.headers.get("content-type") };
-        } catch {
-          await new Promise((r) => setTimeout(r, 150));
-        }
-      }
-      throw new Error(`server never answered; stderr: ${stderr()}`);
+      const r = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: r.status, body: await r.text(), type: r.headers.get("content-type") };
     };
     try {
-      expect((await get("/healthz")).status).toBe(200);
-      let ready = await get("/readyz");
-      for (let i = 0; i < 30 && ready.status !== 200; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        ready = await get("/readyz");
-      }
-      expect(ready.status).toBe(200);
+      // Waits for events (the endpoints answering), with bounds generous enough for a loaded machine.
+      await until(async () => (await probe(port, "/healthz")).status === 200, "/healthz 200", 90_000, stderr);
+      await until(async () => (await probe(port, "/readyz")).status === 200, "/readyz 200", 60_000, stderr);
+      const ready = await get("/readyz");
       expect(JSON.parse(ready.body)).toMatchObject({ status: expect.stringMatching(/ok|ready|degraded/) });
+      // Replayed prices flow on the poller's timer: wait until the first has been recorded.
+      await until(async () => /^purser_price_age_seconds\{source="replay"\} \d/m.test((await get("/metrics")).body), "a replayed price", 60_000, stderr);
       const metrics = await get("/metrics");
       expect(metrics.type).toContain("text/plain");
       // Parse the exposition: every series the issue names is declared with its type, and the ones
@@ -68,5 +61,5 @@ describe("the server process", () => {
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-  }, 60_000);
+  }, 240_000);
 });

@@ -140,7 +140,7 @@ describe("/healthz and /readyz", () => {
     const get = await serve({ shuttingDown: () => false, probes: [hang], timeoutMs: 50 });
     const t0 = Date.now();
     const r = await get("/readyz");
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(Date.now() - t0).toBeLessThan(20_000); // the check never ends: only the 50 ms deadline ends the probe (bound generous for a loaded machine)
     expect(r.status).toBe(503);
     expect(r.body.checks.slow).toMatchObject({ ok: false, detail: "timeout after 50 ms" });
   });

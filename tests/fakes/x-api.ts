@@ -82,6 +82,12 @@ export interface XFake {
   edit(tweetId: string, text: string): FakeTweet;
   /** Every request to `endpoint` is a 429 until `resetAtMs` (x-rate-limit-reset = that time in seconds). */
   throttle(endpoint: XEndpoint, resetAtMs: number): void;
+  /**
+   * The next request to `endpoint` (whenever it comes) is a 429 that opens a window lasting `forMs`
+   * from its arrival: later ones are 429s until then, x-rate-limit-reset = its end. Unlike
+   * throttle(), the window does not pass unseen while the client is slow to make its first call.
+   */
+  throttleNext(endpoint: XEndpoint, forMs: number): void;
   /** The next request to `endpoint` uses the window's last call (remaining 0, reset at `resetAtMs`); later ones are 429s until then. */
   exhaust(endpoint: XEndpoint, resetAtMs: number): void;
   /** Mentions posted in reply to a tweet id (our replies are tweets too). */
@@ -123,9 +129,15 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
     };
   };
 
+  const throttleNext = new Map<XEndpoint, number>();
   const rate = (ep: XEndpoint, now: number) => {
     let w = windows.get(ep);
     if (!w || now >= w.start + WINDOW_MS) windows.set(ep, (w = { start: now, used: 0, throttledUntil: w?.throttledUntil ?? 0 }));
+    const forMs = throttleNext.get(ep);
+    if (forMs !== undefined) {
+      throttleNext.delete(ep);
+      w.throttledUntil = now + forMs;
+    }
     const throttled = now < w.throttledUntil;
     if (!throttled) w.used++;
     const reset = throttled ? w.throttledUntil : w.start + WINDOW_MS;
@@ -310,11 +322,14 @@ export async function startXFake(opts: { bot?: Partial<XUser> } = {}): Promise<X
       w.throttledUntil = resetAtMs;
       windows.set(endpoint, w);
     },
+    throttleNext(endpoint, forMs) {
+      throttleNext.set(endpoint, forMs);
+    },
     exhaust(endpoint, resetAtMs) {
       windows.set(endpoint, { start: resetAtMs - WINDOW_MS, used: LIMITS[endpoint] - 1, throttledUntil: 0 });
     },
     repliesTo: (tweetId) => posted.filter((p) => p.inReplyTo === tweetId),
-    waitFor(pred, timeoutMs = 5000) {
+    waitFor(pred, timeoutMs = 30_000) { // a bound for a loaded machine: the wait ends on the post
       const hit = posted.find(pred);
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {

@@ -23,9 +23,11 @@ describe.skipIf(!url)(`redis cache and price bus${url ? "" : ` (skipped: ${why})
   it("caches JSON values with a TTL shared across connections", async () => {
     const a = new RedisCache(open(), prefix);
     const b = new RedisCache(open(), prefix);
-    await a.set("k", { usd: 1.5, source: "jupiter" }, 200);
+    // Time is the subject: a TTL long enough that the read right after the write is inside it even on a
+    // loaded machine, then a wait past it (a late wake-up only makes it more past).
+    await a.set("k", { usd: 1.5, source: "jupiter" }, 2000);
     expect(await b.get("k")).toEqual({ usd: 1.5, source: "jupiter" });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 2100));
     expect(await b.get("k")).toBeUndefined();
   });
 
@@ -41,7 +43,7 @@ describe.skipIf(!url)(`redis cache and price bus${url ? "" : ` (skipped: ${why})
     await raw.publish(channel, JSON.stringify([{ bogus: true }]));
     const tick: PriceTick = { mint: "m", symbol: "SOL", usd: 150, source: "jupiter", at: 1 };
     await publisher.publish([tick]);
-    for (let i = 0; i < 50 && !got.length; i++) await new Promise((r) => setTimeout(r, 20));
+    for (const t0 = Date.now(); !got.length && Date.now() - t0 < 30_000; ) await new Promise((r) => setTimeout(r, 20)); // until heard
     expect(got).toEqual([tick]);
   });
 });
@@ -51,16 +53,18 @@ describe.skipIf(!url)(`redis leases${url ? "" : " (skipped: TEST_REDIS_URL is no
     const { RedisLeases } = await import("../../../adapters/redis/redis-leases.js");
     const r = new Redis(url!, { maxRetriesPerRequest: 1 });
     const leases = new RedisLeases(r, `test:lease:${process.pid}:${Date.now()}:`);
+    // Long enough that the checks made while it is held all fall inside it on a loaded machine.
+    const TTL = 2000;
     try {
-      expect(await leases.acquire("poller", "a", 300)).toBe(true);
-      expect(await leases.acquire("poller", "b", 300)).toBe(false);
-      expect(await leases.acquire("poller", "a", 300)).toBe(true);
+      expect(await leases.acquire("poller", "a", TTL)).toBe(true);
+      expect(await leases.acquire("poller", "b", TTL)).toBe(false);
+      expect(await leases.acquire("poller", "a", TTL)).toBe(true);
       await leases.release("poller", "b"); // not b's to release
-      expect(await leases.acquire("poller", "b", 300)).toBe(false);
-      await new Promise((res) => setTimeout(res, 350));
-      expect(await leases.acquire("poller", "b", 300)).toBe(true);
+      expect(await leases.acquire("poller", "b", TTL)).toBe(false);
+      await new Promise((res) => setTimeout(res, TTL + 100)); // past the TTL (lateness only adds to it)
+      expect(await leases.acquire("poller", "b", TTL)).toBe(true);
       await leases.release("poller", "b");
-      expect(await leases.acquire("poller", "a", 300)).toBe(true);
+      expect(await leases.acquire("poller", "a", TTL)).toBe(true);
     } finally {
       await r.quit();
     }

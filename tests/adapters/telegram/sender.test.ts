@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramSender } from "../../../adapters/telegram/sender.js";
 import { silentLogger } from "../../../core/ports/logger.port.js";
 import { startTelegramFake, type TelegramFake } from "../../fakes/telegram-bot-api.js";
+import { until } from "../../helpers/faults.js";
 
 let tg: TelegramFake;
 beforeAll(async () => {
@@ -19,11 +20,12 @@ describe("TelegramSender", () => {
     const r = await sender.send(555, secret);
     expect(r.ok).toBe(true);
     const id = Number((r as { messageIds: string[] }).messageIds[0]);
-    const deleted = () => tg.calls.some((c) => c.method === "deleteMessage" && String(c.params.chat_id) === "555" && Number(c.params.message_id) === id);
-    await new Promise((res) => setTimeout(res, 500));
-    expect(deleted()).toBe(false); // not before its time
-    for (let i = 0; i < 40 && !deleted(); i++) await new Promise((res) => setTimeout(res, 50));
-    expect(deleted()).toBe(true);
+    const sentAt = tg.sent.find((m) => String(m.chat_id) === "555")!.time;
+    const deletion = () => tg.calls.find((c) => c.method === "deleteMessage" && String(c.params.chat_id) === "555" && Number(c.params.message_id) === id);
+    expect(deletion()).toBeUndefined();
+    await until(() => deletion() !== undefined, "the deleteMessage call");
+    // Not before its time, as Telegram saw it (lateness on a loaded machine only makes it later).
+    expect(deletion()!.time - sentAt).toBeGreaterThanOrEqual(1000);
   });
 
   it("a restart inside the window does not leave the key in the chat: the next process deletes it when due", async () => {
@@ -42,16 +44,17 @@ describe("TelegramSender", () => {
     const secret = { kind: "info" as const, private: true, deleteAfterS: 1, blocks: [{ type: "text" as const, spans: ["Your private key: 4wBq..."] }] };
     const r = await first.send(556, secret);
     const id = Number((r as { messageIds: string[] }).messageIds[0]);
-    await new Promise((res) => setTimeout(res, 50));
+    await until(() => store.has("telegram:pending_deletions"), "the pending deletion written");
     first.stop(); // the process dies: its timer is gone
     expect(JSON.parse(store.get("telegram:pending_deletions")!)).toEqual([{ chatId: "556", ids: [id], due: expect.any(Number) }]);
-    const deleted = () => tg.calls.some((c) => c.method === "deleteMessage" && String(c.params.chat_id) === "556" && Number(c.params.message_id) === id);
+    const due = (JSON.parse(store.get("telegram:pending_deletions")!) as Array<{ due: number }>)[0]!.due;
+    expect(due - tg.sent.find((m) => String(m.chat_id) === "556")!.time).toBeGreaterThanOrEqual(1000); // its time, as stored
+    const deletion = () => tg.calls.find((c) => c.method === "deleteMessage" && String(c.params.chat_id) === "556" && Number(c.params.message_id) === id);
     const second = new TelegramSender(api, chatStatus, silentLogger, Date.now, kv);
     expect(await second.resumeDeletions()).toBe(1);
-    expect(deleted()).toBe(false); // not before its time
-    for (let i = 0; i < 60 && !deleted(); i++) await new Promise((res) => setTimeout(res, 50));
-    expect(deleted()).toBe(true);
-    await new Promise((res) => setTimeout(res, 100));
+    await until(() => deletion() !== undefined, "the deleteMessage call");
+    expect(deletion()!.time).toBeGreaterThanOrEqual(due); // not before its time
+    await until(() => store.get("telegram:pending_deletions") === "[]", "the pending deletion forgotten");
     expect(JSON.parse(store.get("telegram:pending_deletions")!)).toEqual([]); // done, forgotten
     second.stop();
   });

@@ -7,6 +7,7 @@ import { silentLogger } from "../../../core/ports/logger.port.js";
 import { startJupiterFake, type JupiterFake } from "../../fakes/jupiter-api.js";
 import { startTelegramFake, type TelegramFake } from "../../fakes/telegram-bot-api.js";
 import { makeTestApp, testConfig } from "../../helpers/app.js";
+import { until } from "../../helpers/faults.js";
 import { tempSqliteUrl } from "../../helpers/databases.js";
 
 let tg: TelegramFake;
@@ -64,18 +65,23 @@ describe("Telegram end to end (real grammY against a fake Bot API)", () => {
     const { app } = await world();
     const order: string[] = [];
     const realHandle = app.router.handle.bind(app.router);
+    // The slow message lasts until chat 302's message has been handled (an event, not a guessed
+    // duration); if chat 302 waited behind it, the bound runs out and the order check below fails.
+    let otherChatDone!: () => void;
+    const otherChat = new Promise<void>((r) => (otherChatDone = r));
     app.router.handle = async (msg, respond) => {
       order.push(`start ${msg.chat.id} ${msg.text}`);
-      if (msg.text === "/start slow") await new Promise((r) => setTimeout(r, 600));
+      if (msg.text === "/start slow") await Promise.race([otherChat, new Promise((r) => setTimeout(r, 15_000))]);
       const out = await realHandle(msg, respond);
       order.push(`end ${msg.chat.id} ${msg.text}`);
+      if (msg.chat.id === "302") otherChatDone();
       return out;
     };
     tg.message({ chatId: 301, fromId: 301, text: "/start slow" });
     tg.message({ chatId: 301, fromId: 301, text: "/whoami" });
     tg.message({ chatId: 302, fromId: 302, text: "/whoami" });
-    await tg.waitFor((m) => inChat(301)(m) && !!m.plainText?.includes("Role"), 10_000);
-    await tg.waitFor((m) => inChat(302)(m) && !!m.plainText?.includes("Role"), 10_000);
+    await tg.waitFor((m) => inChat(301)(m) && !!m.plainText?.includes("Role"), 40_000);
+    await tg.waitFor((m) => inChat(302)(m) && !!m.plainText?.includes("Role"), 40_000);
     // chat 301: the second message starts only after the first ended
     expect(order.indexOf("start 301 /whoami")).toBeGreaterThan(order.indexOf("end 301 /start slow"));
     // chat 302 did not wait for chat 301's slow message
@@ -113,10 +119,12 @@ describe("Telegram end to end (real grammY against a fake Bot API)", () => {
     tg.callback({ chatId: -500, fromId: 444, data: first.callback_data, messageId: ask.message_id });
     const refused = await tg.waitForCall((c) => c.method === "answerCallbackQuery" && c.params.show_alert === true);
     expect(refused.params.text).toBe("This is not your button.");
-    await new Promise((r) => setTimeout(r, 300));
-    expect(tg.sent.length).toBe(before); // nothing happened
+    expect(tg.sent.length).toBe(before);
     tg.callback({ chatId: -500, fromId: 333, data: first.callback_data, messageId: ask.message_id });
-    const priced = await tg.waitFor((m) => inChat(-500)(m) && !!m.plainText?.includes("$0.25"));
+    const priced = await tg.waitFor((m) => inChat(-500)(m) && !!m.plainText?.includes("$0.25"), 30_000);
+    // Nothing happened for the other user's press: one chat's updates are handled in order, so
+    // whatever it caused would have been sent before this answer.
+    expect(tg.sent.length).toBe(before + 1);
     expect(priced.plainText).toMatch(/^MOON\s+\$0\.25/);
     expect(priced.method).toBe("editMessageText"); // the choices are replaced by the answer
     expect(priced.message_id).toBe(ask.message_id);
@@ -128,7 +136,7 @@ describe("Telegram end to end (real grammY against a fake Bot API)", () => {
     tg.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } });
     const t0 = Date.now();
     tg.message({ chatId: 555, fromId: 555, text: "/start" });
-    const m = await tg.waitFor(inChat(555), 8000);
+    const m = await tg.waitFor(inChat(555), 30_000);
     expect(m.plainText).toContain("Welcome");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(tg.sent.filter(inChat(555))).toHaveLength(1);
@@ -151,15 +159,23 @@ describe("Telegram end to end (real grammY against a fake Bot API)", () => {
     };
     let run = await boot();
     const update = tg.message({ chatId: 666, fromId: 666, text: "/link" });
-    await tg.waitFor(inChat(666));
+    await tg.waitFor(inChat(666), 30_000);
+    // After each redelivery a sentinel in the same chat: one chat's updates are handled in order, so
+    // once its answer is out the redelivered update has been dealt with (no pause needed).
+    const sentinel = async () => {
+      tg.message({ chatId: 666, fromId: 666, text: "/whoami" });
+      const n = tg.sent.filter((m) => inChat(666)(m) && !!m.plainText?.includes("Role")).length;
+      await until(() => tg.sent.filter((m) => inChat(666)(m) && !!m.plainText?.includes("Role")).length > n, "the sentinel's answer");
+    };
+    const linkReplies = () => tg.sent.filter((m) => inChat(666)(m) && !m.plainText?.includes("Role"));
     await tg.redeliver(update);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(tg.sent.filter(inChat(666))).toHaveLength(1);
+    await sentinel();
+    expect(linkReplies()).toHaveLength(1);
     await stopAll(run);
     run = await boot();
     await tg.redeliver(update);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(tg.sent.filter(inChat(666))).toHaveLength(1);
+    await sentinel();
+    expect(linkReplies()).toHaveLength(1);
     const codes = await run.app.db.db.selectFrom("link_codes").selectAll().execute();
     expect(codes).toHaveLength(1);
     await stopAll(run);
@@ -250,8 +266,9 @@ describe("Telegram webhook mode", () => {
     expect(tg.sent).toHaveLength(0);
     expect(await tg.deliverWebhook(url, update, secret)).toBe(200);
     await tg.waitFor(inChat(1212));
-    expect(await tg.deliverWebhook(url, update, secret)).toBe(200); // a load-balancer retry
-    await new Promise((r) => setTimeout(r, 200));
+    // A load-balancer retry. The webhook is answered only once the update has been handled (grammY
+    // waits for the handler), so by the time the 200 arrives any second reply would have been sent.
+    expect(await tg.deliverWebhook(url, update, secret)).toBe(200);
     expect(tg.sent.filter(inChat(1212))).toHaveLength(1);
   });
 });

@@ -24,7 +24,7 @@ describe("on X, Purser speaks only when spoken to", () => {
     w = await XWorld.create({ bot: page.bot });
     w.x.seed(page.response.data, page.response.includes.users);
     const { tw } = await w.boot({ twitter: { firstRunLookbackMs: 10 * 365 * 24 * HOUR } });
-    await until(() => tw.adapter.poller.cycles >= 1, 10_000, "one full poll");
+    await until(() => tw.adapter.poller.cycles >= 1, 30_000, "one full poll");
     const texts = (id: string) => w.x.repliesTo(id).map((p) => p.text);
     for (const [id, want] of Object.entries(page.expected)) {
       const tweet = page.response.data.find((t) => t.id === id)!.text;
@@ -89,7 +89,7 @@ describe("on X, Purser speaks only when spoken to", () => {
     await w.x.waitFor((p) => p.inReplyTo === t.id);
     const edited = w.x.edit(t.id, "@PurserBot price sol jup");
     const seen = tw.adapter.poller.cycles;
-    await until(() => tw.adapter.poller.cycles >= seen + 3, 5000, "polls after the edit");
+    await until(() => tw.adapter.poller.cycles >= seen + 3, 30_000, "polls after the edit");
     expect(w.x.repliesTo(edited.id)).toEqual([]);
     expect(w.x.posted).toHaveLength(1);
   });

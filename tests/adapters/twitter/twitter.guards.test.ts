@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { sleep, until, XWorld } from "./world.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { POLLER_LEASE } from "../../../adapters/twitter/mention-poller.js";
+import { twoMoreCycles, until, XWorld } from "./world.js";
 
 let w: XWorld;
 afterEach(async () => {
@@ -15,13 +16,13 @@ describe("X guards: who gets an answer, and what is never posted", () => {
     const bot1 = w.x.mention({ username: "pricebot" }, "@PurserBot price sol");
     const bot2 = w.x.mention({ username: "Alerts_Bot" }, "@PurserBot help");
     const human = w.x.mention({ username: "grace" }, "@PurserBot help");
-    await w.boot();
-    const ours = await w.x.waitFor((p) => p.inReplyTo === human.id); // processed oldest first: the others were seen
+    const { tw } = await w.boot();
+    const ours = await w.x.waitFor((p) => p.inReplyTo === human.id, 30_000); // processed oldest first: the others were seen
     // Under our own reply: small talk is left alone, a command is answered.
     const thanks = w.x.mention({ username: "grace" }, "@PurserBot thanks!", { inReplyTo: ours.id });
     const again = w.x.mention({ username: "grace" }, "@PurserBot help price", { inReplyTo: ours.id });
-    expect((await w.x.waitFor((p) => p.inReplyTo === again.id)).text).toMatch(/^\/price <token>/);
-    await sleep(300);
+    expect((await w.x.waitFor((p) => p.inReplyTo === again.id, 30_000)).text).toMatch(/^\/price <token>/);
+    await twoMoreCycles(tw); // everything fetched so far has been handled: no late reply can come
     for (const t of [self, bot1, bot2, thanks]) expect(w.x.repliesTo(t.id)).toEqual([]);
     expect(w.x.posted).toHaveLength(2);
   });
@@ -30,13 +31,13 @@ describe("X guards: who gets an answer, and what is never posted", () => {
     w = await XWorld.create();
     const heidi = Array.from({ length: 7 }, (_, i) => w.x.mention({ username: "heidi" }, i % 2 ? "@PurserBot help" : "@PurserBot price sol"));
     const ivan = w.x.mention({ username: "ivan" }, "@PurserBot help");
-    const { app } = await w.boot();
-    await w.x.waitFor((p) => p.inReplyTo === ivan.id);
-    await sleep(300);
+    const { app, tw } = await w.boot();
+    await w.x.waitFor((p) => p.inReplyTo === ivan.id, 30_000);
+    await twoMoreCycles(tw);
     expect(heidi.map((t) => w.x.repliesTo(t.id).length)).toEqual([1, 1, 1, 1, 1, 0, 0]);
     app.clock.advance(3_600_001);
     const later = w.x.mention({ username: "heidi" }, "@PurserBot help");
-    await w.x.waitFor((p) => p.inReplyTo === later.id);
+    await w.x.waitFor((p) => p.inReplyTo === later.id, 30_000);
     expect(w.x.posted.filter((p) => heidi.some((t) => t.id === p.inReplyTo))).toHaveLength(5);
   });
 
@@ -48,7 +49,7 @@ describe("X guards: who gets an answer, and what is never posted", () => {
     const bare = w.x.mention({ username: "judy" }, "@PurserBot link");
     const who = w.x.mention({ username: "judy" }, "@PurserBot whoami");
     const { tw } = await w.boot({ db: app.db }); // a second instance on the same database answers
-    await w.x.waitFor((p) => p.inReplyTo === who.id);
+    await w.x.waitFor((p) => p.inReplyTo === who.id, 30_000);
     await tw.stop();
     expect(w.x.repliesTo(t.id).map((p) => p.text)).toEqual(["Linked your X account."]);
     expect(w.x.repliesTo(bare.id)[0]!.text).toMatch(/^To link your X account: send \/link to me in a private chat/);
@@ -63,31 +64,43 @@ describe("X guards: who gets an answer, and what is never posted", () => {
     w = await XWorld.create();
     const db = await w.db();
     const a = await w.boot({ db, token: "token-a", twitter: { owner: "a" } });
-    await until(() => w.x.requests.some((r) => r.path.endsWith("/mentions")), 3000, "a poll");
-    const b = await w.boot({ db, token: "token-b", twitter: { owner: "b" } });
+    await until(() => w.x.requests.some((r) => r.path.endsWith("/mentions")), 30_000, "a poll");
+    const b = await w.boot({ db, token: "token-b", twitter: { owner: "b" }, start: false });
+    // b's requests for the lease, and their answers: the standby has to have asked (and been refused)
+    // before "it did not poll" means anything.
+    const asked: boolean[] = [];
+    const acquire = b.app.leases.acquire.bind(b.app.leases);
+    vi.spyOn(b.app.leases, "acquire").mockImplementation(async (name, owner, ttl) => {
+      const got = await acquire(name, owner, ttl);
+      if (name === POLLER_LEASE) asked.push(got);
+      return got;
+    });
+    await b.tw.start();
     const m1 = w.x.mention({ username: "ken" }, "@PurserBot help");
-    await w.x.waitFor((p) => p.inReplyTo === m1.id);
-    await sleep(500);
+    await w.x.waitFor((p) => p.inReplyTo === m1.id, 30_000);
+    await until(() => asked.length >= 3, 30_000, "b to ask for the lease three times");
+    expect(asked.slice(0, 3)).toEqual([false, false, false]);
     const pollers = new Set(w.x.requests.filter((r) => r.path.endsWith("/mentions")).map((r) => r.token));
     expect(pollers).toEqual(new Set(["token-a"]));
     expect(a.tw.adapter.poller.leader && !b.tw.adapter.poller.leader).toBe(true);
     await a.stop();
     const m2 = w.x.mention({ username: "ken" }, "@PurserBot help");
-    const r2 = await w.x.waitFor((p) => p.inReplyTo === m2.id);
+    const r2 = await w.x.waitFor((p) => p.inReplyTo === m2.id, 30_000);
     expect(r2.token).toBe("token-b");
     expect(w.x.repliesTo(m1.id)).toHaveLength(1); // the new holder resumed from the shared cursor
   });
 
   it("a 429 on posting the reply is waited out and the reply goes out once", async () => {
     w = await XWorld.create();
-    const t0 = Date.now();
-    w.x.throttle("tweets", t0 + 1000);
+    // The first post gets a 429 opening a 1 s window (counted from that post, not from the test's start).
+    w.x.throttleNext("tweets", 1000);
     const t = w.x.mention({ username: "lena" }, "@PurserBot help");
-    await w.boot();
-    const r = await w.x.waitFor((p) => p.inReplyTo === t.id, 6000);
-    expect(r.at - t0).toBeGreaterThanOrEqual(1000);
-    expect(w.x.requests.filter((q) => q.path === "/2/tweets" && q.status === 429)).toHaveLength(1);
-    await sleep(300);
+    const { tw } = await w.boot();
+    const r = await w.x.waitFor((p) => p.inReplyTo === t.id, 30_000);
+    const limited = w.x.requests.filter((q) => q.path === "/2/tweets" && q.status === 429);
+    expect(limited).toHaveLength(1);
+    expect(r.at - limited[0]!.at).toBeGreaterThanOrEqual(1000);
+    await twoMoreCycles(tw); // the mention's handling (and any retry of its post) is over
     expect(w.x.repliesTo(t.id)).toHaveLength(1);
   });
 

@@ -57,13 +57,27 @@ export class XWorld {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves when `cond` holds (polled every 20 ms), or fails after `timeoutMs`. */
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition"): Promise<void> {
+/**
+ * Resolves when `cond` holds (polled every 20 ms), or fails after `timeoutMs`: a bound for a wait
+ * that should end on an event, generous enough for a loaded machine (the test's timeout is larger).
+ */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/**
+ * Resolves once the poller has completed two more poll cycles than now: the cycle under way (if
+ * any) has finished with every mention it fetched, and a whole later one has run. Mentions are
+ * handled one after another inside a cycle, so whatever they were going to post has been posted:
+ * the event to wait for before asserting that something did NOT happen (instead of a pause).
+ */
+export async function twoMoreCycles(tw: Twitter): Promise<void> {
+  const from = tw.adapter.poller.cycles;
+  await until(() => tw.adapter.poller.cycles >= from + 2, 30_000, "two more poll cycles");
 }

@@ -62,12 +62,12 @@ describe("pushes as X DMs (TWITTER_DM_ALERTS)", () => {
 
     // Through the outbox: three DMs queued at once all arrive, paced, each sent once, none dead.
     app.services.notifications.register(n);
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 450)); // past the 400 ms gap (time is the subject: a late wake-up only adds to it)
     for (const id of ["801", "802", "803"]) {
       await app.repos.outbox.enqueue({ dedupeKey: `dm-${id}`, kind: "alert", target: { platform: "twitter", chatId: id }, reply }, Date.now());
     }
     const t0 = Date.now();
-    while (w.x.dms.length < 4 && Date.now() - t0 < 5000) {
+    while (w.x.dms.length < 4 && Date.now() - t0 < 30_000) { // a bound for a loaded machine, not a pause
       app.clock.t = Date.now(); // the outbox's clock follows real time here
       await app.services.outbox.runOnce();
       await new Promise((r) => setTimeout(r, 50));
