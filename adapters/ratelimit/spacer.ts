@@ -4,8 +4,10 @@ import type { Spacer } from "../../core/ports/rate-limit.port.js";
 /** In-process spacing (one process: the default). */
 export class MemorySpacer implements Spacer {
   private readonly next = new Map<string, number>();
+  constructor(private readonly clock: () => number = Date.now) {}
+
   reserve(key: string, intervalMs: number): Promise<number> {
-    const now = Date.now();
+    const now = this.clock();
     const t = Math.max(now, this.next.get(key) ?? 0);
     this.next.set(key, t + intervalMs);
     if (this.next.size > 100_000) for (const [k, v] of this.next) if (v < now) this.next.delete(k);
@@ -13,7 +15,7 @@ export class MemorySpacer implements Spacer {
   }
 
   take(key: string, intervalMs: number): Promise<number> {
-    const now = Date.now();
+    const now = this.clock();
     const free = this.taken.get(key) ?? 0;
     if (free > now) return Promise.resolve(free - now);
     this.taken.set(key, now + intervalMs);

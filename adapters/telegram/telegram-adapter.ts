@@ -47,7 +47,14 @@ export const TELEGRAM_GAPS = { privateChatMs: 1100, groupMs: 3100 } as const;
 
 /** Methods that count against Telegram's sending limits. */
 const SENDING = new Set(["sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageReplyMarkup", "copyMessage", "forwardMessage"]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** What sharedLimits waits with: the wall clock and timers, or a simulated loop in tests. */
+export interface SpacingTime {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+const realTime: SpacingTime = { now: () => Date.now(), sleep };
 
 /**
  * The same spacing as TELEGRAM_LIMITS, kept in a store every process shares. A send first books a
@@ -55,17 +62,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * than 1.1 s (3.1 s for a group) ago it gives the slot up, waits until the chat is free and queues
  * again. Checking the chat at the moment of sending (not when queueing) keeps the per-chat gap even
  * when a long global queue would otherwise bunch two messages to one chat together.
+ *
+ * A slot is kept only when it is used on time. When the process wakes more than one gap after its
+ * slot (its event loop was blocked, or the machine starved it of CPU), every send whose slot fell in
+ * that pause wakes at once: sent, they would reach Telegram as one burst and break its 30/s window.
+ * Such a send gives the stale slot up and books a new one, so sends go out at most one gap after
+ * their slots: never more than 1000/gap + 2 in any second, however long the pause.
  */
-export function sharedLimits(spacer: Spacer, globalGapMs: number): Transformer {
+export function sharedLimits(spacer: Spacer, globalGapMs: number, time: SpacingTime = realTime): Transformer {
   return async (prev, method, payload, signal) => {
     const chat = (payload as { chat_id?: unknown } | undefined)?.chat_id;
     if (!SENDING.has(method) || chat === undefined) return prev(method, payload, signal);
     const gap = Number(chat) < 0 ? TELEGRAM_GAPS.groupMs : TELEGRAM_GAPS.privateChatMs;
-    for (let round = 0; round < 20; round++) {
-      await sleep(await spacer.reserve("tg:global", globalGapMs));
-      const wait = await spacer.take(`tg:chat:${String(chat)}`, gap);
-      if (wait <= 0) break;
-      await sleep(wait);
+    for (let round = 0; round < 50; round++) {
+      const wait = await spacer.reserve("tg:global", globalGapMs);
+      const slot = time.now() + wait;
+      await time.sleep(wait);
+      if (time.now() - slot > globalGapMs) continue; // woke too late for this slot: book another
+      const chatWait = await spacer.take(`tg:chat:${String(chat)}`, gap);
+      if (chatWait <= 0) break;
+      await time.sleep(chatWait);
     }
     return prev(method, payload, signal);
   };
