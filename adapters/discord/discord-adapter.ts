@@ -116,6 +116,7 @@ export class DiscordAdapter {
       commands: this.o.commands,
       now: this.o.now ?? Date.now,
       ...(this.o.guildId ? { guildId: this.o.guildId } : {}),
+      ...(signal ? { signal } : {}),
     });
     signal?.throwIfAborted();
     if (this.mode === "http") {

@@ -14,6 +14,8 @@ export interface RegisterOptions {
   /** Guild-scoped registration (instant, for development); otherwise global. */
   guildId?: string;
   now: () => number;
+  /** Aborts the PUT when the start-up attempt is abandoned, so it does not hold the route's queue for the next one. */
+  signal?: AbortSignal;
 }
 
 /** The kv key holding the hash of what was last registered for this scope. */
@@ -34,7 +36,7 @@ export async function registerCommands(o: RegisterOptions): Promise<"registered"
   }
   const route = o.guildId ? Routes.applicationGuildCommands(o.applicationId, o.guildId) : Routes.applicationCommands(o.applicationId);
   try {
-    await o.rest.put(route, { body: defs });
+    await o.rest.put(route, o.signal ? { body: defs, signal: o.signal } : { body: defs });
   } catch (err) {
     o.log.warn({ err: errorInfo(err), scope: key }, "discord command registration failed; will try again at the next start");
     return "failed";
