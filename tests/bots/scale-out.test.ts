@@ -186,7 +186,7 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
       await c.end();
     }
     rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  }, 120_000);
 
   const inRange = (lo: number, n: number) => (m: { chat_id: unknown }) => Number(m.chat_id) >= lo && Number(m.chat_id) < lo + n;
   const count = async (table: "processed_updates" | "outbox", state: string, where: [string, string]) => {

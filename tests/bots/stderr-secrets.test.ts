@@ -45,7 +45,7 @@ describe("nothing leaves the process through stderr with a secret in it", () => 
     expect(err).toMatch(/Purser failed to start: Call to 'getMe' failed! \(401: Unauthorized: invalid token for http:\/\/127\.0\.0\.1:\d+\/bot\[REDACTED\]\/getMe\)/);
     expect(err).not.toContain(SECRET_PART);
     expect(err).not.toContain(encodeURIComponent(TOKEN));
-  }, 60_000);
+  }, 120_000);
 
   it("a library's console.error and an uncaught exception are scrubbed too (the crash is one line and exit code 1)", async () => {
     const loader = pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs")).href;
@@ -70,5 +70,5 @@ describe("nothing leaves the process through stderr with a secret in it", () => 
     expect(out?.stdout).toContain("chat: [REDACTED]");
     expect(out?.stderr).toMatch(/^Purser crashed: Error: request to https:\/\/rpc\.example\/\?api-key=\[REDACTED\] failed/m);
     for (const s of [SECRET_PART, "sk-live-secret-llm-key", RPC_KEY]) expect(`${out?.stdout}${out?.stderr}`).not.toContain(s);
-  }, 60_000);
+  }, 120_000);
 });

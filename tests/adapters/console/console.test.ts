@@ -42,7 +42,7 @@ describe("terminal chat", () => {
     expect(r.stdout).toContain("/whoami");
     expect(r.stdout).toMatch(/Role\s+admin/); // the local operator is the admin
     expect(r.stdout).toContain("console (private chat)");
-  }, 30_000);
+  }, 120_000);
 
   it("with no network, falls back to replay loudly: /price SOL is labelled replay, /chart SOL 7d is a PNG", async () => {
     const r = await runStart("/price SOL\n/chart SOL 7d\n");
@@ -57,13 +57,13 @@ describe("terminal chat", () => {
     const colours = new Set<number>();
     for (let i = 0; i < png.data.length; i += 4 * 97) colours.add(png.data.readUInt32BE(i));
     expect(colours.size).toBeGreaterThan(20); // not blank
-  }, 40_000);
+  }, 120_000);
 
   it("refuses to trade live on replayed prices", async () => {
     const r = await runStart("/help\n", { TRADING_MODE: "live", MARKET_SOURCE: "replay" });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("TRADING_MODE=live refuses to run on replayed prices");
-  }, 30_000);
+  }, 120_000);
 
   it("shows buttons as numbered choices and presses them by number", async () => {
     const app = await makeTestApp();
