@@ -25,7 +25,7 @@ import { buildMarket, type MarketOverrides, type MarketParts } from "./market.js
 import { buildTrading, type TradingOverrides } from "./trading.js";
 import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
 import { loadTreasurySettings } from "./treasury-file.js";
-import type { TreasurySettings } from "../core/services/treasury.service.js";
+import type { TreasurySettings } from "../core/services/treasury/index.js";
 import { buildLlm } from "./llm.js";
 import { IntentService } from "../core/router/llm-intent.js";
 import { llmContext } from "../core/services/llm-context.js";

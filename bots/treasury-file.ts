@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { CronExpressionParser } from "cron-parser";
 import type { KeyVault } from "../core/ports/trading.port.js";
 import type { TreasuryConfig } from "../core/services/treasury-config.js";
-import type { TreasurySettings } from "../core/services/treasury.service.js";
+import type { TreasurySettings } from "../core/services/treasury/index.js";
 import type { Repositories } from "../db/index.js";
 import { parseTreasuryConfigText } from "./treasury-config.js";
 import { TREASURY_USER } from "./treasury-user.js";

@@ -1,5 +1,4 @@
 import type { Platform } from "../core/domain/identity.js";
-import type { Reply } from "../core/domain/message.js";
 import type { AuditLog } from "../core/ports/audit.port.js";
 import type { ChartRenderer } from "../core/ports/chart.port.js";
 import type { Clock } from "../core/ports/clock.port.js";
@@ -11,15 +10,16 @@ import type { IdentityService } from "../core/services/identity.service.js";
 import type { MarketService } from "../core/services/market.service.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
 import type { TradingService } from "../core/services/trading.service.js";
-import { BREAKERS, TreasuryService, type TreasuryObservation, type TreasuryReport, type TreasurySettings } from "../core/services/treasury.service.js";
+import { BREAKERS, TreasuryReporter, TreasuryService, type TreasuryEvent, type TreasuryObservation, type TreasurySettings } from "../core/services/treasury/index.js";
 import type { Repositories } from "../db/index.js";
 
 export { TREASURY_USER } from "./treasury-user.js";
 import { TREASURY_USER } from "./treasury-user.js";
 
 /**
- * The treasury bot wired to the trading service, market, leases and the outbox. Reports go to every
- * admin in ADMIN_IDS; a plan awaiting approval carries Approve/Reject buttons bound to each admin.
+ * The treasury bot wired to the trading service, market, leases and the outbox. Its reports (rendered
+ * in core by TreasuryReporter: chart, and Approve/Reject buttons bound to each admin for a plan
+ * awaiting approval) go to every admin in ADMIN_IDS through the outbox.
  */
 export function buildTreasury(
   settings: TreasurySettings,
@@ -43,49 +43,15 @@ export function buildTreasury(
     onState?: (s: TreasuryObservation) => void;
   },
 ): TreasuryService {
-  const report = async (r: TreasuryReport) => {
+  const reporter = new TreasuryReporter({ charts: d.charts, actions: d.actions, targets: settings.targets, approvalTtlMs: settings.approvalTtlMs });
+  const report = async (e: TreasuryEvent) => {
     const now = d.clock.now();
-    let png: Uint8Array | undefined;
-    const symbols = Object.keys(settings.targets);
-    if (Object.keys(r.before).length) {
-      png = await d.charts
-        .barChart({
-          title: r.title,
-          labels: symbols,
-          series: [
-            { label: "target", values: symbols.map((s) => settings.targets[s] ?? 0) },
-            { label: "before", values: symbols.map((s) => r.before[s] ?? 0) },
-            { label: "after", values: symbols.map((s) => r.after[s] ?? 0) },
-          ],
-        })
-        .catch(() => undefined);
-    }
+    const r = await reporter.render(e);
     for (const key of d.admins) {
       const [platform, id] = key.split(":") as [Platform, string];
       const admin = await d.identity.resolve(platform, id, id);
-      const buttons = r.approvalId
-        ? await d.actions.issue(
-            admin.user.id,
-            "treasury",
-            [
-              { label: "Approve", action: "approve", payload: { id: r.approvalId }, style: "primary" },
-              { label: "Reject", action: "reject", payload: { id: r.approvalId }, style: "danger" },
-            ],
-            settings.approvalTtlMs,
-          )
-        : [];
-      const reply: Reply = {
-        kind: r.title.includes("PAUSED") ? "warning" : "info",
-        blocks: [
-          { type: "text", spans: [{ text: r.title, style: "bold" }] },
-          { type: "table", rows: r.rows },
-          ...(png ? [{ type: "image" as const, png, alt: "treasury allocation before and after" }] : []),
-        ],
-        ...(buttons.length ? { buttons: [buttons] } : {}),
-        private: true,
-      };
       await d.repos.outbox.enqueue(
-        { dedupeKey: `treasury:${now}:${r.approvalId ?? r.title}:${key}`, kind: "treasury.report", target: { platform, chatId: platform === "console" ? "console" : id }, reply },
+        { dedupeKey: `treasury:${now}:${r.key}:${key}`, kind: "treasury.report", target: { platform, chatId: platform === "console" ? "console" : id }, reply: await r.replyFor(admin.user.id) },
         now,
       );
     }

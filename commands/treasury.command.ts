@@ -4,7 +4,7 @@ import { UserError } from "../core/errors.js";
 import type { CommandContext } from "../core/router/command.js";
 import { choiceArg, defineCommand, readPayload } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
-import { BUSY_ELSEWHERE, BUSY_HERE } from "../core/services/treasury.service.js";
+import { approvalButtons, approvalText, cycleText, rejectText } from "../core/services/treasury/index.js";
 
 const treasuryOf = (ctx: CommandContext) => {
   const t = ctx.services.treasury;
@@ -12,7 +12,7 @@ const treasuryOf = (ctx: CommandContext) => {
   return t;
 };
 
-/** Approve / Reject buttons of a pending rebalance (issued here and by bots/treasury.ts). */
+/** The payload of a pending rebalance's Approve / Reject buttons (see approvalButtons). */
 const pendingPayload = z.object({ id: z.string().min(1).max(64) });
 
 const pct = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(2)}%`);
@@ -98,26 +98,21 @@ export default defineCommand({
     if (inv.action === "rebalance") {
       // Recomputed from fresh balances and executed holding the treasury lease; refused while another run holds it.
       const r = await t.cycle("approved", true);
-      if (r === BUSY_ELSEWHERE || r === BUSY_HERE) return reply("warning").line(bold("Treasury: "), r, " Run /treasury rebalance again for a fresh preview.").build();
-      return reply().line(bold("Treasury: "), r).build();
+      if (r.kind === "busy") return reply("warning").line(bold("Treasury: "), cycleText(r), " Run /treasury rebalance again for a fresh preview.").build();
+      return reply().line(bold("Treasury: "), cycleText(r)).build();
     }
     const { id } = readPayload(pendingPayload, inv);
     if (inv.action === "approve") {
       const r = await t.approve(id, ctx.user.id);
-      const pending = (await t.state()).pending;
       const now = ctx.services.clock.now();
-      if (pending?.id !== id || pending.expiresAt <= now) return reply().line(bold("Treasury: "), r).edit().build();
-      // Not executed but still pending (another run held the lease, or paused): fresh buttons to try again.
-      const [approve, reject] = await ctx.buttons(
-        [
-          { label: "Approve", action: "approve", payload: { id }, style: "primary" },
-          { label: "Reject", action: "reject", payload: { id }, style: "danger" },
-        ],
-        pending.expiresAt - now,
-      );
-      return reply("warning").line(bold("Treasury: "), r).buttons(approve!, reject!).build();
+      // Refused but still pending (another run held the lease, or paused): fresh buttons to try again.
+      if ((r.kind === "busy" || r.kind === "paused") && r.expiresAt > now) {
+        const again = await ctx.buttons(approvalButtons(id), r.expiresAt - now);
+        return reply("warning").line(bold("Treasury: "), approvalText(r)).buttons(...again).build();
+      }
+      return reply().line(bold("Treasury: "), approvalText(r)).edit().build();
     }
-    if (inv.action === "reject") return reply().line(bold("Treasury: "), await t.reject(id, ctx.user.id)).edit().build();
+    if (inv.action === "reject") return reply().line(bold("Treasury: "), rejectText(await t.reject(id, ctx.user.id))).edit().build();
     throw new UserError("action_unknown", "That button is not valid.");
   },
 });

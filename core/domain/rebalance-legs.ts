@@ -1,10 +1,10 @@
-import type { Leg, PlanContext, Slot } from "./rebalance-types.js";
+import type { Blocker, Leg, PlanContext, Slot } from "./rebalance-types.js";
 
 /** What one planning pass decided. */
 export interface PassResult {
   legs: Leg[];
   /** Why an asset may be left outside its band (first limit that cut one of its trades). */
-  reasons: Map<string, string>;
+  reasons: Map<string, Blocker>;
   fees: number;
   /** Fees of the legs serving each asset: the next pass judges that asset without them. */
   ownFee: Map<string, number>;
@@ -35,16 +35,26 @@ export const usd = (n: number) =>
       ? `$${n.toPrecision(2).replace(/0+$/, "")}`
       : `$${n.toLocaleString("en-US", { minimumFractionDigits: n < 100 ? 2 : 0, maximumFractionDigits: n < 100 ? 2 : 0 })}`;
 
+/** The limits that leave an asset outside its band, each with its reason in words. */
 export const REASON = {
-  min: (need: number, min: number) => `needs a ${usd(need)} trade, below the ${usd(min)} minimum`,
-  turnover: (budget: number) => `daily turnover cap reached (${usd(budget)} was left today)`,
-  cash: (hub: string) => `not enough ${hub} to pay for the buy (its sells were blocked or cut)`,
-  held: (sym: string) => `not enough ${sym} held for the planned sell after rounding`,
-  split: (max: number, min: number) => `a ${usd(max)} maximum trade cannot be split into chunks of at least the ${usd(min)} minimum`,
-  unsettled: (feeBps: number, min: number) =>
-    `band too narrow for a ${feeBps} bps fee: the fees of the trades that would fix it move the weights back out (minimum trade ${usd(min)})`,
-  unit: (sym: string, max: number) => `one base unit of ${sym} is worth more than the ${usd(max)} maximum trade`,
-  stuck: (hub: string, min: number) => `no other asset can take the ${hub} difference in trades of at least ${usd(min)}`,
+  min: (need: number, min: number): Blocker => ({ limit: "min_trade", reason: `needs a ${usd(need)} trade, below the ${usd(min)} minimum` }),
+  turnover: (budget: number): Blocker => ({ limit: "turnover", reason: `daily turnover cap reached (${usd(budget)} was left today)` }),
+  cash: (hub: string): Blocker => ({ limit: "cash", reason: `not enough ${hub} to pay for the buy (its sells were blocked or cut)` }),
+  held: (sym: string): Blocker => ({ limit: "held", reason: `not enough ${sym} held for the planned sell after rounding` }),
+  split: (max: number, min: number): Blocker => ({
+    limit: "split",
+    reason: `a ${usd(max)} maximum trade cannot be split into chunks of at least the ${usd(min)} minimum`,
+  }),
+  unsettled: (feeBps: number, min: number): Blocker => ({
+    limit: "fee_band",
+    reason: `band too narrow for a ${feeBps} bps fee: the fees of the trades that would fix it move the weights back out (minimum trade ${usd(min)})`,
+  }),
+  unit: (sym: string, max: number): Blocker => ({ limit: "unit", reason: `one base unit of ${sym} is worth more than the ${usd(max)} maximum trade` }),
+  stuck: (hub: string, min: number): Blocker => ({ limit: "hub_stuck", reason: `no other asset can take the ${hub} difference in trades of at least ${usd(min)}` }),
+  rounding: (): Blocker => ({ limit: "rounding", reason: "left just outside its band by rounding to base units" }),
+  noPrice: (held: boolean): Blocker => ({ limit: "no_price", reason: held ? "no price: not valued and never traded" : "no price: cannot be bought" }),
+  hubUnpriced: (hub: string): Blocker => ({ limit: "hub_unpriced", reason: `${hub} (the hub) has no price: nothing can trade` }),
+  noValue: (): Blocker => ({ limit: "no_value", reason: "the portfolio has no priced value to trade" }),
 };
 
 const bySymbol = (a: Slot, b: Slot) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
@@ -57,8 +67,8 @@ const bySymbol = (a: Slot, b: Slot) => (a.symbol < b.symbol ? -1 : a.symbol > b.
 export function solvePass(ctx: PlanContext, X: number, ownFee: ReadonlyMap<string, number> = new Map()): PassResult {
   const { keep, min, hub } = ctx;
   const tol = 1e-12 * X;
-  const reasons = new Map<string, string>();
-  const note = (sym: string, why: string) => {
+  const reasons = new Map<string, Blocker>();
+  const note = (sym: string, why: Blocker) => {
     if (!reasons.has(sym)) reasons.set(sym, why);
   };
   const tradeable = ctx.slots.filter((s) => s.priced && !s.isHub).sort(bySymbol);
@@ -260,7 +270,7 @@ const KIND_ORDER = { sell: 0, direct: 1, buy: 2 } as const;
  * Spends the turnover budget on the most out-of-band assets first; buys are limited by the hub's
  * cash (what it holds plus what sells pay in, so nothing goes negative). Cut legs leave reasons.
  */
-function allocate(ctx: PlanContext, legs: Leg[], note: (sym: string, why: string) => void): { kept: Leg[]; fees: number } {
+function allocate(ctx: PlanContext, legs: Leg[], note: (sym: string, why: Blocker) => void): { kept: Leg[]; fees: number } {
   const { keep, min, max, hub } = ctx;
   const order = [...legs].sort(
     (a, b) => b.prio - a.prio || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.from + ">" + a.to < b.from + ">" + b.to ? -1 : 1),

@@ -43,10 +43,37 @@ export interface PlannedSwap {
   reason: string;
 }
 
-/** An asset left outside its band, and the limit that kept it there. */
-export interface BlockedAsset {
-  symbol: string;
+/**
+ * Which limit kept an asset outside its band: callers branch on this, the reason says it in words.
+ * no_price: the asset has no price; hub_unpriced: the hub has none, so nothing trades; no_value:
+ * nothing priced to trade; min_trade / split / unit: the minimum and maximum trade sizes; turnover:
+ * today's turnover budget; cash: not enough hub for a buy; held: not enough of the asset after
+ * rounding; hub_stuck: no asset can absorb the hub's difference; fee_band: the band is too narrow for
+ * the fee; rounding: left just outside by rounding to base units.
+ */
+export type BlockLimit =
+  | "no_price"
+  | "hub_unpriced"
+  | "no_value"
+  | "min_trade"
+  | "split"
+  | "unit"
+  | "turnover"
+  | "cash"
+  | "held"
+  | "hub_stuck"
+  | "fee_band"
+  | "rounding";
+
+/** A limit and its reason in words. */
+export interface Blocker {
+  limit: BlockLimit;
   reason: string;
+}
+
+/** An asset left outside its band, and the limit that kept it there. */
+export interface BlockedAsset extends Blocker {
+  symbol: string;
 }
 
 export interface RebalancePlan {

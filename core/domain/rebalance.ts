@@ -3,6 +3,7 @@ import type { PassResult } from "./rebalance-legs.js";
 import { buildSwaps } from "./rebalance-swaps.js";
 import type {
   BlockedAsset,
+  Blocker,
   Leg,
   PlanContext,
   RebalanceConstraints,
@@ -11,7 +12,7 @@ import type {
   Slot,
 } from "./rebalance-types.js";
 
-export type { BlockedAsset, PlannedSwap, RebalanceConstraints, RebalanceHolding, RebalancePlan } from "./rebalance-types.js";
+export type { BlockedAsset, BlockLimit, Blocker, PlannedSwap, RebalanceConstraints, RebalanceHolding, RebalancePlan } from "./rebalance-types.js";
 export { applySwaps, receivedUnits } from "./rebalance-swaps.js";
 
 /**
@@ -30,7 +31,7 @@ export { applySwaps, receivedUnits } from "./rebalance-swaps.js";
  * 5. Fees lower the value the weights are measured against, so 2-4 repeat with the value after
  *    fees until it settles (a trade near a threshold that flips in and out tightens the edges by
  *    that swing). Swaps are rounded down to base units; nothing goes negative.
- * Whatever a limit leaves outside its band is listed in `blocked` with that limit.
+ * Whatever a limit leaves outside its band is listed in `blocked` with that limit (typed) and its reason.
  */
 export function planRebalance(
   holdings: ReadonlyArray<RebalanceHolding>,
@@ -68,7 +69,7 @@ export function planRebalance(
   const before = weights(slots, (s) => s.value, value);
 
   if (!hub.priced || !(value > 0)) {
-    const why = !hub.priced ? `${c.hub} (the hub) has no price: nothing can trade` : "the portfolio has no priced value to trade";
+    const why = !hub.priced ? REASON.hubUnpriced(c.hub) : REASON.noValue();
     const blocked = classify(slots, (s) => s.value, value, 0, new Map(), why);
     return { swaps: [], before, after: { ...before }, turnoverUsd: 0, feesUsd: 0, blocked, inBand: blocked.length === 0 };
   }
@@ -135,7 +136,7 @@ export function planRebalance(
   const valueAfter = slots.reduce((sum, s) => sum + afterValue(s), 0);
   const turnoverUsd = built.swaps.reduce((sum, s) => sum + s.usd, 0);
   const tolUsd = 1e-9 * valueAfter + (built.swaps.length + 1) * unitSum;
-  const fallback = settled ? "left just outside its band by rounding to base units" : REASON.unsettled(c.feeBps, c.minTradeUsd);
+  const fallback = settled ? REASON.rounding() : REASON.unsettled(c.feeBps, c.minTradeUsd);
   const blocked = classify(slots, afterValue, valueAfter, tolUsd, reasons, fallback);
   return {
     swaps: built.swaps,
@@ -197,19 +198,19 @@ function classify(
   valueOf: (s: Slot) => number,
   total: number,
   tolUsd: number,
-  reasons: Map<string, string>,
-  fallback: string,
+  reasons: Map<string, Blocker>,
+  fallback: Blocker,
 ): BlockedAsset[] {
   const blocked: BlockedAsset[] = [];
   const tol = total > 0 ? tolUsd / total : 0;
   for (const s of slots) {
     if (!s.priced && s.amount > 0n) {
-      blocked.push({ symbol: s.symbol, reason: "no price: not valued and never traded" });
+      blocked.push({ symbol: s.symbol, ...REASON.noPrice(true) });
       continue;
     }
     const w = total > 0 ? valueOf(s) / total : 0;
     if (w > s.target + s.band + tol || w < s.target - s.band - tol) {
-      blocked.push({ symbol: s.symbol, reason: !s.priced ? "no price: cannot be bought" : (reasons.get(s.symbol) ?? fallback) });
+      blocked.push({ symbol: s.symbol, ...(!s.priced ? REASON.noPrice(false) : (reasons.get(s.symbol) ?? fallback)) });
     }
   }
   return blocked;

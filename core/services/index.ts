@@ -4,7 +4,7 @@ import type { ChartRenderer } from "../ports/chart.port.js";
 import type { ActionService } from "./actions.service.js";
 import type { AlertEngine } from "./alert-engine.service.js";
 import type { Assistant } from "../ports/assistant.port.js";
-import type { TreasuryService } from "./treasury.service.js";
+import type { TreasuryService } from "./treasury/index.js";
 import type { OutboxDispatcher } from "./outbox-dispatcher.service.js";
 import type { IdentityService } from "./identity.service.js";
 import type { MarketService } from "./market.service.js";

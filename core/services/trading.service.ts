@@ -3,6 +3,7 @@ import { BUILTIN_TOKENS } from "../domain/builtin-tokens.js";
 import { IN_FLIGHT_STATUSES, usdToMicro, type Order } from "../domain/order.js";
 import { formatAmount, shareOf, unitsToUsd, type AmountSpec } from "../domain/money.js";
 import type { Token } from "../domain/token.js";
+import { amountHeld } from "../domain/valuation.js";
 import type { Platform } from "../domain/identity.js";
 import { RemoteError, UserError, WalletKeyError, isUserError } from "../errors.js";
 import type { AuditLog } from "../ports/audit.port.js";
@@ -127,10 +128,8 @@ export class TradingService {
 
   /** What the book holds of a mint (paper positions, or the wallet on-chain). */
   async held(book: string, wallet: Wallet | null, userId: string, mint: string): Promise<bigint> {
-    if (!wallet) return (await this.d.books.positions(userId, book)).find((p) => p.mint === mint)?.amount ?? 0n;
-    const b = await this.chain().balances(wallet.address);
-    if (mint === SOL_MINT) return b.lamports;
-    return b.tokens.filter((t) => t.mint === mint).reduce((a, t) => a + t.amount, 0n);
+    if (!wallet) return amountHeld({ positions: await this.d.books.positions(userId, book) }, mint);
+    return amountHeld({ chain: await this.chain().balances(wallet.address) }, mint);
   }
 
   /** Policy checks, then a Jupiter quote stored as a previewed order. Nothing moves yet. */

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { TreasurySettings } from "../../core/services/treasury.service.js";
+import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 import { WallClock, type FakeClock } from "../helpers/clock.js";
 import { MINTS, press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
-import { treasurySettings } from "../helpers/treasury.js";
+import { treasurySettings, treasuryInWords } from "../helpers/treasury.js";
 
 /**
  * The treasury lease held for the whole of every run that can trade (scheduled cycle, manual
@@ -34,7 +34,7 @@ async function instance(over: Partial<TreasurySettings>, shared: { db: string; c
     ...(shared.world ? { world: shared.world } : {}),
   });
   cleanup.push(() => w.close());
-  return { w, t: w.app.services.treasury! };
+  return { w, t: treasuryInWords(w.app.services.treasury!) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buildTreasury, treasuryMetricsObserver, TREASURY_USER } from "../../bots/treasury.js";
 import type { Order } from "../../core/domain/order.js";
 import type { TradingService } from "../../core/services/trading.service.js";
-import { TreasuryService, type TreasuryObservation, type TreasuryReport, type TreasurySettings } from "../../core/services/treasury.service.js";
+import { TreasuryService, treasuryReport, type TreasuryObservation, type TreasuryReport, type TreasurySettings } from "../../core/services/treasury/index.js";
 import { press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
-import { treasurySettings } from "../helpers/treasury.js";
+import { treasurySettings, treasuryInWords, type TreasuryInWords } from "../helpers/treasury.js";
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -19,7 +19,7 @@ const base = treasurySettings;
 async function world(over: Partial<TreasurySettings> = {}, env: Record<string, string> = {}) {
   const w = await tradingWorld({ treasury: base(over), env: { TRADING_MODE: "paper", ADMIN_IDS: "telegram:900", ...env } });
   cleanup.push(() => w.close());
-  return { w, t: w.app.services.treasury! };
+  return { w, t: treasuryInWords(w.app.services.treasury!) };
 }
 
 /** The app's parts, for a treasury built with extra deps (an observer, a recording report). */
@@ -191,7 +191,7 @@ describe("cooldown and schedule", () => {
 });
 
 describe("every breaker pauses and posts the Treasury PAUSED report to the admins", () => {
-  const cases: Array<{ breaker: string; over?: Partial<TreasurySettings>; trip: (w: TradingWorld, t: TreasuryService) => Promise<void> }> = [
+  const cases: Array<{ breaker: string; over?: Partial<TreasurySettings>; trip: (w: TradingWorld, t: TreasuryInWords) => Promise<void> }> = [
     {
       breaker: "failures",
       trip: async (w, t) => {
@@ -255,7 +255,7 @@ describe("the treasury observer (metrics)", () => {
       },
     });
     w.app.services.treasury = t; // the commands use this one
-    return { w, t, seen };
+    return { w, t: treasuryInWords(t), seen };
   }
   const last = (seen: TreasuryObservation[]) => seen[seen.length - 1]!;
   const none = { daily_loss: false, failures: false, prices: false, turnover: false };
@@ -296,17 +296,19 @@ describe("the treasury observer (metrics)", () => {
 
   it("an observer that throws never breaks a cycle", async () => {
     const { w } = await world();
-    const t = new TreasuryService({
-      ...partsOf(w),
-      settings: base(),
-      books: w.app.repos.books,
-      kv: w.app.repos.kv,
-      report: async () => {},
-      userId: TREASURY_USER,
-      onState: () => {
-        throw new Error("observer down");
-      },
-    });
+    const t = treasuryInWords(
+      new TreasuryService({
+        ...partsOf(w),
+        settings: base(),
+        books: w.app.repos.books,
+        kv: w.app.repos.kv,
+        report: async () => {},
+        userId: TREASURY_USER,
+        onState: () => {
+          throw new Error("observer down");
+        },
+      }),
+    );
     expect(await t.cycle("schedule")).toMatch(/^(\d+)\/\1 swaps filled$/);
     await t.pause("admin");
     expect((await t.state()).paused).toBe(true);
@@ -316,16 +318,17 @@ describe("the treasury observer (metrics)", () => {
 describe("the execution report tells what really happened", () => {
   function recording(w: TradingWorld, over: Partial<TreasurySettings> = {}, trading?: TradingService) {
     const got: TreasuryReport[] = [];
+    const settings = base(over);
     const t = new TreasuryService({
       ...partsOf(w),
       ...(trading ? { trading } : {}),
-      settings: base(over),
+      settings,
       books: w.app.repos.books,
       kv: w.app.repos.kv,
-      report: async (r) => void got.push(r),
+      report: async (e) => void got.push(treasuryReport(e, settings.targets)),
       userId: TREASURY_USER,
     });
-    return { t, got };
+    return { t: treasuryInWords(t), got };
   }
 
   it("after a failure mid-rebalance the after-allocation is the real holdings, not the plan", async () => {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { toSettings } from "../../bots/treasury-file.js";
 import { parseTreasuryConfigText as parseTreasuryFile } from "../../bots/treasury-config.js";
-import type { TreasurySettings } from "../../core/services/treasury.service.js";
+import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 import { FakeClock } from "../helpers/clock.js";
 import { MINTS, press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
-import { treasurySettings } from "../helpers/treasury.js";
+import { treasurySettings, treasuryInWords } from "../helpers/treasury.js";
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -28,7 +28,7 @@ async function world(
     ...(shared?.world ? { world: shared.world } : {}),
   });
   cleanup.push(() => w.close());
-  return { w, t: w.app.services.treasury! };
+  return { w, t: treasuryInWords(w.app.services.treasury!) };
 }
 
 const reports = async (w: TradingWorld) =>
@@ -162,7 +162,7 @@ describe("treasury bot", () => {
     const r = await w.app.say("/treasury rebalance", { id: "900" });
     expect(r.text).toContain("dry-run mode");
     expect(r.replies[0]!.buttons).toBeUndefined();
-    expect(await w.app.services.treasury!.cycle("schedule")).toMatch(/^dry-run: \d+ swaps planned$/);
+    expect(await treasuryInWords(w.app.services.treasury!).cycle("schedule")).toMatch(/^dry-run: \d+ swaps planned$/);
     expect(await w.app.db.db.selectFrom("orders").selectAll().execute()).toHaveLength(0);
   });
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bandPct, planRebalance } from "../../core/domain/rebalance.js";
-import type { RebalanceConstraints, RebalanceHolding, RebalancePlan } from "../../core/domain/rebalance.js";
+import type { BlockLimit, RebalanceConstraints, RebalanceHolding, RebalancePlan } from "../../core/domain/rebalance.js";
 
 /**
  * Random portfolios through the planner, checked by an independent model of the swaps:
@@ -23,6 +23,22 @@ const HUB = "USDC";
 /** Known limits a blocked asset may cite (each states which limit). */
 const LIMIT =
   /below the \$[\d,.]+ minimum|daily turnover cap|not enough \w+ |cannot be split|base unit of \w+ is worth more|no price|no other asset can take|has no price|no priced value|band too narrow for a \d+ bps fee/;
+
+/** What each typed limit says in words: the `limit` a blocked asset carries agrees with its reason. */
+const LIMIT_TEXT: Record<BlockLimit, RegExp> = {
+  no_price: /^no price: /,
+  hub_unpriced: /\(the hub\) has no price: nothing can trade$/,
+  no_value: /^the portfolio has no priced value to trade$/,
+  min_trade: /^needs a .* trade, below the \$[\d,.]+ minimum$/,
+  split: /maximum trade cannot be split into chunks/,
+  unit: /^one base unit of \w+ is worth more than/,
+  turnover: /^daily turnover cap reached/,
+  cash: /^not enough \w+ to pay for the buy/,
+  held: /^not enough \w+ held for the planned sell/,
+  hub_stuck: /^no other asset can take the \w+ difference/,
+  fee_band: /^band too narrow for a \d+ bps fee/,
+  rounding: /by rounding to base units$/,
+};
 
 const priceArb = fc.oneof(
   { weight: 12, arbitrary: fc.double({ min: -5, max: 5.3, noNaN: true }).map((x) => 10 ** x) },
@@ -147,6 +163,7 @@ function check(holdings: RebalanceHolding[], prices: Record<string, number>, tar
   expect(after).toBeGreaterThanOrEqual(before - plan.feesUsd - rounding);
   expect(plan.turnoverUsd).toBeLessThanOrEqual(c.maxTurnoverUsd * (1 + 1e-9) + 1e-9);
 
+  for (const b of plan.blocked) expect(b.reason, `${b.symbol}: limit ${b.limit}`).toMatch(LIMIT_TEXT[b.limit]);
   const blocked = new Map(plan.blocked.map((b) => [b.symbol, b.reason]));
   const cited = new Set<string>();
   const tol = after > 0 ? (1e-8 * after + 1.01 * (plan.swaps.length + 1) * units) / after : 0;

@@ -85,8 +85,8 @@ describe("rebalance planner, hand-computed cases", () => {
     const plan = planRebalance(hold({ SOL: 50.05, USDC: 4995 }), prices, { SOL: 50, USDC: 50 }, { ...base, bandAbsPct: 0.02 });
     expect(plan.swaps).toEqual([]);
     expect(plan.blocked).toEqual([
-      { symbol: "SOL", reason: "needs a $3.00 trade, below the $10.00 minimum" },
-      { symbol: "USDC", reason: "no other asset can take the USDC difference in trades of at least $10.00" },
+      { symbol: "SOL", limit: "min_trade", reason: "needs a $3.00 trade, below the $10.00 minimum" },
+      { symbol: "USDC", limit: "hub_stuck", reason: "no other asset can take the USDC difference in trades of at least $10.00" },
     ]);
     expect(plan.inBand).toBe(false);
   });
@@ -102,8 +102,8 @@ describe("rebalance planner, hand-computed cases", () => {
     expect(plan.after.SOL).toBeCloseTo(50, 4);
     expect(plan.after.JUP).toBeCloseTo(9, 3);
     expect(plan.blocked).toEqual([
-      { symbol: "JUP", reason: "daily turnover cap reached ($1,500 was left today)" },
-      { symbol: "USDC", reason: "daily turnover cap reached ($1,500 was left today)" },
+      { symbol: "JUP", limit: "turnover", reason: "daily turnover cap reached ($1,500 was left today)" },
+      { symbol: "USDC", limit: "turnover", reason: "daily turnover cap reached ($1,500 was left today)" },
     ]);
   });
 
@@ -124,7 +124,7 @@ describe("rebalance planner, hand-computed cases", () => {
     expect(plan.swaps.every((s) => s.from !== "BONK" && s.to !== "BONK")).toBe(true);
     expect(plan.swaps).toHaveLength(1);
     expect(plan.before).toEqual({ SOL: 60, USDC: 40 });
-    expect(plan.blocked).toEqual([{ symbol: "BONK", reason: "no price: not valued and never traded" }]);
+    expect(plan.blocked).toEqual([{ symbol: "BONK", limit: "no_price", reason: "no price: not valued and never traded" }]);
   });
 
   it("sells a whole position to the last unit when its band is zero", () => {
@@ -147,6 +147,7 @@ describe("rebalance planner, hand-computed cases", () => {
     const plan = planRebalance(hold({ SOL: 0, USDC: 0 }), prices, { SOL: 50, USDC: 50 }, base);
     expect(plan.swaps).toEqual([]);
     expect(plan.blocked.map((b) => b.reason)).toEqual(["the portfolio has no priced value to trade", "the portfolio has no priced value to trade"]);
+    expect(plan.blocked.map((b) => b.limit)).toEqual(["no_value", "no_value"]);
   });
 
   it("refuses inputs that cannot be planned", () => {

@@ -2,7 +2,7 @@ import { buildApp, type App } from "../../bots/app.js";
 import { loadConfig, type Config } from "../../bots/config.js";
 import type { MarketOverrides } from "../../bots/market.js";
 import type { TradingOverrides } from "../../bots/trading.js";
-import type { TreasurySettings } from "../../core/services/treasury.service.js";
+import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import type { Platform } from "../../core/domain/identity.js";
 import { silentLogger, type Logger } from "../../core/ports/logger.port.js";
 import type { InboundMessage, Reply } from "../../core/router/message.js";

@@ -3,7 +3,7 @@ import type { PriceQuote } from "../../core/domain/price.js";
 import type { Token } from "../../core/domain/token.js";
 import type { PriceSource } from "../../core/ports/price-source.port.js";
 import type { TradingOverrides } from "../../bots/trading.js";
-import type { TreasurySettings } from "../../core/services/treasury.service.js";
+import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import { startSwapWorld, type SwapWorld } from "../fakes/solana/swap-harness.js";
 import { makeTestApp, type TestApp } from "./app.js";
 import { FakeClock } from "./clock.js";
