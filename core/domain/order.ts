@@ -13,6 +13,16 @@ export type OrderStatus =
 
 export const FINAL_STATUSES: readonly OrderStatus[] = ["cancelled", "expired", "filled", "failed", "refused"];
 export const IN_FLIGHT_STATUSES: readonly OrderStatus[] = ["confirmed", "signed", "sent"];
+/**
+ * Executed: claimed by Confirm and not (yet) failed, expired or refused. These count against the daily
+ * cap, and the treasury counts them as turnover done.
+ */
+export const EXECUTED_STATUSES: readonly OrderStatus[] = [...IN_FLIGHT_STATUSES, "filled"];
+export const isExecuted = (status: OrderStatus): boolean => EXECUTED_STATUSES.includes(status);
+
+/** Paper (simulated fills, the default) or live (real swaps on Solana). */
+export type TradingMode = "paper" | "live";
+export type OrderSide = "buy" | "sell" | "swap";
 
 export interface TokenRef {
   mint: string;
@@ -23,11 +33,11 @@ export interface TokenRef {
 export interface Order {
   id: string;
   userId: string;
-  mode: "paper" | "live";
+  mode: TradingMode;
   /** "paper", or the wallet address whose cost basis this trade moves. */
   book: string;
   wallet: string | null;
-  side: "buy" | "sell" | "swap";
+  side: OrderSide;
   status: OrderStatus;
   input: TokenRef;
   output: TokenRef;

@@ -1,6 +1,6 @@
 import type { Platform } from "../domain/identity.js";
 import type { AmountSpec } from "../domain/money.js";
-import type { Order } from "../domain/order.js";
+import type { Order, TradingMode } from "../domain/order.js";
 import type { Token } from "../domain/token.js";
 import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
@@ -12,7 +12,7 @@ import type { MarketService } from "./market.service.js";
 export const SOL_MINT = "So11111111111111111111111111111111111111112";
 
 export interface TradingConfig {
-  mode: "paper" | "live";
+  mode: TradingMode;
   paperStartUsdc: number;
   maxTradeUsd: number;
   dailyCapUsd: number;
@@ -55,7 +55,7 @@ export interface TradeAccount {
   userId: string;
   book: string;
   wallet: Wallet | null;
-  mode: "paper" | "live";
+  mode: TradingMode;
 }
 
 /** Where fills and failures found later are pushed. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { planRebalance, type RebalancePlan } from "../domain/rebalance.js";
 import type { Token } from "../domain/token.js";
-import type { Order } from "../domain/order.js";
+import { isExecuted, type Order } from "../domain/order.js";
 import type { Platform } from "../domain/identity.js";
 import { unitsToUsd } from "../domain/money.js";
 import { UserError, isUserError } from "../errors.js";
@@ -494,7 +494,7 @@ export class TreasuryService {
    */
   private fees(orders: Order[], prices: Record<string, number> | undefined): { usd: number; row: [string, string] } {
     const withFee = orders.filter((o) => o.feeLamports !== null);
-    const executed = orders.filter((o) => o.feeLamports === null && (o.status === "filled" || o.status === "confirmed" || o.status === "signed" || o.status === "sent"));
+    const executed = orders.filter((o) => o.feeLamports === null && isExecuted(o.status));
     const bps = this.d.settings.feeBps;
     const modelled = executed.reduce((a, o) => a + (o.usdValue * bps) / 10_000, 0);
     const lamports = withFee.reduce((a, o) => a + (o.feeLamports ?? 0n), 0n);

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Platform } from "../../core/domain/identity.js";
-import type { Order, OrderStatus } from "../../core/domain/order.js";
+import { EXECUTED_STATUSES, type Order, type OrderStatus } from "../../core/domain/order.js";
 import type { CapClaim, OrderPatch, OrderStore } from "../../core/ports/orders.port.js";
 import type { DialectName } from "../database.js";
 import type { Database } from "../schema.js";
@@ -13,11 +12,11 @@ export function toOrder(r: Selectable<OrdersTable>): Order {
   return {
     id: r.id,
     userId: r.user_id,
-    mode: r.mode === "live" ? "live" : "paper",
+    mode: r.mode,
     book: r.book,
     wallet: r.wallet,
-    side: r.side as Order["side"],
-    status: r.status as OrderStatus,
+    side: r.side,
+    status: r.status,
     input: { mint: r.input_mint, symbol: r.input_symbol, decimals: Number(r.input_decimals) },
     output: { mint: r.output_mint, symbol: r.output_symbol, decimals: Number(r.output_decimals) },
     inAmount: BigInt(r.in_amount),
@@ -39,7 +38,7 @@ export function toOrder(r: Selectable<OrdersTable>): Order {
     filledOut: big(r.filled_out),
     feeLamports: big(r.fee_lamports),
     error: r.error,
-    notify: { platform: r.notify_platform as Platform, chatId: r.notify_chat },
+    notify: { platform: r.notify_platform, chatId: r.notify_chat },
   };
 }
 
@@ -57,15 +56,14 @@ export function patchColumns(p: OrderPatch): Partial<OrdersTable> {
   return out;
 }
 
-/** Orders whose USD counts against the daily cap: claimed by Confirm and not (yet) failed or expired. */
-const SPENT: OrderStatus[] = ["confirmed", "signed", "sent", "filled"];
 
 async function spentSince(db: Kysely<Database> | Transaction<Database>, userId: string, since: number): Promise<number> {
   const r = await db
     .selectFrom("orders")
     .select((eb) => eb.fn.sum<number>("usd_value").as("total"))
     .where("user_id", "=", userId)
-    .where("status", "in", SPENT)
+    // Executed orders count: claimed by Confirm and not (yet) failed or expired.
+    .where("status", "in", [...EXECUTED_STATUSES])
     .where("confirmed_at", ">=", since)
     .executeTakeFirst();
   return Number(r?.total ?? 0);

@@ -1,9 +1,13 @@
+import type { Platform } from "../../core/domain/identity.js";
+import type { OrderSide, OrderStatus, TradingMode } from "../../core/domain/order.js";
+import type { Wallet } from "../../core/ports/orders.port.js";
+
 /** A user's wallets: watch-only addresses, or custodial keypairs whose secret is encrypted at rest. */
 export interface WalletsTable {
   id: string;
   user_id: string;
   address: string;
-  kind: string; // watch | custodial
+  kind: Wallet["kind"];
   encrypted_secret: string | null;
   created_at: number;
 }
@@ -38,11 +42,11 @@ export interface TradeLocksTable {
 export interface OrdersTable {
   id: string;
   user_id: string;
-  mode: string; // paper | live
+  mode: TradingMode;
   book: string;
   wallet: string | null;
-  side: string; // buy | sell | swap
-  status: string;
+  side: OrderSide;
+  status: OrderStatus;
   input_mint: string;
   input_symbol: string;
   input_decimals: number;
@@ -70,7 +74,7 @@ export interface OrdersTable {
   filled_out: string | null;
   fee_lamports: string | null;
   error: string | null;
-  notify_platform: string;
+  notify_platform: Platform;
   notify_chat: string;
 }
 
