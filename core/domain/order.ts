@@ -24,6 +24,12 @@ export const isExecuted = (status: OrderStatus): boolean => EXECUTED_STATUSES.in
 export type TradingMode = "paper" | "live";
 export type OrderSide = "buy" | "sell" | "swap";
 
+/** A fee the swap route charges, in base units of the mint it is charged in. */
+export interface RouteFee {
+  mint: string;
+  amount: bigint;
+}
+
 export interface TokenRef {
   mint: string;
   symbol: string;
@@ -47,6 +53,14 @@ export interface Order {
   slippageBps: number;
   priceImpactPct: number;
   route: string[];
+  /**
+   * The route's fees as the quote gave them, per mint (empty: none charged); null when not known (a
+   * quote without fee information, or an order stored before fees were recorded).
+   */
+  routeFees: RouteFee[] | null;
+  /** Quoted by the offline simulation (replayed prices), not by Jupiter: route[0] names its modelled fee. */
+  simulated: boolean;
+  /** The provider's quote as it came, opaque to core: only the provider reads it back (to build the swap). */
   quoteRaw: unknown;
   /** Notional in USD at preview (policy caps and cost basis). */
   usdValue: number;

@@ -141,7 +141,8 @@ function quoteOf(o: Order): SwapQuote {
     slippageBps: o.slippageBps,
     priceImpactPct: o.priceImpactPct,
     route: o.route,
-    fees: [],
+    fees: o.routeFees,
+    ...(o.simulated ? { simulated: true } : {}),
     raw: o.quoteRaw,
   };
 }

@@ -85,6 +85,8 @@ export class TradePreviewer {
       slippageBps: quote.slippageBps,
       priceImpactPct: quote.priceImpactPct,
       route: quote.route,
+      routeFees: quote.fees,
+      simulated: quote.simulated === true,
       quoteRaw: quote.raw,
       usdValue: usd,
       createdAt: now,

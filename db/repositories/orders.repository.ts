@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
-import { EXECUTED_STATUSES, type Order, type OrderStatus } from "../../core/domain/order.js";
+import { EXECUTED_STATUSES, type Order, type OrderStatus, type RouteFee } from "../../core/domain/order.js";
 import type { CapClaim, OrderPatch, OrderStore } from "../../core/ports/orders.port.js";
 import type { DialectName } from "../database.js";
 import type { Database } from "../schema.js";
@@ -7,6 +7,11 @@ import type { OrdersTable } from "../tables/trading.table.js";
 
 const big = (s: string | null) => (s === null ? null : BigInt(s));
 const num = (v: number | string | null) => (v === null ? null : Number(v));
+
+/** Route fees as stored: JSON [{ mint, amount }] with amounts as decimal strings (bigint-safe). */
+const feesToJson = (fees: readonly RouteFee[] | null) => (fees === null ? null : JSON.stringify(fees.map((f) => ({ mint: f.mint, amount: f.amount.toString() }))));
+const feesFromJson = (s: string | null): RouteFee[] | null =>
+  s === null ? null : (JSON.parse(s) as Array<{ mint: string; amount: string }>).map((f) => ({ mint: f.mint, amount: BigInt(f.amount) }));
 
 export function toOrder(r: Selectable<OrdersTable>): Order {
   return {
@@ -25,6 +30,8 @@ export function toOrder(r: Selectable<OrdersTable>): Order {
     slippageBps: Number(r.slippage_bps),
     priceImpactPct: Number(r.price_impact_pct),
     route: JSON.parse(r.route) as string[],
+    routeFees: feesFromJson(r.route_fees),
+    simulated: Number(r.simulated) === 1,
     quoteRaw: JSON.parse(r.quote_json) as unknown,
     usdValue: Number(r.usd_value),
     createdAt: Number(r.created_at),
@@ -98,6 +105,8 @@ export class KyselyOrders implements OrderStore {
         slippage_bps: o.slippageBps,
         price_impact_pct: o.priceImpactPct,
         route: JSON.stringify(o.route),
+        route_fees: feesToJson(o.routeFees),
+        simulated: o.simulated ? 1 : 0,
         quote_json: JSON.stringify(o.quoteRaw ?? null),
         usd_value: o.usdValue,
         created_at: o.createdAt,

@@ -58,8 +58,14 @@ export interface OrdersTable {
   min_out: string;
   slippage_bps: number;
   price_impact_pct: number;
+  /** JSON string[]. */
   route: string;
+  /** The provider's raw quote (JSON), opaque: only the provider reads it back to build the swap. */
   quote_json: string;
+  /** JSON [{ mint, amount }] (amounts as decimal strings); null: not known (orders from before it was stored). */
+  route_fees: string | null;
+  /** 1 when the quote was simulated (offline, replayed prices), else 0. */
+  simulated: number;
   usd_value: number;
   created_at: number;
   quote_expires_at: number;
