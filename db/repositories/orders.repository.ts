@@ -63,7 +63,6 @@ export function patchColumns(p: OrderPatch): Partial<OrdersTable> {
   return out;
 }
 
-
 async function spentSince(db: Kysely<Database> | Transaction<Database>, userId: string, since: number): Promise<number> {
   const r = await db
     .selectFrom("orders")
