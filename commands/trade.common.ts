@@ -7,7 +7,7 @@ import { UserError } from "../core/errors.js";
 import { readPayload, type ActionInvocation, type CommandContext } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import type { Reply } from "../core/router/message.js";
-import { amountOf, fillRows, routeFees, statusText } from "../core/services/trade-format.js";
+import { amountOf, fillRows, routeFeesText, statusText } from "../core/services/trade-format.js";
 import type { ConfirmResult, TradeIntent } from "../core/services/trading.service.js";
 
 /** Words typed as a token: a symbol or mint, at most 64 characters. */
@@ -32,9 +32,8 @@ export async function previewTrade(ctx: CommandContext, intent: TradeIntent): Pr
 
 /** What the preview says about fees: the route's own (from the quote), the simulation's, the network's. */
 function feesText(o: Order): string {
-  const simulated = (o.quoteRaw as { simulated?: unknown } | null)?.simulated === true;
   // A simulated quote's only route step names its modelled fee ("simulated at ... prices, 0.3% fee").
-  const route = simulated ? (o.route[0] ?? "simulated, fee included") : (routeFees(o) ?? "included in the quote");
+  const route = o.simulated ? (o.route[0] ?? "simulated, fee included") : (routeFeesText(o) ?? "included in the quote");
   return o.mode === "live" ? `route: ${route}; network ~0.000005 SOL plus priority` : `route: ${route} (already in "Receive")`;
 }
 

@@ -3,6 +3,7 @@ import { PublicKey, VersionedTransaction } from "@solana/web3.js";
 import { z } from "zod";
 import { RemoteError, UserError } from "../../core/errors.js";
 import type { SwapProvider, SwapQuote, SwapRequest } from "../../core/ports/trading.port.js";
+import { routeFeesOf } from "./route-fees.js";
 
 /**
  * Jupiter Swap API v1 through the real @jup-ag/api client:
@@ -112,12 +113,6 @@ export class JupiterSwapProvider implements SwapProvider {
     if (q.outAmount === 0n || q.otherAmountThreshold > q.outAmount || q.otherAmountThreshold < floor) {
       throw malformed(what, "an inconsistent minimum output");
     }
-    const fees = new Map<string, bigint>();
-    for (const step of q.routePlan) {
-      const { feeAmount, feeMint } = step.swapInfo;
-      if (typeof feeAmount !== "string" || typeof feeMint !== "string" || !/^\d{1,20}$/.test(feeAmount)) continue;
-      fees.set(feeMint, (fees.get(feeMint) ?? 0n) + BigInt(feeAmount));
-    }
     return {
       inputMint: q.inputMint,
       outputMint: q.outputMint,
@@ -127,7 +122,7 @@ export class JupiterSwapProvider implements SwapProvider {
       slippageBps: q.slippageBps,
       priceImpactPct: q.priceImpactPct,
       route: q.routePlan.map((s) => s.swapInfo.label ?? s.swapInfo.ammKey ?? "unknown"),
-      fees: [...fees].filter(([, amount]) => amount > 0n).map(([mint, amount]) => ({ mint, amount })),
+      fees: routeFeesOf(q.routePlan),
       raw: json,
     };
   }

@@ -13,6 +13,22 @@ export type OrderStatus =
 
 export const FINAL_STATUSES: readonly OrderStatus[] = ["cancelled", "expired", "filled", "failed", "refused"];
 export const IN_FLIGHT_STATUSES: readonly OrderStatus[] = ["confirmed", "signed", "sent"];
+/**
+ * Executed: claimed by Confirm and not (yet) failed, expired or refused. These count against the daily
+ * cap, and the treasury counts them as turnover done.
+ */
+export const EXECUTED_STATUSES: readonly OrderStatus[] = [...IN_FLIGHT_STATUSES, "filled"];
+export const isExecuted = (status: OrderStatus): boolean => EXECUTED_STATUSES.includes(status);
+
+/** Paper (simulated fills, the default) or live (real swaps on Solana). */
+export type TradingMode = "paper" | "live";
+export type OrderSide = "buy" | "sell" | "swap";
+
+/** A fee the swap route charges, in base units of the mint it is charged in. */
+export interface RouteFee {
+  mint: string;
+  amount: bigint;
+}
 
 export interface TokenRef {
   mint: string;
@@ -23,11 +39,11 @@ export interface TokenRef {
 export interface Order {
   id: string;
   userId: string;
-  mode: "paper" | "live";
+  mode: TradingMode;
   /** "paper", or the wallet address whose cost basis this trade moves. */
   book: string;
   wallet: string | null;
-  side: "buy" | "sell" | "swap";
+  side: OrderSide;
   status: OrderStatus;
   input: TokenRef;
   output: TokenRef;
@@ -37,6 +53,14 @@ export interface Order {
   slippageBps: number;
   priceImpactPct: number;
   route: string[];
+  /**
+   * The route's fees as the quote gave them, per mint (empty: none charged); null when not known (a
+   * quote without fee information, or an order stored before fees were recorded).
+   */
+  routeFees: RouteFee[] | null;
+  /** Quoted by the offline simulation (replayed prices), not by Jupiter: route[0] names its modelled fee. */
+  simulated: boolean;
+  /** The provider's quote as it came, opaque to core: only the provider reads it back (to build the swap). */
   quoteRaw: unknown;
   /** Notional in USD at preview (policy caps and cost basis). */
   usdValue: number;

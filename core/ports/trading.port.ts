@@ -1,4 +1,9 @@
-/** Jupiter quote, kept opaque (`raw`) so the same response builds the swap. Amounts in base units. */
+import type { RouteFee } from "../domain/order.js";
+
+/**
+ * A swap quote, parsed once by its provider into typed values; `raw` is the provider's own answer, kept
+ * opaque so the same response builds the swap (core never reads it). Amounts in base units.
+ */
 export interface SwapQuote {
   inputMint: string;
   outputMint: string;
@@ -9,8 +14,10 @@ export interface SwapQuote {
   slippageBps: number;
   priceImpactPct: number;
   route: string[];
-  /** Total route fees in base units of each fee mint (display). */
-  fees: Array<{ mint: string; amount: bigint }>;
+  /** Total route fees per fee mint (empty: none charged); null when the quote tells nothing about fees. */
+  fees: RouteFee[] | null;
+  /** A simulated quote (offline, replayed prices): labelled so, and never executed. Absent: a real quote. */
+  simulated?: boolean;
   raw: unknown;
 }
 

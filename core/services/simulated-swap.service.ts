@@ -31,8 +31,10 @@ export class SimulatedSwap implements SwapProvider {
       slippageBps: req.slippageBps,
       priceImpactPct: 0,
       route: [`simulated at ${pin.replay ? "replayed" : "market"} prices, ${this.d.feeBps / 100}% fee`],
-      fees: [],
-      raw: { simulated: true },
+      // The modelled fee is already taken from the output (route[0] names it): no route fees to list.
+      fees: null,
+      simulated: true,
+      raw: null,
     };
   }
 

@@ -21,23 +21,16 @@ const STATUS_TEXT: Record<Order["status"], string> = {
 export const statusText = (o: Order) => STATUS_TEXT[o.status];
 
 /**
- * The route's fees from the stored Jupiter quote (routePlan[].swapInfo.feeAmount per feeMint), in
- * the input or output token's units when the fee is charged in one of them; anything unreadable is
- * left out (the quote came from outside). Undefined when the quote carries no fee information.
+ * The route's fees as the quote gave them, in the input or output token's units when the fee is
+ * charged in one of them. Undefined when the fees are not known (a quote without fee information, or an
+ * order stored before fees were recorded).
  */
-export function routeFees(o: Pick<Order, "quoteRaw" | "input" | "output">): string | undefined {
-  const plan = (o.quoteRaw as { routePlan?: unknown } | null)?.routePlan;
-  if (!Array.isArray(plan)) return undefined;
-  const byMint = new Map<string, bigint>();
-  for (const step of plan) {
-    const info = (step as { swapInfo?: { feeAmount?: unknown; feeMint?: unknown } } | null)?.swapInfo;
-    if (!info || typeof info.feeMint !== "string" || typeof info.feeAmount !== "string" || !/^\d{1,30}$/.test(info.feeAmount)) continue;
-    byMint.set(info.feeMint, (byMint.get(info.feeMint) ?? 0n) + BigInt(info.feeAmount));
-  }
-  const parts = [...byMint]
-    .filter(([, v]) => v > 0n)
-    .map(([mint, v]) =>
-      mint === o.input.mint ? amountOf(v, o.input) : mint === o.output.mint ? amountOf(v, o.output) : `${v} base units of ${mint.slice(0, 4)}...${mint.slice(-4)}`,
+export function routeFeesText(o: Pick<Order, "routeFees" | "input" | "output">): string | undefined {
+  if (!o.routeFees) return undefined;
+  const parts = o.routeFees
+    .filter((f) => f.amount > 0n)
+    .map(({ mint, amount }) =>
+      mint === o.input.mint ? amountOf(amount, o.input) : mint === o.output.mint ? amountOf(amount, o.output) : `${amount} base units of ${mint.slice(0, 4)}...${mint.slice(-4)}`,
     );
   return parts.length ? parts.join(" + ") : "none charged by the route";
 }

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Alert, AlertKind, AlertState } from "../../core/domain/alert.js";
-import type { Platform } from "../../core/domain/identity.js";
+import type { Alert, AlertState } from "../../core/domain/alert.js";
 import type { AlertStore, NewOutboxMessage } from "../../core/ports/alerts.port.js";
 import type { Database } from "../schema.js";
 import type { AlertsTable } from "../tables/alerts.table.js";
@@ -9,7 +8,7 @@ import { insertOutbox } from "./outbox.repository.js";
 const toAlert = (r: Selectable<AlertsTable>): Alert => ({
   id: r.id,
   userId: r.user_id,
-  kind: r.kind as AlertKind,
+  kind: r.kind,
   mint: r.mint,
   symbol: r.symbol,
   level: Number(r.level),
@@ -19,13 +18,13 @@ const toAlert = (r: Selectable<AlertsTable>): Alert => ({
   cooldownMs: Number(r.cooldown_ms),
   hysteresisPct: Number(r.hysteresis_pct),
   expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-  state: r.state as AlertState,
+  state: r.state,
   fireCount: Number(r.fire_count),
   lastFiredAt: r.last_fired_at === null ? null : Number(r.last_fired_at),
   refValue: Number(r.ref_value),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
-  notify: { platform: r.notify_platform as Platform, chatId: r.notify_chat },
+  notify: { platform: r.notify_platform, chatId: r.notify_chat },
 });
 
 /**

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
-import type { Platform } from "../../core/domain/identity.js";
 import type { AuditEntry, AuditLog } from "../../core/ports/audit.port.js";
 import type { Database } from "../schema.js";
 
@@ -28,7 +27,7 @@ export class KyselyAuditLog implements AuditLog {
     return rows.map((r) => ({
       at: Number(r.at),
       userId: r.user_id,
-      platform: r.platform as Platform | null,
+      platform: r.platform,
       action: r.action,
       ...(r.detail ? { detail: JSON.parse(r.detail) as Record<string, unknown> } : {}),
     }));

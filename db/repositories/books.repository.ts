@@ -46,7 +46,7 @@ export class KyselyBooks implements BookStore {
       let q = trx.selectFrom("orders").select("status").where("id", "=", f.orderId);
       if (this.dialect === "postgres") q = q.forUpdate();
       const order = await q.executeTakeFirst();
-      if (!order || !opts.from.includes(order.status as OrderStatus)) return "not_in_flight";
+      if (!order || !opts.from.includes(order.status)) return "not_in_flight";
       // Every read below comes after the book's lock: no other fill into this book is between its
       // reads and its writes, so the amounts written (exact bigint arithmetic) are never stale.
       const realizedBefore = await this.lockBook(trx, f.userId, f.book, now);
@@ -161,7 +161,7 @@ export class KyselyWallets implements WalletStore {
       id: r.id,
       userId: r.user_id,
       address: r.address,
-      kind: r.kind === "custodial" ? "custodial" : "watch",
+      kind: r.kind,
       encryptedSecret: r.encrypted_secret,
       createdAt: Number(r.created_at),
     }));

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Platform } from "../../core/domain/identity.js";
-import type { Order, OrderStatus } from "../../core/domain/order.js";
+import { EXECUTED_STATUSES, type Order, type OrderStatus, type RouteFee } from "../../core/domain/order.js";
 import type { CapClaim, OrderPatch, OrderStore } from "../../core/ports/orders.port.js";
 import type { DialectName } from "../database.js";
 import type { Database } from "../schema.js";
@@ -9,15 +8,20 @@ import type { OrdersTable } from "../tables/trading.table.js";
 const big = (s: string | null) => (s === null ? null : BigInt(s));
 const num = (v: number | string | null) => (v === null ? null : Number(v));
 
+/** Route fees as stored: JSON [{ mint, amount }] with amounts as decimal strings (bigint-safe). */
+const feesToJson = (fees: readonly RouteFee[] | null) => (fees === null ? null : JSON.stringify(fees.map((f) => ({ mint: f.mint, amount: f.amount.toString() }))));
+const feesFromJson = (s: string | null): RouteFee[] | null =>
+  s === null ? null : (JSON.parse(s) as Array<{ mint: string; amount: string }>).map((f) => ({ mint: f.mint, amount: BigInt(f.amount) }));
+
 export function toOrder(r: Selectable<OrdersTable>): Order {
   return {
     id: r.id,
     userId: r.user_id,
-    mode: r.mode === "live" ? "live" : "paper",
+    mode: r.mode,
     book: r.book,
     wallet: r.wallet,
-    side: r.side as Order["side"],
-    status: r.status as OrderStatus,
+    side: r.side,
+    status: r.status,
     input: { mint: r.input_mint, symbol: r.input_symbol, decimals: Number(r.input_decimals) },
     output: { mint: r.output_mint, symbol: r.output_symbol, decimals: Number(r.output_decimals) },
     inAmount: BigInt(r.in_amount),
@@ -26,6 +30,8 @@ export function toOrder(r: Selectable<OrdersTable>): Order {
     slippageBps: Number(r.slippage_bps),
     priceImpactPct: Number(r.price_impact_pct),
     route: JSON.parse(r.route) as string[],
+    routeFees: feesFromJson(r.route_fees),
+    simulated: Number(r.simulated) === 1,
     quoteRaw: JSON.parse(r.quote_json) as unknown,
     usdValue: Number(r.usd_value),
     createdAt: Number(r.created_at),
@@ -39,7 +45,7 @@ export function toOrder(r: Selectable<OrdersTable>): Order {
     filledOut: big(r.filled_out),
     feeLamports: big(r.fee_lamports),
     error: r.error,
-    notify: { platform: r.notify_platform as Platform, chatId: r.notify_chat },
+    notify: { platform: r.notify_platform, chatId: r.notify_chat },
   };
 }
 
@@ -57,15 +63,13 @@ export function patchColumns(p: OrderPatch): Partial<OrdersTable> {
   return out;
 }
 
-/** Orders whose USD counts against the daily cap: claimed by Confirm and not (yet) failed or expired. */
-const SPENT: OrderStatus[] = ["confirmed", "signed", "sent", "filled"];
-
 async function spentSince(db: Kysely<Database> | Transaction<Database>, userId: string, since: number): Promise<number> {
   const r = await db
     .selectFrom("orders")
     .select((eb) => eb.fn.sum<number>("usd_value").as("total"))
     .where("user_id", "=", userId)
-    .where("status", "in", SPENT)
+    // Executed orders count: claimed by Confirm and not (yet) failed or expired.
+    .where("status", "in", [...EXECUTED_STATUSES])
     .where("confirmed_at", ">=", since)
     .executeTakeFirst();
   return Number(r?.total ?? 0);
@@ -100,6 +104,8 @@ export class KyselyOrders implements OrderStore {
         slippage_bps: o.slippageBps,
         price_impact_pct: o.priceImpactPct,
         route: JSON.stringify(o.route),
+        route_fees: feesToJson(o.routeFees),
+        simulated: o.simulated ? 1 : 0,
         quote_json: JSON.stringify(o.quoteRaw ?? null),
         usd_value: o.usdValue,
         created_at: o.createdAt,

@@ -99,7 +99,7 @@ export class KyselyOutbox implements OutboxStore {
       id: r.id,
       dedupeKey: r.dedupe_key,
       kind: r.kind,
-      target: { platform: r.platform as Platform, chatId: r.chat_id },
+      target: { platform: r.platform, chatId: r.chat_id },
       reply: decodeReply(r.payload),
       createdAt: Number(r.created_at),
       attempts: Number(r.attempts),

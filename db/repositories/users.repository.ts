@@ -8,11 +8,11 @@ import type { IdentitiesTable, UsersTable } from "../tables/users.table.js";
 const toUser = (r: Selectable<UsersTable>): User => ({
   id: r.id,
   displayName: r.display_name,
-  role: r.role === "admin" ? "admin" : "user",
+  role: r.role,
   createdAt: Number(r.created_at),
 });
 const toIdentity = (r: Selectable<IdentitiesTable>): Identity => ({
-  platform: r.platform as Platform,
+  platform: r.platform,
   platformUserId: r.platform_user_id,
   userId: r.user_id,
   displayName: r.display_name,

@@ -1,10 +1,15 @@
 import type { Generated } from "kysely";
+import type { AlertKind, AlertState } from "../../core/domain/alert.js";
+import type { Platform } from "../../core/domain/identity.js";
+
+/** pending: waiting or being delivered; sent; dead: gave up; skipped: the chat cannot receive it. */
+export type OutboxState = "pending" | "sent" | "dead" | "skipped";
 
 /** Price and portfolio alerts with their firing state (survives restarts). */
 export interface AlertsTable {
   id: string;
   user_id: string;
-  kind: string; // above | below | move | value_above | value_below
+  kind: AlertKind;
   mint: string | null;
   symbol: string;
   level: number;
@@ -14,13 +19,13 @@ export interface AlertsTable {
   cooldown_ms: number;
   hysteresis_pct: number;
   expires_at: number | null;
-  state: string; // armed | cooling | done | expired | cancelled
+  state: AlertState;
   fire_count: number;
   last_fired_at: number | null;
   ref_value: number;
   created_at: number;
   updated_at: number;
-  notify_platform: string;
+  notify_platform: Platform;
   notify_chat: string;
   /** The alert_changes value taken by the last write (engines sync on it). */
   change_seq: Generated<number>;
@@ -37,7 +42,7 @@ export interface OutboxTable {
   id: string;
   dedupe_key: string;
   kind: string;
-  platform: string;
+  platform: Platform;
   chat_id: string;
   /** JSON Reply (images base64). */
   payload: string;
@@ -50,7 +55,7 @@ export interface OutboxTable {
   parts_sent: number;
   /** Claims since the last recorded outcome: more than one means a dispatcher stopped mid-delivery. */
   open_claims: number;
-  state: string; // pending | sent | dead | skipped
+  state: OutboxState;
   lease_owner: string | null;
   lease_until: number | null;
   sent_at: number | null;

@@ -1,8 +1,10 @@
+import type { Platform } from "../../core/domain/identity.js";
+
 export interface AuditLogTable {
   id: string;
   at: number;
   user_id: string | null;
-  platform: string | null;
+  platform: Platform | null;
   action: string;
   /** JSON text. */
   detail: string | null;

@@ -1,3 +1,5 @@
+import type { LlmUsageRow } from "../../core/ports/llm.port.js";
+
 /** Every LLM call: tokens and estimated cost, for budgets and /usage. */
 export interface LlmUsageTable {
   id: string;
@@ -6,7 +8,7 @@ export interface LlmUsageTable {
   user_id: string | null;
   provider: string;
   model: string;
-  task: string;
+  task: LlmUsageRow["task"];
   prompt_tokens: number;
   completion_tokens: number;
   cost_usd: number;

@@ -1,9 +1,13 @@
+import type { Platform } from "../../core/domain/identity.js";
+import type { OrderSide, OrderStatus, TradingMode } from "../../core/domain/order.js";
+import type { Wallet } from "../../core/ports/orders.port.js";
+
 /** A user's wallets: watch-only addresses, or custodial keypairs whose secret is encrypted at rest. */
 export interface WalletsTable {
   id: string;
   user_id: string;
   address: string;
-  kind: string; // watch | custodial
+  kind: Wallet["kind"];
   encrypted_secret: string | null;
   created_at: number;
 }
@@ -38,11 +42,11 @@ export interface TradeLocksTable {
 export interface OrdersTable {
   id: string;
   user_id: string;
-  mode: string; // paper | live
+  mode: TradingMode;
   book: string;
   wallet: string | null;
-  side: string; // buy | sell | swap
-  status: string;
+  side: OrderSide;
+  status: OrderStatus;
   input_mint: string;
   input_symbol: string;
   input_decimals: number;
@@ -54,8 +58,14 @@ export interface OrdersTable {
   min_out: string;
   slippage_bps: number;
   price_impact_pct: number;
+  /** JSON string[]. */
   route: string;
+  /** The provider's raw quote (JSON), opaque: only the provider reads it back to build the swap. */
   quote_json: string;
+  /** JSON [{ mint, amount }] (amounts as decimal strings); null: not known (orders from before it was stored). */
+  route_fees: string | null;
+  /** 1 when the quote was simulated (offline, replayed prices), else 0. */
+  simulated: number;
   usd_value: number;
   created_at: number;
   quote_expires_at: number;
@@ -70,7 +80,7 @@ export interface OrdersTable {
   filled_out: string | null;
   fee_lamports: string | null;
   error: string | null;
-  notify_platform: string;
+  notify_platform: Platform;
   notify_chat: string;
 }
 

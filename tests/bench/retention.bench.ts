@@ -18,7 +18,7 @@ async function seed(d: Db, n: number, now: number, tag: string, fresh = 0): Prom
     const rows = [];
     for (let j = i; j < Math.min(n + fresh, i + chunk); j++) {
       const at = j < n ? now - 91 * DAY_MS - j : now - 1000 - j;
-      rows.push({ id: `${tag}${j}`, at, user_id: `u${j % 5000}`, platform: "telegram", action: "trade.confirmed", detail: '{"order":"o-1234567890","usd":12.5}' });
+      rows.push({ id: `${tag}${j}`, at, user_id: `u${j % 5000}`, platform: "telegram" as const, action: "trade.confirmed", detail: '{"order":"o-1234567890","usd":12.5}' });
     }
     await d.db.insertInto("audit_log").values(rows).execute();
   }

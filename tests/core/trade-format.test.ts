@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { routeFees } from "../../core/services/trade-format.js";
+import { routeFeesOf } from "../../adapters/jupiter/route-fees.js";
+import type { Order } from "../../core/domain/order.js";
+import { routeFeesText } from "../../core/services/trade-format.js";
 
 const SOL = { mint: "So11111111111111111111111111111111111111112", symbol: "SOL", decimals: 9 };
 const USDC = { mint: "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v", symbol: "USDC", decimals: 6 };
 const step = (feeAmount: unknown, feeMint: unknown) => ({ swapInfo: { ammKey: "k", label: "Whirlpool", feeAmount, feeMint }, percent: 100 });
+
+/** The fees text of an order quoted with this raw Jupiter quote: parsed once by the adapter, shown by core. */
+const routeFees = (o: { quoteRaw: unknown } & Pick<Order, "input" | "output">) =>
+  routeFeesText({ routeFees: routeFeesOf((o.quoteRaw as { routePlan?: unknown } | null)?.routePlan), input: o.input, output: o.output });
 
 describe("routeFees: the route's fees from a stored Jupiter quote", () => {
   it("sums fees per mint over the route and shows them in the trade's tokens", () => {

@@ -39,6 +39,8 @@ function order(id: string, userId: string, book: string, status: OrderStatus): O
     slippageBps: 50,
     priceImpactPct: 0,
     route: [],
+    routeFees: null,
+    simulated: false,
     quoteRaw: null,
     usdValue: 1,
     createdAt: 0,

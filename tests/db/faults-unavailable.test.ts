@@ -67,7 +67,7 @@ const alertRow = {
   updated_at: 0,
   notify_platform: "telegram",
   notify_chat: "1",
-};
+} as const;
 
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err);
 

@@ -48,17 +48,17 @@ for (const target of testDatabases()) {
 
     it("deletes what each table no longer keeps, never more than 1,000 rows a statement, and keeps the rest", async () => {
       const old = now - 91 * DAY_MS;
-      const audit = Array.from({ length: 2500 }, (_, i) => ({ id: `old${i}`, at: old + i, user_id: "u", platform: "telegram", action: "x", detail: null }));
-      audit.push(...Array.from({ length: 10 }, (_, i) => ({ id: `new${i}`, at: now - DAY_MS, user_id: "u", platform: "telegram", action: "x", detail: null })));
+      const audit = Array.from({ length: 2500 }, (_, i) => ({ id: `old${i}`, at: old + i, user_id: "u", platform: "telegram" as const, action: "x", detail: null }));
+      audit.push(...Array.from({ length: 10 }, (_, i) => ({ id: `new${i}`, at: now - DAY_MS, user_id: "u", platform: "telegram" as const, action: "x", detail: null })));
       await insertChunks(audit, (c) => d.db.insertInto("audit_log").values(c).execute());
-      const box = (id: string, state: string, at: number) => ({
-        id, dedupe_key: id, kind: "alert", platform: "telegram", chat_id: "1", payload: "{}", created_at: at, source_at: null, available_at: at,
+      const box = (id: string, state: "pending" | "sent" | "dead" | "skipped", at: number) => ({
+        id, dedupe_key: id, kind: "alert", platform: "telegram" as const, chat_id: "1", payload: "{}", created_at: at, source_at: null, available_at: at,
         attempts: 1, state, lease_owner: state === "pending" ? "someone" : null, lease_until: state === "pending" ? at + 20_000 : null,
         sent_at: state === "pending" ? null : at, last_error: null, parts_sent: 0, open_claims: 0,
       });
       const eightDays = now - 8 * DAY_MS;
       await d.db.insertInto("outbox").values([box("o1", "sent", eightDays), box("o2", "dead", eightDays), box("o3", "skipped", eightDays), box("o4", "pending", eightDays), box("o5", "sent", now - DAY_MS)]).execute();
-      const usage = (id: string, at: number) => ({ id, at, day: "d", user_id: "u", provider: "p", model: "m", task: "intent", prompt_tokens: 1, completion_tokens: 1, cost_usd: 0 });
+      const usage = (id: string, at: number) => ({ id, at, day: "d", user_id: "u", provider: "p", model: "m", task: "intent" as const, prompt_tokens: 1, completion_tokens: 1, cost_usd: 0 });
       await d.db.insertInto("llm_usage").values([usage("l1", old), usage("l2", now - DAY_MS)]).execute();
       await d.db.insertInto("processed_updates").values([
         { platform: "telegram", update_id: "1", state: "done", claimed_at: now - 3 * DAY_MS, done_at: now - 3 * DAY_MS },

@@ -92,7 +92,7 @@ export async function enqueueFill(w: SharedDb, orderId: string, target: { platfo
     id: orderId, userId: "u-fill", mode: "paper", book: "paper", wallet: null, side: "buy", status: "filled",
     input: { mint: USDC.mint, symbol: "USDC", decimals: 6 }, output: { mint: SOL.mint, symbol: "SOL", decimals: 9 },
     inAmount: 10_000_000n, quotedOut: 66_000_000n, minOut: 65_000_000n, slippageBps: 50, priceImpactPct: 0.01, route: ["test"],
-    quoteRaw: null, usdValue: 10, createdAt: now, quoteExpiresAt: now + 30_000, confirmedAt: now, signature: null, rawTx: null,
+    routeFees: null, simulated: false, quoteRaw: null, usdValue: 10, createdAt: now, quoteExpiresAt: now + 30_000, confirmedAt: now, signature: null, rawTx: null,
     lastValidBlockHeight: null, finalAt: now, filledIn: 10_000_000n, filledOut: 66_100_000n, feeLamports: null, error: null, notify: target,
   };
   const key = `trade:${orderId}:trade.filled`;

@@ -1,4 +1,4 @@
-import { IN_FLIGHT_STATUSES, type Order } from "../../domain/order.js";
+import { isExecuted, type Order } from "../../domain/order.js";
 import type { RebalancePlan } from "../../domain/rebalance.js";
 import { unitsToUsd } from "../../domain/money.js";
 import type { Logger } from "../../ports/logger.port.js";
@@ -92,7 +92,6 @@ export function haltText(h: Halt): string {
 }
 
 /** Orders that went (or are going) out: filled, or in flight. */
-const EXECUTED = new Set<Order["status"]>(["filled", ...IN_FLIGHT_STATUSES]);
 
 /**
  * Fees of the executed orders: actual where an order carries them (its network fee, feeLamports),
@@ -100,7 +99,7 @@ const EXECUTED = new Set<Order["status"]>(["filled", ...IN_FLIGHT_STATUSES]);
  */
 export function feeSummary(orders: Order[], prices: Record<string, number> | undefined, bps: number): FeeSummary {
   const withFee = orders.filter((o) => o.feeLamports !== null);
-  const executed = orders.filter((o) => o.feeLamports === null && EXECUTED.has(o.status));
+  const executed = orders.filter((o) => o.feeLamports === null && isExecuted(o.status));
   const modelledUsd = executed.reduce((a, o) => a + (o.usdValue * bps) / 10_000, 0);
   const lamports = withFee.reduce((a, o) => a + (o.feeLamports ?? 0n), 0n);
   const solUsd = prices?.SOL;

@@ -1,0 +1,148 @@
+import type { Order } from "../domain/order.js";
+import { UserError, WalletKeyError, isUserError } from "../errors.js";
+import type { KeyVault, SwapQuote, TxCheck } from "../ports/trading.port.js";
+import { startOfUtcDay, type TradeContext } from "./trade-context.js";
+import type { TradeFills } from "./trade-fills.js";
+import type { OrderTracker } from "./trade-tracking.js";
+import type { ConfirmResult } from "./trading-types.js";
+
+const WALLET_KEY_UNREADABLE = "Your wallet key could not be decrypted, so nothing was signed or sent. An admin should check MASTER_KEY.";
+
+/** What signing a live order needs: its custodial wallet's address and encrypted key, and the vault. */
+interface Signer {
+  address: string;
+  encryptedSecret: string;
+  vault: KeyVault;
+}
+
+/**
+ * Confirm: the order is claimed exactly once (an atomic status change that also judges the daily cap),
+ * then executed: a paper fill, or a live swap built, inspected, signed and stored BEFORE it is sent.
+ */
+export class TradeExecutor {
+  constructor(
+    private readonly ctx: TradeContext,
+    private readonly fills: TradeFills,
+    private readonly tracker: OrderTracker,
+  ) {}
+
+  async claimAndExecute(userId: string, orderId: string, dailyCapUsd: number | undefined): Promise<ConfirmResult> {
+    const d = this.ctx.d;
+    const o = await this.ctx.owned(userId, orderId);
+    if (o.status !== "previewed") return { kind: "already", order: o };
+    const now = this.ctx.now();
+    if (now >= o.quoteExpiresAt) {
+      await d.orders.transition(o.id, ["previewed"], "expired", { finalAt: now, error: "quote expired before confirmation" });
+      return { kind: "expired", order: await this.ctx.owned(userId, orderId) };
+    }
+    const cap = dailyCapUsd ?? d.config.dailyCapUsd;
+    // The cap is judged and the order claimed in one atomic step: presses at once cannot both fit.
+    const claim = await d.orders.confirmWithinCap(o.id, now, { since: startOfUtcDay(now), usd: cap });
+    if (claim === "over_cap") {
+      await d.orders.transition(o.id, ["previewed"], "cancelled", { finalAt: now, error: "daily limit reached" });
+      throw new UserError("daily_cap", `Confirming would take you past today's limit of $${cap}.`);
+    }
+    if (claim !== "confirmed") return { kind: "already", order: await this.ctx.owned(userId, orderId) };
+    const claimed = { ...o, status: "confirmed" as const, confirmedAt: now };
+    await d.audit.record({ at: now, userId, action: "trade.confirmed", detail: { order: o.id, mode: o.mode } });
+    return o.mode === "paper" ? this.fills.fillPaper(claimed, false) : this.executeLive(claimed);
+  }
+
+  private async executeLive(o: Order): Promise<ConfirmResult> {
+    const d = this.ctx.d;
+    const wallet = await this.signerOf(o);
+    if (!wallet) return this.closeConfirmed(o, "failed", "wallet unavailable");
+    let built: { txBase64: string; lastValidBlockHeight: number };
+    try {
+      built = await d.swap.buildSwap(quoteOf(o), wallet.address);
+    } catch (err) {
+      d.log.warn({ err, order: o.id }, "swap build failed");
+      return this.closeConfirmed(o, "failed", "Jupiter could not build the swap");
+    }
+    let check: TxCheck;
+    try {
+      check = await this.ctx.beforeSigning(() =>
+        this.ctx.chain().inspect(built.txBase64, { owner: wallet.address, inputMint: o.input.mint, outputMint: o.output.mint, inAmount: o.inAmount, minOutAmount: o.minOut }),
+      );
+    } catch (err) {
+      return this.failUnsent(o, err);
+    }
+    if (!check.ok) {
+      const r = await this.closeConfirmed(o, "refused", check.reason);
+      await d.audit.record({ at: this.ctx.now(), userId: o.userId, action: "trade.refused", detail: { order: o.id, reason: check.reason } });
+      d.log.warn({ order: o.id, reason: check.reason }, "swap transaction refused");
+      return r;
+    }
+    const signed = await this.sign(o, wallet, built.txBase64);
+    // Stored BEFORE sending: a crash from here on is reconciled from these bytes, never re-signed.
+    // Lost to a takeover (reconciliation closed it as interrupted): these bytes are never sent.
+    const won = await d.orders.transition(o.id, ["confirmed"], "signed", {
+      signature: signed.signature,
+      rawTx: signed.signedTxBase64,
+      lastValidBlockHeight: built.lastValidBlockHeight,
+    });
+    if (!won) {
+      d.log.warn({ order: o.id }, "order taken over while signing; the signed transaction is discarded unsent");
+      return { kind: "already", order: await this.ctx.fresh(o.id) };
+    }
+    const stored = await this.ctx.fresh(o.id);
+    await this.tracker.send(stored);
+    return this.tracker.waitFinal(stored, d.config.confirmWaitMs);
+  }
+
+  /** The order's custodial wallet with its key, if it is still there and a vault can sign with it. */
+  private async signerOf(o: Order): Promise<Signer | undefined> {
+    const wallet = (await this.ctx.d.wallets.list(o.userId)).find((w) => w.address === o.wallet && w.kind === "custodial");
+    const vault = this.ctx.d.vault;
+    if (!wallet?.encryptedSecret || !vault) return undefined;
+    return { address: wallet.address, encryptedSecret: wallet.encryptedSecret, vault };
+  }
+
+  /** Signs the inspected transaction; a key that cannot be decrypted is audited and told as such. */
+  private async sign(o: Order, wallet: Signer, txBase64: string): Promise<{ signedTxBase64: string; signature: string }> {
+    const d = this.ctx.d;
+    try {
+      return await wallet.vault.sign(wallet.encryptedSecret, txBase64);
+    } catch (err) {
+      if (err instanceof WalletKeyError) {
+        await d.audit.record({ at: this.ctx.now(), userId: o.userId, action: "wallet.key_unreadable", detail: { order: o.id, wallet: wallet.address } });
+        d.log.error({ order: o.id, wallet: wallet.address }, "wallet key could not be decrypted: check MASTER_KEY");
+        return this.failUnsent(o, new UserError("wallet_key_unreadable", WALLET_KEY_UNREADABLE));
+      }
+      return this.failUnsent(o, err);
+    }
+  }
+
+  /** Closes a claimed order that never got as far as signing (failed or refused) and returns it. */
+  private async closeConfirmed(o: Order, status: "failed" | "refused", error: string): Promise<ConfirmResult> {
+    await this.ctx.d.orders.transition(o.id, ["confirmed"], status, { finalAt: this.ctx.now(), error });
+    return { kind: status, order: await this.ctx.fresh(o.id) };
+  }
+
+  /**
+   * A claimed (confirmed) order that failed before anything was signed is closed as failed at once,
+   * never left confirmed-unsent until reconciliation; the failure then reaches the user.
+   */
+  private async failUnsent(o: Order, err: unknown): Promise<never> {
+    const why = isUserError(err) ? err.message : "failed before signing; nothing was sent";
+    await this.ctx.d.orders.transition(o.id, ["confirmed"], "failed", { finalAt: this.ctx.now(), error: why });
+    throw err;
+  }
+}
+
+/** The stored quote as the provider gave it: what building the swap needs. */
+function quoteOf(o: Order): SwapQuote {
+  return {
+    inputMint: o.input.mint,
+    outputMint: o.output.mint,
+    inAmount: o.inAmount,
+    outAmount: o.quotedOut,
+    minOutAmount: o.minOut,
+    slippageBps: o.slippageBps,
+    priceImpactPct: o.priceImpactPct,
+    route: o.route,
+    fees: o.routeFees,
+    ...(o.simulated ? { simulated: true } : {}),
+    raw: o.quoteRaw,
+  };
+}

@@ -1,0 +1,86 @@
+import type { Platform } from "../domain/identity.js";
+import type { AmountSpec } from "../domain/money.js";
+import type { Order, TradingMode } from "../domain/order.js";
+import type { Token } from "../domain/token.js";
+import type { AuditLog } from "../ports/audit.port.js";
+import type { Clock } from "../ports/clock.port.js";
+import type { Logger } from "../ports/logger.port.js";
+import type { BookStore, OrderStore, Wallet, WalletStore } from "../ports/orders.port.js";
+import type { Chain, KeyVault, SwapProvider } from "../ports/trading.port.js";
+import type { MarketService } from "./market.service.js";
+
+export const SOL_MINT = "So11111111111111111111111111111111111111112";
+
+export interface TradingConfig {
+  mode: TradingMode;
+  paperStartUsdc: number;
+  maxTradeUsd: number;
+  dailyCapUsd: number;
+  defaultSlippageBps: number;
+  maxSlippageBps: number;
+  maxPriceImpactPct: number;
+  quoteTtlMs: number;
+  /**
+   * How long a confirmed order may be in another process's hands: unsigned this long after Confirm it
+   * was interrupted (closed as failed); ended this long ago and never told, its outcome is pushed.
+   */
+  takeoverMs: number;
+  /** Mints allowed (null = any verified token); always refused: deny. */
+  allow: ReadonlySet<string> | null;
+  deny: ReadonlySet<string>;
+  /** How long Confirm waits for a live swap to land before answering "sent". */
+  confirmWaitMs: number;
+  pollMs: number;
+  resendEveryMs: number;
+}
+
+/** Limits a caller may set for its own previews (the treasury trades under its own). */
+export type PreviewLimits = Partial<Pick<TradingConfig, "maxTradeUsd" | "dailyCapUsd" | "defaultSlippageBps" | "maxSlippageBps" | "maxPriceImpactPct" | "allow">>;
+
+export type TradeEventType = "trade.filled" | "trade.failed" | "trade.expired" | "trade.refused";
+export interface TradeEvent {
+  type: TradeEventType;
+  order: Order;
+}
+
+export interface TradeIntent {
+  side: Order["side"];
+  input: Token;
+  output: Token;
+  amount: AmountSpec;
+}
+
+/** Who trades, from which book: a user's paper account or wallet, or the treasury's own. */
+export interface TradeAccount {
+  userId: string;
+  book: string;
+  wallet: Wallet | null;
+  mode: TradingMode;
+}
+
+/** Where fills and failures found later are pushed. */
+export interface NotifyTarget {
+  platform: Platform;
+  chatId: string;
+}
+
+export type ConfirmResult =
+  | { kind: "filled" | "failed" | "refused" | "expired" | "pending"; order: Order }
+  | { kind: "already"; order: Order };
+
+export interface TradingDeps {
+  orders: OrderStore;
+  books: BookStore;
+  wallets: WalletStore;
+  swap: SwapProvider;
+  chain?: Chain;
+  vault?: KeyVault;
+  market: MarketService;
+  audit: AuditLog;
+  clock: Clock;
+  log: Logger;
+  config: TradingConfig;
+  /** Fills and failures found in the background are pushed to the user. */
+  onEvent: (e: TradeEvent) => Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
+}
