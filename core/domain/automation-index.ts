@@ -21,7 +21,8 @@
 import { checkHandle, HandleTable } from "./alert-index-table.js";
 import { ThresholdIndex } from "./alert-index.js";
 import { TrailIndex } from "./automation-trail-index.js";
-import { isBeyond, type Pending, type Watch } from "./automation-trigger.js";
+import { isBeyond, judgeTick, type Pending, type TickContext, type TickRejection, type Watch } from "./automation-trigger.js";
+import type { PriceQuote } from "./price.js";
 
 /** Handle codes: bit 1 below (else above), bit 2 needs confirmation, bit 4 trailing. */
 const BELOW = 1;
@@ -39,6 +40,9 @@ export interface Fired {
 
 /** What one tick did. `raisedTo`: every trailing stop of the token whose high was below it now has it (persist that). */
 export interface BookTick {
+  /** Not a good price (judgeTick): nothing looked at it. */
+  readonly rejected: TickRejection | null;
+  /** A good price not later than the token's last one (redelivered or reordered): nothing looked at it. */
   readonly ignored: boolean;
   readonly fired: readonly Fired[];
   /** First crossings of stops and trailing stops, waiting for the next good tick. */
@@ -49,8 +53,11 @@ export interface BookTick {
 }
 
 const none: readonly never[] = Object.freeze([]);
-const QUIET: BookTick = Object.freeze({ ignored: false, fired: none, pending: none, unconfirmed: none, raisedTo: null });
-const IGNORED: BookTick = Object.freeze({ ignored: true, fired: none, pending: none, unconfirmed: none, raisedTo: null });
+const nothing = (rejected: TickRejection | null, ignored: boolean): BookTick =>
+  Object.freeze({ rejected, ignored, fired: none, pending: none, unconfirmed: none, raisedTo: null });
+const QUIET = nothing(null, false);
+const IGNORED = nothing(null, true);
+const REJECTED = new Map<TickRejection, BookTick>();
 
 interface PendingEntry extends Pending {
   handle: number;
@@ -126,6 +133,18 @@ export class AutomationBook {
   }
 
   /**
+   * One tick from the price stream: judged first (judgeTick: NaN, non-positive, stale, deviating,
+   * replay while live), and only a good price reaches onGoodTick.
+   */
+  onTick(token: string, tick: Pick<PriceQuote, "usd" | "at" | "replay">, ctx: TickContext): BookTick {
+    const bad = judgeTick(tick, ctx);
+    if (bad === null) return this.onGoodTick(token, tick.at, tick.usd);
+    let r = REJECTED.get(bad);
+    if (!r) REJECTED.set(bad, (r = nothing(bad, false)));
+    return r;
+  }
+
+  /**
    * One good tick: p observed at `at` for `token` (the caller has judged it with judgeTick).
    * Returns the shared QUIET result when nothing happened.
    */
@@ -148,7 +167,7 @@ export class AutomationBook {
     if (book.levels && book.levels.size) this.takeLevels(book, book.levels, at, p, fired, pending);
     if (book.trails && book.trails.size) this.takeTrails(book, book.trails, at, p, pending);
     if (!fired.length && !pending.length && !unconfirmed.length && raisedTo === null) return QUIET;
-    return { ignored: false, fired: fired.slice(), pending: pending.slice(), unconfirmed: unconfirmed.slice(), raisedTo };
+    return { rejected: null, ignored: false, fired: fired.slice(), pending: pending.slice(), unconfirmed: unconfirmed.slice(), raisedTo };
   }
 
   /** Pending crossings meet their next tick: past the level again fires, else back to armed. */

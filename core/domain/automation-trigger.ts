@@ -20,7 +20,7 @@
  */
 
 import type { AutomationKind, AutomationRule, AutomationState } from "./automation.js";
-import { needsConfirmation } from "./automation.js";
+import { needsConfirmation, sellAmountOf } from "./automation.js";
 import { shareOf, type AmountSpec } from "./money.js";
 import { checkPrice, type PriceQuote, type RejectReason } from "./price.js";
 
@@ -149,15 +149,15 @@ function sameAmount(a: AmountSpec, b: AmountSpec): boolean {
  */
 export function ocoSiblings(fired: OcoView, others: readonly OcoView[]): string[] {
   const side = exitSide(fired.rule.kind);
-  if (side === null || fired.rule.kind === "limit-buy" || fired.rule.kind === "dca" || fired.rule.kind === "limit-sell") return [];
-  const mine = fired.rule;
+  const amount = sellAmountOf(fired.rule);
+  if (side === null || amount === undefined) return [];
   const out: string[] = [];
   for (const o of others) {
     if (o.id === fired.id || o.userId !== fired.userId || (o.state !== "armed" && o.state !== "paused")) continue;
-    const r = o.rule;
-    const otherSide = exitSide(r.kind);
-    if (otherSide === null || otherSide === side || r.kind === "limit-buy" || r.kind === "dca" || r.kind === "limit-sell") continue;
-    if (r.token.mint === mine.token.mint && sameAmount(r.amount, mine.amount)) out.push(o.id);
+    const otherSide = exitSide(o.rule.kind);
+    const otherAmount = sellAmountOf(o.rule);
+    if (otherSide === null || otherSide === side || otherAmount === undefined) continue;
+    if (o.rule.token.mint === fired.rule.token.mint && sameAmount(otherAmount, amount)) out.push(o.id);
   }
   return out;
 }
