@@ -9,6 +9,7 @@ import { alertDeliveryBench } from "./alerts-delivery.bench.js";
 import { intentBench } from "./intent.bench.js";
 import { backtestBench } from "./backtest.bench.js";
 import { retentionBench } from "./retention.bench.js";
+import { automationsBench } from "./automations.bench.js";
 
 /** `npm run bench`: one table of every figure the issues ask for, with the machine's size. */
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
@@ -20,6 +21,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ["intent", () => intentBench()],
   ["backtest", () => backtestBench()],
   ["retention", () => retentionBench()],
+  ["automations", () => automationsBench()],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
