@@ -10,7 +10,7 @@ import type { Leases } from "../core/ports/kv.port.js";
 import type { Spacer } from "../core/ports/rate-limit.port.js";
 import { MemorySpacer, RedisSpacer } from "../adapters/ratelimit/spacer.js";
 import { createRegistry } from "../commands/index.js";
-import { identityKey } from "../core/domain/identity.js";
+import { directChat, identityKey, type PlatformAccount } from "../core/domain/identity.js";
 import type { Clock } from "../core/ports/clock.port.js";
 import { systemClock } from "../core/ports/clock.port.js";
 import type { Logger } from "../core/ports/logger.port.js";
@@ -22,7 +22,7 @@ import type { Services } from "../core/services/index.js";
 import { createDatabase, migrate, repositories, type Db, type Repositories } from "../db/index.js";
 import type { Config } from "./config.js";
 import { buildMarket, type MarketOverrides, type MarketParts } from "./market.js";
-import { buildTrading, type TradingOverrides } from "./trading.js";
+import { buildTrading, explorerTx, type TradingOverrides } from "./trading.js";
 import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
 import { loadTreasurySettings } from "./treasury-file.js";
 import type { TreasurySettings } from "../core/services/treasury.service.js";
@@ -36,13 +36,14 @@ import { standardProbes, TickWatch, type ReadinessProbe } from "./health.js";
 import { AlertEngine } from "../core/services/alert-engine.service.js";
 import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import { RetentionService } from "../core/services/retention.service.js";
-import type { Platform } from "../core/domain/identity.js";
+import { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
 
 export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
   .version;
 
 /** The local operator of the terminal chat: always an admin of their own Purser. */
 export const CONSOLE_USER = { id: "local", name: "operator" };
+const CONSOLE_OPERATOR: PlatformAccount = { platform: "console", id: CONSOLE_USER.id };
 
 export interface App {
   /** This process among its peers (host:pid:random); the owner named on its leases. */
@@ -101,7 +102,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const leases: Leases = redis
     ? new FallbackLeases(new RedisLeases(redis.main, `${config.REDIS_PREFIX}lease:`), repos.leases, (err) => log.warn({ err }, "redis leases unavailable: using the database"))
     : repos.leases;
-  const adminKeys = new Set([...config.ADMIN_IDS, identityKey("console", CONSOLE_USER.id)]);
+  const adminKeys = new Set([...config.ADMIN_IDS, CONSOLE_OPERATOR].map((a) => identityKey(a.platform, a.id)));
   const registry = createRegistry();
   let marketNow: () => number = () => clock.now();
   const metrics = new Metrics({
@@ -128,16 +129,16 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     tickWatch.onTicks(batch);
     for (const t of batch) metrics.priceSeen(t.source, t.at);
   });
-  const notifications = new Notifications(log);
   // TWITTER_DM_ALERTS: a user's alerts and fills also reach their linked X account as DMs.
   const xDms = config.TWITTER_DM_ALERTS && Boolean(config.TWITTER_APP_KEY && config.TWITTER_APP_SECRET && config.TWITTER_ACCESS_TOKEN && config.TWITTER_ACCESS_SECRET);
-  const copiesTo = xDms
-    ? async (userId: string, primary: { platform: Platform; chatId: string }) => {
-        if (primary.platform === "twitter") return [];
-        const x = (await repos.users.identities(userId)).find((i) => i.platform === "twitter");
-        return x ? [{ platform: "twitter" as const, chatId: x.platformUserId }] : [];
-      }
-    : undefined;
+  const notifications = new Notifications({
+    log,
+    outbox: repos.outbox,
+    clock,
+    explorerTx: explorerTx(config),
+    copyTo: xDms ? ["twitter"] : [],
+    identities: (userId) => repos.users.identities(userId),
+  });
   const trade = buildTrading(
     config,
     {
@@ -147,7 +148,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       audit: repos.audit,
       clock,
       log,
-      ...(copiesTo ? { copiesTo } : {}),
+      notifications,
     },
     opts.trading,
   );
@@ -164,7 +165,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     onTickEvaluated: (us) => metrics.alertTickEvaluated(us),
     // Tokens of active alerts (built-in or not) are polled, so every alert gets its ticks.
     track: (tokens) => market.market.track(tokens),
-    ...(copiesTo ? { copiesTo } : {}),
+    pushes: notifications,
     tokenOf: (mint) => market.tokens.resolve(mint),
   });
   metrics.watchAlerts(() => alerts.size);
@@ -177,10 +178,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     leaseMs: config.OUTBOX_LEASE_S * 1000,
     onLatency: (ms, p) => metrics.outboxLatency(ms, p),
     onOutcome: (o, p) => metrics.outboxOutcome(o, p),
-    admins: config.ADMIN_IDS.map((k) => {
-      const [platform, id] = k.split(":") as [Platform, string];
-      return { platform, chatId: platform === "console" ? "console" : id };
-    }),
+    admins: config.ADMIN_IDS.map(directChat),
   });
   const llm = buildLlm(config);
   const intent = new IntentService({
@@ -217,9 +215,14 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     },
     onBatch: (b) => metrics.retentionDeleted(b.table, b.rows),
   });
+  const snapshots = new PortfolioSnapshots({
+    portfolio: trade.portfolio,
+    leases,
+    owner: `${instance}/snapshots`,
+    everyMs: config.PORTFOLIO_SNAPSHOT_MIN * 60_000,
+    log,
+  });
   let stopOutboxPoll: (() => void) | undefined;
-  let snapshotTimer: ReturnType<typeof setInterval> | undefined;
-  const pollerOwner = `${instance}/price`;
   const services: Services = {
     identity: new IdentityService({ users: repos.users, linkCodes: repos.linkCodes, audit: repos.audit, clock, limiters, adminKeys }),
     actions: new ActionService({ store: repos.actionTokens, clock }),
@@ -257,7 +260,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       charts: market.charts,
       identity: services.identity,
       actions: services.actions,
-      admins: [...config.ADMIN_IDS, ...(config.ADMIN_IDS.length ? [] : ["console:local"])],
+      admins: config.ADMIN_IDS.length ? config.ADMIN_IDS : [CONSOLE_OPERATOR],
       leaseTtlMs: config.LEASE_TTL_S * 1000,
       leaseOwner: `${instance}/treasury`,
       onState: treasuryMetricsObserver(metrics),
@@ -308,19 +311,15 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     ...(redis ? { redis } : {}),
     async start(o = {}) {
       const m = market.market;
-      if (config.MARKET_SOURCE === "auto") {
-        const sol = market.tokens.builtin("SOL")!;
-        const { reachable } = await m.probe(sol, o.probeDeadlineMs ?? Math.max(2000, config.PRICE_TIMEOUT_MS * 2));
-        if (!reachable.length) m.useReplay("no live price source answered at start-up");
-        else log.info({ reachable }, "live price sources reachable");
-      }
+      const sol = market.tokens.builtin("SOL");
+      if (config.MARKET_SOURCE === "auto" && sol) await m.chooseSource(sol, o.probeDeadlineMs ?? Math.max(2000, config.PRICE_TIMEOUT_MS * 2));
       if (config.TRADING_MODE === "live" && m.isReplay) {
         throw new Error("TRADING_MODE=live refuses to run on replayed prices: fix the price sources or set MARKET_SOURCE=live");
       }
       m.track(market.tokens.builtins());
       // The web tier only takes updates; background work runs on workers (or everywhere with role "all").
       const background = o.poll !== false && config.PURSER_ROLE !== "web";
-      if (background) m.startPolling(config.PRICE_POLL_MS, () => leases.acquire("price-poller", pollerOwner, Math.max(config.PRICE_POLL_MS * 3, 5000)));
+      if (background) m.startPolling(config.PRICE_POLL_MS, { leases, owner: `${instance}/price`, ttlMs: Math.max(config.PRICE_POLL_MS * 3, 5000) });
       if (config.PURSER_ROLE !== "web") await alerts.start();
       if (background) {
         outbox.start();
@@ -331,26 +330,14 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       if (background) trade.trading.startTracker();
       if (background) services.treasury?.start();
       if (background) retention.start();
-      if (background) {
-        // /pnl's value over time: every portfolio valued on a schedule, by one process (lease).
-        const everyMs = config.PORTFOLIO_SNAPSHOT_MIN * 60_000;
-        snapshotTimer = setInterval(() => {
-          void (async () => {
-            if (!(await leases.acquire("portfolio-snapshots", `${instance}/snapshots`, everyMs / 2))) return;
-            const n = await trade.portfolio.snapshotAll();
-            log.info({ users: n }, "portfolio snapshots recorded");
-          })().catch((err: unknown) => log.warn({ err }, "portfolio snapshots failed"));
-        }, everyMs);
-        snapshotTimer.unref?.();
-      }
+      if (background) snapshots.start();
     },
     async close() {
       stopOutboxPoll?.();
-      if (snapshotTimer) clearInterval(snapshotTimer);
       unsubTicks();
+      // Background loops hand their leases over at once instead of after they run out.
+      await snapshots.stop();
       await market.market.stop();
-      // Hand the price poller over at once instead of after its lease runs out.
-      await leases.release("price-poller", pollerOwner).catch(() => undefined);
       await trade.trading.stop();
       await services.treasury?.stop();
       await alerts.stop();

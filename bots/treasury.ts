@@ -1,4 +1,4 @@
-import type { Platform } from "../core/domain/identity.js";
+import { directChat, identityKey, type PlatformAccount } from "../core/domain/identity.js";
 import type { Reply } from "../core/domain/message.js";
 import type { AuditLog } from "../core/ports/audit.port.js";
 import type { ChartRenderer } from "../core/ports/chart.port.js";
@@ -36,7 +36,7 @@ export function buildTreasury(
     charts: ChartRenderer;
     identity: IdentityService;
     actions: ActionService;
-    admins: readonly string[];
+    admins: readonly PlatformAccount[];
     leaseTtlMs?: number;
     leaseOwner?: string;
     /** Observer of drift, breakers and pause after each cycle, plan, pause, resume and trip (metrics: see treasuryMetricsObserver). */
@@ -60,8 +60,9 @@ export function buildTreasury(
         })
         .catch(() => undefined);
     }
-    for (const key of d.admins) {
-      const [platform, id] = key.split(":") as [Platform, string];
+    for (const a of d.admins) {
+      const { platform, id } = a;
+      const key = identityKey(platform, id);
       const admin = await d.identity.resolve(platform, id, id);
       const buttons = r.approvalId
         ? await d.actions.issue(
@@ -85,7 +86,7 @@ export function buildTreasury(
         private: true,
       };
       await d.repos.outbox.enqueue(
-        { dedupeKey: `treasury:${now}:${r.approvalId ?? r.title}:${key}`, kind: "treasury.report", target: { platform, chatId: platform === "console" ? "console" : id }, reply },
+        { dedupeKey: `treasury:${now}:${r.approvalId ?? r.title}:${key}`, kind: "treasury.report", target: directChat(a), reply },
         now,
       );
     }
