@@ -85,8 +85,8 @@ export class AlertEngine {
   rejectedTicks = 0;
 
   constructor(private readonly d: AlertEngineDeps) {
-    const { track, tokenOf, tokenRetryMs, clock, log } = d;
-    this.tokens = new AlertTokens({ ...(track ? { track } : {}), ...(tokenOf ? { tokenOf } : {}), ...(tokenRetryMs ? { retryMs: tokenRetryMs } : {}), clock, log });
+    const { clock, log } = d;
+    this.tokens = new AlertTokens({ track: d.track, tokenOf: d.tokenOf, retryMs: d.tokenRetryMs, clock, log });
     const every = (name: string, everyMs: number, run: () => Promise<void>) =>
       new LeaderLoop({ name, everyMs, run, log, immediate: false, fixedRate: true, failureLog: { level: "error", failed: "alert timer failed" } });
     this.loops = [every("alert sync", d.syncMs ?? 2000, () => this.sync()), every("alert value check", d.valueCheckMs ?? 60_000, () => this.checkValues())];
