@@ -1,48 +1,45 @@
 import { hostname } from "node:os";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { MemoryRateLimiterFactory } from "../adapters/ratelimit/rate-limiters.js";
-import { createRedis, redisReady } from "../adapters/redis/client.js";
-import { FallbackLeases, RedisLeases } from "../adapters/redis/redis-leases.js";
-import { RedisRateLimiterFactory } from "../adapters/ratelimit/redis-rate-limiters.js";
 import type { Redis } from "ioredis";
-import type { Leases } from "../core/ports/kv.port.js";
-import type { Spacer } from "../core/ports/rate-limit.port.js";
-import { MemorySpacer, RedisSpacer } from "../adapters/ratelimit/spacer.js";
+import type { Metrics } from "../adapters/metrics/metrics.js";
 import { createRegistry } from "../commands/index.js";
 import { identityKey } from "../core/domain/identity.js";
 import type { Clock } from "../core/ports/clock.port.js";
 import { systemClock } from "../core/ports/clock.port.js";
+import type { Leases } from "../core/ports/kv.port.js";
 import type { Logger } from "../core/ports/logger.port.js";
-import type { RateLimiterFactory } from "../core/ports/rate-limit.port.js";
-import { Router } from "../core/router/router.js";
+import type { Spacer } from "../core/ports/rate-limit.port.js";
+import type { Router } from "../core/router/router.js";
 import { ActionService } from "../core/services/actions.service.js";
+import type { AlertEngine } from "../core/services/alert-engine.service.js";
 import { IdentityService } from "../core/services/identity.service.js";
 import type { Services } from "../core/services/index.js";
-import { createDatabase, migrate, repositories, type Db, type Repositories } from "../db/index.js";
+import type { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
+import type { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
+import type { RetentionService } from "../core/services/retention.service.js";
+import type { Db, Repositories } from "../db/index.js";
 import type { Config } from "./config.js";
-import { buildMarket, type MarketOverrides, type MarketParts } from "./market.js";
-import { buildTrading, type TradingOverrides } from "./trading.js";
-import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
-import { loadTreasurySettings } from "./treasury-file.js";
-import type { TreasurySettings } from "../core/services/treasury/index.js";
-import { buildLlm } from "./llm.js";
-import { IntentService } from "../core/router/llm-intent.js";
-import { llmContext } from "../core/services/llm-context.js";
-import { Notifications } from "../core/services/notifications.service.js";
-import { Metrics } from "../adapters/metrics/metrics.js";
-import { instrumentOrders } from "../adapters/metrics/instrument.js";
-import { standardProbes, TickWatch, type ReadinessProbe } from "./health.js";
-import { AlertEngine } from "../core/services/alert-engine.service.js";
-import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
-import { RetentionService } from "../core/services/retention.service.js";
-import type { Platform } from "../core/domain/identity.js";
+import { standardProbes, type ReadinessProbe } from "./health.js";
+import type { MarketParts } from "./market.js";
+import {
+  addTreasury,
+  buildHousekeeping,
+  buildIntent,
+  buildObservedMarket,
+  buildPushes,
+  buildRouter,
+  buildStores,
+  CONSOLE_OPERATOR,
+  type AppOptions,
+  type Trade,
+  type Wiring,
+} from "./wiring.js";
+
+export { CONSOLE_USER, type AppOptions } from "./wiring.js";
 
 export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
   .version;
-
-/** The local operator of the terminal chat: always an admin of their own Purser. */
-export const CONSOLE_USER = { id: "local", name: "operator" };
 
 export interface App {
   /** This process among its peers (host:pid:random); the owner named on its leases. */
@@ -68,158 +65,21 @@ export interface App {
   close(): Promise<void>;
 }
 
-export interface AppOptions {
-  log: Logger;
-  clock?: Clock;
-  limiters?: RateLimiterFactory;
-  /** Use an existing database (tests share one); otherwise DATABASE_URL is opened and migrated. */
-  db?: Db;
-  market?: MarketOverrides;
-  trading?: TradingOverrides;
-  /** Process metrics (CPU, memory, GC) in /metrics; on in the real process, off in tests. */
-  processMetrics?: boolean;
-  /** Treasury settings (normally parsed from TREASURY_CONFIG). */
-  treasury?: TreasurySettings;
-}
-
 /** Composition root: wires repositories, services and the router from config. */
 export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
   // This process among its peers: the owner named on every lease it holds (host:pid:random).
   const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const log = opts.log;
-  const db = opts.db ?? createDatabase(config.DATABASE_URL, { log: log.child({ component: "db" }) });
-  const applied = await migrate(db.db, db.schema);
-  if (applied.length) log.info({ applied, db: db.where }, "migrations applied");
-  const repos = repositories(db, clock);
-  const redis = config.REDIS_URL
-    ? { main: createRedis(config.REDIS_URL, log, "main"), sub: createRedis(config.REDIS_URL, log, "sub", { subscriber: true }) }
-    : undefined;
-  if (redis && !(await redisReady(redis.main))) log.warn("redis not reachable at start-up: running degraded until it is");
-  const limiters = opts.limiters ?? (redis ? new RedisRateLimiterFactory(redis.main, `${config.REDIS_PREFIX}rl:`) : new MemoryRateLimiterFactory());
-  const spacer: Spacer = redis ? new RedisSpacer(redis.main, (err) => log.warn({ err }, "redis spacer unavailable: spacing per process"), `${config.REDIS_PREFIX}space:`) : new MemorySpacer();
-  const leases: Leases = redis
-    ? new FallbackLeases(new RedisLeases(redis.main, `${config.REDIS_PREFIX}lease:`), repos.leases, (err) => log.warn({ err }, "redis leases unavailable: using the database"))
-    : repos.leases;
-  const adminKeys = new Set([...config.ADMIN_IDS, identityKey("console", CONSOLE_USER.id)]);
+  const stores = await buildStores(config, opts, clock);
+  const { db, repos, redis, limiters, leases } = stores;
+  const adminKeys = new Set([...config.ADMIN_IDS, CONSOLE_OPERATOR].map((a) => identityKey(a.platform, a.id)));
   const registry = createRegistry();
-  let marketNow: () => number = () => clock.now();
-  const metrics = new Metrics({
-    commands: registry.all().map((c) => c.name),
-    sources: [...config.PRICE_SOURCES, "replay", "static"],
-    now: () => marketNow(),
-    defaultMetrics: opts.processMetrics ?? false,
-  });
-  const market = buildMarket(
-    config,
-    {
-      clock,
-      log,
-      tokenCache: repos.tokens,
-      ticks: repos.ticks,
-      ...(redis ? { redis } : {}),
-      hooks: { onReject: (s, r) => metrics.priceRejected(s, r), onSourceError: (s) => metrics.priceSourceError(s) },
-    },
-    opts.market,
-  );
-  marketNow = () => market.market.now();
-  const tickWatch = new TickWatch(market.market, () => clock.now());
-  const unsubTicks = market.bus.subscribe((batch) => {
-    tickWatch.onTicks(batch);
-    for (const t of batch) metrics.priceSeen(t.source, t.at);
-  });
-  const notifications = new Notifications(log);
-  // TWITTER_DM_ALERTS: a user's alerts and fills also reach their linked X account as DMs.
-  const xDms = config.TWITTER_DM_ALERTS && Boolean(config.TWITTER_APP_KEY && config.TWITTER_APP_SECRET && config.TWITTER_ACCESS_TOKEN && config.TWITTER_ACCESS_SECRET);
-  const copiesTo = xDms
-    ? async (userId: string, primary: { platform: Platform; chatId: string }) => {
-        if (primary.platform === "twitter") return [];
-        const x = (await repos.users.identities(userId)).find((i) => i.platform === "twitter");
-        return x ? [{ platform: "twitter" as const, chatId: x.platformUserId }] : [];
-      }
-    : undefined;
-  const trade = buildTrading(
-    config,
-    {
-      repos: { ...repos, ...instrumentOrders({ orders: repos.orders, books: repos.books }, metrics, log) },
-      market: market.market,
-      tokens: market.tokens,
-      audit: repos.audit,
-      clock,
-      log,
-      ...(copiesTo ? { copiesTo } : {}),
-    },
-    opts.trading,
-  );
-  const alerts = new AlertEngine({
-    store: repos.alerts,
-    bus: market.bus,
-    clock,
-    log: log.child({ component: "alerts" }),
-    marketNow: () => market.market.now(),
-    maxTickAgeMs: config.PRICE_MAX_AGE_S * 1000,
-    maxPerUser: config.MAX_ALERTS_PER_USER,
-    portfolioValue: (userId) => trade.portfolio.value(userId),
-    valueCheckMs: config.ALERT_VALUE_CHECK_S * 1000,
-    onTickEvaluated: (us) => metrics.alertTickEvaluated(us),
-    // Tokens of active alerts (built-in or not) are polled, so every alert gets its ticks.
-    track: (tokens) => market.market.track(tokens),
-    ...(copiesTo ? { copiesTo } : {}),
-    tokenOf: (mint) => market.tokens.resolve(mint),
-  });
-  metrics.watchAlerts(() => alerts.size);
-  const outbox = new OutboxDispatcher({
-    store: repos.outbox,
-    notifications,
-    clock,
-    log: log.child({ component: "outbox" }),
-    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
-    leaseMs: config.OUTBOX_LEASE_S * 1000,
-    onLatency: (ms, p) => metrics.outboxLatency(ms, p),
-    onOutcome: (o, p) => metrics.outboxOutcome(o, p),
-    admins: config.ADMIN_IDS.map((k) => {
-      const [platform, id] = k.split(":") as [Platform, string];
-      return { platform, chatId: platform === "console" ? "console" : id };
-    }),
-  });
-  const llm = buildLlm(config);
-  const intent = new IntentService({
-    commands: () => registry.all(),
-    intent: llm.intent,
-    answer: llm.answer,
-    usage: repos.llmUsage,
-    audit: repos.audit,
-    clock,
-    log: log.child({ component: "llm" }),
-    prices: llm.prices,
-    userDailyTokens: config.LLM_USER_DAILY_TOKENS,
-    globalDailyTokens: config.LLM_GLOBAL_DAILY_TOKENS,
-    memoryTurns: config.LLM_MEMORY_TURNS,
-    memory: market.cache,
-    memoryTtlMs: config.LLM_MEMORY_TTL_S * 1000,
-    context: async (userId, text) => llmContext(market.market, market.tokens, trade.portfolio, userId, text),
-    onUsage: (model, promptTokens, completionTokens, costUsd) => metrics.llmUsage({ model, promptTokens, completionTokens, costUsd }),
-  });
-  // Old rows deleted in small batches by one process at a time (lease "retention").
-  const retention = new RetentionService({
-    store: repos.retention,
-    leases,
-    clock,
-    log: log.child({ component: "retention" }),
-    owner: `${instance}/retention`,
-    intervalMs: config.RETENTION_INTERVAL_MIN * 60_000,
-    policy: {
-      auditDays: config.AUDIT_RETENTION_DAYS,
-      outboxDays: config.OUTBOX_RETENTION_DAYS,
-      llmUsageDays: config.LLM_USAGE_RETENTION_DAYS,
-      priceTicksDays: config.PRICE_TICKS_RETENTION_DAYS,
-      snapshotDays: config.PORTFOLIO_SNAPSHOT_RETENTION_DAYS,
-    },
-    onBatch: (b) => metrics.retentionDeleted(b.table, b.rows),
-  });
-  let stopOutboxPoll: (() => void) | undefined;
-  let snapshotTimer: ReturnType<typeof setInterval> | undefined;
-  const pollerOwner = `${instance}/price`;
+  const { metrics, market, tickWatch, unsubTicks } = buildObservedMarket(config, opts, clock, stores, registry.all().map((c) => c.name));
+  const w: Wiring = { config, opts, clock, log, instance, stores, metrics, market };
+  const { notifications, trade, alerts, outbox } = buildPushes(w);
+  const intent = buildIntent(w, registry, trade);
+  const { retention, snapshots } = buildHousekeeping(w, trade);
   const services: Services = {
     identity: new IdentityService({ users: repos.users, linkCodes: repos.linkCodes, audit: repos.audit, clock, limiters, adminKeys }),
     actions: new ActionService({ store: repos.actionTokens, clock }),
@@ -242,46 +102,9 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       walletExportDeleteS: config.WALLET_EXPORT_DELETE_S,
     },
   };
-  const treasurySettings = opts.treasury ?? (config.TREASURY_CONFIG ? await loadTreasurySettings(config.TREASURY_CONFIG, { repos, ...(trade.vault ? { vault: trade.vault } : {}), now: clock.now() }) : undefined);
-  if (treasurySettings) {
-    services.treasury = buildTreasury(treasurySettings, {
-      repos,
-      trading: trade.trading,
-      market: market.market,
-      tokens: market.tokens,
-      ...(trade.chain ? { chain: trade.chain } : {}),
-      leases,
-      audit: repos.audit,
-      clock,
-      log,
-      charts: market.charts,
-      identity: services.identity,
-      actions: services.actions,
-      admins: [...config.ADMIN_IDS, ...(config.ADMIN_IDS.length ? [] : ["console:local"])],
-      leaseTtlMs: config.LEASE_TTL_S * 1000,
-      leaseOwner: `${instance}/treasury`,
-      onState: treasuryMetricsObserver(metrics),
-    });
-  }
-  const router = new Router({
-    registry,
-    intent: {
-      resolve: (ctx) =>
-        intent.resolve({
-          userId: ctx.resolved!.user.id,
-          identity: `${ctx.msg.platform}:${ctx.msg.sender.id}`,
-          platform: ctx.msg.platform,
-          text: ctx.text,
-        }),
-    },
-    services,
-    updates: repos.updates,
-    limiters,
-    log,
-    clock,
-    userRatePerMin: config.USER_RATE_LIMIT_PER_MIN,
-    onDone: (ctx) => metrics.routerDone(ctx, clock.now()),
-  });
+  await addTreasury(w, services, trade);
+  const router = buildRouter(w, registry, services, intent);
+  const parts: Running = { w, trade, alerts, outbox, retention, snapshots, services, router, unsubTicks };
   return {
     instance,
     config,
@@ -294,7 +117,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     market,
     leases,
     metrics,
-    spacer,
+    spacer: stores.spacer,
     readiness: standardProbes({
       db,
       ...(redis ? { redis: redis.main } : {}),
@@ -306,59 +129,64 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       now: () => clock.now(),
     }),
     ...(redis ? { redis } : {}),
-    async start(o = {}) {
-      const m = market.market;
-      if (config.MARKET_SOURCE === "auto") {
-        const sol = market.tokens.builtin("SOL")!;
-        const { reachable } = await m.probe(sol, o.probeDeadlineMs ?? Math.max(2000, config.PRICE_TIMEOUT_MS * 2));
-        if (!reachable.length) m.useReplay("no live price source answered at start-up");
-        else log.info({ reachable }, "live price sources reachable");
-      }
-      if (config.TRADING_MODE === "live" && m.isReplay) {
-        throw new Error("TRADING_MODE=live refuses to run on replayed prices: fix the price sources or set MARKET_SOURCE=live");
-      }
-      m.track(market.tokens.builtins());
-      // The web tier only takes updates; background work runs on workers (or everywhere with role "all").
-      const background = o.poll !== false && config.PURSER_ROLE !== "web";
-      if (background) m.startPolling(config.PRICE_POLL_MS, () => leases.acquire("price-poller", pollerOwner, Math.max(config.PRICE_POLL_MS * 3, 5000)));
-      if (config.PURSER_ROLE !== "web") await alerts.start();
-      if (background) {
-        outbox.start();
-        stopOutboxPoll = metrics.pollOutbox((n) => repos.outbox.stats(n), { now: () => clock.now(), onError: (err) => log.warn({ err }, "outbox stats failed") });
-      }
-      const settled = await trade.trading.reconcile();
-      if (settled.length) log.info({ orders: settled.map((x) => `${x.id}:${x.status}`) }, "reconciled orders left in flight");
-      if (background) trade.trading.startTracker();
-      if (background) services.treasury?.start();
-      if (background) retention.start();
-      if (background) {
-        // /pnl's value over time: every portfolio valued on a schedule, by one process (lease).
-        const everyMs = config.PORTFOLIO_SNAPSHOT_MIN * 60_000;
-        snapshotTimer = setInterval(() => {
-          void (async () => {
-            if (!(await leases.acquire("portfolio-snapshots", `${instance}/snapshots`, everyMs / 2))) return;
-            const n = await trade.portfolio.snapshotAll();
-            log.info({ users: n }, "portfolio snapshots recorded");
-          })().catch((err: unknown) => log.warn({ err }, "portfolio snapshots failed"));
-        }, everyMs);
-        snapshotTimer.unref?.();
-      }
-    },
-    async close() {
-      stopOutboxPoll?.();
-      if (snapshotTimer) clearInterval(snapshotTimer);
-      unsubTicks();
-      await market.market.stop();
-      // Hand the price poller over at once instead of after its lease runs out.
-      await leases.release("price-poller", pollerOwner).catch(() => undefined);
-      await trade.trading.stop();
-      await services.treasury?.stop();
-      await alerts.stop();
-      await outbox.stop();
-      await retention.stop();
-      await router.idle();
-      if (redis) await Promise.all([redis.main.quit().catch(() => undefined), redis.sub.quit().catch(() => undefined)]);
-      if (!opts.db) await db.close();
-    },
+    start: (o = {}) => startApp(parts, o),
+    close: () => closeApp(parts),
   };
+}
+
+/** What start and close drive. */
+interface Running {
+  w: Wiring;
+  trade: Trade;
+  alerts: AlertEngine;
+  outbox: OutboxDispatcher;
+  retention: RetentionService;
+  snapshots: PortfolioSnapshots;
+  services: Services;
+  router: Router;
+  unsubTicks: () => void;
+  stopOutboxPoll?: () => void;
+}
+
+async function startApp(p: Running, o: { poll?: boolean; probeDeadlineMs?: number }): Promise<void> {
+  const { config, clock, log, instance, metrics, market } = p.w;
+  const { repos, leases } = p.w.stores;
+  const m = market.market;
+  const sol = market.tokens.builtin("SOL");
+  if (config.MARKET_SOURCE === "auto" && sol) await m.chooseSource(sol, o.probeDeadlineMs ?? Math.max(2000, config.PRICE_TIMEOUT_MS * 2));
+  if (config.TRADING_MODE === "live" && m.isReplay) {
+    throw new Error("TRADING_MODE=live refuses to run on replayed prices: fix the price sources or set MARKET_SOURCE=live");
+  }
+  m.track(market.tokens.builtins());
+  // The web tier only takes updates; background work runs on workers (or everywhere with role "all").
+  const background = o.poll !== false && config.PURSER_ROLE !== "web";
+  if (background) m.startPolling(config.PRICE_POLL_MS, { leases, owner: `${instance}/price`, ttlMs: Math.max(config.PRICE_POLL_MS * 3, 5000) });
+  if (config.PURSER_ROLE !== "web") await p.alerts.start();
+  if (background) {
+    p.outbox.start();
+    p.stopOutboxPoll = metrics.pollOutbox((n) => repos.outbox.stats(n), { now: () => clock.now(), onError: (err) => log.warn({ err }, "outbox stats failed") });
+  }
+  const settled = await p.trade.trading.reconcile();
+  if (settled.length) log.info({ orders: settled.map((x) => `${x.id}:${x.status}`) }, "reconciled orders left in flight");
+  if (background) p.trade.trading.startTracker();
+  if (background) p.services.treasury?.start();
+  if (background) p.retention.start();
+  if (background) p.snapshots.start();
+}
+
+async function closeApp(p: Running): Promise<void> {
+  const { db, redis } = p.w.stores;
+  p.stopOutboxPoll?.();
+  p.unsubTicks();
+  // Background loops hand their leases over at once instead of after they run out.
+  await p.snapshots.stop();
+  await p.w.market.market.stop();
+  await p.trade.trading.stop();
+  await p.services.treasury?.stop();
+  await p.alerts.stop();
+  await p.outbox.stop();
+  await p.retention.stop();
+  await p.router.idle();
+  if (redis) await Promise.all([redis.main.quit().catch(() => undefined), redis.sub.quit().catch(() => undefined)]);
+  if (!p.w.opts.db) await db.close();
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
 import { z } from "zod";
-
-const PLATFORMS = ["telegram", "discord", "twitter", "console"] as const;
+import { PLATFORMS, type PlatformAccount, type Platform } from "../core/domain/identity.js";
+import { secretsIn } from "./config-secrets.js";
 const url = (protocols: RegExp, what: string) =>
   z
     .string()
@@ -64,7 +64,8 @@ export const SETTINGS = {
         z.array(
           z
             .string()
-            .regex(new RegExp(`^(${PLATFORMS.join("|")}):[A-Za-z0-9_.@-]{1,64}$`), "each entry must look like telegram:123"),
+            .regex(new RegExp(`^(${PLATFORMS.join("|")}):[A-Za-z0-9_.@-]{1,64}$`), "each entry must look like telegram:123")
+            .transform((k): PlatformAccount => ({ platform: k.slice(0, k.indexOf(":")) as Platform, id: k.slice(k.indexOf(":") + 1) })),
         ),
       ),
     default: "",
@@ -348,8 +349,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (problems.length) throw new ConfigError(problems);
   // Frozen all the way down: a list setting (ADMIN_IDS, PRICE_SOURCES...) cannot be changed either.
-  for (const v of Object.values(out)) if (v && typeof v === "object") Object.freeze(v);
-  return Object.freeze(out) as Config;
+  return deepFreeze(out) as Config;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object") for (const x of Object.values(v)) deepFreeze(x);
+  return Object.freeze(v);
 }
 
 const SECRET_SETTINGS: SettingName[] = [
@@ -365,22 +370,6 @@ const SECRET_SETTINGS: SettingName[] = [
   "LLM_FALLBACK_API_KEY",
   "JUPITER_API_KEY",
 ];
-/** Query parameters that carry a credential in an endpoint URL (Helius `?api-key=`, `?token=`). */
-const SECRET_PARAM = /key|token|secret|auth|sig|pass/i;
-
-/** Credentials inside a URL: its password and secret-looking query values. */
-function urlSecrets(raw: string): string[] {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return []; // sqlite: and other non-URL values carry none
-  }
-  const out: string[] = [];
-  if (u.password) out.push(decodeURIComponent(u.password));
-  for (const [name, value] of u.searchParams) if (SECRET_PARAM.test(name) && value) out.push(value);
-  return out;
-}
 
 /**
  * Values that must never leave the process (logs, stderr, replies): every set setting whose name says
@@ -388,14 +377,5 @@ function urlSecrets(raw: string): string[] {
  * Takes the parsed Config or, before it parses (a start-up error), the raw environment.
  */
 export function secretValues(source: Readonly<Record<string, unknown>>): string[] {
-  const out: string[] = [];
-  for (const n of SECRET_SETTINGS) {
-    const v = source[n];
-    if (typeof v === "string" && v.trim()) out.push(v.trim());
-  }
-  for (const n of Object.keys(SETTINGS) as SettingName[]) {
-    const v = source[n];
-    if (/_(URL|ROOT)$/.test(n) && typeof v === "string" && v.trim()) out.push(...urlSecrets(v.trim()));
-  }
-  return out;
+  return secretsIn(source, SECRET_SETTINGS, (Object.keys(SETTINGS) as SettingName[]).filter((n) => /_(URL|ROOT)$/.test(n)));
 }

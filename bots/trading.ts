@@ -1,4 +1,3 @@
-import type { Platform } from "../core/domain/identity.js";
 import { JupiterSwapProvider } from "../adapters/jupiter/jupiter-swap.js";
 import { AesKeyVault, isSolanaAddress } from "../adapters/solana/key-vault.js";
 import { SolanaChain } from "../adapters/solana/solana-chain.js";
@@ -7,9 +6,9 @@ import type { Clock } from "../core/ports/clock.port.js";
 import type { Logger } from "../core/ports/logger.port.js";
 import type { Chain, KeyVault, SwapProvider } from "../core/ports/trading.port.js";
 import type { MarketService } from "../core/services/market.service.js";
+import type { Notifications } from "../core/services/notifications.service.js";
 import { PortfolioService } from "../core/services/portfolio.service.js";
 import { MarketAwareSwap, SimulatedSwap } from "../core/services/simulated-swap.service.js";
-import { tradeEventReply } from "../core/services/trade-format.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
 import { TradingService } from "../core/services/trading.service.js";
 import { WalletService } from "../core/services/wallet.service.js";
@@ -36,8 +35,8 @@ export function buildTrading(
     audit: AuditLog;
     clock: Clock;
     log: Logger;
-    /** The user's other chats that also get their fill and failure pushes (X DMs). */
-    copiesTo?: (userId: string, primary: { platform: Platform; chatId: string }) => Promise<Array<{ platform: Platform; chatId: string }>>;
+    /** Fill and failure pushes of trades that finish in the background. */
+    notifications: Pick<Notifications, "push">;
   },
   over: TradingOverrides = {},
 ) {
@@ -84,17 +83,7 @@ export function buildTrading(
       pollMs: over.pollMs ?? 1000,
       resendEveryMs: 2000,
     },
-    // Through the outbox: delivered once, with retries and the platform's rate limits.
-    onEvent: async (e) => {
-      const key = `trade:${e.order.id}:${e.type}`;
-      const reply = tradeEventReply(e, explorer);
-      await d.repos.outbox.enqueue({ dedupeKey: key, kind: e.type, target: e.order.notify, reply }, d.clock.now());
-      const copies = d.copiesTo ? await d.copiesTo(e.order.userId, e.order.notify).catch(() => []) : [];
-      for (const t of copies) {
-        if (t.platform === e.order.notify.platform && t.chatId === e.order.notify.chatId) continue;
-        await d.repos.outbox.enqueue({ dedupeKey: `${key}>${t.platform}:${t.chatId}`, kind: e.type, target: t, reply }, d.clock.now());
-      }
-    },
+    onEvent: (e) => d.notifications.push({ userId: e.order.userId, chat: e.order.notify }, e),
   });
   const portfolio = new PortfolioService({
     trading,

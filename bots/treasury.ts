@@ -1,4 +1,4 @@
-import type { Platform } from "../core/domain/identity.js";
+import { directChat, identityKey, type PlatformAccount } from "../core/domain/identity.js";
 import type { AuditLog } from "../core/ports/audit.port.js";
 import type { ChartRenderer } from "../core/ports/chart.port.js";
 import type { Clock } from "../core/ports/clock.port.js";
@@ -36,7 +36,7 @@ export function buildTreasury(
     charts: ChartRenderer;
     identity: IdentityService;
     actions: ActionService;
-    admins: readonly string[];
+    admins: readonly PlatformAccount[];
     leaseTtlMs?: number;
     leaseOwner?: string;
     /** Observer of drift, breakers and pause after each cycle, plan, pause, resume and trip (metrics: see treasuryMetricsObserver). */
@@ -47,11 +47,12 @@ export function buildTreasury(
   const report = async (e: TreasuryEvent) => {
     const now = d.clock.now();
     const r = await reporter.render(e);
-    for (const key of d.admins) {
-      const [platform, id] = key.split(":") as [Platform, string];
+    for (const a of d.admins) {
+      const { platform, id } = a;
+      const key = identityKey(platform, id);
       const admin = await d.identity.resolve(platform, id, id);
       await d.repos.outbox.enqueue(
-        { dedupeKey: `treasury:${now}:${r.key}:${key}`, kind: "treasury.report", target: { platform, chatId: platform === "console" ? "console" : id }, reply: await r.replyFor(admin.user.id) },
+        { dedupeKey: `treasury:${now}:${r.key}:${key}`, kind: "treasury.report", target: directChat(a), reply: await r.replyFor(admin.user.id) },
         now,
       );
     }

@@ -23,6 +23,23 @@ export interface Identity {
 /** `telegram:123` style key used by ADMIN_IDS and caches. */
 export const identityKey = (platform: Platform, platformUserId: string) => `${platform}:${platformUserId}`;
 
+/** An account on a platform, as ADMIN_IDS names one (`telegram:123`). */
+export interface PlatformAccount {
+  platform: Platform;
+  id: string;
+}
+
+/** A chat on a platform: where a reply or a push goes. */
+export interface ChatTarget {
+  platform: Platform;
+  chatId: string;
+}
+
+/** The chat where an account gets pushes: its private chat (the terminal has one chat, "console"). */
+export function directChat(a: PlatformAccount): ChatTarget {
+  return { platform: a.platform, chatId: a.platform === "console" ? "console" : a.id };
+}
+
 export function isPlatform(s: string): s is Platform {
   return (PLATFORMS as readonly string[]).includes(s);
 }

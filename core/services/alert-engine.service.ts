@@ -9,7 +9,10 @@ import type { AlertStore } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { PriceBus } from "../ports/price-bus.port.js";
-import { alertReply } from "./alert-reply.js";
+import { AlertTokens } from "./alert-tokens.js";
+import { LeaderLoop } from "./leader-loop.js";
+import type { PushPlanner } from "./notifications.service.js";
+import { pushRows } from "./push-events.js";
 import { withRetries } from "./retry.js";
 
 export { alertReply, describeAlert } from "./alert-reply.js";
@@ -30,8 +33,11 @@ export interface AlertEngineDeps {
   /** Observers (metrics): tick evaluation time and firings. */
   onTickEvaluated?: (micros: number) => void;
   onFired?: (a: Alert) => void;
-  /** The user's other chats that also get their alerts (e.g. X DMs with TWITTER_DM_ALERTS). */
-  copiesTo?: (userId: string, primary: Alert["notify"]) => Promise<Array<Alert["notify"]>>;
+  /**
+   * Turns a firing into its outbox rows (the push, and copies to the user's linked platforms), which
+   * are written with the alert's change in one transaction (Notifications; default: the push alone).
+   */
+  pushes?: PushPlanner;
   /** Back-off between attempts when writing a firing fails (default 0.1 s, 0.4 s, 1.6 s, 4 s). */
   fireRetryDelaysMs?: readonly number[];
   /**
@@ -68,18 +74,24 @@ export class AlertEngine {
   /** Held alerts (armed or cooling) that have an expiry, by id: the sync timer's sweep expires them. */
   private readonly expiring = new Map<string, Alert>();
   private unsubscribe: (() => void) | undefined;
-  private timers: Array<ReturnType<typeof setInterval>> = [];
   /** The alerts' change counter as of the last read: a sync reads only alerts changed after it. */
   private seenChange = 0;
   private readonly inflight = new Set<Promise<unknown>>();
-  /** Mints handed to d.track, mints being looked up, and when a lookup last failed. */
-  private readonly trackedMints = new Set<string>();
-  private readonly resolvingMints = new Set<string>();
-  private readonly lookupFailedAt = new Map<string, number>();
+  private readonly tokens: AlertTokens;
+  /** The sync (changes made elsewhere, expiries) and the portfolio-value check, each on its timer. */
+  private readonly loops: Array<LeaderLoop<void>>;
+  private readonly pushes: PushPlanner;
   private stopped = false;
   rejectedTicks = 0;
 
-  constructor(private readonly d: AlertEngineDeps) {}
+  constructor(private readonly d: AlertEngineDeps) {
+    const { clock, log } = d;
+    this.tokens = new AlertTokens({ track: d.track, tokenOf: d.tokenOf, retryMs: d.tokenRetryMs, clock, log });
+    const every = (name: string, everyMs: number, run: () => Promise<void>) =>
+      new LeaderLoop({ name, everyMs, run, log, immediate: false, fixedRate: true, failureLog: { level: "error", failed: "alert timer failed" } });
+    this.loops = [every("alert sync", d.syncMs ?? 2000, () => this.sync()), every("alert value check", d.valueCheckMs ?? 60_000, () => this.checkValues())];
+    this.pushes = d.pushes ?? { plan: async (to, e) => pushRows(to, e) };
+  }
 
   get size(): number {
     return this.index.size + this.valueAlerts.size;
@@ -93,20 +105,13 @@ export class AlertEngine {
     await this.expireDue(this.d.clock.now());
     await this.trackActive();
     this.unsubscribe = this.d.bus.subscribe((ticks) => this.onTicks(ticks));
-    const every = (ms: number, fn: () => Promise<unknown>) => {
-      const t = setInterval(() => void fn().catch((err: unknown) => this.d.log.error({ err }, "alert timer failed")), ms);
-      t.unref?.();
-      this.timers.push(t);
-    };
-    every(this.d.syncMs ?? 2000, () => this.sync());
-    every(this.d.valueCheckMs ?? 60_000, () => this.checkValues());
+    for (const l of this.loops) l.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    await Promise.all(this.loops.map((l) => l.stop()));
     await this.idle();
   }
 
@@ -153,43 +158,8 @@ export class AlertEngine {
   }
 
   /** Hands the tokens of active alerts' mints not tracked yet to d.track. Never throws. */
-  private async trackActive(): Promise<void> {
-    const { track, tokenOf } = this.d;
-    if (!track || !tokenOf) return;
-    const now = this.d.clock.now();
-    const retryMs = this.d.tokenRetryMs ?? 60_000;
-    const want = [...this.activeMints()].filter((m) => {
-      if (this.trackedMints.has(m) || this.resolvingMints.has(m)) return false;
-      const failed = this.lookupFailedAt.get(m);
-      return failed === undefined || now - failed >= retryMs;
-    });
-    if (!want.length) return;
-    for (const m of want) this.resolvingMints.add(m);
-    try {
-      const found = await Promise.all(
-        want.map(async (mint) => {
-          try {
-            const t = await tokenOf(mint);
-            if (t && t.mint === mint) return t;
-          } catch (err) {
-            this.d.log.warn({ err, mint }, "alert token lookup failed: its prices are not tracked yet");
-          }
-          this.lookupFailedAt.set(mint, this.d.clock.now());
-          return undefined;
-        }),
-      );
-      const tokens = found.filter((t): t is Token => t !== undefined);
-      if (!tokens.length) return;
-      track(tokens);
-      for (const t of tokens) {
-        this.trackedMints.add(t.mint);
-        this.lookupFailedAt.delete(t.mint);
-      }
-    } catch (err) {
-      this.d.log.error({ err }, "tracking alert tokens failed");
-    } finally {
-      for (const m of want) this.resolvingMints.delete(m);
-    }
+  private trackActive(): Promise<void> {
+    return this.tokens.trackNew(this.activeMints());
   }
 
   /**
@@ -305,15 +275,9 @@ export class AlertEngine {
       return;
     }
     const next = a.repeat ? "cooling" : "done";
-    const key = `alert:${a.id}:${a.fireCount + 1}`;
-    const reply = alertReply(a, value, tick, this.d.marketNow());
-    const copies = this.d.copiesTo ? await this.d.copiesTo(a.userId, a.notify).catch(() => []) : [];
-    const ok = await this.d.store.fire(a.id, a.fireCount, { state: next, now }, [
-      { dedupeKey: key, kind: "alert", target: a.notify, reply, sourceAt: receivedAt },
-      ...copies
-        .filter((t) => t.platform !== a.notify.platform || t.chatId !== a.notify.chatId)
-        .map((t) => ({ dedupeKey: `${key}>${t.platform}:${t.chatId}`, kind: "alert", target: t, reply, sourceAt: receivedAt })),
-    ]);
+    const event = { type: "alert.fired" as const, alert: a, firing: a.fireCount + 1, value, ...(tick ? { tick } : {}), marketNow: this.d.marketNow(), receivedAt };
+    const rows = await this.pushes.plan({ userId: a.userId, chat: a.notify }, event);
+    const ok = await this.d.store.fire(a.id, a.fireCount, { state: next, now }, rows);
     if (!ok) {
       // Another process fired or changed it first: take the stored truth.
       const fresh = await this.d.store.get(a.id);

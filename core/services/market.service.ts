@@ -6,6 +6,7 @@ import type { Logger } from "../ports/logger.port.js";
 import type { Cache, PriceBus } from "../ports/price-bus.port.js";
 import type { HistoryRange, PriceHistorySource, PriceSource } from "../ports/price-source.port.js";
 import type { TickStore } from "../ports/tick-store.port.js";
+import { LeaderLoop, type LoopLease } from "./leader-loop.js";
 
 export interface ReplaySource extends PriceSource, PriceHistorySource {
   /** Current historical time of the playback. */
@@ -38,6 +39,9 @@ export interface ChartSeries {
   replay: boolean;
 }
 
+/** The lease that makes one process of the deployment the price poller. */
+export const PRICE_POLLER_LEASE = "price-poller";
+
 export const RANGES: Record<HistoryRange, { ms: number; stepMs: number }> = {
   "1d": { ms: 86_400_000, stepMs: 15 * 60_000 },
   "7d": { ms: 7 * 86_400_000, stepMs: 3_600_000 },
@@ -55,8 +59,7 @@ export class MarketService {
   private readonly lastBySource = new Map<string, Map<string, PriceQuote>>();
   private readonly inflight = new Map<string, Promise<PriceQuote | undefined>>();
   private readonly tracked = new Map<string, Token>();
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private polling: Promise<void> | undefined;
+  private poller: LeaderLoop<PriceTick[]> | undefined;
   readonly rejected: Record<RejectReason, number> = { nan: 0, non_positive: 0, stale: 0, deviation: 0 };
   readonly sourceErrors: Record<string, number> = {};
   private lastRecorded = new Map<string, number>();
@@ -122,6 +125,13 @@ export class MarketService {
       }),
     );
     return { reachable };
+  }
+
+  /** MARKET_SOURCE=auto at start-up: live when a live source answers in time, else bundled history. */
+  async chooseSource(sample: Token, deadlineMs: number): Promise<void> {
+    const { reachable } = await this.probe(sample, deadlineMs);
+    if (!reachable.length) this.useReplay("no live price source answered at start-up");
+    else this.o.log.info({ reachable }, "live price sources reachable");
   }
 
   useReplay(reason: string): void {
@@ -327,25 +337,28 @@ export class MarketService {
     await this.o.ticks.record(keep).catch((err: unknown) => this.o.log.warn({ err }, "could not record ticks"));
   }
 
-  /** Polls every `intervalMs`; with `leader`, only while it says this process holds the poller's lease. */
-  startPolling(intervalMs: number, leader?: () => Promise<boolean>): void {
-    if (this.timer) return;
-    const run = () => {
-      if (this.polling) return;
-      this.polling = (leader ? leader().catch(() => false) : Promise.resolve(true))
-        .then((lead) => (lead ? this.pollOnce() : []))
-        .then(() => undefined, (err: unknown) => this.o.log.error({ err }, "price poll failed"))
-        .finally(() => (this.polling = undefined));
-    };
-    this.timer = setInterval(run, intervalMs);
-    this.timer.unref?.();
-    run();
+  /**
+   * Polls every `intervalMs`; with a lease (PRICE_POLLER_LEASE), only while this process holds it:
+   * one poller across the deployment. stop() hands the lease over at once.
+   */
+  startPolling(intervalMs: number, lease?: Omit<LoopLease, "name">): void {
+    if (this.poller) return;
+    this.poller = new LeaderLoop({
+      name: "price poll",
+      everyMs: intervalMs,
+      fixedRate: true,
+      log: this.o.log,
+      run: () => this.pollOnce(),
+      ...(lease ? { lease: { ...lease, name: PRICE_POLLER_LEASE } } : {}),
+      failureLog: { level: "error", failed: "price poll failed" },
+    });
+    this.poller.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.polling;
+    const p = this.poller;
+    this.poller = undefined;
+    await p?.stop();
   }
 
   /** Chart history: history sources, else recorded ticks, else replay candles (labelled). */

@@ -1,13 +1,65 @@
-import type { Platform } from "../domain/identity.js";
+import type { ChatTarget, Identity, Platform } from "../domain/identity.js";
 import type { Reply } from "../domain/message.js";
+import type { NewOutboxMessage, OutboxStore } from "../ports/alerts.port.js";
+import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { DeliveryResult, Notifier, PushProgress } from "../ports/notifier.port.js";
+import { pushRows, type PushEvent, type PushRecipient, type PushRenderOptions } from "./push-events.js";
 
-/** Fans outgoing pushes (fills, alerts, treasury reports) out to the platform adapters. */
-export class Notifications {
+export type { PushEvent, PushRecipient } from "./push-events.js";
+
+export interface NotificationsDeps extends PushRenderOptions {
+  log: Logger;
+  /** Where pushes wait for delivery (the OutboxDispatcher sends them through the notifiers). */
+  outbox: Pick<OutboxStore, "enqueue">;
+  clock: Clock;
+  /**
+   * Platforms where a user's linked account also gets every push, as a direct message to that
+   * account (X DMs with TWITTER_DM_ALERTS). Needs `identities`.
+   */
+  copyTo?: readonly Platform[];
+  /** A user's linked accounts (UserRepository.identities). */
+  identities?: (userId: string) => Promise<Identity[]>;
+}
+
+/** Who plans pushes that are written along with another change (the alert engine's firing). */
+export interface PushPlanner {
+  plan(to: PushRecipient, event: PushEvent): Promise<NewOutboxMessage[]>;
+}
+
+/**
+ * Outgoing pushes (fills, alerts): a typed event for a user becomes outbox rows, one for the chat it
+ * belongs to and a copy for each of the user's linked platforms that gets copies, each with its dedupe
+ * key; the dispatcher delivers them through the platform notifiers registered here.
+ */
+export class Notifications implements PushPlanner {
   private readonly byPlatform = new Map<Platform, Notifier>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly d: NotificationsDeps) {}
+
+  /** Writes the push (and its copies) to the outbox; each is delivered once. */
+  async push(to: PushRecipient, event: PushEvent): Promise<void> {
+    for (const row of await this.plan(to, event)) await this.d.outbox.enqueue(row, this.d.clock.now());
+  }
+
+  /**
+   * The outbox rows of a push, without writing them: for a caller that writes them in the same
+   * transaction as its own change (an alert's firing). A failed lookup of linked accounts sends no copies.
+   */
+  async plan(to: PushRecipient, event: PushEvent): Promise<NewOutboxMessage[]> {
+    return pushRows(to, event, await this.copies(to), this.d);
+  }
+
+  /** The user's other chats that get a copy: their linked account on each `copyTo` platform. */
+  private async copies(to: PushRecipient): Promise<ChatTarget[]> {
+    const platforms = (this.d.copyTo ?? []).filter((p) => p !== to.chat.platform);
+    if (!platforms.length || !this.d.identities) return [];
+    const linked = await this.d.identities(to.userId).catch(() => []);
+    return platforms.flatMap((platform) => {
+      const i = linked.find((x) => x.platform === platform);
+      return i ? [{ platform, chatId: i.platformUserId }] : [];
+    });
+  }
 
   register(n: Notifier): void {
     this.byPlatform.set(n.platform, n);
@@ -22,12 +74,13 @@ export class Notifications {
     return [...this.byPlatform.keys()];
   }
 
-  async push(target: { platform: Platform; chatId: string }, reply: Reply, progress?: PushProgress): Promise<DeliveryResult> {
+  /** Sends one outbox row's reply through its platform's notifier (the dispatcher's part). */
+  async deliver(target: ChatTarget, reply: Reply, progress?: PushProgress): Promise<DeliveryResult> {
     const n = this.byPlatform.get(target.platform);
     if (!n) {
       // Not this process's platform (or not registered yet): another process, or a later moment,
       // delivers it. Never a permanent failure: that would drop the push for good.
-      this.log.warn({ platform: target.platform }, "no notifier for platform here; push left for one that has it");
+      this.d.log.warn({ platform: target.platform }, "no notifier for platform here; push left for one that has it");
       return { ok: false, permanent: false, deferred: true, retryAfterMs: 1000, reason: `no ${target.platform} notifier in this process` };
     }
     return n.send(target.chatId, reply, progress);

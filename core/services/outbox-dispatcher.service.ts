@@ -4,6 +4,7 @@ import type { OutboxMessage, OutboxStore } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { Notifications } from "./notifications.service.js";
+import { LeaderLoop } from "./leader-loop.js";
 import { withRetries } from "./retry.js";
 
 export interface DispatcherOptions {
@@ -52,48 +53,37 @@ export const DEFAULT_OUTBOX_LEASE_MS = 20_000;
  */
 export class OutboxDispatcher {
   readonly owner = `d-${randomBytes(6).toString("hex")}`;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = true;
   private readonly latencies: number[] = [];
-  /** Rounds failed in a row (a database outage): logged once, then quietly retried with growing waits. */
-  private failing = 0;
+  /**
+   * Rounds back to back while they find work, `pollMs` apart when idle; while rounds fail (a database
+   * outage) the outage is logged once, then retried quietly with growing waits.
+   */
+  private readonly loop: LeaderLoop<number>;
 
-  constructor(private readonly o: DispatcherOptions) {}
+  constructor(private readonly o: DispatcherOptions) {
+    const poll = o.pollMs ?? 250;
+    this.loop = new LeaderLoop({
+      name: "outbox",
+      everyMs: poll,
+      log: o.log,
+      run: async () => ((await this.runOnce()) ? 0 : poll),
+      // While rounds fail, wait longer each time (up to 5 s) instead of hammering a database that is away.
+      backoffMs: (failures) => Math.min(5_000, poll * 2 ** Math.min(failures, 5)),
+      failureLog: {
+        level: "error",
+        failed: "outbox round failed: retrying with growing waits until it succeeds",
+        again: "outbox round failed again",
+        recovered: "outbox rounds succeed again",
+      },
+    });
+  }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const loop = async () => {
-      if (this.stopped) return;
-      let n = 0;
-      try {
-        this.running = this.runOnce();
-        n = await this.running;
-        if (this.failing) this.o.log.info({ failedRounds: this.failing }, "outbox rounds succeed again");
-        this.failing = 0;
-      } catch (err) {
-        this.failing++;
-        if (this.failing === 1) this.o.log.error({ err }, "outbox round failed: retrying with growing waits until it succeeds");
-        else this.o.log.debug({ err, failedRounds: this.failing }, "outbox round failed again");
-      } finally {
-        this.running = undefined;
-      }
-      if (!this.stopped) {
-        const poll = this.o.pollMs ?? 250;
-        // While rounds fail, wait longer each time (up to 5 s) instead of hammering a database that is away.
-        const wait = this.failing ? Math.min(5_000, poll * 2 ** Math.min(this.failing, 5)) : n ? 0 : poll;
-        this.timer = setTimeout(() => void loop(), wait);
-        this.timer.unref?.();
-      }
-    };
-    void loop();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => 0);
+    await this.loop.stop();
   }
 
   /** One round: claim, send (one message per chat per round, `concurrency` at a time), settle. Returns rows handled. */
@@ -184,7 +174,7 @@ export class OutboxDispatcher {
     };
     let result;
     try {
-      result = await this.o.notifications.push(m.target, m.reply, { skipParts: m.partsSent, onPart });
+      result = await this.o.notifications.deliver(m.target, m.reply, { skipParts: m.partsSent, onPart });
     } catch (err) {
       result = { ok: false as const, permanent: false, reason: err instanceof Error ? err.message : String(err) };
     }

@@ -2,6 +2,7 @@ import type { Clock } from "../ports/clock.port.js";
 import type { Leases } from "../ports/kv.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { PurgeTable, RetentionStore, ThinTable } from "../ports/retention.port.js";
+import { LeaderLoop, type LoopStep } from "./leader-loop.js";
 
 export const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -102,59 +103,54 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * any redelivery, and price ticks and portfolio snapshots thinned with age, then dropped.
  */
 export class RetentionService {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  /** Every interval, by the holder of RETENTION_LEASE (kept between runs; taken over two intervals after its holder stops). */
+  private readonly loop: LeaderLoop<RetentionResult>;
 
-  constructor(private readonly d: RetentionDeps) {}
-
-  private get leaseTtl(): number {
-    // Held between runs by the process that ran last; taken over two intervals after it stops.
-    return this.d.intervalMs * 2;
+  constructor(private readonly d: RetentionDeps) {
+    this.loop = new LeaderLoop({
+      name: "retention",
+      everyMs: d.intervalMs,
+      fixedRate: true,
+      log: d.log,
+      lease: { leases: d.leases, owner: d.owner, ttlMs: d.intervalMs * 2, name: RETENTION_LEASE },
+      run: (step) => this.sweep(step),
+      failureLog: { failed: "retention run failed: tried again next interval" },
+    });
   }
 
   /** Runs now and then every interval (a run still going is not started twice). */
   start(): void {
-    if (this.timer) return;
-    this.stopped = false;
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((err: unknown) => this.d.log.warn({ err }, "retention run failed: tried again next interval"))
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(tick, this.d.intervalMs);
-    this.timer.unref?.();
-    tick();
+    this.loop.start();
   }
 
   /** Stops between two batches and hands the lease over at once. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-    await this.d.leases.release(RETENTION_LEASE, this.d.owner).catch(() => undefined);
+    await this.loop.stop();
   }
 
+  /** One run now (or the one running): busy while another process holds the lease; a failure throws. */
   async runOnce(): Promise<RetentionResult> {
-    const { leases, owner } = this.d;
-    if (!(await leases.acquire(RETENTION_LEASE, owner, this.leaseTtl))) return { kind: "busy" };
+    const r = await this.loop.runNow();
+    if (r.kind === "failed") throw r.err;
+    return r.kind === "ran" ? r.value : { kind: "busy" };
+  }
+
+  private async sweep(step: LoopStep): Promise<RetentionResult> {
     const deleted: Partial<Record<PurgeTable, number>> = {};
-    for (const step of retentionPlan(this.d.policy, this.d.clock.now())) {
-      const n = await this.drain(step);
+    for (const s of retentionPlan(this.d.policy, this.d.clock.now())) {
+      const n = await this.drain(s, step);
       if (n === "stopped" || n === "lost") {
         if (n === "lost") this.d.log.warn("retention lease lost mid-run: another process carries on");
         return { kind: "done", deleted, stopped: true };
       }
-      if (n) deleted[step.table] = (deleted[step.table] ?? 0) + n;
+      if (n) deleted[s.table] = (deleted[s.table] ?? 0) + n;
     }
     if (Object.keys(deleted).length) this.d.log.info({ deleted }, "retention: old rows deleted");
     return { kind: "done", deleted, stopped: false };
   }
 
   /** One step, batch after batch until a batch comes back short; the lease is renewed between batches. */
-  private async drain(step: RetentionStep): Promise<number | "stopped" | "lost"> {
+  private async drain(step: RetentionStep, loop: LoopStep): Promise<number | "stopped" | "lost"> {
     const max = Math.min(this.d.batchLimit ?? RETENTION_BATCH, RETENTION_BATCH);
     const budget = this.d.budgetMs ?? RETENTION_BUDGET_MS;
     const timer = this.d.timer ?? (() => performance.now());
@@ -163,7 +159,7 @@ export class RetentionService {
     let total = 0;
     let from = step.kind === "thin" ? step.from : Number.MIN_SAFE_INTEGER;
     for (;;) {
-      if (this.stopped) return "stopped";
+      if (loop.stopping) return "stopped";
       const t0 = timer();
       const { rows, next } =
         step.kind === "purge"
@@ -177,7 +173,7 @@ export class RetentionService {
       if (ms > budget) limit = Math.max(Math.min(RETENTION_MIN_BATCH, max), Math.floor(limit / 2));
       else if (ms < budget / 4) limit = Math.min(max, limit * 2);
       await pause();
-      if (!(await this.d.leases.acquire(RETENTION_LEASE, this.d.owner, this.leaseTtl))) return "lost";
+      if (!(await loop.renew())) return "lost";
     }
   }
 }

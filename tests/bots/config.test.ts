@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, readEnvironment, SETTINGS } from "../../bots/config.js";
+import type { PlatformAccount } from "../../core/domain/identity.js";
 
 const problems = (env: Record<string, string>) => {
   try {
@@ -45,8 +46,10 @@ describe("config", () => {
   it("is frozen all the way down: neither a setting nor a list setting can be changed", () => {
     const c = loadConfig({ ADMIN_IDS: "telegram:1", PRICE_SOURCES: "jupiter" });
     expect(() => ((c as { TRADING_MODE: string }).TRADING_MODE = "live")).toThrow(TypeError);
-    expect(() => (c.ADMIN_IDS as string[]).push("telegram:666")).toThrow(TypeError);
-    expect(c.ADMIN_IDS).toEqual(["telegram:1"]);
+    expect(() => (c.ADMIN_IDS as PlatformAccount[]).push({ platform: "telegram", id: "666" })).toThrow(TypeError);
+    expect(() => ((c.ADMIN_IDS[0] as PlatformAccount).id = "666")).toThrow(TypeError);
+    // ADMIN_IDS is parsed once, into typed accounts (was the strings ["telegram:1"]).
+    expect(c.ADMIN_IDS).toEqual([{ platform: "telegram", id: "1" }]);
   });
 
   it("reads a .env file under the real environment, which wins", () => {

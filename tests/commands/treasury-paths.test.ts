@@ -248,7 +248,7 @@ describe("the treasury observer (metrics)", () => {
       charts: w.app.services.charts,
       identity: w.app.services.identity,
       actions: w.app.services.actions,
-      admins: ["telegram:900"],
+      admins: [{ platform: "telegram", id: "900" }],
       onState: (s) => {
         seen.push(s);
         gauges(s);

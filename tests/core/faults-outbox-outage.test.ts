@@ -32,7 +32,7 @@ describe("outbox dispatcher while the database is away", () => {
         return [];
       },
     } as unknown as OutboxStore;
-    const notifications = new Notifications(silentLogger);
+    const notifications = new Notifications({ log: silentLogger, outbox: store, clock: { now: () => Date.now() } });
     notifications.register({ platform: "telegram", send: async () => ({ ok: true, messageIds: [] }) });
     const d = new OutboxDispatcher({ store, notifications, clock: { now: () => Date.now() }, log: recordingLogger(lines), maxAttempts: 3, admins: [], pollMs: 2 });
     d.start();

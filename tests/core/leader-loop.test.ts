@@ -145,4 +145,59 @@ describe("LeaderLoop", () => {
     // failures wait 100, 200, 300 (capped); the first success asks for 1000
     expect(at.slice(0, 6).map((t) => t - t0)).toEqual([0, 100, 300, 600, 1_600, 2_600]);
   });
+
+  it("runNow says what the step came to: its value, not leading, or the failure", async () => {
+    const leases = new MemoryLeases();
+    let fail = false;
+    const loop = new LeaderLoop<{ rows: number }>({
+      name: "retention",
+      everyMs: 1_000,
+      log: silentLogger,
+      lease: { leases, owner: "a", ttlMs: 1_000 },
+      run: async () => {
+        if (fail) throw new Error("db away");
+        return { rows: 3 };
+      },
+    });
+    expect(await loop.runNow()).toEqual({ kind: "ran", value: { rows: 3 } });
+    fail = true;
+    expect(await loop.runNow()).toMatchObject({ kind: "failed" });
+    leases.holders.set("retention", { owner: "b", until: Number.MAX_SAFE_INTEGER });
+    expect(await loop.runNow()).toEqual({ kind: "not-leading" });
+  });
+
+  it("stop hands the lease over even when this process never ran a step (a restarted holder)", async () => {
+    const leases = new MemoryLeases();
+    leases.holders.set("retention", { owner: "a", until: Number.MAX_SAFE_INTEGER });
+    const restarted = new LeaderLoop({ name: "retention", everyMs: 1_000, log: silentLogger, lease: { leases, owner: "a", ttlMs: 1_000 }, run: async () => {} });
+    await restarted.stop();
+    expect(leases.holders.has("retention")).toBe(false);
+  });
+
+  it("a fixed rate counts the wait from the step's start, and a given backoff and failure log are used", async () => {
+    vi.useFakeTimers();
+    const at: number[] = [];
+    const lines: string[] = [];
+    const log = { ...silentLogger, error: (_o: unknown, m?: string) => void lines.push(`error ${m}`), debug: (_o: unknown, m?: string) => void lines.push(`debug ${m}`), info: (_o: unknown, m?: string) => void lines.push(`info ${m}`) };
+    let fail = 2;
+    const loop = new LeaderLoop({
+      name: "poll",
+      everyMs: 100,
+      fixedRate: true,
+      log,
+      backoffMs: (n) => 1_000 * n,
+      failureLog: { level: "error", failed: "poll failed", again: "poll failed again", recovered: "poll back" },
+      run: async () => {
+        at.push(Date.now());
+        if (fail-- > 0) throw new Error("down");
+        await new Promise((r) => setTimeout(r, 30)); // a slow step does not push the cadence back
+      },
+    });
+    const t0 = Date.now();
+    loop.start();
+    await vi.advanceTimersByTimeAsync(3_250);
+    await loop.stop();
+    expect(at.map((t) => t - t0)).toEqual([0, 1_000, 3_000, 3_100, 3_200]);
+    expect(lines).toEqual(["error poll failed", "debug poll failed again", "info poll back"]);
+  });
 });

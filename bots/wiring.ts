@@ -1,0 +1,279 @@
+import { instrumentOrders } from "../adapters/metrics/instrument.js";
+import { Metrics } from "../adapters/metrics/metrics.js";
+import { MemoryRateLimiterFactory } from "../adapters/ratelimit/rate-limiters.js";
+import { RedisRateLimiterFactory } from "../adapters/ratelimit/redis-rate-limiters.js";
+import { MemorySpacer, RedisSpacer } from "../adapters/ratelimit/spacer.js";
+import { createRedis, redisReady } from "../adapters/redis/client.js";
+import { FallbackLeases, RedisLeases } from "../adapters/redis/redis-leases.js";
+import type { createRegistry } from "../commands/index.js";
+import { directChat, type PlatformAccount } from "../core/domain/identity.js";
+import type { Clock } from "../core/ports/clock.port.js";
+import type { Leases } from "../core/ports/kv.port.js";
+import type { Logger } from "../core/ports/logger.port.js";
+import type { RateLimiterFactory, Spacer } from "../core/ports/rate-limit.port.js";
+import { IntentService } from "../core/router/llm-intent.js";
+import { Router } from "../core/router/router.js";
+import { AlertEngine } from "../core/services/alert-engine.service.js";
+import type { Services } from "../core/services/index.js";
+import { llmContext } from "../core/services/llm-context.js";
+import { Notifications } from "../core/services/notifications.service.js";
+import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
+import { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
+import { RetentionService } from "../core/services/retention.service.js";
+import type { TreasurySettings } from "../core/services/treasury/index.js";
+import { createDatabase, migrate, repositories, type Db } from "../db/index.js";
+import type { Config } from "./config.js";
+import { buildLlm } from "./llm.js";
+import { buildMarket, type MarketOverrides, type MarketParts } from "./market.js";
+import { buildTrading, explorerTx, type TradingOverrides } from "./trading.js";
+import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
+import { loadTreasurySettings } from "./treasury-file.js";
+import { TickWatch } from "./health.js";
+
+/** The parts buildApp (bots/app.ts) wires, each from config and the parts before it. */
+
+export interface AppOptions {
+  log: Logger;
+  clock?: Clock;
+  limiters?: RateLimiterFactory;
+  /** Use an existing database (tests share one); otherwise DATABASE_URL is opened and migrated. */
+  db?: Db;
+  market?: MarketOverrides;
+  trading?: TradingOverrides;
+  /** Process metrics (CPU, memory, GC) in /metrics; on in the real process, off in tests. */
+  processMetrics?: boolean;
+  /** Treasury settings (normally parsed from TREASURY_CONFIG). */
+  treasury?: TreasurySettings;
+}
+
+/** The local operator of the terminal chat: always an admin of their own Purser. */
+export const CONSOLE_USER = { id: "local", name: "operator" };
+export const CONSOLE_OPERATOR: PlatformAccount = { platform: "console", id: CONSOLE_USER.id };
+
+/** Database, Redis and what rides on them: repositories, rate limits, outbound spacing, leases. */
+export async function buildStores(config: Config, opts: AppOptions, clock: Clock) {
+  const log = opts.log;
+  const db = opts.db ?? createDatabase(config.DATABASE_URL, { log: log.child({ component: "db" }) });
+  const applied = await migrate(db.db, db.schema);
+  if (applied.length) log.info({ applied, db: db.where }, "migrations applied");
+  const repos = repositories(db, clock);
+  const redis = config.REDIS_URL
+    ? { main: createRedis(config.REDIS_URL, log, "main"), sub: createRedis(config.REDIS_URL, log, "sub", { subscriber: true }) }
+    : undefined;
+  if (redis && !(await redisReady(redis.main))) log.warn("redis not reachable at start-up: running degraded until it is");
+  const limiters = opts.limiters ?? (redis ? new RedisRateLimiterFactory(redis.main, `${config.REDIS_PREFIX}rl:`) : new MemoryRateLimiterFactory());
+  const spacer: Spacer = redis ? new RedisSpacer(redis.main, (err) => log.warn({ err }, "redis spacer unavailable: spacing per process"), `${config.REDIS_PREFIX}space:`) : new MemorySpacer();
+  const leases: Leases = redis
+    ? new FallbackLeases(new RedisLeases(redis.main, `${config.REDIS_PREFIX}lease:`), repos.leases, (err) => log.warn({ err }, "redis leases unavailable: using the database"))
+    : repos.leases;
+  return { db, repos, ...(redis ? { redis } : {}), limiters, spacer, leases };
+}
+
+export type Stores = Awaited<ReturnType<typeof buildStores>>;
+
+/** The market, its metrics, and the watch on its ticks that /readyz reads. */
+export function buildObservedMarket(config: Config, opts: AppOptions, clock: Clock, s: Stores, commands: string[]) {
+  const log = opts.log;
+  let marketNow: () => number = () => clock.now();
+  const metrics = new Metrics({
+    commands,
+    sources: [...config.PRICE_SOURCES, "replay", "static"],
+    now: () => marketNow(),
+    defaultMetrics: opts.processMetrics ?? false,
+  });
+  const market = buildMarket(
+    config,
+    {
+      clock,
+      log,
+      tokenCache: s.repos.tokens,
+      ticks: s.repos.ticks,
+      ...(s.redis ? { redis: s.redis } : {}),
+      hooks: { onReject: (src, r) => metrics.priceRejected(src, r), onSourceError: (src) => metrics.priceSourceError(src) },
+    },
+    opts.market,
+  );
+  marketNow = () => market.market.now();
+  const tickWatch = new TickWatch(market.market, () => clock.now());
+  const unsubTicks = market.bus.subscribe((batch) => {
+    tickWatch.onTicks(batch);
+    for (const t of batch) metrics.priceSeen(t.source, t.at);
+  });
+  return { metrics, market, tickWatch, unsubTicks };
+}
+
+/** What every further part is wired from. */
+export interface Wiring {
+  config: Config;
+  opts: AppOptions;
+  clock: Clock;
+  log: Logger;
+  instance: string;
+  stores: Stores;
+  metrics: Metrics;
+  market: MarketParts;
+}
+
+/** Pushes (fills, alerts) through the outbox, and the trading that emits them. */
+export function buildPushes(w: Wiring) {
+  const { config, clock, log, metrics, market } = w;
+  const { repos } = w.stores;
+  // TWITTER_DM_ALERTS: a user's alerts and fills also reach their linked X account as DMs.
+  const xDms = config.TWITTER_DM_ALERTS && Boolean(config.TWITTER_APP_KEY && config.TWITTER_APP_SECRET && config.TWITTER_ACCESS_TOKEN && config.TWITTER_ACCESS_SECRET);
+  const notifications = new Notifications({
+    log,
+    outbox: repos.outbox,
+    clock,
+    explorerTx: explorerTx(config),
+    copyTo: xDms ? ["twitter"] : [],
+    identities: (userId) => repos.users.identities(userId),
+  });
+  const trade = buildTrading(
+    config,
+    {
+      repos: { ...repos, ...instrumentOrders({ orders: repos.orders, books: repos.books }, metrics, log) },
+      market: market.market,
+      tokens: market.tokens,
+      audit: repos.audit,
+      clock,
+      log,
+      notifications,
+    },
+    w.opts.trading,
+  );
+  const alerts = new AlertEngine({
+    store: repos.alerts,
+    bus: market.bus,
+    clock,
+    log: log.child({ component: "alerts" }),
+    marketNow: () => market.market.now(),
+    maxTickAgeMs: config.PRICE_MAX_AGE_S * 1000,
+    maxPerUser: config.MAX_ALERTS_PER_USER,
+    portfolioValue: (userId) => trade.portfolio.value(userId),
+    valueCheckMs: config.ALERT_VALUE_CHECK_S * 1000,
+    onTickEvaluated: (us) => metrics.alertTickEvaluated(us),
+    // Tokens of active alerts (built-in or not) are polled, so every alert gets its ticks.
+    track: (tokens) => market.market.track(tokens),
+    pushes: notifications,
+    tokenOf: (mint) => market.tokens.resolve(mint),
+  });
+  metrics.watchAlerts(() => alerts.size);
+  const outbox = new OutboxDispatcher({
+    store: repos.outbox,
+    notifications,
+    clock,
+    log: log.child({ component: "outbox" }),
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    leaseMs: config.OUTBOX_LEASE_S * 1000,
+    onLatency: (ms, p) => metrics.outboxLatency(ms, p),
+    onOutcome: (o, p) => metrics.outboxOutcome(o, p),
+    admins: config.ADMIN_IDS.map(directChat),
+  });
+  return { notifications, trade, alerts, outbox };
+}
+
+export type Trade = ReturnType<typeof buildTrading>;
+
+export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistry>, trade: Trade) {
+  const { config, clock, log, metrics, market } = w;
+  const { repos } = w.stores;
+  const llm = buildLlm(config);
+  return new IntentService({
+    commands: () => registry.all(),
+    intent: llm.intent,
+    answer: llm.answer,
+    usage: repos.llmUsage,
+    audit: repos.audit,
+    clock,
+    log: log.child({ component: "llm" }),
+    prices: llm.prices,
+    userDailyTokens: config.LLM_USER_DAILY_TOKENS,
+    globalDailyTokens: config.LLM_GLOBAL_DAILY_TOKENS,
+    memoryTurns: config.LLM_MEMORY_TURNS,
+    memory: market.cache,
+    memoryTtlMs: config.LLM_MEMORY_TTL_S * 1000,
+    context: async (userId, text) => llmContext(market.market, market.tokens, trade.portfolio, userId, text),
+    onUsage: (model, promptTokens, completionTokens, costUsd) => metrics.llmUsage({ model, promptTokens, completionTokens, costUsd }),
+  });
+}
+
+/** Housekeeping on leases: old rows deleted, portfolio values recorded for /pnl. */
+export function buildHousekeeping(w: Wiring, trade: Trade) {
+  const { config, clock, log, instance, metrics } = w;
+  const { repos, leases } = w.stores;
+  // Old rows deleted in small batches by one process at a time (lease "retention").
+  const retention = new RetentionService({
+    store: repos.retention,
+    leases,
+    clock,
+    log: log.child({ component: "retention" }),
+    owner: `${instance}/retention`,
+    intervalMs: config.RETENTION_INTERVAL_MIN * 60_000,
+    policy: {
+      auditDays: config.AUDIT_RETENTION_DAYS,
+      outboxDays: config.OUTBOX_RETENTION_DAYS,
+      llmUsageDays: config.LLM_USAGE_RETENTION_DAYS,
+      priceTicksDays: config.PRICE_TICKS_RETENTION_DAYS,
+      snapshotDays: config.PORTFOLIO_SNAPSHOT_RETENTION_DAYS,
+    },
+    onBatch: (b) => metrics.retentionDeleted(b.table, b.rows),
+  });
+  const snapshots = new PortfolioSnapshots({
+    portfolio: trade.portfolio,
+    leases,
+    owner: `${instance}/snapshots`,
+    everyMs: config.PORTFOLIO_SNAPSHOT_MIN * 60_000,
+    log,
+  });
+  return { retention, snapshots };
+}
+
+export async function addTreasury(w: Wiring, services: Services, trade: Trade): Promise<void> {
+  const { config, opts, clock, log, instance, metrics, market } = w;
+  const { repos, leases } = w.stores;
+  const treasurySettings = opts.treasury ?? (config.TREASURY_CONFIG ? await loadTreasurySettings(config.TREASURY_CONFIG, { repos, ...(trade.vault ? { vault: trade.vault } : {}), now: clock.now() }) : undefined);
+  if (treasurySettings) {
+    services.treasury = buildTreasury(treasurySettings, {
+      repos,
+      trading: trade.trading,
+      market: market.market,
+      tokens: market.tokens,
+      ...(trade.chain ? { chain: trade.chain } : {}),
+      leases,
+      audit: repos.audit,
+      clock,
+      log,
+      charts: market.charts,
+      identity: services.identity,
+      actions: services.actions,
+      admins: config.ADMIN_IDS.length ? config.ADMIN_IDS : [CONSOLE_OPERATOR],
+      leaseTtlMs: config.LEASE_TTL_S * 1000,
+      leaseOwner: `${instance}/treasury`,
+      onState: treasuryMetricsObserver(metrics),
+    });
+  }
+}
+
+export function buildRouter(w: Wiring, registry: ReturnType<typeof createRegistry>, services: Services, intent: IntentService): Router {
+  const { config, clock, log, metrics } = w;
+  const { repos, limiters } = w.stores;
+  return new Router({
+    registry,
+    intent: {
+      resolve: (ctx) =>
+        intent.resolve({
+          userId: ctx.resolved!.user.id,
+          identity: `${ctx.msg.platform}:${ctx.msg.sender.id}`,
+          platform: ctx.msg.platform,
+          text: ctx.text,
+        }),
+    },
+    services,
+    updates: repos.updates,
+    limiters,
+    log,
+    clock,
+    userRatePerMin: config.USER_RATE_LIMIT_PER_MIN,
+    onDone: (ctx) => metrics.routerDone(ctx, clock.now()),
+  });
+}

@@ -1,0 +1,82 @@
+import type { Alert } from "../domain/alert.js";
+import type { ChatTarget } from "../domain/identity.js";
+import type { Reply } from "../domain/message.js";
+import type { PriceTick } from "../domain/price.js";
+import type { NewOutboxMessage } from "../ports/alerts.port.js";
+import { alertReply } from "./alert-reply.js";
+import { tradeEventReply } from "./trade-format.js";
+import type { TradeEvent } from "./trading.service.js";
+
+/** An alert fired: the price (or portfolio value) that fired it and, for a price alert, its tick. */
+export interface AlertFired {
+  type: "alert.fired";
+  /** The alert as it was when it fired. */
+  alert: Alert;
+  /** Which firing of the alert this is (1 for the first): one push per firing. */
+  firing: number;
+  value: number;
+  tick?: PriceTick;
+  /** Market time at the firing: the push says how old the price was. */
+  marketNow: number;
+  /** Wall-clock ms the cause (the tick) arrived, for delivery latency. */
+  receivedAt: number;
+}
+
+/** Everything Purser pushes to a user unasked: typed until rendered here. */
+export type PushEvent = TradeEvent | AlertFired;
+
+/** Who a push is for: the user, and the chat it belongs to (where they set the alert or placed the order). */
+export interface PushRecipient {
+  userId: string;
+  chat: ChatTarget;
+}
+
+export interface PushRenderOptions {
+  /** Block explorer link of a transaction, for fills. */
+  explorerTx?: (signature: string) => string;
+}
+
+interface RenderedPush {
+  /** The outbox row's kind (metrics, dead-letter notices). */
+  kind: string;
+  /** `<kind>:<id>:<n>`: the same event never makes a second message. */
+  key: string;
+  reply: Reply;
+  sourceAt?: number;
+}
+
+const dedupeKey = (kind: string, id: string, n: string | number) => `${kind}:${id}:${n}`;
+
+/** One event, rendered: the reply, and the key that makes it once-only. */
+export function renderPush(e: PushEvent, o: PushRenderOptions = {}): RenderedPush {
+  if (e.type === "alert.fired") {
+    return {
+      kind: "alert",
+      key: dedupeKey("alert", e.alert.id, e.firing),
+      reply: alertReply(e.alert, e.value, e.tick, e.marketNow),
+      sourceAt: e.receivedAt,
+    };
+  }
+  return { kind: e.type, key: dedupeKey("trade", e.order.id, e.type), reply: tradeEventReply(e, o.explorerTx) };
+}
+
+/**
+ * The outbox rows of one push: one to the recipient's chat, and one per copy to another chat of
+ * theirs (keyed `<key>>platform:chat`, so each copy is also sent once). Writes nothing.
+ */
+export function pushRows(to: PushRecipient, e: PushEvent, copies: readonly ChatTarget[] = [], o: PushRenderOptions = {}): NewOutboxMessage[] {
+  const r = renderPush(e, o);
+  const row = (target: ChatTarget, dedupe: string): NewOutboxMessage => ({
+    dedupeKey: dedupe,
+    kind: r.kind,
+    target,
+    reply: r.reply,
+    ...(r.sourceAt !== undefined ? { sourceAt: r.sourceAt } : {}),
+  });
+  return [
+    row(to.chat, r.key),
+    ...copies
+      .filter((t) => t.platform !== to.chat.platform || t.chatId !== to.chat.chatId)
+      .map((t) => row(t, `${r.key}>${t.platform}:${t.chatId}`)),
+  ];
+}
