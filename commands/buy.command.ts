@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../core/router/command.js";
-import { amountArg, onTradeAction, previewTrade, spec, tokenArg } from "./trade.common.js";
+import { amountArg, previewTrade, spec, tokenArg, tradeActions } from "./trade.common.js";
 
 export default defineCommand({
   name: "buy",
@@ -17,5 +17,5 @@ export default defineCommand({
     const input = await ctx.services.tokens.resolve(a.pay);
     return previewTrade(ctx, { side: "buy", input, output, amount: spec(a.amount, input, false) });
   },
-  onAction: onTradeAction,
+  actions: tradeActions,
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../core/router/command.js";
-import { amountArg, onTradeAction, previewTrade, spec, tokenArg } from "./trade.common.js";
+import { amountArg, previewTrade, spec, tokenArg, tradeActions } from "./trade.common.js";
 
 export default defineCommand({
   name: "swap",
@@ -17,5 +17,5 @@ export default defineCommand({
     const output = await ctx.services.tokens.resolve(a.to);
     return previewTrade(ctx, { side: "swap", input, output, amount: spec(a.amount, input, true) });
   },
-  onAction: onTradeAction,
+  actions: tradeActions,
 });

@@ -3,8 +3,7 @@ import { formatPct, formatUsd, formatUtc } from "../core/domain/format.js";
 import { parseAmountSpec, type AmountSpec } from "../core/domain/money.js";
 import type { Order } from "../core/domain/order.js";
 import type { Token } from "../core/domain/token.js";
-import { UserError } from "../core/errors.js";
-import { readPayload, type ActionInvocation, type CommandContext } from "../core/router/command.js";
+import { defineActions, type CommandContext } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import type { Reply } from "../core/router/message.js";
 import { amountOf, fillRows, routeFeesText, statusText } from "../core/services/trade-format.js";
@@ -65,24 +64,31 @@ async function previewReply(ctx: CommandContext, o: Order): Promise<Reply> {
     .build();
 }
 
-const payloadSchema = z.object({ orderId: z.string().regex(/^o_[0-9a-f]{16}$/) });
+/** The payload of every trade button: the order it acts on. */
+const orderRef = z.object({ orderId: z.string().regex(/^o_[0-9a-f]{16}$/) });
 
 /** Confirm, Cancel and "fresh quote" buttons of every trade command. */
-export async function onTradeAction(ctx: CommandContext, inv: ActionInvocation): Promise<Reply> {
-  const { orderId } = readPayload(payloadSchema, inv);
-  const { trading, info } = ctx.services;
-  if (inv.action === "cancel") {
-    const o = await trading.cancel(ctx.user.id, orderId);
-    return reply().line(o.status === "cancelled" ? "Cancelled. Nothing was traded." : `Already done: this order is ${statusText(o)}.`).private_().edit().build();
-  }
-  if (inv.action === "requote") {
-    const o = await trading.order(ctx.user.id, orderId);
-    const [input, output] = await Promise.all([ctx.services.tokens.resolve(o.input.mint), ctx.services.tokens.resolve(o.output.mint)]);
-    const fresh = await trading.preview(ctx.user.id, { side: o.side, input, output, amount: { kind: "units", units: o.inAmount } }, notifyTarget(ctx));
-    return previewReply(ctx, fresh);
-  }
-  if (inv.action !== "confirm") throw new UserError("action_unknown", "That button is not valid.");
-  const r = await trading.confirm(ctx.user.id, orderId, { toldByReply: true });
+export const tradeActions = defineActions({
+  confirm: { payload: orderRef, run: confirmOrder },
+  cancel: { payload: orderRef, run: cancelOrder },
+  requote: { payload: orderRef, run: requote },
+});
+
+async function cancelOrder(ctx: CommandContext, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
+  const o = await ctx.services.trading.cancel(ctx.user.id, orderId);
+  return reply().line(o.status === "cancelled" ? "Cancelled. Nothing was traded." : `Already done: this order is ${statusText(o)}.`).private_().edit().build();
+}
+
+async function requote(ctx: CommandContext, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
+  const { trading } = ctx.services;
+  const o = await trading.order(ctx.user.id, orderId);
+  const [input, output] = await Promise.all([ctx.services.tokens.resolve(o.input.mint), ctx.services.tokens.resolve(o.output.mint)]);
+  const fresh = await trading.preview(ctx.user.id, { side: o.side, input, output, amount: { kind: "units", units: o.inAmount } }, notifyTarget(ctx));
+  return previewReply(ctx, fresh);
+}
+
+async function confirmOrder(ctx: CommandContext, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
+  const r = await ctx.services.trading.confirm(ctx.user.id, orderId, { toldByReply: true });
   const told = confirmReply(ctx, r);
   // Delivered, this reply tells the outcome; if the process dies first, reconciliation pushes it.
   return r.kind === "already" || r.kind === "pending" ? told : told.then((x) => ({ ...x, tellsOrder: r.order.id }));

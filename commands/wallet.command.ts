@@ -1,9 +1,7 @@
 import { z } from "zod";
 import { UserError } from "../core/errors.js";
-import { choiceArg, defineCommand, readPayload } from "../core/router/command.js";
+import { choiceArg, defineCommand } from "../core/router/command.js";
 import { bold, code, reply } from "../core/router/reply.js";
-
-const exportPayload = z.object({ walletId: z.string().min(1).max(64) });
 
 export default defineCommand({
   name: "wallet",
@@ -20,6 +18,12 @@ export default defineCommand({
     address: z.string().max(64).optional(),
   }),
   positional: ["action", "address"],
+  subcommands: {
+    action: {
+      new: { scope: "private", refusal: "Create wallets in a private chat with me." },
+      export: "private",
+    },
+  },
   async run(ctx, { action, address }) {
     const { wallets } = ctx.services;
     if (action === "watch") {
@@ -28,7 +32,6 @@ export default defineCommand({
       return reply("success").line("Watching ", code(w.address), ". Its holdings show in /balance.").build();
     }
     if (action === "new") {
-      if (ctx.msg.chat.kind !== "private") throw new UserError("private_only", "Create wallets in a private chat with me.");
       const w = await wallets.create(ctx.user.id);
       return reply("success")
         .line(bold("Your new wallet: "), code(w.address))
@@ -36,7 +39,6 @@ export default defineCommand({
         .build();
     }
     if (action === "export") {
-      if (ctx.msg.chat.kind !== "private") throw new UserError("private_only", "/wallet export only works in a private chat with me.");
       const w = (await wallets.list(ctx.user.id)).find((x) => x.kind === "custodial");
       if (!w) throw new UserError("wallet_unknown", "You have no custodial wallet to export.");
       const [yes, no] = await ctx.buttons(
@@ -61,18 +63,21 @@ export default defineCommand({
     if (!list.length) r.line("Add one with /wallet watch <address>", ctx.services.trading.mode === "live" ? " or /wallet new." : ".");
     return r.build();
   },
-  async onAction(ctx, inv) {
-    if (inv.action === "cancel") return reply().line("Export cancelled.").edit().build();
-    if (inv.action !== "export") throw new UserError("action_unknown", "That button is not valid.");
-    const { walletId } = readPayload(exportPayload, inv);
-    if (ctx.msg.chat.kind !== "private") throw new UserError("private_only", "Secret keys are only shown in a private chat.");
-    const { address, secret } = await ctx.services.wallets.reveal(ctx.user.id, walletId);
-    const after = ctx.services.info.walletExportDeleteS;
-    return reply("warning")
-      .line(bold("Secret key of "), code(address))
-      .line(code(secret))
-      .line(`Store it offline. This message is deleted in ${after} s where the platform allows.`)
-      .deleteAfter(after)
-      .build();
+  actions: {
+    export: {
+      payload: z.object({ walletId: z.string().min(1).max(64) }),
+      scope: { scope: "private", refusal: "Secret keys are only shown in a private chat." },
+      async run(ctx, { walletId }) {
+        const { address, secret } = await ctx.services.wallets.reveal(ctx.user.id, walletId);
+        const after = ctx.services.info.walletExportDeleteS;
+        return reply("warning")
+          .line(bold("Secret key of "), code(address))
+          .line(code(secret))
+          .line(`Store it offline. This message is deleted in ${after} s where the platform allows.`)
+          .deleteAfter(after)
+          .build();
+      },
+    },
+    cancel: { payload: z.object({}), run: async () => reply().line("Export cancelled.").edit().build() },
   },
 });

@@ -1,3 +1,50 @@
+/** A pressed button the router refuses (forged, stale, used, a stranger's): adapters answer it on the button. */
+export const BUTTON_REFUSAL_CODES = ["action_unknown", "action_used", "action_expired", "not_your_button"] as const;
+/** The assistant's daily token budget is spent (everyone's, or this user's). */
+export const LLM_BUDGET_CODES = ["llm_budget_global", "llm_budget_user"] as const;
+/** A command's precondition refused the caller (audit-logged as `auth.refused`). */
+export const REFUSAL_CODES = ["admin_only", "private_only"] as const;
+
+/**
+ * Every code a UserError may carry: one union, so a code is never a typo and adapters branch on
+ * shared sets (isButtonRefusal, isLlmBudget) rather than copies of string lists.
+ */
+export const ERROR_CODES = [
+  ...BUTTON_REFUSAL_CODES,
+  ...LLM_BUDGET_CODES,
+  ...REFUSAL_CODES,
+  // the router: what was typed
+  "unknown_command", "bad_args", "message_too_long", "unbalanced_quotes", "rate_limited",
+  // tokens and prices
+  "unknown_token", "ambiguous_token", "token_lookup_failed", "prices_unavailable", "history_unavailable",
+  // trading
+  "bad_amount", "same_token", "quote_failed", "no_route", "daily_cap", "trade_unpriced", "trade_too_large",
+  "token_unverified", "token_not_allowed", "token_denied", "slippage_too_high", "price_impact_too_high",
+  "order_unknown", "insufficient_balance", "chain_unreachable", "no_wallet",
+  // wallets
+  "wallet_unknown", "wallet_key_unreadable", "wallet_exists", "wallet_new_disabled", "wallet_limit", "bad_address",
+  // alerts
+  "bad_alert", "alert_unknown", "alert_limit", "alert_already_true",
+  // linking accounts
+  "link_same_user", "link_code_invalid", "link_code_unknown", "link_code_used", "link_code_expired", "link_platform_taken",
+  // treasury
+  "treasury_off",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export type ButtonRefusalCode = (typeof BUTTON_REFUSAL_CODES)[number];
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+/** What the router reports beside a failed message: a UserError's code, an outage, or an unexpected failure. */
+export type FailureCode = ErrorCode | "unavailable" | "internal";
+
+const buttonRefusals: ReadonlySet<string> = new Set(BUTTON_REFUSAL_CODES);
+const llmBudget: ReadonlySet<string> = new Set(LLM_BUDGET_CODES);
+
+/** The router refused a pressed button (answered on the button itself, nothing else happens). */
+export const isButtonRefusal = (code: string | undefined): code is ButtonRefusalCode => code !== undefined && buttonRefusals.has(code);
+export const isLlmBudget = (code: string | undefined): boolean => code !== undefined && llmBudget.has(code);
+
 /**
  * Expected failures carry a stable code that adapters and renderers turn into text.
  * Anything that is not a UserError is unexpected: the router logs it with a correlation id
@@ -6,7 +53,7 @@
 export class UserError extends Error {
   override readonly name = "UserError";
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly context: Record<string, unknown> = {},
   ) {
@@ -35,7 +82,7 @@ export class RemoteError extends Error {
  */
 export class WalletKeyError extends Error {
   override readonly name = "WalletKeyError";
-  readonly code = "wallet_key_unreadable";
+  readonly code: ErrorCode = "wallet_key_unreadable";
   constructor(message = "wallet secret failed to decrypt") {
     super(message);
   }

@@ -1,11 +1,9 @@
 import type { Reply } from "../../core/domain/message.js";
+import { isButtonRefusal } from "../../core/errors.js";
 import type { Logger } from "../../core/ports/logger.port.js";
 import type { Outcome, ReplyMeta } from "../../core/router/pipeline.js";
 import { plainText } from "../../core/router/reply.js";
 import { contentMessage, renderDiscord, type RenderedMessage } from "./render.js";
-
-/** Button refusals from the router: an ephemeral line to the presser, nothing else happens. */
-export const BUTTON_REFUSALS: ReadonlySet<string> = new Set(["not_your_button", "action_used", "action_expired", "action_unknown"]);
 
 /** Interaction tokens live 15 minutes: later deletions cannot be done through them. */
 const TOKEN_LIFETIME_MS = 15 * 60_000 - 30_000;
@@ -119,7 +117,8 @@ export class InteractionFlow {
 
   private async deliver(reply: Reply, meta?: ReplyMeta): Promise<void> {
     await this.deferring;
-    const refusal = this.o.isButton && meta?.code !== undefined && BUTTON_REFUSALS.has(meta.code);
+    // a refused button: an ephemeral line to the presser, nothing else happens
+    const refusal = this.o.isButton && isButtonRefusal(meta?.code);
     const parts = refusal ? [contentMessage(plainText(reply))] : renderDiscord(reply);
     // Errors and refusals only concern the person who asked; private data never goes public.
     const ephemeral = reply.private === true || meta?.code !== undefined || refusal;

@@ -4,6 +4,7 @@ import { Api, Bot, webhookCallback, type Context, type Transformer } from "gramm
 import type { BotCommand, Update, UserFromGetMe } from "grammy/types";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InboundMessage, Reply } from "../../core/domain/message.js";
+import { isButtonRefusal } from "../../core/errors.js";
 import type { Logger } from "../../core/ports/logger.port.js";
 import type { ChatStatusStore, Notifier } from "../../core/ports/notifier.port.js";
 import type { Spacer } from "../../core/ports/rate-limit.port.js";
@@ -90,8 +91,6 @@ export function sharedLimits(spacer: Spacer, globalGapMs: number, time: SpacingT
 type GrammySignal = Parameters<Api["getMe"]>[0];
 
 const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
-/** Button refusals become an alert on the pressed button, and nothing else happens. */
-const BUTTON_REFUSALS = new Set(["not_your_button", "action_used", "action_expired", "action_unknown"]);
 
 /**
  * Telegram on grammY: long polling through @grammyjs/runner (concurrent, sequential per chat) or a
@@ -230,7 +229,8 @@ export class TelegramAdapter {
       );
     };
     const respond: Responder = async (reply: Reply, meta?: ReplyMeta) => {
-      if (cq && meta?.code && BUTTON_REFUSALS.has(meta.code)) return answer(plainText(reply));
+      // a refused button becomes an alert on the pressed button, and nothing else happens
+      if (cq && isButtonRefusal(meta?.code)) return answer(plainText(reply));
       await answer();
       await this.deliver(ctx, msg, reply);
     };

@@ -6,8 +6,21 @@ import type { ButtonSpec } from "../services/actions.service.js";
 import type { Services } from "../services/index.js";
 import type { Button, InboundMessage, Reply } from "./message.js";
 
-/** public: anyone, anywhere; private: only in a private chat; admin: admins only. */
+/**
+ * Who may run something, where: public (anyone, anywhere), private (only in a private chat), admin
+ * (admins only). Declared for a command, for a subcommand and for a button; core/router/preconditions.ts
+ * judges them all in one place, and every refusal is audit-logged there.
+ */
 export type Scope = "public" | "private" | "admin";
+
+/** A scope, optionally with the sentence a refused user sees instead of the default one. */
+export type ScopeRule = Scope | { scope: Scope; refusal: string };
+
+/**
+ * Scopes of subcommands: for an arg (e.g. `action`), the scope of some of its values.
+ * `{ action: { export: "private" } }`: `/wallet export` only in a private chat.
+ */
+export type SubcommandScopes<A> = { [K in keyof A]?: Partial<Record<Extract<A[K], string>, ScopeRule>> };
 
 export type CommandGroup = "General" | "Account" | "Market" | "Trading" | "Alerts" | "Assistant" | "Treasury" | "Admin";
 
@@ -31,8 +44,24 @@ export interface ActionInvocation {
   payload: unknown;
 }
 
+/**
+ * One of a command's buttons: the zod schema of the payload it was issued with, who may press it
+ * where, and what pressing it does. The router reads the stored payload with the schema (own keys
+ * only, nothing undeclared; a missing payload reads as `{}`) and calls `run` with the typed result:
+ * a forged or stale payload never reaches the command.
+ */
+export interface Action<P extends z.ZodObject = z.ZodObject> {
+  payload: P;
+  scope?: ScopeRule;
+  run(ctx: CommandContext, payload: z.infer<P>): Promise<Reply>;
+}
+
+/** Payload schemas of a command's buttons, by action name. */
+export type ActionSchemas = Record<string, z.ZodObject>;
+export type Actions<A extends ActionSchemas> = { [K in keyof A]: Action<A[K]> };
+
 // The args schema is any zod object; positional tokens map onto its keys in order.
-export interface Command<S extends z.ZodObject = z.ZodObject> {
+export interface Command<S extends z.ZodObject = z.ZodObject, A extends ActionSchemas = ActionSchemas> {
   name: string;
   aliases?: string[];
   group: CommandGroup;
@@ -41,14 +70,19 @@ export interface Command<S extends z.ZodObject = z.ZodObject> {
   usage: string;
   examples?: string[];
   scope: Scope;
+  /** Narrower scopes of some subcommands (`/wallet export`: private chat only). */
+  subcommands?: SubcommandScopes<z.infer<S>>;
   args: S;
   /** Keys of `args` filled by positional words, in order. */
   positional: Array<keyof z.infer<S> & string>;
   /** When true the last positional key receives an array of every remaining word. */
   variadic?: boolean;
-  /** Replies are private data (balances, wallets, trades): never shown in a group. */
+  /**
+   * Replies are private data (balances, wallets, trades): never shown in a group. Not a precondition:
+   * the command runs anywhere and its answer goes to the requester alone (`scope: "private"` refuses).
+   */
   privateReply?: boolean;
-  /** Offered to the LLM as a tool (default: not for admin scope). Anything moving funds out must say false. */
+  /** Offered to the LLM as a tool (default: yes, unless admin scope; see isLlmTool). Anything moving funds out must say false. */
   llmTool?: boolean;
   /**
    * Removes, cancels or pauses something of the user's. Typed, it runs at once; proposed from free text
@@ -57,11 +91,14 @@ export interface Command<S extends z.ZodObject = z.ZodObject> {
    */
   confirmFromModel?: boolean;
   run(ctx: CommandContext, args: z.infer<S>): Promise<Reply>;
+  /** The command's buttons, each with its payload schema (`ctx.buttons` may issue only these). */
+  actions?: Actions<A>;
+  /** The older way: one handler that reads its own `unknown` payloads (readPayload). Prefer `actions`. */
   onAction?(ctx: CommandContext, invocation: ActionInvocation): Promise<Reply>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyCommand = Command<any>;
+export type AnyCommand = Command<any, any>;
 
 /** A word from a fixed list, any case ("Above", "7D"); slash-command adapters show the list as choices. */
 export const choiceArg = <const V extends readonly [string, ...string[]]>(values: V, message: string) =>
@@ -71,7 +108,10 @@ export const choiceArg = <const V extends readonly [string, ...string[]]>(values
     .pipe(z.enum(values, { message }));
 
 /** Identity function that keeps a command's arg types (`export default defineCommand({...})`). */
-export const defineCommand = <S extends z.ZodObject>(c: Command<S>): Command<S> => c;
+export const defineCommand = <S extends z.ZodObject, A extends ActionSchemas = ActionSchemas>(c: Command<S, A>): Command<S, A> => c;
+
+/** Identity function that types buttons shared by several commands (each `run` gets its payload's type). */
+export const defineActions = <A extends ActionSchemas>(a: Actions<A>): Actions<A> => a;
 
 export interface CommandRegistryView {
   get(name: string): AnyCommand | undefined;

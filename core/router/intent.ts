@@ -1,4 +1,4 @@
-import type { RouterContext } from "./pipeline.js";
+import type { Identified } from "./pipeline.js";
 import type { Reply } from "./message.js";
 
 /** What free text means: a command to route exactly as if typed, a direct answer, or nothing. */
@@ -8,6 +8,7 @@ export type IntentResult =
   | { kind: "reply"; reply: Reply }
   | { kind: "none" };
 
+/** Called with free text addressed to the bot (`ctx.text`), from a known sender. */
 export interface IntentResolver {
-  resolve(ctx: RouterContext): Promise<IntentResult>;
+  resolve(ctx: Identified): Promise<IntentResult>;
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Reply } from "../domain/message.js";
-import { isUserError, UserError } from "../errors.js";
+import { isLlmBudget, isUserError, UserError } from "../errors.js";
 import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { LlmClient, LlmMessage, LlmResult, LlmTool, LlmUsageStore } from "../ports/llm.port.js";
@@ -8,12 +8,10 @@ import type { Logger } from "../ports/logger.port.js";
 import type { Cache } from "../ports/price-bus.port.js";
 import { ownFields, parseOwn, type AnyCommand } from "./command.js";
 import type { IntentResult } from "./intent.js";
+import { isLlmTool } from "./preconditions.js";
 import { reply } from "./reply.js";
 import { ruleIntent } from "./rule-intent.js";
 import type { Assistant, AssistantInput } from "../ports/assistant.port.js";
-
-/** Commands that are never offered to a model, whatever their flags say. */
-const NEVER_TOOLS = new Set(["wallet", "link", "audit", "usage", "start", "ask"]);
 
 const SYSTEM = [
   "You are Purser, a trading assistant for Solana in a chat app.",
@@ -76,7 +74,7 @@ export class IntentService implements Assistant {
   }
 
   private toolCommands(): AnyCommand[] {
-    return this.d.commands().filter((c) => c.scope !== "admin" && c.llmTool !== false && !NEVER_TOOLS.has(c.name));
+    return this.d.commands().filter(isLlmTool);
   }
 
   /** Free text -> a command to route, a direct answer, or nothing. */
@@ -107,7 +105,7 @@ export class IntentService implements Assistant {
       // as data); the intent model's own text (written without that data) is only the last resort.
       const answered = await this.answerWithContext(input, text).catch((err: unknown) => {
         // the budget ran out with this very call: no further call, but what was paid for is shown
-        if (isUserError(err) && err.code.startsWith("llm_budget")) return undefined;
+        if (isUserError(err) && isLlmBudget(err.code)) return undefined;
         throw err;
       });
       if (answered) return { kind: "reply", reply: answered };
@@ -256,13 +254,14 @@ export function dataJson(data: unknown, max = Infinity): string {
  * variant (`gpt-4o-mini-2024-07-18`, `llama3.1:8b`), which takes the longest table key it starts with.
  */
 export function modelPrice(prices: Record<string, [number, number]>, configured: string, returned: string): [number, number] | undefined {
-  const names = [...new Set([configured, configured.split("/").pop()!, returned, returned.split("/").pop()!])].filter(Boolean);
+  const last = (name: string) => name.slice(name.lastIndexOf("/") + 1);
+  const names = [...new Set([configured, last(configured), returned, last(returned)])].filter(Boolean);
   for (const m of names) if (Object.hasOwn(prices, m)) return prices[m];
   for (const m of names) {
     let best: string | undefined;
     for (const key of Object.keys(prices)) {
       // whole name parts only: "gpt-4o-mini" prices "gpt-4o-mini-2024-07-18" but never "gpt-4o-minimal"
-      if (m.length > key.length && m.startsWith(key) && "-:@".includes(m[key.length]!) && key.length > (best?.length ?? 0)) best = key;
+      if (m.length > key.length && m.startsWith(key) && "-:@".includes(m.charAt(key.length)) && key.length > (best?.length ?? 0)) best = key;
     }
     if (best) return prices[best];
   }
@@ -275,7 +274,8 @@ function stringifyNumbers(args: Record<string, unknown>, cmd: AnyCommand): Recor
   const out = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(args)) {
     const v = args[k];
-    out[k] = typeof v === "number" && Object.hasOwn(shape, k) && acceptsString(shape[k]!) ? String(v) : v;
+    const field = Object.hasOwn(shape, k) ? shape[k] : undefined;
+    out[k] = typeof v === "number" && field && acceptsString(field) ? String(v) : v;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { UserError } from "../errors.js";
-import type { AnyCommand } from "./command.js";
+import { parseOwn, type AnyCommand } from "./command.js";
 
 export type ParsedText =
   | { kind: "command"; name: string; mention?: string; argText: string }
@@ -24,7 +24,7 @@ export function splitCommand(text: string): ParsedText {
   if (!t.startsWith("/")) return { kind: "text", text: t };
   const m = COMMAND.exec(t);
   if (!m) return { kind: "text", text: t };
-  const out: ParsedText = { kind: "command", name: m[1]!.toLowerCase(), argText: (m[3] ?? "").trim() };
+  const out: ParsedText = { kind: "command", name: (m[1] ?? "").toLowerCase(), argText: (m[3] ?? "").trim() };
   if (m[2]) out.mention = m[2];
   return out;
 }
@@ -77,4 +77,16 @@ export function bindArgs(cmd: AnyCommand, words: string[]): Record<string, unkno
     } else if (words[i] !== undefined) out[k] = words[i];
   });
   return out;
+}
+
+/** A command call's arguments through its zod schema; a refusal names what is wrong and the usage line. */
+export function validArgs(cmd: AnyCommand, raw: Record<string, unknown>): unknown {
+  const parsed = parseOwn(cmd.args, raw);
+  if (parsed.ok) return parsed.data;
+  if (parsed.why !== "invalid") throw new UserError("bad_args", `Unexpected argument. Usage: /${cmd.usage}`, { usage: cmd.usage });
+  const first = parsed.issue;
+  const key = String(first?.path[0]);
+  const missing = first?.code === "invalid_type" && first.path.length > 0 && (!Object.hasOwn(raw, key) || raw[key] === undefined);
+  const why = missing ? `Missing ${key}. ` : first?.message && !/^Invalid input|^Required$/i.test(first.message) ? `${first.message}. ` : "";
+  throw new UserError("bad_args", `${why}Usage: /${cmd.usage}`, { usage: cmd.usage });
 }

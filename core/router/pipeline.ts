@@ -1,65 +1,135 @@
+import type { FailureCode } from "../errors.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { ResolvedUser } from "../services/identity.service.js";
-import type { ActionInvocation, AnyCommand } from "./command.js";
+import type { Action, AnyCommand, CommandContext } from "./command.js";
 import type { InboundMessage, Reply } from "./message.js";
 
 /** What the router tells the adapter beside the reply (e.g. the error code, so a refused button becomes an alert). */
 export interface ReplyMeta {
-  code?: string;
+  code?: FailureCode;
 }
 
 export type Responder = (reply: Reply, meta?: ReplyMeta) => Promise<void>;
 
 export type Outcome = "replied" | "duplicate" | "ignored" | "error";
 
-/** One context object flows through every step, as in grammY. */
+/**
+ * One context object flows through every step, as in grammY. This is what every step (and the
+ * observers: metrics, the error boundary) can rely on; what a step learns narrows the type the next
+ * steps get (Claimed -> Identified -> Routed -> Targeted -> Validated), so none of them asserts.
+ */
 export interface RouterContext {
   msg: InboundMessage;
   respond: Responder;
   corr: string;
   log: Logger;
   startedAt: number;
+  /** The message text, sanitized ("" for a button press). */
   text: string;
-  resolved?: ResolvedUser;
-  command?: AnyCommand;
-  rawArgs?: Record<string, unknown>;
-  invocation?: ActionInvocation;
-  args?: unknown;
-  reply?: Reply;
   outcome: Outcome;
-  errorCode?: string;
-  /** The reply should replace the message whose button was pressed. */
-  editsOriginal?: boolean;
-  /** This message has spent its per-user rate-limit point (free text spends it before any model call). */
-  admitted?: boolean;
+  /** Progress, for the observers: set when known. */
+  command?: AnyCommand;
+  reply?: Reply;
+  errorCode?: FailureCode;
   /** This process claimed the update (dedupe): it is marked done once handling ends. */
   claimed?: boolean;
   /** The command (or button action) started running: from here on a failure may have done part of it. */
   ran?: boolean;
-  /** A note from the intent resolver, shown under the command's reply. */
-  note?: string;
-  /**
-   * The command came from free text ("proposed": a state-changing one is previewed, not run) or from
-   * the requester's Confirm of such a preview ("confirmed").
-   */
-  proposal?: "proposed" | "confirmed";
 }
 
-export type Middleware = (ctx: RouterContext, next: () => Promise<void>) => Promise<void>;
+export interface Claimed extends RouterContext {
+  claimed: true;
+}
 
-/** Koa/grammY-style composition: each step decides whether to call the rest. */
-export function compose(steps: readonly Middleware[]): (ctx: RouterContext) => Promise<void> {
-  return (ctx) => {
-    const run = (i: number): Promise<void> => {
+/** The sender is known: their user, identities and role. */
+export interface Identified extends Claimed {
+  resolved: ResolvedUser;
+}
+
+/**
+ * Where a command call came from: typed by the user, proposed by the model from free text (a
+ * state-changing command then waits for a Confirm), the Confirm of such a proposal, or the button
+ * that picked one token of an ambiguous symbol (the typed command again, the mint in its place).
+ */
+export type Origin = "typed" | "model" | "confirmed" | "picked";
+
+/** A command to run with arguments not yet validated (words bound to names, a model's or a button's JSON). */
+export interface CommandCall {
+  kind: "command";
+  command: AnyCommand;
+  raw: Record<string, unknown>;
+  origin: Origin;
+  /** Shown under the command's reply (from the intent resolver). */
+  note?: string;
+}
+
+/** A pressed button of a command: its declared action (or the command's older onAction), payload not yet read. */
+export interface ActionCall {
+  kind: "action";
+  command: AnyCommand;
+  action: string;
+  payload: unknown;
+  handler: { kind: "declared"; def: Action } | { kind: "legacy"; onAction: NonNullable<AnyCommand["onAction"]> };
+}
+
+export type Call = CommandCall | ActionCall;
+
+/** What the message asks for: a call, or free text for the intent resolver (addressed to us). */
+export type Route = Call | { kind: "text"; text: string };
+
+export interface Routed extends Identified {
+  route: Route;
+}
+
+/** The command (and call) is known: free text has been interpreted. */
+export interface Targeted extends Identified {
+  command: AnyCommand;
+  call: Call;
+}
+
+/** Arguments (or a button's payload) passed their schema: what runs is decided. */
+export type Job =
+  | { kind: "command"; call: CommandCall; args: unknown }
+  | { kind: "action"; call: ActionCall; run: (ctx: CommandContext) => Promise<Reply> };
+
+export interface Validated extends Identified {
+  command: AnyCommand;
+  job: Job;
+}
+
+/** A step: reads a context, and calls `next` (at most once) with what it learned, or answers and stops. */
+export type Stage<In extends RouterContext, Out extends RouterContext = In> = (ctx: In, next: (ctx: Out) => Promise<void>) => Promise<void>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyStage = Stage<any, any>;
+
+/**
+ * Koa/grammY-style composition, typed: each step decides whether to call the rest, and the context
+ * type the next step gets is the one this step hands on (`.then(identify).then(route)`).
+ */
+export class Pipeline<In extends RouterContext, Cur extends RouterContext = In> {
+  private constructor(private readonly steps: readonly AnyStage[]) {}
+
+  static start<C extends RouterContext>(): Pipeline<C, C> {
+    return new Pipeline<C, C>([]);
+  }
+
+  then<Next extends RouterContext>(step: Stage<Cur, Next>): Pipeline<In, Next> {
+    return new Pipeline<In, Next>([...this.steps, step]);
+  }
+
+  build(): (ctx: In) => Promise<void> {
+    const steps = this.steps;
+    const run = (i: number, ctx: RouterContext): Promise<void> => {
       const step = steps[i];
       if (!step) return Promise.resolve();
       let called = false;
-      return step(ctx, () => {
+      return step(ctx, (out: RouterContext) => {
         if (called) return Promise.reject(new Error(`step ${i} called next() twice`));
         called = true;
-        return run(i + 1);
+        return run(i + 1, out);
       });
     };
-    return run(0);
-  };
+    return (ctx) => run(0, ctx);
+  }
 }

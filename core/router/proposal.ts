@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { UserError } from "../errors.js";
 import type { ActionRecord } from "../ports/action-tokens.port.js";
 import type { ActionService } from "../services/actions.service.js";
-import { readPayload, type AnyCommand } from "./command.js";
+import { readPayload, type AnyCommand, type CommandRegistryView } from "./command.js";
 import type { Reply } from "./message.js";
+import type { CommandCall } from "./pipeline.js";
 import { bold, code, reply } from "./reply.js";
 
 /**
@@ -15,12 +17,17 @@ export const PROPOSAL = "__proposal";
 /** How long a proposal's buttons stay valid. */
 const PROPOSAL_TTL_MS = 10 * 60_000;
 
-const proposalPayload = z.object({
+/**
+ * A command and its arguments stored in a button (a proposal, a token pick). The arguments are kept
+ * as stored (z.record would copy them, and a copied `__proto__` key becomes a prototype): the
+ * validate step reads them with the command's own schema, own properties only.
+ */
+export const storedCall = {
   command: z.string().min(1).max(64),
-  // Kept as stored (z.record would copy it, and a copied `__proto__` key becomes a prototype): the
-  // validate step reads it with the command's own schema, own properties only.
   args: z.custom<Record<string, unknown>>((v) => !!v && typeof v === "object" && !Array.isArray(v)),
-});
+};
+
+const proposalPayload = z.object(storedCall);
 
 export interface Proposal {
   command: string;
@@ -44,7 +51,7 @@ export function commandLine(cmd: AnyCommand, args: Record<string, unknown>): str
 /** The preview of a proposed command, its buttons bound to `userId`. */
 export async function proposalReply(actions: ActionService, userId: string, cmd: AnyCommand, args: Record<string, unknown>): Promise<Reply> {
   const payload: Proposal = { command: cmd.name, args: { ...args } };
-  const [confirm, cancel] = await actions.issue(
+  const confirmCancel = await actions.issue(
     userId,
     PROPOSAL,
     [
@@ -57,13 +64,20 @@ export async function proposalReply(actions: ActionService, userId: string, cmd:
     .line(bold("Confirm: "), code(commandLine(cmd, args)))
     .line(`${cmd.summary}.`)
     .line("Nothing changes until you press Confirm (or type the command yourself).")
-    .buttons(confirm!, cancel!)
+    .buttons(...confirmCancel)
     .build();
 }
 
-/** A pressed proposal button: what it proposes (a forged or stale payload is refused). */
-export function readProposal(rec: ActionRecord): Proposal {
-  return readPayload(proposalPayload, { action: rec.action, payload: rec.payload });
+/**
+ * A pressed proposal button (a forged or stale payload is refused): Cancel is answered at once;
+ * Confirm is the proposed call, authorized and validated next like a typed one.
+ */
+export function readProposal(rec: ActionRecord, registry: CommandRegistryView): { kind: "answer"; reply: Reply } | CommandCall {
+  const p = readPayload(proposalPayload, { action: rec.action, payload: rec.payload });
+  const cmd = registry.get(p.command);
+  if (rec.action === "cancel") return { kind: "answer", reply: cancelledReply(cmd ? commandLine(cmd, p.args) : `/${p.command}`) };
+  if (rec.action !== "confirm" || !cmd) throw new UserError("action_unknown", "That button no longer does anything.");
+  return { kind: "command", command: cmd, raw: p.args, origin: "confirmed" };
 }
 
 export const cancelledReply = (line: string): Reply =>

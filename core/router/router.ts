@@ -1,19 +1,22 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import { isUnavailable, isUserError, UserError, type UnavailableError } from "../errors.js";
 import type { ActionRecord } from "../ports/action-tokens.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { RateLimiter, RateLimiterFactory } from "../ports/rate-limit.port.js";
 import type { ProcessedUpdates } from "../ports/updates.port.js";
+import type { ButtonSpec } from "../services/actions.service.js";
 import type { Services } from "../services/index.js";
-import { AmbiguousTokenError, choiceLabel } from "../services/token-registry.service.js";
-import { parseOwn, readPayload, type AnyCommand, type CommandContext } from "./command.js";
+import { AmbiguousTokenError } from "../services/token-registry.service.js";
+import { parseOwn, type AnyCommand, type CommandContext } from "./command.js";
+import { PICK, pickReply, readPick } from "./disambiguation.js";
 import type { IntentResolver } from "./intent.js";
-import type { InboundMessage, Reply } from "./message.js";
-import { bindArgs, MAX_INPUT_CHARS, sanitize, splitCommand, tokenize } from "./parse.js";
-import { compose, type Middleware, type Outcome, type Responder, type RouterContext } from "./pipeline.js";
-import { cancelledReply, commandLine, PROPOSAL, proposalReply, readProposal } from "./proposal.js";
+import type { Button, InboundMessage, Reply } from "./message.js";
+import { bindArgs, MAX_INPUT_CHARS, sanitize, splitCommand, tokenize, validArgs } from "./parse.js";
+import { Pipeline, type Call, type Claimed, type Identified, type Job, type Outcome, type Responder } from "./pipeline.js";
+import type { Route, Routed, RouterContext, Stage, Targeted, Validated } from "./pipeline.js";
+import { refusalOf } from "./preconditions.js";
+import { PROPOSAL, proposalReply, readProposal } from "./proposal.js";
 import type { CommandRegistry } from "./registry.js";
 import { reply, textReply } from "./reply.js";
 
@@ -33,17 +36,14 @@ export interface RouterDeps {
   onDone?: (ctx: RouterContext) => void;
 }
 
-/** Pseudo-command of buttons that re-run a typed command with a chosen value. */
-const RERUN = "__rerun";
-const rerunPayload = z.object({ text: z.string() });
-
 export const newCorrelationId = () => randomBytes(4).toString("hex");
 
 /**
- * The one pipeline every platform feeds: claim (dedupe) -> identify -> route -> authorize ->
- * rate limit -> validate -> run -> respond, inside an error boundary; the claimed update is marked
- * done outside it, once every reply (an error reply too) has been sent. Free text is rate limited
- * inside route, before the intent resolver may call a model (each message counts once).
+ * The one pipeline every platform feeds: claim (dedupe) -> identify -> route -> rate limit ->
+ * interpret (free text) -> authorize -> validate -> run -> respond, inside an error boundary; the
+ * claimed update is marked done outside it, once every reply (an error reply too) has been sent.
+ * Each step hands the next a narrower context (see pipeline.ts). Every routed message spends its
+ * rate-limit point in one step, before the intent resolver may call a model.
  */
 export class Router {
   private readonly pipeline: (ctx: RouterContext) => Promise<void>;
@@ -54,17 +54,19 @@ export class Router {
 
   constructor(private readonly deps: RouterDeps) {
     this.userLimiter = deps.limiters.create("user-messages", { points: deps.userRatePerMin ?? 30, durationS: 60 });
-    this.pipeline = compose([
-      this.complete,
-      this.boundary,
-      this.claim,
-      this.identify,
-      this.route,
-      this.authorize,
-      this.rateLimit,
-      this.validate,
-      this.run,
-    ]);
+    this.pipeline = Pipeline.start<RouterContext>()
+      .then(this.complete)
+      .then(this.boundary)
+      .then(this.claim)
+      .then(this.identify)
+      .then(this.route)
+      .then(this.rateLimit)
+      .then(this.interpret)
+      .then(this.authorize)
+      .then(this.validate)
+      .then(this.disambiguate)
+      .then(this.run)
+      .build();
   }
 
   /** Handles one inbound message; `respond` renders and sends the reply on the message's platform. */
@@ -104,9 +106,9 @@ export class Router {
   }
 
   /** After everything, replies included: the claimed update is done (a redelivery is a duplicate). */
-  private readonly complete: Middleware = async (ctx, next) => {
+  private readonly complete: Stage<RouterContext> = async (ctx, next) => {
     try {
-      await next();
+      await next(ctx);
     } finally {
       if (ctx.claimed) {
         await this.deps.updates.complete(ctx.msg.platform, ctx.msg.updateId, this.deps.clock.now()).catch((err: unknown) => {
@@ -116,33 +118,12 @@ export class Router {
     }
   };
 
-  /** Dedupe: the first process to claim an update handles it; a claim that fails runs nothing. */
-  private readonly claim: Middleware = async (ctx, next) => {
-    const { platform, updateId } = ctx.msg;
-    if (!updateId) {
-      ctx.log.warn({ platform }, "update without id ignored");
-      return;
-    }
-    const lease = this.deps.claimLeaseMs ?? 120_000;
-    const claim = await this.deps.updates.claim(platform, updateId, this.deps.clock.now(), lease);
-    if (claim === "duplicate") {
-      ctx.outcome = "duplicate";
-      ctx.log.debug({ updateId }, "duplicate update skipped");
-      return;
-    }
-    ctx.claimed = true;
-    await next();
-  };
-
-  private readonly boundary: Middleware = async (ctx, next) => {
+  private readonly boundary: Stage<RouterContext> = async (ctx, next) => {
     try {
-      await next();
+      await next(ctx);
     } catch (err) {
       let out: Reply;
-      if (err instanceof AmbiguousTokenError && ctx.text.startsWith("/") && ctx.resolved) {
-        ctx.errorCode = err.code;
-        out = await this.pickReply(ctx, err);
-      } else if (isUserError(err)) {
+      if (isUserError(err)) {
         ctx.errorCode = err.code;
         out = userErrorReply(err);
         ctx.log.info({ code: err.code, command: ctx.command?.name }, "user error");
@@ -160,39 +141,67 @@ export class Router {
     }
   };
 
-  private readonly identify: Middleware = async (ctx, next) => {
+  /** Dedupe: the first process to claim an update handles it; a claim that fails runs nothing. */
+  private readonly claim: Stage<RouterContext, Claimed> = async (ctx, next) => {
+    const { platform, updateId } = ctx.msg;
+    if (!updateId) {
+      ctx.log.warn({ platform }, "update without id ignored");
+      return;
+    }
+    const lease = this.deps.claimLeaseMs ?? 120_000;
+    const claim = await this.deps.updates.claim(platform, updateId, this.deps.clock.now(), lease);
+    if (claim === "duplicate") {
+      ctx.outcome = "duplicate";
+      ctx.log.debug({ updateId }, "duplicate update skipped");
+      return;
+    }
+    await next(Object.assign(ctx, { claimed: true as const }));
+  };
+
+  private readonly identify: Stage<Claimed, Identified> = async (ctx, next) => {
     const { sender, platform } = ctx.msg;
     if (sender.isBot) return;
-    ctx.resolved = await this.deps.services.identity.resolve(platform, sender.id, sanitize(sender.name).slice(0, 64));
-    ctx.log = ctx.log.child({ user: ctx.resolved.user.id });
-    await next();
+    const resolved = await this.deps.services.identity.resolve(platform, sender.id, sanitize(sender.name).slice(0, 64));
+    ctx.log = ctx.log.child({ user: resolved.user.id });
+    await next(Object.assign(ctx, { resolved }));
   };
 
-  private readonly route: Middleware = async (ctx, next) => {
+  /** What the message asks for: a button's call, a typed command, or free text addressed to us. */
+  private readonly route: Stage<Identified, Routed> = async (ctx, next) => {
     const { msg } = ctx;
-    const user = ctx.resolved!;
-    let text = msg.text;
+    let route: Route | undefined;
     if (msg.action) {
-      const rec = await this.deps.services.actions.use(msg.action, user.user.id);
-      if (rec.command === RERUN) {
-        ctx.editsOriginal = true; // the answer replaces the list of choices
-        text = readPayload(rerunPayload, { action: rec.action, payload: rec.payload }).text;
-        return this.routeText(ctx, text, true, next);
-      }
-      if (rec.command === PROPOSAL) return this.routeProposal(ctx, rec, next);
-      const cmd = this.deps.registry.get(rec.command);
-      if (!cmd?.onAction) throw new UserError("action_unknown", "That button no longer does anything.");
-      ctx.command = cmd;
-      ctx.invocation = { action: rec.action, payload: rec.payload };
-      return next();
+      const rec = await this.deps.services.actions.use(msg.action, ctx.resolved.user.id);
+      const pressed = this.routeButton(rec);
+      if (pressed.kind === "answer") return this.send(ctx, pressed.reply);
+      route = pressed;
+    } else {
+      route = this.routeText(ctx, msg.text, msg.chat.kind === "private" || msg.mentionsBot === true);
     }
-    return this.routeText(ctx, text, msg.chat.kind === "private" || msg.mentionsBot === true, next);
+    if (route) await next(Object.assign(ctx, { route }));
   };
 
-  private async routeText(ctx: RouterContext, text: string, addressed: boolean, next: () => Promise<void>): Promise<void> {
+  /** A pressed button: a token pick, a proposal's Confirm/Cancel, or one of a command's actions. */
+  private routeButton(rec: ActionRecord): Call | { kind: "answer"; reply: Reply } {
+    const { registry } = this.deps;
+    if (rec.command === PICK) return readPick(rec, registry);
+    if (rec.command === PROPOSAL) return readProposal(rec, registry);
+    const cmd = registry.get(rec.command);
+    const pressed = { kind: "action" as const, action: rec.action, payload: rec.payload };
+    if (cmd?.actions) {
+      const def = Object.hasOwn(cmd.actions, rec.action) ? cmd.actions[rec.action] : undefined;
+      if (!def) throw new UserError("action_unknown", "That button is not valid.");
+      return { ...pressed, command: cmd, handler: { kind: "declared", def } };
+    }
+    const legacy = cmd?.onAction;
+    if (cmd && legacy) return { ...pressed, command: cmd, handler: { kind: "legacy", onAction: legacy.bind(cmd) } };
+    throw new UserError("action_unknown", "That button no longer does anything.");
+  }
+
+  private routeText(ctx: RouterContext, text: string, addressed: boolean): Route | undefined {
     const { msg } = ctx;
     if (text.length > MAX_INPUT_CHARS) {
-      if (!addressed && !text.trimStart().startsWith("/")) return;
+      if (!addressed && !text.trimStart().startsWith("/")) return undefined;
       throw new UserError(
         "message_too_long",
         `That message is too long (${text.length.toLocaleString("en-US")} characters; the limit is ${MAX_INPUT_CHARS.toLocaleString("en-US")}).`,
@@ -200,38 +209,18 @@ export class Router {
     }
     ctx.text = sanitize(text);
     const parsed = splitCommand(ctx.text);
-    if (parsed.kind === "empty") return;
-    if (parsed.kind === "text") {
-      if (!addressed) return;
-      // before the resolver: spammed free text must not buy model calls without limit
-      if (!(await this.admit(ctx))) return;
-      const intent = this.deps.intent ? await this.deps.intent.resolve(ctx) : { kind: "none" as const };
-      if (intent.kind === "reply") {
-        await this.send(ctx, intent.reply);
-        return;
-      }
-      if (intent.kind === "none") {
-        await this.send(ctx, textReply("I work with commands: try /help to see what I can do."));
-        return;
-      }
-      const cmd = this.deps.registry.get(intent.name);
-      if (!cmd) throw new UserError("unknown_command", "I could not turn that into a command. Try /help.");
-      ctx.command = cmd;
-      ctx.rawArgs = intent.args;
-      ctx.proposal = "proposed"; // not typed: a state-changing command waits for the requester's Confirm
-      if (intent.note) ctx.note = intent.note.slice(0, 500);
-      return next();
-    }
+    if (parsed.kind === "empty") return undefined;
+    if (parsed.kind === "text") return addressed ? { kind: "text", text: ctx.text } : undefined;
     if (parsed.mention && msg.botUsername && parsed.mention.toLowerCase() !== msg.botUsername.toLowerCase()) {
-      return; // addressed to another bot
+      return undefined; // addressed to another bot
     }
-    if (parsed.mention && !msg.botUsername && msg.platform !== "console") return;
+    if (parsed.mention && !msg.botUsername && msg.platform !== "console") return undefined;
     const cmd = this.deps.registry.get(parsed.name);
     if (!cmd) {
       // In a group, a bare `/report` may be another bot's command: only `/report@ThisBot` is ours to correct.
       if (msg.chat.kind === "group" && !parsed.mention && !msg.directed) {
         ctx.log.debug({ command: parsed.name.slice(0, 32) }, "unknown command in a group, not addressed to us: ignored");
-        return;
+        return undefined;
       }
       if (!/^[a-z0-9_]{1,32}$/.test(parsed.name)) throw new UserError("unknown_command", "That is not a command I know. See /help.");
       const hint = this.deps.registry.suggest(parsed.name);
@@ -241,96 +230,92 @@ export class Router {
         hint ? { suggestion: hint } : {},
       );
     }
-    ctx.command = cmd;
-    ctx.log = ctx.log.child({ command: cmd.name });
-    ctx.rawArgs = bindArgs(cmd, tokenize(parsed.argText));
-    return next();
+    return { kind: "command", command: cmd, raw: bindArgs(cmd, tokenize(parsed.argText)), origin: "typed" };
   }
-
-  /** A proposal's Cancel answers at once; its Confirm runs the command through the usual steps. */
-  private async routeProposal(ctx: RouterContext, rec: ActionRecord, next: () => Promise<void>): Promise<void> {
-    const p = readProposal(rec);
-    const cmd = this.deps.registry.get(p.command);
-    ctx.editsOriginal = true; // the answer replaces the preview
-    if (rec.action === "cancel") return this.send(ctx, cancelledReply(cmd ? commandLine(cmd, p.args) : `/${p.command}`));
-    if (rec.action !== "confirm" || !cmd) throw new UserError("action_unknown", "That button no longer does anything.");
-    ctx.command = cmd;
-    ctx.log = ctx.log.child({ command: cmd.name });
-    ctx.rawArgs = p.args;
-    ctx.proposal = "confirmed";
-    return next();
-  }
-
-  private readonly authorize: Middleware = async (ctx, next) => {
-    const cmd = ctx.command!;
-    if (cmd.scope === "admin" && !ctx.resolved!.isAdmin) {
-      await this.refuseScope(ctx, cmd, "admin_only");
-      throw new UserError("admin_only", `/${cmd.name} is for admins only.`);
-    }
-    if (cmd.scope === "private" && ctx.msg.chat.kind !== "private") {
-      await this.refuseScope(ctx, cmd, "private_only");
-      throw new UserError("private_only", `/${cmd.name} only works in a private chat with me.`);
-    }
-    return next();
-  };
-
-  /** Every scope refusal is audit-logged, admin-only and private-only alike. */
-  private async refuseScope(ctx: RouterContext, cmd: AnyCommand, reason: "admin_only" | "private_only"): Promise<void> {
-    await this.deps.services.audit.record({
-      at: this.deps.clock.now(),
-      userId: ctx.resolved!.user.id,
-      platform: ctx.msg.platform,
-      action: "auth.refused",
-      detail: { command: cmd.name, reason, ...(reason === "private_only" ? { chat: ctx.msg.chat.kind } : {}) },
-    });
-  }
-
-  private readonly rateLimit: Middleware = async (ctx, next) => {
-    if (await this.admit(ctx)) return next();
-  };
 
   /**
-   * Spends the user's per-minute point for this message, once however often it is asked. False: over
-   * the limit and already told this minute (stay quiet); throws the notice the first time.
+   * The one place a message spends the user's per-minute point: every routed message, once, before
+   * free text may buy a model call. Over the limit: told once a minute, then quiet.
    */
-  private async admit(ctx: RouterContext): Promise<boolean> {
-    if (ctx.msg.platform === "console" || ctx.admitted) return true;
-    ctx.admitted = true;
-    const userId = ctx.resolved!.user.id;
+  private readonly rateLimit: Stage<Routed> = async (ctx, next) => {
+    if (ctx.msg.platform === "console") return next(ctx);
+    const userId = ctx.resolved.user.id;
     const d = await this.userLimiter.consume(userId);
-    if (d.allowed) return true;
+    if (d.allowed) return next(ctx);
     const now = this.deps.clock.now();
     const last = this.throttledNotice.get(userId) ?? 0;
-    if (now - last < 60_000) return false; // told them already this minute: stay quiet
+    if (now - last < 60_000) return; // told them already this minute: stay quiet
     this.throttledNotice.set(userId, now);
     if (this.throttledNotice.size > 10_000) this.throttledNotice.clear();
     throw new UserError("rate_limited", `You're sending messages too fast. Try again in ${Math.ceil(d.retryAfterMs / 1000)} s.`);
-  }
-
-  private readonly validate: Middleware = async (ctx, next) => {
-    if (ctx.invocation) return next();
-    const cmd = ctx.command!;
-    const raw = ctx.rawArgs ?? {};
-    const parsed = parseOwn(cmd.args, raw);
-    if (!parsed.ok) {
-      if (parsed.why !== "invalid") throw new UserError("bad_args", `Unexpected argument. Usage: /${cmd.usage}`, { usage: cmd.usage });
-      const first = parsed.issue;
-      const key = String(first?.path[0]);
-      const missing = first?.code === "invalid_type" && first.path.length > 0 && (!Object.hasOwn(raw, key) || raw[key] === undefined);
-      const why = missing
-        ? `Missing ${String(first.path[0])}. `
-        : first?.message && !/^Invalid input|^Required$/i.test(first.message)
-          ? `${first.message}. `
-          : "";
-      throw new UserError("bad_args", `${why}Usage: /${cmd.usage}`, { usage: cmd.usage });
-    }
-    ctx.args = parsed.data;
-    return next();
   };
 
-  private readonly run: Middleware = async (ctx) => {
-    const cmd = ctx.command!;
-    const r = ctx.resolved!;
+  /** Free text becomes a command call (proposed by the intent resolver), a direct answer, or help. */
+  private readonly interpret: Stage<Routed, Targeted> = async (ctx, next) => {
+    let call: Call;
+    if (ctx.route.kind === "text") {
+      const intent = this.deps.intent ? await this.deps.intent.resolve(ctx) : { kind: "none" as const };
+      if (intent.kind === "reply") return this.send(ctx, intent.reply);
+      if (intent.kind === "none") return this.send(ctx, textReply("I work with commands: try /help to see what I can do."));
+      const cmd = this.deps.registry.get(intent.name);
+      if (!cmd) throw new UserError("unknown_command", "I could not turn that into a command. Try /help.");
+      call = { kind: "command", command: cmd, raw: intent.args, origin: "model", ...(intent.note ? { note: intent.note.slice(0, 500) } : {}) };
+    } else {
+      call = ctx.route;
+    }
+    ctx.log = ctx.log.child({ command: call.command.name });
+    await next(Object.assign(ctx, { command: call.command, call }));
+  };
+
+  /** Preconditions (command, subcommand, button), judged in preconditions.ts; every refusal is audit-logged here. */
+  private readonly authorize: Stage<Targeted> = async (ctx, next) => {
+    const refusal = refusalOf(ctx.call, { isAdmin: ctx.resolved.isAdmin, chat: ctx.msg.chat.kind });
+    if (!refusal) return next(ctx);
+    await this.deps.services.audit.record({
+      at: this.deps.clock.now(),
+      userId: ctx.resolved.user.id,
+      platform: ctx.msg.platform,
+      action: "auth.refused",
+      detail: refusal.detail,
+    });
+    throw new UserError(refusal.code, refusal.message);
+  };
+
+  /** Arguments through the command's schema, a button's payload through its action's (own keys only). */
+  private readonly validate: Stage<Targeted, Validated> = async (ctx, next) => {
+    const { call } = ctx;
+    let job: Job;
+    if (call.kind === "command") job = { kind: "command", call, args: validArgs(call.command, call.raw) };
+    else if (call.handler.kind === "legacy") {
+      const { onAction } = call.handler;
+      const invocation = { action: call.action, payload: call.payload };
+      job = { kind: "action", call, run: (c) => onAction(c, invocation) };
+    } else {
+      const { def } = call.handler;
+      const parsed = parseOwn(def.payload, call.payload ?? {});
+      if (!parsed.ok) throw new UserError("action_unknown", "That button is not valid.");
+      job = { kind: "action", call, run: (c) => def.run(c, parsed.data) };
+    }
+    await next(Object.assign(ctx, { job }));
+  };
+
+  /** The one place an ambiguous symbol becomes a choice: the pick list (disambiguation.ts). */
+  private readonly disambiguate: Stage<Validated> = async (ctx, next) => {
+    try {
+      await next(ctx);
+    } catch (err) {
+      const { job } = ctx;
+      if (!(err instanceof AmbiguousTokenError) || job.kind !== "command") throw err;
+      const picks = await pickReply(this.deps.services.actions, ctx.resolved.user.id, job.call, err);
+      if (!picks) throw err;
+      ctx.errorCode = err.code;
+      ctx.outcome = "error";
+      await this.send(ctx, picks);
+    }
+  };
+
+  private readonly run: Stage<Validated> = async (ctx) => {
+    const { command: cmd, job, resolved: r } = ctx;
     ctx.ran = true;
     const cctx: CommandContext = {
       msg: ctx.msg,
@@ -342,32 +327,32 @@ export class Router {
       registry: this.deps.registry,
       log: ctx.log,
       corr: ctx.corr,
-      buttons: (specs, ttlMs) => this.deps.services.actions.issue(r.user.id, cmd.name, specs, ttlMs),
+      buttons: (specs, ttlMs) => this.issue(cmd, r.user.id, specs, ttlMs),
     };
-    if (ctx.proposal === "proposed" && cmd.confirmFromModel) {
-      await this.send(ctx, await proposalReply(this.deps.services.actions, r.user.id, cmd, ctx.rawArgs ?? {}));
+    const origin = job.kind === "command" ? job.call.origin : undefined;
+    if (job.kind === "command" && origin === "model" && cmd.confirmFromModel) {
+      await this.send(ctx, await proposalReply(this.deps.services.actions, r.user.id, cmd, job.call.raw));
       return;
     }
-    let out = ctx.invocation ? await cmd.onAction!(cctx, ctx.invocation) : await cmd.run(cctx, ctx.args);
-    if (ctx.note) out = { ...out, blocks: [...out.blocks, { type: "text", spans: [ctx.note] }] };
+    let out = job.kind === "command" ? await cmd.run(cctx, job.args) : await job.run(cctx);
+    const note = job.kind === "command" ? job.call.note : undefined;
+    if (note) out = { ...out, blocks: [...out.blocks, { type: "text", spans: [note] }] };
     if (cmd.privateReply && !out.private) out = { ...out, private: true };
-    if (ctx.editsOriginal && !out.private) out = { ...out, editsOriginal: true };
+    // the answer to a pressed Confirm or pick replaces the message that carried the button
+    if ((origin === "confirmed" || origin === "picked") && !out.private) out = { ...out, editsOriginal: true };
     await this.send(ctx, out);
   };
 
-  /** An ambiguous symbol is never guessed: one button per candidate re-runs the command with its mint. */
-  private async pickReply(ctx: RouterContext, err: AmbiguousTokenError): Promise<Reply> {
-    const q = err.query;
-    const re = new RegExp(`(^|\\s)\\$?${q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=\\s|$)`, "i");
-    const buttons = await this.deps.services.actions.issue(
-      ctx.resolved!.user.id,
-      RERUN,
-      err.candidates.map((t) => ({ label: choiceLabel(t), action: "pick", payload: { text: ctx.text.replace(re, `$1${t.mint}`) } })),
-      10 * 60_000,
-    );
-    const r = reply("warning").line(`"${q.slice(0, 20)}" matches ${err.candidates.length} tokens. Which one do you mean?`);
-    for (const b of buttons) r.buttons(b);
-    return r.build();
+  /** A command's buttons: only actions it declares, with payloads their schemas accept (older commands: any). */
+  private issue(cmd: AnyCommand, userId: string, specs: ButtonSpec[], ttlMs?: number): Promise<Button[]> {
+    const { actions } = cmd;
+    if (actions) {
+      for (const s of specs) {
+        const def = Object.hasOwn(actions, s.action) ? actions[s.action] : undefined;
+        if (!def || !parseOwn(def.payload, s.payload ?? {}).ok) throw new Error(`/${cmd.name} issued a button it does not declare: ${s.action}`);
+      }
+    }
+    return this.deps.services.actions.issue(userId, cmd.name, specs, ttlMs);
   }
 
   private async send(ctx: RouterContext, out: Reply): Promise<void> {

@@ -10,7 +10,10 @@ const NUM = "(\\d+(?:\\.\\d+)?)";
  * user's words did not say (the router adds it; a note never changes what runs).
  */
 
-type Rule = [RegExp, (m: RegExpExecArray) => IntentResult | undefined];
+/** A match's group `i` ("" when the group took no part in the match). */
+type Groups = (i: number) => string;
+
+type Rule = [RegExp, (g: Groups) => IntentResult | undefined];
 
 const cmd = (name: string, args: Record<string, unknown>): IntentResult => ({ kind: "command", name, args });
 
@@ -19,31 +22,31 @@ const cmd = (name: string, args: Record<string, unknown>): IntentResult => ({ ki
  * trades still get a preview and Confirm). Anything else gets help. No network, no surprises.
  */
 const RULES: Rule[] = [
-  [new RegExp(`^(?:what(?:'s| is)|how(?:'s| is))\\s+(?:the\\s+)?(?:price\\s+of\\s+)?${SYM}(?:\\s+(?:doing|price|at|trading))?\\??$`, "i"), (m) => cmd("price", { tokens: [m[1]!] })],
-  [new RegExp(`^(?:price|quote)(?:\\s+(?:of|for))?\\s+${SYM}\\??$`, "i"), (m) => cmd("price", { tokens: [m[1]!] })],
-  [new RegExp(`^${SYM}\\s+price\\??$`, "i"), (m) => cmd("price", { tokens: [m[1]!] })],
-  [new RegExp(`^(?:chart|graph)(?:\\s+(?:of|for))?\\s+${SYM}(?:\\s+(1d|7d|30d|90d))?$`, "i"), (m) => cmd("chart", { token: m[1]!, ...(m[2] ? { range: m[2] } : {}) })],
+  [new RegExp(`^(?:what(?:'s| is)|how(?:'s| is))\\s+(?:the\\s+)?(?:price\\s+of\\s+)?${SYM}(?:\\s+(?:doing|price|at|trading))?\\??$`, "i"), (g) => cmd("price", { tokens: [g(1)] })],
+  [new RegExp(`^(?:price|quote)(?:\\s+(?:of|for))?\\s+${SYM}\\??$`, "i"), (g) => cmd("price", { tokens: [g(1)] })],
+  [new RegExp(`^${SYM}\\s+price\\??$`, "i"), (g) => cmd("price", { tokens: [g(1)] })],
+  [new RegExp(`^(?:chart|graph)(?:\\s+(?:of|for))?\\s+${SYM}(?:\\s+(1d|7d|30d|90d))?$`, "i"), (g) => cmd("chart", { token: g(1), ...(g(2) ? { range: g(2) } : {}) })],
   // buy 20 usdc of jup / buy $20 of jup / buy 20 bucks of jup / buy 20 bucks worth of jup
   [
     new RegExp(`^buy\\s+\\$?${NUM}\\s*(\\$|usd|usdc|bucks?|dollars?)?\\s+(?:worth\\s+)?of\\s+${SYM}$`, "i"),
-    (m) => cmd("buy", { token: m[3]!, amount: m[1]!, pay: "USDC" }),
+    (g) => cmd("buy", { token: g(3), amount: g(1), pay: "USDC" }),
   ],
-  [new RegExp(`^buy\\s+${SYM}\\s+(?:for|with)\\s+\\$?${NUM}\\s*(\\$|usd|usdc|bucks?|dollars?)?$`, "i"), (m) => cmd("buy", { token: m[1]!, amount: m[2]!, pay: "USDC" })],
-  [new RegExp(`^sell\\s+(all|everything)(?:\\s+(?:of\\s+)?my)?\\s+${SYM}$`, "i"), (m) => cmd("sell", { token: m[2]!, amount: "all" })],
-  [new RegExp(`^sell\\s+(\\d{1,3}(?:\\.\\d+)?%)\\s+(?:of\\s+)?(?:my\\s+)?${SYM}$`, "i"), (m) => cmd("sell", { token: m[2]!, amount: m[1]! })],
-  [new RegExp(`^sell\\s+${NUM}\\s+${SYM}$`, "i"), (m) => (DOLLARS.test(m[2]!) ? undefined : cmd("sell", { token: m[2]!, amount: m[1]! }))],
-  [new RegExp(`^swap\\s+${NUM}\\s+${SYM}\\s+(?:for|to|into)\\s+${SYM}$`, "i"), (m) => cmd("swap", { amount: m[1]!, from: m[2]!, to: m[3]! })],
+  [new RegExp(`^buy\\s+${SYM}\\s+(?:for|with)\\s+\\$?${NUM}\\s*(\\$|usd|usdc|bucks?|dollars?)?$`, "i"), (g) => cmd("buy", { token: g(1), amount: g(2), pay: "USDC" })],
+  [new RegExp(`^sell\\s+(all|everything)(?:\\s+(?:of\\s+)?my)?\\s+${SYM}$`, "i"), (g) => cmd("sell", { token: g(2), amount: "all" })],
+  [new RegExp(`^sell\\s+(\\d{1,3}(?:\\.\\d+)?%)\\s+(?:of\\s+)?(?:my\\s+)?${SYM}$`, "i"), (g) => cmd("sell", { token: g(2), amount: g(1) })],
+  [new RegExp(`^sell\\s+${NUM}\\s+${SYM}$`, "i"), (g) => (DOLLARS.test(g(2)) ? undefined : cmd("sell", { token: g(2), amount: g(1) }))],
+  [new RegExp(`^swap\\s+${NUM}\\s+${SYM}\\s+(?:for|to|into)\\s+${SYM}$`, "i"), (g) => cmd("swap", { amount: g(1), from: g(2), to: g(3) })],
   // alert me when sol above 200 / ping me if bonk drops 10% / tell me when jup goes below 0.4
   [
     new RegExp(`^(?:alert|ping|tell|notify)(?:\\s+me)?\\s+(?:when|if)\\s+${SYM}\\s+(?:goes\\s+|is\\s+|gets\\s+)?(above|over|below|under)\\s+\\$?${NUM}$`, "i"),
-    (m) => cmd("alert", { token: m[1]!, op: /above|over/i.test(m[2]!) ? "above" : "below", value: m[3]! }),
+    (g) => cmd("alert", { token: g(1), op: /above|over/i.test(g(2)) ? "above" : "below", value: g(3) }),
   ],
   // The parser knows no current price, and /alert has no "N% below now" level, so a direction word
   // still becomes a move alert (either way within the window): the note says so instead of hiding it.
   [
     new RegExp(`^(?:alert|ping|tell|notify)(?:\\s+me)?\\s+(?:when|if)\\s+${SYM}\\s+(drops|falls|dumps|pumps|rises|jumps|moves)\\s+(?:by\\s+)?${NUM}%(?:\\s+(?:in|within)\\s+(\\d+[mhd]))?$`, "i"),
-    (m) => {
-      const [token, verb, pct, win = "24h"] = [m[1]!, m[2]!.toLowerCase(), m[3]!, m[4]];
+    (g) => {
+      const [token, verb, pct, win] = [g(1), g(2).toLowerCase(), g(3), g(4) || "24h"];
       const r = { kind: "command" as const, name: "alert", args: { token, op: "move", value: `${pct}%`, extra: [win] } };
       if (verb === "moves") return r;
       const down = /^(drops|falls|dumps)$/.test(verb);
@@ -63,7 +66,7 @@ export function ruleIntent(text: string): IntentResult {
   for (const [re, make] of RULES) {
     const m = re.exec(t);
     if (m) {
-      const r = make(m);
+      const r = make((i) => m[i] ?? "");
       if (r) return r;
     }
   }

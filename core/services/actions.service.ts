@@ -18,8 +18,8 @@ const newToken = () => "a1." + randomBytes(15).toString("base64url");
  * Buttons bound to the person who caused them. The platform sees only an opaque token; the
  * meaning (command, action, payload, owner, expiry) stays in the database. Buttons issued
  * together form a group: pressing one uses the whole group, once, across processes. A payload is
- * JSON read back untrusted: commands read it with `readPayload` and the zod schema they declare for
- * it (own keys only, nothing undeclared).
+ * JSON read back untrusted: the router reads it with the zod schema the command declares for that
+ * action (own keys only, nothing undeclared) before the command sees it.
  */
 export class ActionService {
   constructor(private readonly deps: { store: ActionTokenStore; clock: Clock; defaultTtlMs?: number }) {}

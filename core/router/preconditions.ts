@@ -1,0 +1,91 @@
+import type { ChatKind } from "../domain/identity.js";
+import type { RefusalCode } from "../errors.js";
+import type { AnyCommand, Scope, ScopeRule } from "./command.js";
+import type { Call } from "./pipeline.js";
+
+/**
+ * Preconditions, as Sapphire has them: each command declares its scope, and may narrow it for some
+ * subcommands (`subcommands`) and buttons (`actions.<name>.scope`). They are judged here and nowhere
+ * else, before the arguments are validated; the router audit-logs every refusal in one step.
+ */
+
+/** Who is asking, and where. */
+export interface Caller {
+  isAdmin: boolean;
+  chat: ChatKind;
+}
+
+/** Why a call was refused: the user error's code and sentence, and the audit record's detail. */
+export interface Refusal {
+  code: RefusalCode;
+  message: string;
+  detail: Record<string, unknown>;
+}
+
+type Check = (caller: Caller, label: string) => { code: RefusalCode; message: string; where?: Record<string, unknown> } | undefined;
+
+const CHECKS: Record<Exclude<Scope, "public">, Check> = {
+  admin: (c, label) => (c.isAdmin ? undefined : { code: "admin_only", message: `/${label} is for admins only.` }),
+  private: (c, label) =>
+    c.chat === "private" ? undefined : { code: "private_only", message: `/${label} only works in a private chat with me.`, where: { chat: c.chat } },
+};
+
+/** One rule a call must pass: the scope, how the refusal names what was asked for, what the audit adds. */
+interface Rule {
+  rule: ScopeRule | undefined;
+  label: string;
+  about: Record<string, unknown>;
+}
+
+/** The first precondition the call fails, widest first (the command's scope, then its subcommand's or button's). */
+export function refusalOf(call: Call, caller: Caller): Refusal | undefined {
+  const cmd = call.command;
+  for (const { rule, label, about } of [{ rule: cmd.scope, label: cmd.name, about: {} }, ...narrower(call)]) {
+    if (rule === undefined) continue;
+    const scope = typeof rule === "string" ? rule : rule.scope;
+    const failed = scope === "public" ? undefined : CHECKS[scope](caller, label);
+    if (!failed) continue;
+    return {
+      code: failed.code,
+      message: typeof rule === "string" ? failed.message : rule.refusal,
+      detail: { command: cmd.name, reason: failed.code, ...failed.where, ...about },
+    };
+  }
+  return undefined;
+}
+
+function narrower(call: Call): Rule[] {
+  if (call.kind === "action") {
+    return call.handler.kind === "declared" ? [{ rule: call.handler.def.scope, label: call.command.name, about: { action: call.action } }] : [];
+  }
+  return subcommandRules(call.command, call.raw);
+}
+
+/**
+ * The subcommand rules that apply to not-yet-validated arguments: each declared arg is read with its
+ * own schema (own properties only; a default counts), and a value with a rule adds it. An arg that
+ * does not parse adds nothing: validation refuses the call next.
+ */
+function subcommandRules(cmd: AnyCommand, raw: Record<string, unknown>): Rule[] {
+  const declared = (cmd.subcommands ?? {}) as Record<string, Record<string, ScopeRule> | undefined>;
+  const shape = cmd.args.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } } | undefined>;
+  const rules: Rule[] = [];
+  for (const key of Object.keys(declared)) {
+    const byValue = declared[key];
+    const schema = Object.hasOwn(shape, key) ? shape[key] : undefined;
+    if (!byValue || !schema) continue;
+    const parsed = schema.safeParse(Object.hasOwn(raw, key) ? raw[key] : undefined);
+    const value = parsed.success ? parsed.data : undefined;
+    if (typeof value === "string" && Object.hasOwn(byValue, value)) {
+      rules.push({ rule: byValue[value], label: `${cmd.name} ${value}`, about: { subcommand: value } });
+    }
+  }
+  return rules;
+}
+
+/**
+ * Whether the model may be offered a command as a tool: the one place this is decided. Admin commands
+ * never are; any other command is unless it says `llmTool: false` (anything that moves funds out,
+ * reveals secrets, links accounts or spends the model's budget itself).
+ */
+export const isLlmTool = (cmd: Pick<AnyCommand, "scope" | "llmTool">): boolean => cmd.scope !== "admin" && cmd.llmTool !== false;
