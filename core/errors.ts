@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   "link_same_user", "link_code_invalid", "link_code_unknown", "link_code_used", "link_code_expired", "link_platform_taken",
   // treasury
   "treasury_off",
+  // automations
+  "bad_automation", "bad_level", "bad_schedule", "bad_token", "level_crossed",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -5,20 +5,16 @@
  * Pure: imports only core/domain and core/errors.ts.
  */
 
-import { UserError } from "../errors.js";
+import { UserError, type ErrorCode } from "../errors.js";
 import { parseDuration } from "./alert.js";
 import { AUTOMATION_LIMITS, type AmountText, type LevelSpec } from "./automation.js";
 import { U64_MAX } from "./money.js";
 
 /** The codes automation parsing and resolution throw (UserError.code). */
-export type AutomationErrorCode =
-  | "bad_automation"
-  | "bad_amount"
-  | "bad_level"
-  | "bad_schedule"
-  | "bad_token"
-  | "same_token"
-  | "level_crossed";
+export type AutomationErrorCode = Extract<
+  ErrorCode,
+  "bad_automation" | "bad_amount" | "bad_level" | "bad_schedule" | "bad_token" | "same_token" | "level_crossed"
+>;
 
 export function fail(code: AutomationErrorCode, message: string, context: Record<string, unknown> = {}): never {
   throw new UserError(code, message, context);
