@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { BUILTIN_TOKENS } from "../domain/builtin-tokens.js";
 import { IN_FLIGHT_STATUSES, usdToMicro, type Order } from "../domain/order.js";
-import { formatAmount, shareOf, unitsToUsd, type AmountSpec } from "../domain/money.js";
+import { formatAmount, shareOf, unitsToUsd } from "../domain/money.js";
 import type { Token } from "../domain/token.js";
 import type { Platform } from "../domain/identity.js";
 import { RemoteError, UserError, WalletKeyError, isUserError } from "../errors.js";
@@ -9,7 +9,7 @@ import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { BookStore, OrderStore, Wallet, WalletStore } from "../ports/orders.port.js";
-import type { Chain, KeyVault, SwapProvider, SwapQuote, TxCheck } from "../ports/trading.port.js";
+import type { Chain, ConfirmResult, KeyVault, SwapProvider, SwapQuote, ToldOrders, TradeIntent, TradingPort, TxCheck } from "../ports/trading.port.js";
 import type { MarketService } from "./market.service.js";
 
 export const SOL_MINT = "So11111111111111111111111111111111111111112";
@@ -46,16 +46,7 @@ export interface TradeEvent {
   order: Order;
 }
 
-export interface TradeIntent {
-  side: Order["side"];
-  input: Token;
-  output: Token;
-  amount: AmountSpec;
-}
-
-export type ConfirmResult =
-  | { kind: "filled" | "failed" | "refused" | "expired" | "pending"; order: Order }
-  | { kind: "already"; order: Order };
+export type { ConfirmResult, TradeIntent } from "../ports/trading.port.js";
 
 export interface TradingDeps {
   orders: OrderStore;
@@ -93,7 +84,7 @@ const WALLET_KEY_UNREADABLE = "Your wallet key could not be decrypted, so nothin
  * an atomic status change, every step stored before the next, reconciliation after any crash.
  * Paper and live share this path; only the execution leg differs.
  */
-export class TradingService {
+export class TradingService implements TradingPort, ToldOrders {
   private tracker: ReturnType<typeof setInterval> | undefined;
   private tracking: Promise<void> | undefined;
   private readonly sleep: (ms: number) => Promise<void>;

@@ -9,6 +9,7 @@ import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { KvStore, Leases } from "../ports/kv.port.js";
 import type { Logger } from "../ports/logger.port.js";
+import type { TreasuryPort } from "../ports/treasury.port.js";
 import type { BookStore, Wallet } from "../ports/orders.port.js";
 import type { Chain } from "../ports/trading.port.js";
 import type { MarketService } from "./market.service.js";
@@ -142,7 +143,7 @@ const usdText = (v: number) => `$${v.toFixed(2)}`;
  * (pause, breakers, turnover, pending approval) persisted; every swap goes through the trading
  * service's once-only execution. It has no transfer path at all: it can only swap inside its own wallet.
  */
-export class TreasuryService {
+export class TreasuryService implements TreasuryPort {
   private readonly owner: string;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
