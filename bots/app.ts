@@ -18,7 +18,7 @@ import type { RateLimiterFactory } from "../core/ports/rate-limit.port.js";
 import { Router } from "../core/router/router.js";
 import { ActionService } from "../core/services/actions.service.js";
 import { IdentityService } from "../core/services/identity.service.js";
-import type { Services } from "../core/services/index.js";
+import type { Services } from "./services.js";
 import { createDatabase, migrate, repositories, type Db, type Repositories } from "../db/index.js";
 import type { Config } from "./config.js";
 import { buildMarket, type MarketOverrides, type MarketParts } from "./market.js";
@@ -233,7 +233,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     notifications,
     alerts,
     outbox,
-    intent,
+    assistant: intent,
     clock,
     info: {
       tradingMode: config.TRADING_MODE,

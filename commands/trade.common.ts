@@ -8,11 +8,15 @@ import { readPayload, type ActionInvocation, type CommandContext } from "../core
 import { bold, reply } from "../core/router/reply.js";
 import type { Reply } from "../core/router/message.js";
 import { amountOf, fillRows, routeFees, statusText } from "../core/services/trade-format.js";
-import type { ConfirmResult, TradeIntent } from "../core/services/trading.service.js";
+import type { ConfirmResult, TradeIntent } from "../core/ports/trading.port.js";
 
 /** Words typed as a token: a symbol or mint, at most 64 characters. */
 export const tokenArg = z.string().min(1).max(64);
 export const amountArg = z.string().min(1).max(40);
+
+/** The ports of /buy, /sell and /swap: their previews and their Confirm, Cancel and fresh-quote buttons. */
+export const TRADE_NEEDS = ["tokens", "trading", "clock", "info"] as const;
+type TradeContext = CommandContext<(typeof TRADE_NEEDS)[number]>;
 
 /** Where fills found later are pushed: this private chat, or the user's DM on this platform. */
 export const notifyTarget = (ctx: CommandContext) => ({
@@ -25,7 +29,7 @@ export function spec(raw: string, token: Token, allowShare: boolean): AmountSpec
 }
 
 /** Quote -> previewed order -> the preview with Confirm/Cancel bound to the requester. */
-export async function previewTrade(ctx: CommandContext, intent: TradeIntent): Promise<Reply> {
+export async function previewTrade(ctx: CommandContext<"trading" | "clock">, intent: TradeIntent): Promise<Reply> {
   const o = await ctx.services.trading.preview(ctx.user.id, intent, notifyTarget(ctx));
   return previewReply(ctx, o);
 }
@@ -38,7 +42,7 @@ function feesText(o: Order): string {
   return o.mode === "live" ? `route: ${route}; network ~0.000005 SOL plus priority` : `route: ${route} (already in "Receive")`;
 }
 
-async function previewReply(ctx: CommandContext, o: Order): Promise<Reply> {
+async function previewReply(ctx: CommandContext<"clock">, o: Order): Promise<Reply> {
   const secs = Math.max(0, Math.round((o.quoteExpiresAt - ctx.services.clock.now()) / 1000));
   const [confirm, cancel] = await ctx.buttons(
     [
@@ -69,9 +73,9 @@ async function previewReply(ctx: CommandContext, o: Order): Promise<Reply> {
 const payloadSchema = z.object({ orderId: z.string().regex(/^o_[0-9a-f]{16}$/) });
 
 /** Confirm, Cancel and "fresh quote" buttons of every trade command. */
-export async function onTradeAction(ctx: CommandContext, inv: ActionInvocation): Promise<Reply> {
+export async function onTradeAction(ctx: TradeContext, inv: ActionInvocation): Promise<Reply> {
   const { orderId } = readPayload(payloadSchema, inv);
-  const { trading, info } = ctx.services;
+  const { trading } = ctx.services;
   if (inv.action === "cancel") {
     const o = await trading.cancel(ctx.user.id, orderId);
     return reply().line(o.status === "cancelled" ? "Cancelled. Nothing was traded." : `Already done: this order is ${statusText(o)}.`).private_().edit().build();
@@ -89,7 +93,7 @@ export async function onTradeAction(ctx: CommandContext, inv: ActionInvocation):
   return r.kind === "already" || r.kind === "pending" ? told : told.then((x) => ({ ...x, tellsOrder: r.order.id }));
 }
 
-async function confirmReply(ctx: CommandContext, r: ConfirmResult): Promise<Reply> {
+async function confirmReply(ctx: CommandContext<"info">, r: ConfirmResult): Promise<Reply> {
   const { info } = ctx.services;
   const o = r.order;
   switch (r.kind) {

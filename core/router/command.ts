@@ -2,8 +2,8 @@ import { z } from "zod";
 import { UserError } from "../errors.js";
 import type { Identity, User } from "../domain/identity.js";
 import type { Logger } from "../ports/logger.port.js";
-import type { ButtonSpec } from "../services/actions.service.js";
-import type { Services } from "../services/index.js";
+import type { ButtonSpec } from "../ports/actions.port.js";
+import type { CommandPorts, PortName, PortsOf } from "../ports/commands.port.js";
 import type { Button, InboundMessage, Reply } from "./message.js";
 
 /** public: anyone, anywhere; private: only in a private chat; admin: admins only. */
@@ -11,13 +11,14 @@ export type Scope = "public" | "private" | "admin";
 
 export type CommandGroup = "General" | "Account" | "Market" | "Trading" | "Alerts" | "Assistant" | "Treasury" | "Admin";
 
-export interface CommandContext {
+/** What a command's run() and onAction() get; `services` holds only the ports it declared in `needs`. */
+export interface CommandContext<N extends PortName = never> {
   msg: InboundMessage;
   user: User;
   identity: Identity;
   identities: Identity[];
   isAdmin: boolean;
-  services: Services;
+  services: PortsOf<N>;
   registry: CommandRegistryView;
   log: Logger;
   /** Correlation id, quoted to the user when something unexpected happens. */
@@ -31,8 +32,8 @@ export interface ActionInvocation {
   payload: unknown;
 }
 
-// The args schema is any zod object; positional tokens map onto its keys in order.
-export interface Command<S extends z.ZodObject = z.ZodObject> {
+// The args schema is any zod object; positional tokens map onto its keys in order. N: the ports it needs.
+export interface Command<S extends z.ZodObject = z.ZodObject, N extends PortName = never> {
   name: string;
   aliases?: string[];
   group: CommandGroup;
@@ -56,12 +57,18 @@ export interface Command<S extends z.ZodObject = z.ZodObject> {
    * Confirm. Trades need not say it: their run() is already a preview.
    */
   confirmFromModel?: boolean;
-  run(ctx: CommandContext, args: z.infer<S>): Promise<Reply>;
-  onAction?(ctx: CommandContext, invocation: ActionInvocation): Promise<Reply>;
+  /**
+   * The ports run() and onAction() use, by name (`needs: ["market", "tokens"]`); the router passes exactly
+   * these and `ctx.services` offers nothing else. None declared: none passed.
+   */
+  needs?: readonly N[];
+  // Function properties, not methods: checked strictly, so a handler that needs an undeclared port does not fit.
+  run: (ctx: CommandContext<NoInfer<N>>, args: z.infer<S>) => Promise<Reply>;
+  onAction?: (ctx: CommandContext<NoInfer<N>>, invocation: ActionInvocation) => Promise<Reply>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyCommand = Command<any>;
+export type AnyCommand = Command<any, any>;
 
 /** A word from a fixed list, any case ("Above", "7D"); slash-command adapters show the list as choices. */
 export const choiceArg = <const V extends readonly [string, ...string[]]>(values: V, message: string) =>
@@ -70,8 +77,15 @@ export const choiceArg = <const V extends readonly [string, ...string[]]>(values
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(values, { message }));
 
-/** Identity function that keeps a command's arg types (`export default defineCommand({...})`). */
-export const defineCommand = <S extends z.ZodObject>(c: Command<S>): Command<S> => c;
+/** Identity function that keeps a command's arg types and needs (`export default defineCommand({...})`). */
+export const defineCommand = <S extends z.ZodObject, const N extends PortName = never>(c: Command<S, N>): Command<S, N> => c;
+
+/** The ports a command declared, and only those: one it did not name is not there to reach. */
+export function portsFor<N extends PortName>(all: CommandPorts, needs: readonly N[] = []): PortsOf<N> {
+  const out: Partial<Record<PortName, unknown>> = {};
+  for (const n of needs) if (all[n] !== undefined) out[n] = all[n];
+  return out as PortsOf<N>;
+}
 
 export interface CommandRegistryView {
   get(name: string): AnyCommand | undefined;

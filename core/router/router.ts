@@ -6,9 +6,9 @@ import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { RateLimiter, RateLimiterFactory } from "../ports/rate-limit.port.js";
 import type { ProcessedUpdates } from "../ports/updates.port.js";
-import type { Services } from "../services/index.js";
+import type { RouterPorts } from "../ports/commands.port.js";
 import { AmbiguousTokenError, choiceLabel } from "../services/token-registry.service.js";
-import { parseOwn, readPayload, type AnyCommand, type CommandContext } from "./command.js";
+import { parseOwn, portsFor, readPayload, type AnyCommand, type CommandContext } from "./command.js";
 import type { IntentResolver } from "./intent.js";
 import type { InboundMessage, Reply } from "./message.js";
 import { bindArgs, MAX_INPUT_CHARS, sanitize, splitCommand, tokenize } from "./parse.js";
@@ -19,7 +19,7 @@ import { reply, textReply } from "./reply.js";
 
 export interface RouterDeps {
   registry: CommandRegistry;
-  services: Services;
+  services: RouterPorts;
   updates: ProcessedUpdates;
   limiters: RateLimiterFactory;
   log: Logger;
@@ -338,7 +338,7 @@ export class Router {
       identity: r.identity,
       identities: r.identities,
       isAdmin: r.isAdmin,
-      services: this.deps.services,
+      services: portsFor(this.deps.services, cmd.needs),
       registry: this.deps.registry,
       log: ctx.log,
       corr: ctx.corr,
