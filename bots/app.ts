@@ -14,7 +14,7 @@ import type { Router } from "../core/router/router.js";
 import { ActionService } from "../core/services/actions.service.js";
 import type { AlertEngine } from "../core/services/alert-engine.service.js";
 import { IdentityService } from "../core/services/identity.service.js";
-import type { Services } from "../core/services/index.js";
+import type { Services } from "./services.js";
 import type { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import type { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
 import type { RetentionService } from "../core/services/retention.service.js";
@@ -93,7 +93,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     notifications,
     alerts,
     outbox,
-    intent,
+    assistant: intent,
     clock,
     info: {
       tradingMode: config.TRADING_MODE,

@@ -14,7 +14,7 @@ import type { RateLimiterFactory, Spacer } from "../core/ports/rate-limit.port.j
 import { IntentService } from "../core/router/llm-intent.js";
 import { Router } from "../core/router/router.js";
 import { AlertEngine } from "../core/services/alert-engine.service.js";
-import type { Services } from "../core/services/index.js";
+import type { Services } from "./services.js";
 import { llmContext } from "../core/services/llm-context.js";
 import { Notifications } from "../core/services/notifications.service.js";
 import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";

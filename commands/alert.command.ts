@@ -4,7 +4,8 @@ import { formatPrice, formatUsd } from "../core/domain/format.js";
 import { UserError } from "../core/errors.js";
 import { choiceArg, defineCommand } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
-import { describeAlert, type NewAlert } from "../core/services/alert-engine.service.js";
+import type { NewAlert } from "../core/ports/alerts.port.js";
+import { describeAlert } from "../core/services/alert-engine.service.js";
 import { notifyTarget } from "./trade.common.js";
 
 const USAGE = "alert <token> above|below <price> [repeat [1h]] [back 2%] [for 7d] | alert <token> move <N%> <window> | alert portfolio above|below <usd>";
@@ -59,6 +60,7 @@ export default defineCommand({
   }),
   positional: ["token", "op", "value", "extra"],
   variadic: true,
+  needs: ["alerts", "market", "tokens", "portfolio", "clock"],
   async run(ctx, { token: q, op, value, extra = [] }) {
     const { alerts, market, tokens, portfolio } = ctx.services;
     const now = ctx.services.clock.now();

@@ -12,6 +12,7 @@ export default defineCommand({
   scope: "public",
   args: z.object({}),
   positional: [],
+  needs: ["alerts"],
   async run(ctx) {
     const list = await ctx.services.alerts.list(ctx.user.id);
     if (!list.length) return reply().line("No alerts. Set one with /alert SOL above 200.").build();

@@ -13,8 +13,9 @@ export default defineCommand({
   args: z.object({ question: z.array(z.string()).min(1, "Ask something, e.g. /ask is SOL up today?") }),
   positional: ["question"],
   variadic: true,
+  needs: ["assistant"],
   async run(ctx, { question }) {
-    return ctx.services.intent.answer({
+    return ctx.services.assistant.answer({
       userId: ctx.user.id,
       identity: `${ctx.identity.platform}:${ctx.identity.platformUserId}`,
       platform: ctx.identity.platform,

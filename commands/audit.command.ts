@@ -13,6 +13,7 @@ export default defineCommand({
   positional: ["count"],
   privateReply: true,
   llmTool: false,
+  needs: ["audit"],
   async run(ctx, { count }) {
     const rows = await ctx.services.audit.recent(count);
     if (!rows.length) return reply().line("No audit events yet.").build();

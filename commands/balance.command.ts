@@ -16,6 +16,7 @@ export default defineCommand({
   privateReply: true,
   args: z.object({}),
   positional: [],
+  needs: ["portfolio", "market"],
   async run(ctx) {
     const sections = await ctx.services.portfolio.summary(ctx.user.id);
     const r = reply();

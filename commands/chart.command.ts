@@ -17,6 +17,7 @@ export default defineCommand({
     range: choiceArg(RANGES, "Range must be 1d, 7d, 30d or 90d").default("7d"),
   }),
   positional: ["token", "range"],
+  needs: ["tokens", "market", "charts"],
   async run(ctx, { token: q, range }) {
     const { tokens, market, charts } = ctx.services;
     const token = await tokens.resolve(q);

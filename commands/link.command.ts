@@ -13,6 +13,7 @@ export default defineCommand({
   positional: ["code"],
   privateReply: true,
   llmTool: false,
+  needs: ["identity"],
   async run(ctx, { code: given }) {
     const { identity } = ctx.services;
     if (!given) {

@@ -14,6 +14,7 @@ export default defineCommand({
   privateReply: true,
   args: z.object({}),
   positional: [],
+  needs: ["portfolio", "charts", "clock", "info"],
   async run(ctx) {
     const { portfolio, charts, clock } = ctx.services;
     const sections = await portfolio.summary(ctx.user.id); // also records a fresh snapshot
@@ -25,7 +26,7 @@ export default defineCommand({
     const real = main?.realizedUsd ?? 0;
     const value = main?.totalUsd ?? 0;
     const png = await charts.lineChart({
-      title: `Portfolio ${ctx.services.trading.mode === "paper" ? "(paper)" : ""}`.trim(),
+      title: `Portfolio ${ctx.services.info.tradingMode === "paper" ? "(paper)" : ""}`.trim(),
       subtitle: `Value ${formatUsd(value)} | unrealised ${signed(unreal)} | realised ${signed(real)}`,
       points: series.length ? series : [{ t: clock.now() - 60_000, v: value }, { t: clock.now(), v: value }],
       valueLabel: "USD",

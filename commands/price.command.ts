@@ -8,7 +8,7 @@ import { listCandidates, resolveEach, unresolvedText } from "../core/router/disa
 import { bold, reply } from "../core/router/reply.js";
 
 /** "jupiter, 3 s ago" or, for bundled history, "replay, 2025-01-03 14:00 UTC": source and time, always. */
-export function describeQuote(ctx: CommandContext, q: PriceQuote): string {
+export function describeQuote(ctx: CommandContext<"market">, q: PriceQuote): string {
   if (q.replay) return `replay, ${formatUtc(q.at)}`;
   return `${q.source}, ${formatAge(ctx.services.market.now() - q.at)}`;
 }
@@ -31,6 +31,7 @@ export default defineCommand({
   }),
   positional: ["tokens"],
   variadic: true,
+  needs: ["tokens", "market"],
   async run(ctx, { tokens: queries }) {
     const { tokens, market } = ctx.services;
     // One token: the router shows its error (or the pick-one buttons). Several: a row each, and the

@@ -11,6 +11,7 @@ export default defineCommand({
   args: z.object({ payload: z.string().max(64).optional() }),
   positional: ["payload"],
   llmTool: false,
+  needs: ["info"],
   async run(ctx) {
     const mode = ctx.services.info.tradingMode;
     return reply()

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../core/router/command.js";
-import { amountArg, previewTrade, spec, tokenArg, tradeActions } from "./trade.common.js";
+import { amountArg, previewTrade, spec, tokenArg, tradeActions, TRADE_NEEDS } from "./trade.common.js";
 
 export default defineCommand({
   name: "swap",
@@ -12,6 +12,7 @@ export default defineCommand({
   privateReply: true,
   args: z.object({ amount: amountArg, from: tokenArg, to: tokenArg }),
   positional: ["amount", "from", "to"],
+  needs: TRADE_NEEDS,
   async run(ctx, a) {
     const input = await ctx.services.tokens.resolve(a.from);
     const output = await ctx.services.tokens.resolve(a.to);

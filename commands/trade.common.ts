@@ -3,15 +3,20 @@ import { formatPct, formatUsd, formatUtc } from "../core/domain/format.js";
 import { parseAmountSpec, type AmountSpec } from "../core/domain/money.js";
 import type { Order } from "../core/domain/order.js";
 import type { Token } from "../core/domain/token.js";
-import { defineActions, type CommandContext } from "../core/router/command.js";
+import type { Actions, CommandContext } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import type { Reply } from "../core/router/message.js";
 import { amountOf, fillRows, routeFeesText, statusText } from "../core/services/trade-format.js";
-import type { ConfirmResult, TradeIntent } from "../core/services/trading.service.js";
+import type { ConfirmResult, TradeIntent } from "../core/ports/trading.port.js";
 
 /** Words typed as a token: a symbol or mint, at most 64 characters. */
 export const tokenArg = z.string().min(1).max(64);
 export const amountArg = z.string().min(1).max(40);
+
+/** The ports of /buy, /sell and /swap: their previews and their Confirm, Cancel and fresh-quote buttons. */
+export const TRADE_NEEDS = ["tokens", "trading", "clock", "info"] as const;
+type TradeNeed = (typeof TRADE_NEEDS)[number];
+type TradeContext = CommandContext<TradeNeed>;
 
 /** Where fills found later are pushed: this private chat, or the user's DM on this platform. */
 export const notifyTarget = (ctx: CommandContext) => ({
@@ -24,7 +29,7 @@ export function spec(raw: string, token: Token, allowShare: boolean): AmountSpec
 }
 
 /** Quote -> previewed order -> the preview with Confirm/Cancel bound to the requester. */
-export async function previewTrade(ctx: CommandContext, intent: TradeIntent): Promise<Reply> {
+export async function previewTrade(ctx: CommandContext<"trading" | "clock">, intent: TradeIntent): Promise<Reply> {
   const o = await ctx.services.trading.preview(ctx.user.id, intent, notifyTarget(ctx));
   return previewReply(ctx, o);
 }
@@ -36,7 +41,7 @@ function feesText(o: Order): string {
   return o.mode === "live" ? `route: ${route}; network ~0.000005 SOL plus priority` : `route: ${route} (already in "Receive")`;
 }
 
-async function previewReply(ctx: CommandContext, o: Order): Promise<Reply> {
+async function previewReply(ctx: CommandContext<"clock">, o: Order): Promise<Reply> {
   const secs = Math.max(0, Math.round((o.quoteExpiresAt - ctx.services.clock.now()) / 1000));
   const [confirm, cancel] = await ctx.buttons(
     [
@@ -68,18 +73,18 @@ async function previewReply(ctx: CommandContext, o: Order): Promise<Reply> {
 const orderRef = z.object({ orderId: z.string().regex(/^o_[0-9a-f]{16}$/) });
 
 /** Confirm, Cancel and "fresh quote" buttons of every trade command. */
-export const tradeActions = defineActions({
+export const tradeActions: Actions<{ confirm: typeof orderRef; cancel: typeof orderRef; requote: typeof orderRef }, TradeNeed> = {
   confirm: { payload: orderRef, run: confirmOrder },
   cancel: { payload: orderRef, run: cancelOrder },
   requote: { payload: orderRef, run: requote },
-});
+};
 
-async function cancelOrder(ctx: CommandContext, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
+async function cancelOrder(ctx: CommandContext<"trading">, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
   const o = await ctx.services.trading.cancel(ctx.user.id, orderId);
   return reply().line(o.status === "cancelled" ? "Cancelled. Nothing was traded." : `Already done: this order is ${statusText(o)}.`).private_().edit().build();
 }
 
-async function requote(ctx: CommandContext, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
+async function requote(ctx: TradeContext, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
   const { trading } = ctx.services;
   const o = await trading.order(ctx.user.id, orderId);
   const [input, output] = await Promise.all([ctx.services.tokens.resolve(o.input.mint), ctx.services.tokens.resolve(o.output.mint)]);
@@ -87,14 +92,14 @@ async function requote(ctx: CommandContext, { orderId }: z.infer<typeof orderRef
   return previewReply(ctx, fresh);
 }
 
-async function confirmOrder(ctx: CommandContext, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
+async function confirmOrder(ctx: CommandContext<"trading" | "info">, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
   const r = await ctx.services.trading.confirm(ctx.user.id, orderId, { toldByReply: true });
   const told = confirmReply(ctx, r);
   // Delivered, this reply tells the outcome; if the process dies first, reconciliation pushes it.
   return r.kind === "already" || r.kind === "pending" ? told : told.then((x) => ({ ...x, tellsOrder: r.order.id }));
 }
 
-async function confirmReply(ctx: CommandContext, r: ConfirmResult): Promise<Reply> {
+async function confirmReply(ctx: CommandContext<"info">, r: ConfirmResult): Promise<Reply> {
   const { info } = ctx.services;
   const o = r.order;
   switch (r.kind) {

@@ -13,6 +13,7 @@ export default defineCommand({
   privateReply: true,
   args: z.object({ count: z.coerce.number().int("count must be a whole number").min(1).max(50).default(10) }),
   positional: ["count"],
+  needs: ["trading", "info"],
   async run(ctx, { count }) {
     const orders = await ctx.services.trading.orders(ctx.user.id, count);
     if (!orders.length) return reply().line("No trades yet. Try /buy JUP 20 (paper by default).").build();

@@ -6,7 +6,7 @@ import { choiceArg, defineCommand, readPayload } from "../core/router/command.js
 import { bold, reply } from "../core/router/reply.js";
 import { approvalButtons, approvalText, cycleText, rejectText } from "../core/services/treasury/index.js";
 
-const treasuryOf = (ctx: CommandContext) => {
+const treasuryOf = (ctx: CommandContext<"treasury">) => {
   const t = ctx.services.treasury;
   if (!t) throw new UserError("treasury_off", "The treasury bot is not configured here (set TREASURY_CONFIG).");
   return t;
@@ -30,6 +30,7 @@ export default defineCommand({
     action: choiceArg(["status", "plan", "rebalance", "pause", "resume", "history"], "Use status, plan, rebalance, pause, resume or history").default("status"),
   }),
   positional: ["action"],
+  needs: ["treasury", "charts", "clock"],
   async run(ctx, { action }) {
     const t = treasuryOf(ctx);
     if (action === "pause") {

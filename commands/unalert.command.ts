@@ -13,6 +13,7 @@ export default defineCommand({
   confirmFromModel: true,
   args: z.object({ id: z.string().regex(/^([a-z2-9]{6}|all)$/i, "Give an alert id from /alerts, or all") }),
   positional: ["id"],
+  needs: ["alerts"],
   async run(ctx, { id }) {
     const { alerts } = ctx.services;
     if (id.toLowerCase() === "all") {

@@ -10,11 +10,12 @@ export default defineCommand({
   scope: "admin",
   privateReply: true,
   llmTool: false,
+  needs: ["clock", "assistant"],
   args: z.object({ days: z.coerce.number().int("days must be a whole number").min(1).max(90).default(7) }),
   positional: ["days"],
   async run(ctx, { days }) {
     const since = new Date(ctx.services.clock.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
-    const rows = await ctx.services.intent.usageSummary(since);
+    const rows = await ctx.services.assistant.usageSummary(since);
     if (!rows.length) return reply().line(`No LLM usage since ${since}.`).build();
     const total = rows.reduce((a, r) => ({ tokens: a.tokens + r.tokens, cost: a.cost + r.costUsd }), { tokens: 0, cost: 0 });
     return reply()

@@ -24,6 +24,7 @@ export default defineCommand({
       export: "private",
     },
   },
+  needs: ["wallets", "info"],
   async run(ctx, { action, address }) {
     const { wallets } = ctx.services;
     if (action === "watch") {
@@ -57,10 +58,10 @@ export default defineCommand({
     const list = await wallets.list(ctx.user.id);
     const r = reply().line(bold("Your wallets"));
     r.table([
-      ["Trading", ctx.services.trading.mode === "paper" ? "paper account (simulated)" : "LIVE"],
+      ["Trading", ctx.services.info.tradingMode === "paper" ? "paper account (simulated)" : "LIVE"],
       ...list.map((w): [string, string] => [w.kind === "custodial" ? "Custodial" : "Watch-only", w.address]),
     ]);
-    if (!list.length) r.line("Add one with /wallet watch <address>", ctx.services.trading.mode === "live" ? " or /wallet new." : ".");
+    if (!list.length) r.line("Add one with /wallet watch <address>", ctx.services.info.tradingMode === "live" ? " or /wallet new." : ".");
     return r.build();
   },
   actions: {

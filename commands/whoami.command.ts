@@ -18,6 +18,7 @@ export default defineCommand({
   args: z.object({}),
   positional: [],
   privateReply: true,
+  needs: ["info"],
   async run(ctx) {
     const rows: Array<[string, string]> = [
       ["User", ctx.user.id.slice(0, 8)],

@@ -73,3 +73,17 @@ export interface AlertStore {
   setState(id: string, from: readonly AlertState[], to: AlertState, now: number): Promise<boolean>;
   cancelAll(userId: string, now: number): Promise<number>;
 }
+
+/** What a user sets: the alert minus its id, owner, state and history. */
+export type NewAlert = Pick<Alert, "kind" | "mint" | "symbol" | "level" | "pct" | "windowMs" | "repeat" | "cooldownMs" | "hysteresisPct" | "expiresAt">;
+
+/** A user's alerts as /alert, /alerts and /unalert manage them. */
+export interface AlertsPort {
+  /** `current`: the price (or portfolio value) now, so a level already crossed is refused. */
+  create(userId: string, spec: NewAlert, current: number, notify: Alert["notify"]): Promise<Alert>;
+  list(userId: string): Promise<Alert[]>;
+  /** False when the alert was not active. */
+  cancel(userId: string, id: string): Promise<boolean>;
+  /** How many were cancelled. */
+  cancelAll(userId: string): Promise<number>;
+}

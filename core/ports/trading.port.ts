@@ -1,4 +1,7 @@
-import type { RouteFee } from "../domain/order.js";
+import type { Platform } from "../domain/identity.js";
+import type { AmountSpec } from "../domain/money.js";
+import type { Order, RouteFee } from "../domain/order.js";
+import type { Token } from "../domain/token.js";
 
 /**
  * A swap quote, parsed once by its provider into typed values; `raw` is the provider's own answer, kept
@@ -90,4 +93,40 @@ export interface KeyVault {
   reveal(encryptedSecret: string): Promise<string>;
   /** Address check: a valid base58 ed25519 public key. */
   isAddress(s: string): boolean;
+}
+
+/** A trade as the user asked for it: sides and tokens resolved, the amount still a spec ("50%", "all"). */
+export interface TradeIntent {
+  side: Order["side"];
+  input: Token;
+  output: Token;
+  amount: AmountSpec;
+}
+
+export type ConfirmResult =
+  | { kind: "filled" | "failed" | "refused" | "expired" | "pending"; order: Order }
+  | { kind: "already"; order: Order };
+
+/** Where fills found later are pushed. */
+export interface NotifyTarget {
+  platform: Platform;
+  chatId: string;
+}
+
+/** The trading service as the trade commands drive it: preview, Confirm (once), Cancel, history. */
+export interface TradingPort {
+  readonly mode: "paper" | "live";
+  /** Policy checks, then a quote stored as a previewed order. Nothing moves yet. */
+  preview(userId: string, intent: TradeIntent, notify: NotifyTarget): Promise<Order>;
+  /** Claims the order exactly once, then executes it. */
+  confirm(userId: string, orderId: string, opts?: { toldByReply?: boolean }): Promise<ConfirmResult>;
+  cancel(userId: string, orderId: string): Promise<Order>;
+  /** One of the user's orders; throws UserError order_unknown for anyone else's. */
+  order(userId: string, orderId: string): Promise<Order>;
+  orders(userId: string, limit: number): Promise<Order[]>;
+}
+
+/** The router, once a reply that tells an order's outcome was delivered (`Reply.tellsOrder`). */
+export interface ToldOrders {
+  markTold(orderId: string): Promise<void>;
 }

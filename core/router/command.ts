@@ -2,8 +2,8 @@ import { z } from "zod";
 import { UserError } from "../errors.js";
 import type { Identity, User } from "../domain/identity.js";
 import type { Logger } from "../ports/logger.port.js";
-import type { ButtonSpec } from "../services/actions.service.js";
-import type { Services } from "../services/index.js";
+import type { ButtonSpec } from "../ports/actions.port.js";
+import type { CommandPorts, PortName, PortsOf } from "../ports/commands.port.js";
 import type { Button, InboundMessage, Reply } from "./message.js";
 
 /**
@@ -24,13 +24,14 @@ export type SubcommandScopes<A> = { [K in keyof A]?: Partial<Record<Extract<A[K]
 
 export type CommandGroup = "General" | "Account" | "Market" | "Trading" | "Alerts" | "Assistant" | "Treasury" | "Admin";
 
-export interface CommandContext {
+/** What a command's run() and onAction() get; `services` holds only the ports it declared in `needs`. */
+export interface CommandContext<N extends PortName = never> {
   msg: InboundMessage;
   user: User;
   identity: Identity;
   identities: Identity[];
   isAdmin: boolean;
-  services: Services;
+  services: PortsOf<N>;
   registry: CommandRegistryView;
   log: Logger;
   /** Correlation id, quoted to the user when something unexpected happens. */
@@ -50,18 +51,19 @@ export interface ActionInvocation {
  * only, nothing undeclared; a missing payload reads as `{}`) and calls `run` with the typed result:
  * a forged or stale payload never reaches the command.
  */
-export interface Action<P extends z.ZodObject = z.ZodObject> {
+export interface Action<P extends z.ZodObject = z.ZodObject, N extends PortName = never> {
   payload: P;
   scope?: ScopeRule;
-  run(ctx: CommandContext, payload: z.infer<P>): Promise<Reply>;
+  // A function property (not a method): checked strictly against the ports the command declared.
+  run: (ctx: CommandContext<N>, payload: z.infer<P>) => Promise<Reply>;
 }
 
 /** Payload schemas of a command's buttons, by action name. */
 export type ActionSchemas = Record<string, z.ZodObject>;
-export type Actions<A extends ActionSchemas> = { [K in keyof A]: Action<A[K]> };
+export type Actions<A extends ActionSchemas, N extends PortName = never> = { [K in keyof A]: Action<A[K], N> };
 
-// The args schema is any zod object; positional tokens map onto its keys in order.
-export interface Command<S extends z.ZodObject = z.ZodObject, A extends ActionSchemas = ActionSchemas> {
+// The args schema is any zod object; positional tokens map onto its keys in order. N: the ports it needs.
+export interface Command<S extends z.ZodObject = z.ZodObject, A extends ActionSchemas = ActionSchemas, N extends PortName = never> {
   name: string;
   aliases?: string[];
   group: CommandGroup;
@@ -90,15 +92,21 @@ export interface Command<S extends z.ZodObject = z.ZodObject, A extends ActionSc
    * Confirm. Trades need not say it: their run() is already a preview.
    */
   confirmFromModel?: boolean;
-  run(ctx: CommandContext, args: z.infer<S>): Promise<Reply>;
+  /**
+   * The ports run() and the actions use, by name (`needs: ["market", "tokens"]`); the router passes exactly
+   * these and `ctx.services` offers nothing else. None declared: none passed.
+   */
+  needs?: readonly N[];
+  // Function properties, not methods: checked strictly, so a handler that needs an undeclared port does not fit.
+  run: (ctx: CommandContext<NoInfer<N>>, args: z.infer<S>) => Promise<Reply>;
   /** The command's buttons, each with its payload schema (`ctx.buttons` may issue only these). */
-  actions?: Actions<A>;
+  actions?: Actions<A, NoInfer<N>>;
   /** The older way: one handler that reads its own `unknown` payloads (readPayload). Prefer `actions`. */
-  onAction?(ctx: CommandContext, invocation: ActionInvocation): Promise<Reply>;
+  onAction?: (ctx: CommandContext<NoInfer<N>>, invocation: ActionInvocation) => Promise<Reply>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyCommand = Command<any, any>;
+export type AnyCommand = Command<any, any, any>;
 
 /** A word from a fixed list, any case ("Above", "7D"); slash-command adapters show the list as choices. */
 export const choiceArg = <const V extends readonly [string, ...string[]]>(values: V, message: string) =>
@@ -107,11 +115,20 @@ export const choiceArg = <const V extends readonly [string, ...string[]]>(values
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(values, { message }));
 
-/** Identity function that keeps a command's arg types (`export default defineCommand({...})`). */
-export const defineCommand = <S extends z.ZodObject, A extends ActionSchemas = ActionSchemas>(c: Command<S, A>): Command<S, A> => c;
+/** Identity function that keeps a command's arg types, buttons and needs (`export default defineCommand({...})`). */
+export const defineCommand = <S extends z.ZodObject, A extends ActionSchemas = ActionSchemas, const N extends PortName = never>(
+  c: Command<S, A, N>,
+): Command<S, A, N> => c;
 
 /** Identity function that types buttons shared by several commands (each `run` gets its payload's type). */
-export const defineActions = <A extends ActionSchemas>(a: Actions<A>): Actions<A> => a;
+export const defineActions = <A extends ActionSchemas, const N extends PortName = never>(a: Actions<A, N>): Actions<A, N> => a;
+
+/** The ports a command declared, and only those: one it did not name is not there to reach. */
+export function portsFor<N extends PortName>(all: CommandPorts, needs: readonly N[] = []): PortsOf<N> {
+  const out: Partial<Record<PortName, unknown>> = {};
+  for (const n of needs) if (all[n] !== undefined) out[n] = all[n];
+  return out as PortsOf<N>;
+}
 
 export interface CommandRegistryView {
   get(name: string): AnyCommand | undefined;

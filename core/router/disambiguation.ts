@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Token } from "../domain/token.js";
 import { isUserError, UserError } from "../errors.js";
 import type { ActionRecord } from "../ports/action-tokens.port.js";
-import type { ActionService } from "../services/actions.service.js";
+import type { ActionsPort } from "../ports/actions.port.js";
 import { AmbiguousTokenError, choiceLabel } from "../services/token-registry.service.js";
 import { readPayload, type AnyCommand, type CommandRegistryView } from "./command.js";
 import type { Reply } from "./message.js";
@@ -58,7 +58,7 @@ function withMint(cmd: AnyCommand, args: Record<string, unknown>, query: string,
  * The answer to an ambiguous symbol in a command the user typed (or picked): one button per
  * candidate. Undefined when the call cannot be re-run with a mint (the symbol is none of its words).
  */
-export async function pickReply(actions: ActionService, userId: string, call: CommandCall, err: AmbiguousTokenError): Promise<Reply | undefined> {
+export async function pickReply(actions: ActionsPort, userId: string, call: CommandCall, err: AmbiguousTokenError): Promise<Reply | undefined> {
   if (call.origin !== "typed" && call.origin !== "picked") return undefined;
   const q = err.query;
   if (!withMint(call.command, call.raw, q, "")) return undefined;

@@ -1,6 +1,6 @@
 import type { FailureCode } from "../errors.js";
 import type { Logger } from "../ports/logger.port.js";
-import type { ResolvedUser } from "../services/identity.service.js";
+import type { ResolvedUser } from "../ports/identity.port.js";
 import type { Action, AnyCommand, CommandContext } from "./command.js";
 import type { InboundMessage, Reply } from "./message.js";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import type { ActionRecord } from "../ports/action-tokens.port.js";
-import type { ActionService } from "../services/actions.service.js";
+import type { ActionsPort } from "../ports/actions.port.js";
 import { readPayload, type AnyCommand, type CommandRegistryView } from "./command.js";
 import type { Reply } from "./message.js";
 import type { CommandCall } from "./pipeline.js";
@@ -49,7 +49,7 @@ export function commandLine(cmd: AnyCommand, args: Record<string, unknown>): str
 }
 
 /** The preview of a proposed command, its buttons bound to `userId`. */
-export async function proposalReply(actions: ActionService, userId: string, cmd: AnyCommand, args: Record<string, unknown>): Promise<Reply> {
+export async function proposalReply(actions: ActionsPort, userId: string, cmd: AnyCommand, args: Record<string, unknown>): Promise<Reply> {
   const payload: Proposal = { command: cmd.name, args: { ...args } };
   const confirmCancel = await actions.issue(
     userId,

@@ -5,10 +5,10 @@ import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { RateLimiter, RateLimiterFactory } from "../ports/rate-limit.port.js";
 import type { ProcessedUpdates } from "../ports/updates.port.js";
-import type { ButtonSpec } from "../services/actions.service.js";
-import type { Services } from "../services/index.js";
+import type { ButtonSpec } from "../ports/actions.port.js";
+import type { RouterPorts } from "../ports/commands.port.js";
 import { AmbiguousTokenError } from "../services/token-registry.service.js";
-import { parseOwn, type AnyCommand, type CommandContext } from "./command.js";
+import { parseOwn, portsFor, type AnyCommand, type CommandContext } from "./command.js";
 import { PICK, pickReply, readPick } from "./disambiguation.js";
 import type { IntentResolver } from "./intent.js";
 import type { Button, InboundMessage, Reply } from "./message.js";
@@ -22,7 +22,7 @@ import { reply, textReply } from "./reply.js";
 
 export interface RouterDeps {
   registry: CommandRegistry;
-  services: Services;
+  services: RouterPorts;
   updates: ProcessedUpdates;
   limiters: RateLimiterFactory;
   log: Logger;
@@ -323,7 +323,7 @@ export class Router {
       identity: r.identity,
       identities: r.identities,
       isAdmin: r.isAdmin,
-      services: this.deps.services,
+      services: portsFor(this.deps.services, cmd.needs),
       registry: this.deps.registry,
       log: ctx.log,
       corr: ctx.corr,

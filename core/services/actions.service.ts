@@ -2,14 +2,10 @@ import { randomBytes } from "node:crypto";
 import { UserError } from "../errors.js";
 import type { Button } from "../domain/message.js";
 import type { ActionRecord, ActionTokenStore } from "../ports/action-tokens.port.js";
+import type { ActionsPort, ButtonSpec } from "../ports/actions.port.js";
 import type { Clock } from "../ports/clock.port.js";
 
-export interface ButtonSpec {
-  label: string;
-  action: string;
-  payload?: unknown;
-  style?: Button["style"];
-}
+export type { ButtonSpec } from "../ports/actions.port.js";
 
 /** Opaque tokens fit Telegram's 64-byte callback_data and Discord's 100-char custom_id. */
 const newToken = () => "a1." + randomBytes(15).toString("base64url");
@@ -21,7 +17,7 @@ const newToken = () => "a1." + randomBytes(15).toString("base64url");
  * JSON read back untrusted: the router reads it with the zod schema the command declares for that
  * action (own keys only, nothing undeclared) before the command sees it.
  */
-export class ActionService {
+export class ActionService implements ActionsPort {
   constructor(private readonly deps: { store: ActionTokenStore; clock: Clock; defaultTtlMs?: number }) {}
 
   async issue(userId: string, command: string, specs: ButtonSpec[], ttlMs?: number): Promise<Button[]> {

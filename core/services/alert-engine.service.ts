@@ -5,7 +5,7 @@ import { formatPrice, formatUsd } from "../domain/format.js";
 import type { PriceTick } from "../domain/price.js";
 import type { Token } from "../domain/token.js";
 import { UserError } from "../errors.js";
-import type { AlertStore } from "../ports/alerts.port.js";
+import type { AlertsPort, AlertStore, NewAlert } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { PriceBus } from "../ports/price-bus.port.js";
@@ -52,7 +52,7 @@ export interface AlertEngineDeps {
   tokenRetryMs?: number;
 }
 
-export type NewAlert = Pick<Alert, "kind" | "mint" | "symbol" | "level" | "pct" | "windowMs" | "repeat" | "cooldownMs" | "hysteresisPct" | "expiresAt">;
+export type { NewAlert } from "../ports/alerts.port.js";
 
 const ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 const newAlertId = () => Array.from({ length: 6 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join("");
@@ -63,7 +63,7 @@ const newAlertId = () => Array.from({ length: 6 }, () => ID_ALPHABET[randomInt(I
  * guarded by the alert's fire count, so a firing happens once even with several processes. State
  * lives in the database: after a restart nothing fires twice.
  */
-export class AlertEngine {
+export class AlertEngine implements AlertsPort {
   private readonly index = new AlertIndex();
   private readonly handleOf = new Map<string, number>();
   private readonly alertOf = new Map<number, Alert>();

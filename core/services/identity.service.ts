@@ -3,17 +3,13 @@ import { LRUCache } from "lru-cache";
 import { UserError } from "../errors.js";
 import { identityKey, type Identity, type Platform, type Role, type User } from "../domain/identity.js";
 import type { AuditLog } from "../ports/audit.port.js";
+import type { IdentityPort, ResolvedUser, UserResolver } from "../ports/identity.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { LinkCodeStore } from "../ports/link-codes.port.js";
 import type { RateLimiter, RateLimiterFactory } from "../ports/rate-limit.port.js";
 import type { UserRepository, UserWithIdentities } from "../ports/users.port.js";
 
-export interface ResolvedUser {
-  user: User;
-  identity: Identity;
-  identities: Identity[];
-  isAdmin: boolean;
-}
+export type { ResolvedUser } from "../ports/identity.port.js";
 
 export const LINK_CODE_TTL_MS = 10 * 60_000;
 /** Crockford-style alphabet: no 0/O, 1/I/L confusion. */
@@ -29,7 +25,7 @@ export const hashLinkCode = (code: string) =>
  * of new senders evicts the least recently seen, never everyone. Linking and role changes evict the
  * users concerned.
  */
-export class IdentityService {
+export class IdentityService implements UserResolver, IdentityPort {
   private readonly cache: LRUCache<string, { at: number; value: UserWithIdentities }>;
   private readonly linkAttempts: RateLimiter;
   private readonly linkIssues: RateLimiter;

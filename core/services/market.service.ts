@@ -3,6 +3,7 @@ import type { Token } from "../domain/token.js";
 import { UserError } from "../errors.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
+import type { ChartSeries, MarketPort } from "../ports/market.port.js";
 import type { Cache, PriceBus } from "../ports/price-bus.port.js";
 import type { HistoryRange, PriceHistorySource, PriceSource } from "../ports/price-source.port.js";
 import type { TickStore } from "../ports/tick-store.port.js";
@@ -33,11 +34,7 @@ export interface MarketOptions {
   onSourceError?: (source: string, err: unknown) => void;
 }
 
-export interface ChartSeries {
-  points: Array<{ t: number; v: number }>;
-  source: string;
-  replay: boolean;
-}
+export type { ChartSeries } from "../ports/market.port.js";
 
 /** The lease that makes one process of the deployment the price poller. */
 export const PRICE_POLLER_LEASE = "price-poller";
@@ -54,7 +51,7 @@ export const RANGES: Record<HistoryRange, { ms: number; stepMs: number }> = {
  * checked (NaN, zero/negative, stale, deviating from another source), cached briefly, and
  * published on the price stream. A rejected price is counted, never shown, never published.
  */
-export class MarketService {
+export class MarketService implements MarketPort {
   private mode: "live" | "replay";
   private readonly lastBySource = new Map<string, Map<string, PriceQuote>>();
   private readonly inflight = new Map<string, Promise<PriceQuote | undefined>>();

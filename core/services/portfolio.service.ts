@@ -5,36 +5,18 @@ import { unitsToUsd } from "../domain/money.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { BookStore, WalletStore } from "../ports/orders.port.js";
+import type { Holding, PortfolioPort, PortfolioSection } from "../ports/portfolio.port.js";
 import type { Chain } from "../ports/trading.port.js";
 import type { MarketService } from "./market.service.js";
 import type { TokenRegistry } from "./token-registry.service.js";
 import { SOL_MINT, type TradingService } from "./trading.service.js";
 
-export interface Holding {
-  token: Token;
-  amount: bigint;
-  usd?: number;
-  quote?: PriceQuote;
-  costUsd?: number;
-}
-
-export interface PortfolioSection {
-  title: string;
-  /** The trading book this section is (paper or the custodial wallet), if any. */
-  book?: string;
-  address?: string;
-  holdings: Holding[];
-  totalUsd: number;
-  unpriced: number;
-  unrealizedUsd?: number;
-  realizedUsd?: number;
-  error?: string;
-}
+export type { Holding, PortfolioSection } from "../ports/portfolio.port.js";
 
 const MAX_HOLDINGS = 30;
 
 /** Holdings with USD values (source and age kept), allocation and PnL against cost basis. */
-export class PortfolioService {
+export class PortfolioService implements PortfolioPort {
   constructor(
     private readonly d: {
       trading: TradingService;

@@ -4,6 +4,7 @@ import { isUserError, RemoteError, UserError } from "../errors.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { TokenCache, TokenSearch } from "../ports/token-search.port.js";
+import type { TokensPort } from "../ports/tokens.port.js";
 import type { Cache } from "../ports/price-bus.port.js";
 
 export interface TokenChoice {
@@ -45,7 +46,7 @@ export const SYMBOL_SEARCH_TTL_MS = 10 * 60_000;
  * `/price <mint>` must not decide what a symbol means for everyone, and a row there says nothing
  * about which other tokens share its symbol.
  */
-export class TokenRegistry {
+export class TokenRegistry implements TokensPort {
   private readonly bySymbol = new Map<string, Token>();
   private readonly byMint = new Map<string, Token>();
   private readonly symbolTtlMs: number;

@@ -1,3 +1,4 @@
+import type { ConfirmResult, NotifyTarget, TradeIntent } from "../ports/trading.port.js";
 import type { Platform } from "../domain/identity.js";
 import type { AmountSpec } from "../domain/money.js";
 import type { Order, TradingMode } from "../domain/order.js";
@@ -43,13 +44,6 @@ export interface TradeEvent {
   order: Order;
 }
 
-export interface TradeIntent {
-  side: Order["side"];
-  input: Token;
-  output: Token;
-  amount: AmountSpec;
-}
-
 /** Who trades, from which book: a user's paper account or wallet, or the treasury's own. */
 export interface TradeAccount {
   userId: string;
@@ -57,16 +51,6 @@ export interface TradeAccount {
   wallet: Wallet | null;
   mode: TradingMode;
 }
-
-/** Where fills and failures found later are pushed. */
-export interface NotifyTarget {
-  platform: Platform;
-  chatId: string;
-}
-
-export type ConfirmResult =
-  | { kind: "filled" | "failed" | "refused" | "expired" | "pending"; order: Order }
-  | { kind: "already"; order: Order };
 
 export interface TradingDeps {
   orders: OrderStore;
@@ -84,3 +68,5 @@ export interface TradingDeps {
   onEvent: (e: TradeEvent) => Promise<void>;
   sleep?: (ms: number) => Promise<void>;
 }
+
+export type { ConfirmResult, NotifyTarget, TradeIntent };

@@ -1,4 +1,5 @@
 import type { Order } from "../domain/order.js";
+import type { ToldOrders, TradingPort } from "../ports/trading.port.js";
 import type { Wallet } from "../ports/orders.port.js";
 import { EVENT_OF, TradeContext } from "./trade-context.js";
 import { TradeExecutor } from "./trade-execution.js";
@@ -27,7 +28,7 @@ export {
  * the treasury use; the work is done by the previewer (policy, quote), the executor (Confirm), the
  * fills and the tracker (landing, reconciliation, its background loop).
  */
-export class TradingService {
+export class TradingService implements TradingPort, ToldOrders {
   private readonly ctx: TradeContext;
   private readonly previewer: TradePreviewer;
   private readonly executor: TradeExecutor;

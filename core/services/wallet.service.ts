@@ -3,12 +3,13 @@ import { UserError, WalletKeyError } from "../errors.js";
 import type { AuditLog } from "../ports/audit.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Wallet, WalletStore } from "../ports/orders.port.js";
+import type { WalletsPort } from "../ports/wallets.port.js";
 import type { KeyVault } from "../ports/trading.port.js";
 
 const MAX_WALLETS = 10;
 
 /** Watch-only addresses and custodial keypairs (secrets only ever encrypted at rest). */
-export class WalletService {
+export class WalletService implements WalletsPort {
   constructor(
     private readonly d: {
       store: WalletStore;

@@ -32,6 +32,7 @@ const pair = defineCommand({
   scope: "public",
   args: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64) }),
   positional: ["a", "b"],
+  needs: ["tokens"],
   run: async (ctx, { a, b }): Promise<Reply> => {
     const x = await ctx.services.tokens.resolve(a);
     const y = await ctx.services.tokens.resolve(b);

@@ -1,0 +1,40 @@
+import type { TreasuryService } from "../core/services/treasury/index.js";
+import type { ActionService } from "../core/services/actions.service.js";
+import type { AlertEngine } from "../core/services/alert-engine.service.js";
+import type { IdentityService } from "../core/services/identity.service.js";
+import type { MarketService } from "../core/services/market.service.js";
+import type { Notifications } from "../core/services/notifications.service.js";
+import type { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
+import type { PortfolioService } from "../core/services/portfolio.service.js";
+import type { TokenRegistry } from "../core/services/token-registry.service.js";
+import type { TradingService } from "../core/services/trading.service.js";
+import type { WalletService } from "../core/services/wallet.service.js";
+import type { AuditLog } from "../core/ports/audit.port.js";
+import type { ChartRenderer } from "../core/ports/chart.port.js";
+import type { Clock } from "../core/ports/clock.port.js";
+import type { Assistant } from "../core/ports/assistant.port.js";
+import type { DeploymentInfo } from "../core/ports/commands.port.js";
+
+/**
+ * The services this composition root wired, as their classes (start, stop, register, ...). The router
+ * sees them through its ports (`RouterPorts`); a command only through the ports it declares in `needs`.
+ */
+export interface Services {
+  identity: IdentityService;
+  actions: ActionService;
+  audit: AuditLog;
+  tokens: TokenRegistry;
+  market: MarketService;
+  charts: ChartRenderer;
+  trading: TradingService;
+  portfolio: PortfolioService;
+  wallets: WalletService;
+  notifications: Notifications;
+  alerts: AlertEngine;
+  assistant: Assistant;
+  /** Present when TREASURY_CONFIG is set. */
+  treasury?: TreasuryService;
+  outbox: OutboxDispatcher;
+  clock: Clock;
+  info: DeploymentInfo;
+}

@@ -1,0 +1,57 @@
+import type { ActionsPort } from "./actions.port.js";
+import type { AlertsPort } from "./alerts.port.js";
+import type { Assistant } from "./assistant.port.js";
+import type { AuditLog } from "./audit.port.js";
+import type { ChartRenderer } from "./chart.port.js";
+import type { Clock } from "./clock.port.js";
+import type { IdentityPort, UserResolver } from "./identity.port.js";
+import type { MarketPort } from "./market.port.js";
+import type { PortfolioPort } from "./portfolio.port.js";
+import type { TokensPort } from "./tokens.port.js";
+import type { ToldOrders, TradingPort } from "./trading.port.js";
+import type { TreasuryPort } from "./treasury.port.js";
+import type { WalletsPort } from "./wallets.port.js";
+
+/** Facts about this deployment that commands show (mode, version, explorer links). */
+export interface DeploymentInfo {
+  tradingMode: "paper" | "live";
+  version: string;
+  explorerTx: (signature: string) => string;
+  walletExportDeleteS: number;
+}
+
+/**
+ * Every port a command may declare in `needs`, by name. The router hands a command only the ports it
+ * declared, so a test builds a command's context from just those (no service classes, no casts).
+ */
+export interface CommandPorts {
+  alerts: AlertsPort;
+  assistant: Assistant;
+  audit: AuditLog;
+  charts: ChartRenderer;
+  clock: Clock;
+  identity: IdentityPort;
+  info: DeploymentInfo;
+  market: MarketPort;
+  portfolio: PortfolioPort;
+  tokens: TokensPort;
+  trading: TradingPort;
+  /** Present when TREASURY_CONFIG is set. */
+  treasury?: TreasuryPort;
+  wallets: WalletsPort;
+}
+
+export type PortName = keyof CommandPorts;
+
+/** The ports a command declared, and only those. */
+export type PortsOf<N extends PortName> = Pick<CommandPorts, N>;
+
+/**
+ * What the router itself uses besides the commands' ports: who is speaking (identity), buttons
+ * (actions), scope refusals (audit) and orders whose outcome a delivered reply told (trading).
+ */
+export type RouterPorts = CommandPorts & {
+  identity: UserResolver;
+  actions: ActionsPort;
+  trading: ToldOrders;
+};
