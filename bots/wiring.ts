@@ -262,7 +262,7 @@ export function buildRouter(w: Wiring, registry: ReturnType<typeof createRegistr
     intent: {
       resolve: (ctx) =>
         intent.resolve({
-          userId: ctx.resolved!.user.id,
+          userId: ctx.resolved.user.id,
           identity: `${ctx.msg.platform}:${ctx.msg.sender.id}`,
           platform: ctx.msg.platform,
           text: ctx.text,

@@ -21,7 +21,7 @@ async function world(env: Record<string, string> = {}): Promise<{ w: TradingWorl
       LLM_FALLBACK_PROVIDER: "custom",
       LLM_FALLBACK_BASE_URL: backup.url,
       LLM_FALLBACK_MODEL: "backup-model",
-      LLM_TIMEOUT_MS: "700",
+      LLM_TIMEOUT_MS: "5000", // a limit well above a loaded machine's answer time; the "timeout" case below never answers within it
       ...env,
     },
   });
@@ -91,7 +91,7 @@ describe("natural language through a real OpenAI SDK against a fake model", () =
     llm.enqueue({ status: 500 });
     backup.enqueue({ tool: "price", args: JSON.stringify({ tokens: ["JUP"] }) });
     expect((await w.app.say("how is jup")).text).toMatch(/^JUP\s+\$0\.5/);
-    llm.enqueue({ delayMs: 1500 });
+    llm.enqueue({ delayMs: 60_000 }); // never within LLM_TIMEOUT_MS
     backup.enqueue({ tool: "price", args: JSON.stringify({ tokens: ["SOL"] }) });
     expect((await w.app.say("sol?")).text).toMatch(/^SOL\s+\$150/);
     llm.enqueue({ status: 503 });
