@@ -2,7 +2,7 @@ import { z } from "zod";
 import { formatUsd, formatUtc } from "../core/domain/format.js";
 import { UserError } from "../core/errors.js";
 import type { CommandContext } from "../core/router/command.js";
-import { choiceArg, defineCommand, readPayload } from "../core/router/command.js";
+import { choiceArg, defineCommand } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import { approvalButtons, approvalText, cycleText, rejectText } from "../core/services/treasury/index.js";
 
@@ -82,38 +82,44 @@ export default defineCommand({
     if (action === "rebalance") {
       if (!plan.swaps.length) return r.build();
       if (t.settings.mode === "dry-run") return r.line("The treasury is in dry-run mode: it plans and reports but never trades.").build();
-      const [go, cancel] = await ctx.buttons(
+      const buttons = await ctx.buttons(
         [
           { label: "Confirm rebalance", action: "rebalance", style: "danger" },
           { label: "Cancel", action: "cancel" },
         ],
         5 * 60_000,
       );
-      r.line("Nothing trades until you press Confirm; the plan is recomputed from fresh balances then.").buttons(go!, cancel!);
+      r.line("Nothing trades until you press Confirm; the plan is recomputed from fresh balances then.").buttons(...buttons);
     }
     return r.build();
   },
-  async onAction(ctx, inv) {
-    const t = treasuryOf(ctx);
-    if (inv.action === "cancel") return reply().line("Cancelled. Nothing was traded.").edit().build();
-    if (inv.action === "rebalance") {
-      // Recomputed from fresh balances and executed holding the treasury lease; refused while another run holds it.
-      const r = await t.cycle("approved", true);
-      if (r.kind === "busy") return reply("warning").line(bold("Treasury: "), cycleText(r), " Run /treasury rebalance again for a fresh preview.").build();
-      return reply().line(bold("Treasury: "), cycleText(r)).build();
-    }
-    const { id } = readPayload(pendingPayload, inv);
-    if (inv.action === "approve") {
-      const r = await t.approve(id, ctx.user.id);
-      const now = ctx.services.clock.now();
-      // Refused but still pending (another run held the lease, or paused): fresh buttons to try again.
-      if ((r.kind === "busy" || r.kind === "paused") && r.expiresAt > now) {
-        const again = await ctx.buttons(approvalButtons(id), r.expiresAt - now);
-        return reply("warning").line(bold("Treasury: "), approvalText(r)).buttons(...again).build();
-      }
-      return reply().line(bold("Treasury: "), approvalText(r)).edit().build();
-    }
-    if (inv.action === "reject") return reply().line(bold("Treasury: "), rejectText(await t.reject(id, ctx.user.id))).edit().build();
-    throw new UserError("action_unknown", "That button is not valid.");
+  actions: {
+    cancel: { payload: z.object({}), run: async () => reply().line("Cancelled. Nothing was traded.").edit().build() },
+    rebalance: {
+      payload: z.object({}),
+      async run(ctx) {
+        // Recomputed from fresh balances and executed holding the treasury lease; refused while another run holds it.
+        const r = await treasuryOf(ctx).cycle("approved", true);
+        if (r.kind === "busy") return reply("warning").line(bold("Treasury: "), cycleText(r), " Run /treasury rebalance again for a fresh preview.").build();
+        return reply().line(bold("Treasury: "), cycleText(r)).build();
+      },
+    },
+    approve: {
+      payload: pendingPayload,
+      async run(ctx, { id }) {
+        const r = await treasuryOf(ctx).approve(id, ctx.user.id);
+        const now = ctx.services.clock.now();
+        // Refused but still pending (another run held the lease, or paused): fresh buttons to try again.
+        if ((r.kind === "busy" || r.kind === "paused") && r.expiresAt > now) {
+          const again = await ctx.buttons(approvalButtons(id), r.expiresAt - now);
+          return reply("warning").line(bold("Treasury: "), approvalText(r)).buttons(...again).build();
+        }
+        return reply().line(bold("Treasury: "), approvalText(r)).edit().build();
+      },
+    },
+    reject: {
+      payload: pendingPayload,
+      run: async (ctx, { id }) => reply().line(bold("Treasury: "), rejectText(await treasuryOf(ctx).reject(id, ctx.user.id))).edit().build(),
+    },
   },
 });

@@ -101,8 +101,6 @@ export interface Command<S extends z.ZodObject = z.ZodObject, A extends ActionSc
   run: (ctx: CommandContext<NoInfer<N>>, args: z.infer<S>) => Promise<Reply>;
   /** The command's buttons, each with its payload schema (`ctx.buttons` may issue only these). */
   actions?: Actions<A, NoInfer<N>>;
-  /** The older way: one handler that reads its own `unknown` payloads (readPayload). Prefer `actions`. */
-  onAction?: (ctx: CommandContext<NoInfer<N>>, invocation: ActionInvocation) => Promise<Reply>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -63,13 +63,13 @@ export interface CommandCall {
   note?: string;
 }
 
-/** A pressed button of a command: its declared action (or the command's older onAction), payload not yet read. */
+/** A pressed button of a command: its declared action, payload not yet read. */
 export interface ActionCall {
   kind: "action";
   command: AnyCommand;
   action: string;
   payload: unknown;
-  handler: { kind: "declared"; def: Action } | { kind: "legacy"; onAction: NonNullable<AnyCommand["onAction"]> };
+  def: Action;
 }
 
 export type Call = CommandCall | ActionCall;

@@ -56,7 +56,7 @@ export function refusalOf(call: Call, caller: Caller): Refusal | undefined {
 
 function narrower(call: Call): Rule[] {
   if (call.kind === "action") {
-    return call.handler.kind === "declared" ? [{ rule: call.handler.def.scope, label: call.command.name, about: { action: call.action } }] : [];
+    return [{ rule: call.def.scope, label: call.command.name, about: { action: call.action } }];
   }
   return subcommandRules(call.command, call.raw);
 }

@@ -188,14 +188,10 @@ export class Router {
     if (rec.command === PROPOSAL) return readProposal(rec, registry);
     const cmd = registry.get(rec.command);
     const pressed = { kind: "action" as const, action: rec.action, payload: rec.payload };
-    if (cmd?.actions) {
-      const def = Object.hasOwn(cmd.actions, rec.action) ? cmd.actions[rec.action] : undefined;
-      if (!def) throw new UserError("action_unknown", "That button is not valid.");
-      return { ...pressed, command: cmd, handler: { kind: "declared", def } };
-    }
-    const legacy = cmd?.onAction;
-    if (cmd && legacy) return { ...pressed, command: cmd, handler: { kind: "legacy", onAction: legacy.bind(cmd) } };
-    throw new UserError("action_unknown", "That button no longer does anything.");
+    if (!cmd?.actions) throw new UserError("action_unknown", "That button no longer does anything.");
+    const def = Object.hasOwn(cmd.actions, rec.action) ? cmd.actions[rec.action] : undefined;
+    if (!def) throw new UserError("action_unknown", "That button is not valid.");
+    return { ...pressed, command: cmd, def };
   }
 
   private routeText(ctx: RouterContext, text: string, addressed: boolean): Route | undefined {
@@ -286,12 +282,8 @@ export class Router {
     const { call } = ctx;
     let job: Job;
     if (call.kind === "command") job = { kind: "command", call, args: validArgs(call.command, call.raw) };
-    else if (call.handler.kind === "legacy") {
-      const { onAction } = call.handler;
-      const invocation = { action: call.action, payload: call.payload };
-      job = { kind: "action", call, run: (c) => onAction(c, invocation) };
-    } else {
-      const { def } = call.handler;
+    else {
+      const { def } = call;
       const parsed = parseOwn(def.payload, call.payload ?? {});
       if (!parsed.ok) throw new UserError("action_unknown", "That button is not valid.");
       job = { kind: "action", call, run: (c) => def.run(c, parsed.data) };

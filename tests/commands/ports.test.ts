@@ -138,8 +138,8 @@ describe("the router passes a command exactly the ports it declared", () => {
       ...base,
       name: "wrong",
       needs: ["clock"],
-      // @ts-expect-error a handler that needs trading does not fit a command that declared only the clock
-      onAction: needsTrading,
+      // @ts-expect-error a button handler that needs trading does not fit a command that declared only the clock
+      actions: { go: { payload: z.object({}), run: needsTrading } },
       run: async () => reply().build(),
     });
     expect([cmd.needs, wrong.needs]).toEqual([["clock"], ["clock"]]);

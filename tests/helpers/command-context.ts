@@ -59,7 +59,6 @@ export function pressCommand<S extends z.ZodObject, N extends PortName>(
 ): Promise<Reply> {
   const ctx = commandContext(services, over);
   const action = cmd.actions && Object.hasOwn(cmd.actions, invocation.action) ? cmd.actions[invocation.action] : undefined;
-  if (action) return action.run(ctx, readPayload(action.payload, invocation));
-  if (!cmd.onAction) throw new Error(`/${cmd.name} has no buttons`);
-  return cmd.onAction(ctx, invocation);
+  if (!action) throw new Error(`/${cmd.name} has no button "${invocation.action}"`);
+  return action.run(ctx, readPayload(action.payload, invocation));
 }
