@@ -6,75 +6,43 @@
  */
 const CORE_ALLOWED_PACKAGES = "node_modules/(zod|fastest-levenshtein|lru-cache)/";
 
+/**
+ * One forbidden import, always an error: from files whose path matches `from` (every file when
+ * undefined) to what `to` describes (a path pattern, or a dependency-cruiser `to` object).
+ */
+const forbid = (name, from, to, comment) => ({
+  name,
+  ...(comment ? { comment } : {}),
+  severity: "error",
+  from: from === undefined ? {} : { path: from },
+  to: typeof to === "string" ? { path: to } : to,
+});
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    {
-      name: "core-is-self-contained",
-      comment: "core/ imports no SDK and nothing outside core (zod and tiny pure helpers only: fastest-levenshtein, lru-cache)",
-      severity: "error",
-      from: { path: "^core/" },
-      to: { pathNot: ["^core/", CORE_ALLOWED_PACKAGES], dependencyTypesNot: ["core"] },
-    },
-    {
-      name: "domain-is-pure",
-      comment: "core/domain depends on nothing but itself (and the dependency-free core/errors.ts)",
-      severity: "error",
-      from: { path: "^core/domain/" },
-      to: { path: "^core/", pathNot: ["^core/domain/", "^core/errors\\.ts$"] },
-    },
-    {
-      name: "ports-depend-on-domain-only",
-      severity: "error",
-      from: { path: "^core/ports/" },
-      to: { path: "^core/", pathNot: ["^core/ports/", "^core/domain/", "^core/errors\\.ts$"] },
-    },
-    {
-      name: "services-do-not-use-the-router",
-      comment: "services use the message model in core/domain, never the pipeline",
-      severity: "error",
-      from: { path: "^core/services/" },
-      to: { path: "^core/router/" },
-    },
-    {
-      name: "commands-stay-inside",
-      comment: "commands call core only",
-      severity: "error",
-      from: { path: "^commands/" },
-      to: { path: "^(adapters|db|bots)/" },
-    },
-    {
-      name: "adapters-do-not-import-db-or-bots",
-      severity: "error",
-      from: { path: "^adapters/" },
-      to: { path: "^(db|bots)/" },
-    },
-    {
-      name: "adapters-do-not-import-each-other",
-      severity: "error",
-      from: { path: "^adapters/([^/]+)/" },
-      to: { path: "^adapters/", pathNot: "^adapters/$1/" },
-    },
-    {
-      name: "db-does-not-import-adapters-commands-or-bots",
-      severity: "error",
-      from: { path: "^db/" },
-      to: { path: "^(adapters|commands|bots)/" },
-    },
-    {
-      name: "migrations-import-kysely-only",
-      severity: "error",
-      from: { path: "^db/migrations/" },
-      to: { pathNot: ["^db/migrations/", "node_modules/kysely/"] },
-    },
-    {
-      name: "only-bots-import-bots",
-      severity: "error",
-      from: { path: "^(core|commands|adapters|db)/" },
-      to: { path: "^bots/" },
-    },
-    { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
-    { name: "not-to-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } },
+    forbid(
+      "core-is-self-contained",
+      "^core/",
+      { pathNot: ["^core/", CORE_ALLOWED_PACKAGES], dependencyTypesNot: ["core"] },
+      "core/ imports no SDK and nothing outside core (zod and tiny pure helpers only: fastest-levenshtein, lru-cache)",
+    ),
+    forbid(
+      "domain-is-pure",
+      "^core/domain/",
+      { path: "^core/", pathNot: ["^core/domain/", "^core/errors\\.ts$"] },
+      "core/domain depends on nothing but itself (and the dependency-free core/errors.ts)",
+    ),
+    forbid("ports-depend-on-domain-only", "^core/ports/", { path: "^core/", pathNot: ["^core/ports/", "^core/domain/", "^core/errors\\.ts$"] }),
+    forbid("services-do-not-use-the-router", "^core/services/", "^core/router/", "services use the message model in core/domain, never the pipeline"),
+    forbid("commands-stay-inside", "^commands/", "^(adapters|db|bots)/", "commands call core only"),
+    forbid("adapters-do-not-import-db-or-bots", "^adapters/", "^(db|bots)/"),
+    forbid("adapters-do-not-import-each-other", "^adapters/([^/]+)/", { path: "^adapters/", pathNot: "^adapters/$1/" }),
+    forbid("db-does-not-import-adapters-commands-or-bots", "^db/", "^(adapters|commands|bots)/"),
+    forbid("migrations-import-kysely-only", "^db/migrations/", { pathNot: ["^db/migrations/", "node_modules/kysely/"] }),
+    forbid("only-bots-import-bots", "^(core|commands|adapters|db)/", "^bots/"),
+    forbid("no-circular", undefined, { circular: true }),
+    forbid("not-to-unresolvable", undefined, { couldNotResolve: true }),
   ],
   options: {
     doNotFollow: { path: "node_modules" },

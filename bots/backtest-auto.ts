@@ -4,11 +4,11 @@
  * starting holding and prints every fill, PnL and fees beside buy-and-hold. The simulation is
  * core/services/automation-backtest.service.ts; this file only reads flags and prints.
  */
-import { parseArgs } from "node:util";
-import { loadReplayDir, parseCandleTime } from "../adapters/replay/replay-data.js";
+import { loadReplayDir } from "../adapters/replay/replay-data.js";
 import { UserError } from "../core/errors.js";
 import { automationBacktestJson, formatAutomationBacktest } from "../core/services/automation-backtest-report.js";
 import { runAutomationBacktest } from "../core/services/automation-backtest.service.js";
+import { COMMON_OPTIONS, dateRange, eachSymbolEntry, FlagError, number, readOptions } from "./backtest-flags.js";
 
 const HELP = `Usage: npm run backtest:auto -- --rules "<rule>; <rule>; ..." [options]
 
@@ -24,61 +24,29 @@ const HELP = `Usage: npm run backtest:auto -- --rules "<rule>; <rule>; ..." [opt
   --json                  machine-readable JSON only
 `;
 
-const OPTIONS = {
-  rules: { type: "string" },
-  hold: { type: "string" },
-  from: { type: "string" },
-  to: { type: "string" },
-  "fee-bps": { type: "string" },
-  data: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-class FlagError extends Error {}
+const OPTIONS = { ...COMMON_OPTIONS, rules: { type: "string" }, hold: { type: "string" } } as const;
 
 function parseHold(raw: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z0-9]{2,10})=(\d+(?:\.\d+)?)$/.exec(part);
-    if (!m?.[1] || !m[2]) throw new FlagError(`--hold entry "${part}" must look like SOL=10`);
-    out[m[1].toUpperCase()] = m[2];
-  }
+  eachSymbolEntry("hold", raw, "SOL=10", (sym, amount) => {
+    out[sym] = amount;
+  });
   if (!Object.keys(out).length) throw new FlagError("--hold needs at least one entry, e.g. SOL=10,USDC=1000");
   return out;
 }
 
-function parseDate(flag: "from" | "to", raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const t = /^\d{4}-\d{2}-\d{2}/.test(raw.trim()) ? parseCandleTime(raw) : Number.NaN;
-  if (!Number.isFinite(t)) throw new FlagError(`--${flag} "${raw}" is not a date (use YYYY-MM-DD or an ISO time, UTC)`);
-  return flag === "to" && /^\d{4}-\d{2}-\d{2}$/.test(raw.trim()) ? t + 86_400_000 - 1 : t;
-}
-
 function readFlags(argv: string[]) {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const unknown = /Unknown option '([^']+)'/.exec(msg);
-    throw new FlagError(unknown ? `unknown flag ${unknown[1]} (see --help)` : (msg.split(".")[0] ?? msg));
-  }
+  const values = readOptions(argv, OPTIONS);
   if (values.help) return "help" as const;
   const rules = (values.rules ?? "").split(/[;\n]/).map((s) => s.trim()).filter(Boolean);
   if (!rules.length) throw new FlagError('give --rules, e.g. --rules "stop SOL at 205; dca SOL 100 every 6h times 3"');
-  const feeRaw = values["fee-bps"];
-  const feeBps = feeRaw === undefined ? 30 : Number(feeRaw);
-  if (!Number.isFinite(feeBps) || feeBps < 0 || feeBps >= 10_000 || feeRaw?.trim() === "") throw new FlagError(`--fee-bps must be basis points from 0 to 9999, not "${feeRaw}"`);
-  const from = parseDate("from", values.from);
-  const to = parseDate("to", values.to);
-  if (from !== undefined && to !== undefined && from >= to) throw new FlagError(`--from ${values.from} must be before --to ${values.to}`);
+  const feeBps = number("fee-bps", values["fee-bps"], (n) => n >= 0 && n < 10_000, "basis points from 0 to 9999") ?? 30;
+  const range = dateRange(values.from, values.to);
   return {
     rules,
     feeBps,
     ...(values.hold !== undefined ? { holding: parseHold(values.hold) } : {}),
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
+    ...range,
     dataDir: values.data ?? "data/replay",
     json: values.json ?? false,
   };

@@ -5,16 +5,16 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
 import { PngChartRenderer } from "../adapters/charts/chart-renderer.js";
-import { loadReplayDir, parseCandleTime } from "../adapters/replay/replay-data.js";
+import { loadReplayDir } from "../adapters/replay/replay-data.js";
 import { parseDuration } from "../core/domain/alert.js";
 import type { Candle } from "../core/domain/price.js";
 import { backtestJson, bandText, downsample, formatBacktestTable } from "../core/services/backtest-report.js";
 import type { BacktestParams } from "../core/services/backtest-report.js";
 import { runBacktest } from "../core/services/backtest.service.js";
 import type { BacktestInput } from "../core/services/backtest.service.js";
+import { COMMON_OPTIONS, dateRange, eachSymbolEntry, FlagError, number, readOptions } from "./backtest-flags.js";
 import { loadTreasuryConfigFile } from "./treasury-config.js";
 
 const HELP = `Usage: npm run backtest -- [options]
@@ -36,53 +36,28 @@ const HELP = `Usage: npm run backtest -- [options]
 `;
 
 const OPTIONS = {
-  data: { type: "string" },
+  ...COMMON_OPTIONS,
   targets: { type: "string" },
   band: { type: "string" },
   "band-rel": { type: "string" },
-  "fee-bps": { type: "string" },
-  from: { type: "string" },
-  to: { type: "string" },
   interval: { type: "string" },
   "start-usd": { type: "string" },
   "min-trade-usd": { type: "string" },
   "max-trade-usd": { type: "string" },
   config: { type: "string" },
   out: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
 } as const;
-
-class FlagError extends Error {}
-
-function number(flag: string, raw: string | undefined, check: (n: number) => boolean, want: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n) || !check(n)) throw new FlagError(`--${flag} must be ${want}, not "${raw}"`);
-  return n;
-}
 
 function parseTargets(raw: string): Record<string, number> {
   const targets: Record<string, number> = {};
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z0-9]{2,10})=(\d+(?:\.\d+)?)$/.exec(part);
-    if (!m) throw new FlagError(`--targets entry "${part}" must look like SOL=40`);
-    const sym = m[1]!.toUpperCase();
+  eachSymbolEntry("targets", raw, "SOL=40", (sym, pct) => {
     if (sym in targets) throw new FlagError(`--targets names ${sym} twice`);
-    targets[sym] = Number(m[2]);
-  }
+    targets[sym] = Number(pct);
+  });
   if (Object.keys(targets).length < 2) throw new FlagError("--targets needs at least 2 assets, e.g. SOL=60,USDC=40");
   const sum = Object.values(targets).reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 100) > 0.01) throw new FlagError(`--targets must sum to 100, not ${Math.round(sum * 1e6) / 1e6}`);
   return targets;
-}
-
-function parseDate(flag: "from" | "to", raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const t = /^\d{4}-\d{2}-\d{2}/.test(raw.trim()) ? parseCandleTime(raw) : Number.NaN;
-  if (!Number.isFinite(t)) throw new FlagError(`--${flag} "${raw}" is not a date (use YYYY-MM-DD or an ISO time, UTC)`);
-  // "--to 2025-06-01" means through the end of that day.
-  return flag === "to" && /^\d{4}-\d{2}-\d{2}$/.test(raw.trim()) ? t + 86_400_000 - 1 : t;
 }
 
 interface Plan {
@@ -94,15 +69,7 @@ interface Plan {
 }
 
 function readFlags(argv: string[]): Plan | "help" {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const unknown = /Unknown option '([^']+)'/.exec(msg);
-    if (unknown) throw new FlagError(`unknown flag ${unknown[1]} (see --help)`);
-    throw new FlagError(msg.split(".")[0]!);
-  }
+  const values = readOptions(argv, OPTIONS);
   if (values.help) return "help";
   const cfg = values.config ? loadTreasuryConfigFile(values.config) : undefined;
   const targets = values.targets ? parseTargets(values.targets) : cfg ? { ...cfg.targets } : undefined;
@@ -116,9 +83,7 @@ function readFlags(argv: string[]): Plan | "help" {
   }
   if (bandAbsPct === undefined && bandRelPct === undefined) throw new FlagError("give --band <pp> (e.g. --band 5) or --band-rel <pct>");
   const feeBps = number("fee-bps", values["fee-bps"], (n) => n >= 0 && n < 10_000, "basis points from 0 to 9999") ?? cfg?.fee_bps ?? 30;
-  const from = parseDate("from", values.from);
-  const to = parseDate("to", values.to);
-  if (from !== undefined && to !== undefined && from >= to) throw new FlagError(`--from ${values.from} must be before --to ${values.to}`);
+  const range = dateRange(values.from, values.to);
   const intervalMs = values.interval === undefined ? 3_600_000 : parseDuration(values.interval);
   if (intervalMs === undefined) throw new FlagError(`--interval must be a duration like 1h, 4h or 1d, not "${values.interval}"`);
   const startUsd = number("start-usd", values["start-usd"], positive, "a number above 0") ?? cfg?.paper_start_usd ?? 10_000;
@@ -128,7 +93,7 @@ function readFlags(argv: string[]): Plan | "help" {
   const band = { ...(bandAbsPct !== undefined ? { bandAbsPct } : {}), ...(bandRelPct !== undefined ? { bandRelPct } : {}) };
   const limits = { ...(minTradeUsd !== undefined ? { minTradeUsd } : {}), ...(maxTradeUsd !== undefined ? { maxTradeUsd } : {}) };
   return {
-    input: { targets, ...band, feeBps, intervalMs, startUsd, ...limits, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
+    input: { targets, ...band, feeBps, intervalMs, startUsd, ...limits, ...range },
     params: { targets, ...band, feeBps, ...limits },
     dataDir: values.data ?? "data/replay",
     out: values.out ?? "data/backtest.png",

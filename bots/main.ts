@@ -56,10 +56,8 @@ function createPlatforms(app: App, http: HttpServer) {
   return { telegram, discord, twitter, links };
 }
 
-async function main() {
-  const env = readEnvironment();
-  guardStdio(env); // from here on, nothing leaves through stdout or stderr with a secret in it
-  const config = configOrExit(env);
+/** Which platforms are configured, whether this is a terminal chat, and where the log goes. */
+function startupMode(config: Config) {
   const platforms = [
     config.TELEGRAM_BOT_TOKEN && "telegram",
     config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID && "discord",
@@ -69,28 +67,24 @@ async function main() {
   const headless = !process.stdin.isTTY && fstatSync(0).isCharacterDevice();
   const consoleMode = platforms.length === 0 && !headless && config.PURSER_ROLE === "all";
   const logFile = config.LOG_FILE ?? (consoleMode ? "./data/purser.log" : undefined);
-  const log = createLogger({
-    level: config.LOG_LEVEL,
-    secrets: secretValues(config),
-    ...(logFile ? { destination: pino.destination({ dest: resolve(logFile), mkdir: true, sync: true }) } : {}),
-  });
-  // The last guard: every background loop catches its own failures, so this should never fire; if
-  // one slips through (a database outage on some forgotten path), it is logged, not fatal.
-  process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection: Purser keeps running"));
-  const app = await buildApp(config, { log, processMetrics: true });
-  await app.start();
-  if (app.services.market.isReplay) {
-    process.stderr.write(
-      config.MARKET_SOURCE === "replay"
-        ? "Purser: MARKET_SOURCE=replay - prices are real history played back, labelled as replay.\n"
-        : "Purser: WARNING no live price source is reachable - falling back to REPLAY of real 2025 prices (always labelled as replay).\n",
-    );
-  }
-  const http = new HttpServer(log);
-  const { telegram, discord, twitter, links } = createPlatforms(app, http);
-  // Platforms connect in the background, retried with back-off: one that cannot be reached keeps
-  // /readyz failing under its own name, and never hangs start-up or ends the process.
-  const connections = new PlatformConnections(links, {
+  return { platforms, consoleMode, logFile };
+}
+
+function warnIfReplay(app: App, config: Config): void {
+  if (!app.services.market.isReplay) return;
+  process.stderr.write(
+    config.MARKET_SOURCE === "replay"
+      ? "Purser: MARKET_SOURCE=replay - prices are real history played back, labelled as replay.\n"
+      : "Purser: WARNING no live price source is reachable - falling back to REPLAY of real 2025 prices (always labelled as replay).\n",
+  );
+}
+
+/**
+ * Platforms connect in the background, retried with back-off: one that cannot be reached keeps
+ * /readyz failing under its own name, and never hangs start-up or ends the process.
+ */
+function platformConnections(links: PlatformLink[], config: Config, log: pino.Logger): PlatformConnections {
+  return new PlatformConnections(links, {
     log: log.child({ component: "connect" }),
     attemptTimeoutMs: config.PLATFORM_CONNECT_TIMEOUT_S * 1000,
     // A refused token is not an outage: say so and stop, rather than retry for ever.
@@ -101,6 +95,48 @@ async function main() {
       process.exit(1);
     },
   });
+}
+
+/** The local admin's terminal chat, used when no platform is configured and stdin is a terminal or a pipe. */
+function consoleChat(app: App, config: Config, logFile: string | undefined): ConsoleChat {
+  const interactive = Boolean(process.stdin.isTTY);
+  return new ConsoleChat({
+    input: process.stdin,
+    output: process.stdout,
+    interactive,
+    handle: (msg, respond) => app.router.handle(msg, respond),
+    user: CONSOLE_USER,
+    imageDir: resolve("./data/images"),
+    ...(interactive
+      ? {
+          banner:
+            `Purser ${VERSION} - terminal chat (${config.TRADING_MODE} trading, ${app.db.where}).\n` +
+            `No platform token is set, so you are talking to Purser here as its local admin.\n` +
+            `Type /help to begin, /quit to leave. Logs: ${logFile}\n`,
+        }
+      : {}),
+  });
+}
+
+async function main() {
+  const env = readEnvironment();
+  guardStdio(env); // from here on, nothing leaves through stdout or stderr with a secret in it
+  const config = configOrExit(env);
+  const { platforms, consoleMode, logFile } = startupMode(config);
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    secrets: secretValues(config),
+    ...(logFile ? { destination: pino.destination({ dest: resolve(logFile), mkdir: true, sync: true }) } : {}),
+  });
+  // The last guard: every background loop catches its own failures, so this should never fire; if
+  // one slips through (a database outage on some forgotten path), it is logged, not fatal.
+  process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection: Purser keeps running"));
+  const app = await buildApp(config, { log, processMetrics: true });
+  await app.start();
+  warnIfReplay(app, config);
+  const http = new HttpServer(log);
+  const { telegram, discord, twitter, links } = createPlatforms(app, http);
+  const connections = platformConnections(links, config, log);
   let stopping = false;
   if (!consoleMode) {
     mountHealth(http, {
@@ -139,23 +175,7 @@ async function main() {
 
   let chat: ConsoleChat | undefined;
   if (consoleMode) {
-    const interactive = Boolean(process.stdin.isTTY);
-    chat = new ConsoleChat({
-      input: process.stdin,
-      output: process.stdout,
-      interactive,
-      handle: (msg, respond) => app.router.handle(msg, respond),
-      user: CONSOLE_USER,
-      imageDir: resolve("./data/images"),
-      ...(interactive
-        ? {
-            banner:
-              `Purser ${VERSION} - terminal chat (${config.TRADING_MODE} trading, ${app.db.where}).\n` +
-              `No platform token is set, so you are talking to Purser here as its local admin.\n` +
-              `Type /help to begin, /quit to leave. Logs: ${logFile}\n`,
-          }
-        : {}),
-    });
+    chat = consoleChat(app, config, logFile);
     app.services.notifications.register(chat.notifier());
     await chat.run();
     await shutdown("eof");

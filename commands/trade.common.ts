@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { formatPct, formatUsd, formatUtc } from "../core/domain/format.js";
 import { parseAmountSpec, type AmountSpec } from "../core/domain/money.js";
-import type { Order } from "../core/domain/order.js";
+import type { Order, OrderSide } from "../core/domain/order.js";
 import type { Token } from "../core/domain/token.js";
-import type { Actions, CommandContext } from "../core/router/command.js";
+import { defineCommand, type Actions, type Command, type CommandContext } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
 import type { Reply } from "../core/router/message.js";
 import { amountOf, fillRows, routeFeesText, statusText } from "../core/services/trade-format.js";
@@ -32,6 +32,57 @@ export function spec(raw: string, token: Token, allowShare: boolean): AmountSpec
 export async function previewTrade(ctx: CommandContext<"trading" | "clock">, intent: TradeIntent): Promise<Reply> {
   const o = await ctx.services.trading.preview(ctx.user.id, intent, notifyTarget(ctx));
   return previewReply(ctx, o);
+}
+
+/** How a trade command reads its words: the token paid, the token received and the amount (of the token paid). */
+export interface TradeWords {
+  input: string;
+  output: string;
+  amount: string;
+  /** Names the token received before the one paid (`/buy JUP 20 USDC`): tokens resolve in the order typed. */
+  outputFirst?: boolean;
+}
+
+/**
+ * /buy, /sell and /swap: public, answered in private, a preview with Confirm/Cancel. They differ only in
+ * their words; /buy spends an amount of what it pays, the others also take a share (NN%, all).
+ */
+export function defineTradeCommand<S extends z.ZodObject>(c: {
+  name: OrderSide;
+  summary: string;
+  usage: string;
+  examples: string[];
+  args: S;
+  positional: Array<keyof z.infer<S> & string>;
+  words: (args: z.infer<S>) => TradeWords;
+}): Command<S, { confirm: typeof orderRef; cancel: typeof orderRef; requote: typeof orderRef }, TradeNeed> {
+  const side = c.name;
+  return defineCommand({
+    name: c.name,
+    group: "Trading",
+    summary: c.summary,
+    usage: c.usage,
+    examples: c.examples,
+    scope: "public",
+    privateReply: true,
+    args: c.args,
+    positional: c.positional,
+    needs: TRADE_NEEDS,
+    async run(ctx, a) {
+      const w = c.words(a);
+      const resolve = (word: string) => ctx.services.tokens.resolve(word);
+      let input: Token, output: Token;
+      if (w.outputFirst) {
+        output = await resolve(w.output);
+        input = await resolve(w.input);
+      } else {
+        input = await resolve(w.input);
+        output = await resolve(w.output);
+      }
+      return previewTrade(ctx, { side, input, output, amount: spec(w.amount, input, side !== "buy") });
+    },
+    actions: tradeActions,
+  });
 }
 
 /** What the preview says about fees: the route's own (from the quote), the simulation's, the network's. */

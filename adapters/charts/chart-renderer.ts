@@ -138,6 +138,146 @@ const whiteBackground: Plugin<"line"> = {
 const tickStep = (ticks: ReadonlyArray<{ value: number }>) =>
   ticks.length > 1 ? Math.abs(ticks[1]!.value - ticks[0]!.value) : Math.abs(ticks[0]?.value ?? 1) / 10;
 
+type LineData = { x: number; y: number }[];
+type LineDatasets = ChartConfiguration<"line", LineData>["data"]["datasets"];
+type LineOptions = NonNullable<ChartConfiguration<"line", LineData>["options"]>;
+
+/** The time axis bounds: both series are sorted, so their ends bound it; a single instant gets an hour either side. */
+function timeWindow(points: Point[], compare: Point[] | undefined): { minT: number; maxT: number } {
+  const firstT = points[0]?.t ?? 0;
+  const lastT = points[points.length - 1]?.t ?? firstT;
+  let minT = Math.min(firstT, compare?.[0]?.t ?? firstT);
+  let maxT = Math.max(lastT, compare?.[compare.length - 1]?.t ?? lastT);
+  if (minT === maxT) {
+    minT -= HOUR;
+    maxT += HOUR;
+  }
+  return { minT, maxT };
+}
+
+const dot = (n: number) => (n <= 2 ? 4 : 0);
+
+/** The main series (green when it ended at or above where it began, red otherwise) and the optional grey comparison. */
+function lineDatasets(input: LineChartInput, points: Point[], compare: Point[] | undefined): LineDatasets {
+  const firstV = points[0]?.v ?? 0;
+  const lastV = points[points.length - 1]?.v ?? firstV;
+  const colour = lastV >= firstV ? UP : DOWN;
+  const datasets: LineDatasets = [
+    {
+      label: input.title,
+      data: points.map((p) => ({ x: p.t, y: p.v })),
+      borderColor: colour,
+      backgroundColor: `${colour}1f`,
+      borderWidth: 3,
+      pointRadius: dot(points.length),
+      pointBackgroundColor: colour,
+      // A tinted area reads well alone; under a comparison line it would tint the grey.
+      fill: compare ? false : "start",
+      tension: 0,
+      order: 1,
+    },
+  ];
+  if (compare && input.compare) {
+    datasets.push({
+      label: input.compare.label,
+      data: compare.map((p) => ({ x: p.t, y: p.v })),
+      borderColor: COMPARE,
+      backgroundColor: COMPARE,
+      borderWidth: 2.5,
+      borderDash: [8, 5],
+      pointRadius: dot(compare.length),
+      fill: false,
+      tension: 0,
+      order: 2,
+    });
+  }
+  return datasets;
+}
+
+type LineLayout = { minT: number; maxT: number; width: number; height: number; scaleFont: number };
+
+/** UTC time axis below, value axis (with its optional label) on the left. */
+function lineScales(input: LineChartInput, { minT, maxT, width, height, scaleFont }: LineLayout): LineOptions["scales"] {
+  const rangeMs = maxT - minT;
+  const maxTimeTicks = Math.max(2, Math.floor(width / 130));
+  return {
+    x: {
+      type: "linear",
+      min: minT,
+      max: maxT,
+      grid: { color: GRID },
+      border: { color: MUTED },
+      title: { display: true, text: "UTC", color: MUTED, font: { family: FONT_FAMILY, size: scaleFont - 2 } },
+      afterBuildTicks: (scale: Scale) => {
+        scale.ticks = timeTicks(minT, maxT, maxTimeTicks).map((value) => ({ value }));
+      },
+      ticks: {
+        color: TEXT,
+        maxRotation: 0,
+        autoSkip: true,
+        font: { family: FONT_FAMILY, size: scaleFont },
+        callback: (value) => formatTimeTick(Number(value), rangeMs),
+      },
+    },
+    y: {
+      type: "linear",
+      grace: "5%",
+      grid: { color: GRID },
+      border: { color: MUTED },
+      title: {
+        display: Boolean(input.valueLabel),
+        text: input.valueLabel ?? "",
+        color: MUTED,
+        font: { family: FONT_FAMILY, size: scaleFont - 2 },
+      },
+      ticks: {
+        color: TEXT,
+        maxTicksLimit: Math.max(4, Math.floor(height / 70)),
+        font: { family: FONT_FAMILY, size: scaleFont },
+        callback: (value, _index, ticks) => formatAxisValue(Number(value), tickStep(ticks)),
+      },
+    },
+  };
+}
+
+/** Title, optional subtitle, and a legend only when there is a comparison to tell apart. */
+function linePlugins(input: LineChartInput, hasCompare: boolean, scaleFont: number): LineOptions["plugins"] {
+  return {
+    title: {
+      display: true,
+      text: input.title,
+      color: TEXT,
+      font: { family: FONT_FAMILY, size: scaleFont + 8, weight: "bold" },
+      padding: { top: 6, bottom: input.subtitle ? 2 : 10 },
+    },
+    subtitle: {
+      display: Boolean(input.subtitle),
+      text: input.subtitle ?? "",
+      color: MUTED,
+      font: { family: FONT_FAMILY, size: scaleFont },
+      padding: { bottom: 10 },
+    },
+    legend: {
+      display: hasCompare,
+      position: "top",
+      labels: { color: TEXT, font: { family: FONT_FAMILY, size: scaleFont }, boxWidth: 28, boxHeight: 3 },
+    },
+  };
+}
+
+/** Draws a chart.js configuration on a Skia canvas of the given size and encodes it as PNG. */
+async function renderPng(width: number, height: number, config: ChartConfiguration<"line", LineData> | ChartConfiguration<"bar", number[]>): Promise<Uint8Array> {
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  // chart.js takes any 2D context; outside a DOM it uses its BasicPlatform and draws synchronously.
+  const chart = new Chart(ctx as unknown as ChartItem, config as ChartConfiguration);
+  try {
+    return await canvas.encode("png");
+  } finally {
+    chart.destroy();
+  }
+}
+
 /**
  * Line charts drawn with chart.js on @napi-rs/canvas (Skia), in-process: no browser, no DOM.
  * White background, UTC time axis, green when the series ended at or above where it began,
@@ -150,55 +290,11 @@ export class PngChartRenderer implements ChartRenderer {
     const compare = input.compare ? checkPoints(input.compare.points, `compare series "${input.compare.label}"`) : undefined;
     const width = checkSize(input.width, 800, "width");
     const height = checkSize(input.height, 450, "height");
-
-    const first = points[0]!;
-    const last = points[points.length - 1]!;
-    const colour = last.v >= first.v ? UP : DOWN;
-    // Both series are sorted: their ends bound the time axis.
-    let minT = Math.min(first.t, compare?.[0]?.t ?? first.t);
-    let maxT = Math.max(last.t, compare?.[compare.length - 1]?.t ?? last.t);
-    if (minT === maxT) {
-      minT -= HOUR;
-      maxT += HOUR;
-    }
-    const rangeMs = maxT - minT;
+    const { minT, maxT } = timeWindow(points, compare);
     const scaleFont = Math.round(Math.max(12, Math.min(18, width / 50)));
-    const maxTimeTicks = Math.max(2, Math.floor(width / 130));
-    const dot = (n: number) => (n <= 2 ? 4 : 0);
-
-    const datasets: ChartConfiguration<"line", { x: number; y: number }[]>["data"]["datasets"] = [
-      {
-        label: input.title,
-        data: points.map((p) => ({ x: p.t, y: p.v })),
-        borderColor: colour,
-        backgroundColor: `${colour}1f`,
-        borderWidth: 3,
-        pointRadius: dot(points.length),
-        pointBackgroundColor: colour,
-        // A tinted area reads well alone; under a comparison line it would tint the grey.
-        fill: compare ? false : "start",
-        tension: 0,
-        order: 1,
-      },
-    ];
-    if (compare && input.compare) {
-      datasets.push({
-        label: input.compare.label,
-        data: compare.map((p) => ({ x: p.t, y: p.v })),
-        borderColor: COMPARE,
-        backgroundColor: COMPARE,
-        borderWidth: 2.5,
-        borderDash: [8, 5],
-        pointRadius: dot(compare.length),
-        fill: false,
-        tension: 0,
-        order: 2,
-      });
-    }
-
-    const config: ChartConfiguration<"line", { x: number; y: number }[]> = {
+    const config: ChartConfiguration<"line", LineData> = {
       type: "line",
-      data: { datasets },
+      data: { datasets: lineDatasets(input, points, compare) },
       plugins: [whiteBackground],
       options: {
         responsive: false,
@@ -208,77 +304,11 @@ export class PngChartRenderer implements ChartRenderer {
         devicePixelRatio: 1,
         events: [],
         layout: { padding: { left: 8, right: 20, top: 8, bottom: 8 } },
-        scales: {
-          x: {
-            type: "linear",
-            min: minT,
-            max: maxT,
-            grid: { color: GRID },
-            border: { color: MUTED },
-            title: { display: true, text: "UTC", color: MUTED, font: { family: FONT_FAMILY, size: scaleFont - 2 } },
-            afterBuildTicks: (scale: Scale) => {
-              scale.ticks = timeTicks(minT, maxT, maxTimeTicks).map((value) => ({ value }));
-            },
-            ticks: {
-              color: TEXT,
-              maxRotation: 0,
-              autoSkip: true,
-              font: { family: FONT_FAMILY, size: scaleFont },
-              callback: (value) => formatTimeTick(Number(value), rangeMs),
-            },
-          },
-          y: {
-            type: "linear",
-            grace: "5%",
-            grid: { color: GRID },
-            border: { color: MUTED },
-            title: {
-              display: Boolean(input.valueLabel),
-              text: input.valueLabel ?? "",
-              color: MUTED,
-              font: { family: FONT_FAMILY, size: scaleFont - 2 },
-            },
-            ticks: {
-              color: TEXT,
-              maxTicksLimit: Math.max(4, Math.floor(height / 70)),
-              font: { family: FONT_FAMILY, size: scaleFont },
-              callback: (value, _index, ticks) => formatAxisValue(Number(value), tickStep(ticks)),
-            },
-          },
-        },
-        plugins: {
-          title: {
-            display: true,
-            text: input.title,
-            color: TEXT,
-            font: { family: FONT_FAMILY, size: scaleFont + 8, weight: "bold" },
-            padding: { top: 6, bottom: input.subtitle ? 2 : 10 },
-          },
-          subtitle: {
-            display: Boolean(input.subtitle),
-            text: input.subtitle ?? "",
-            color: MUTED,
-            font: { family: FONT_FAMILY, size: scaleFont },
-            padding: { bottom: 10 },
-          },
-          legend: {
-            display: Boolean(compare),
-            position: "top",
-            labels: { color: TEXT, font: { family: FONT_FAMILY, size: scaleFont }, boxWidth: 28, boxHeight: 3 },
-          },
-        },
+        scales: lineScales(input, { minT, maxT, width, height, scaleFont }),
+        plugins: linePlugins(input, Boolean(compare), scaleFont),
       },
     };
-
-    const canvas = createCanvas(width, height);
-    const ctx = canvas.getContext("2d");
-    // chart.js takes any 2D context; outside a DOM it uses its BasicPlatform and draws synchronously.
-    const chart = new Chart(ctx as unknown as ChartItem, config);
-    try {
-      return await canvas.encode("png");
-    } finally {
-      chart.destroy();
-    }
+    return renderPng(width, height, config);
   }
 
   /** Grouped bars (e.g. allocation target / before / after per asset). */
@@ -309,12 +339,6 @@ export class PngChartRenderer implements ChartRenderer {
         scales: { y: { beginAtZero: true, ticks: { color: "#374151" } }, x: { ticks: { color: "#374151" } } },
       },
     };
-    const canvas = createCanvas(width, height);
-    const chart = new Chart(canvas.getContext("2d") as unknown as ChartItem, config);
-    try {
-      return await canvas.encode("png");
-    } finally {
-      chart.destroy();
-    }
+    return renderPng(width, height, config);
   }
 }

@@ -3,7 +3,7 @@ import type { PriceQuote } from "../../core/domain/price.js";
 import type { Token } from "../../core/domain/token.js";
 import type { Clock } from "../../core/ports/clock.port.js";
 import type { PriceSource } from "../../core/ports/price-source.port.js";
-import { HttpRemoteError, getJson } from "./http.js";
+import { JsonApi } from "./json-api.js";
 import { resolveResilience, type Resilience, type ResilienceOptions } from "./resilience.js";
 
 /** Jupiter's Price API v3 answers at most this many ids per request. */
@@ -48,14 +48,11 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export class JupiterPriceSource implements PriceSource {
   readonly name = "jupiter";
   readonly kind = "live" as const;
-  private readonly root: string;
-  private readonly headers: Record<string, string>;
-  private readonly resilience: Resilience;
+  private readonly api: JsonApi;
 
   constructor(private readonly opts: JupiterPriceSourceOptions) {
-    this.root = opts.root.replace(/\/+$/, "");
-    this.headers = opts.apiKey ? { "x-api-key": opts.apiKey } : {};
-    this.resilience = resolveResilience(opts.resilience, jupiterResilienceDefaults(opts.apiKey));
+    const headers: Record<string, string> = opts.apiKey ? { "x-api-key": opts.apiKey } : {};
+    this.api = new JsonApi(this.name, opts.root, headers, resolveResilience(opts.resilience, jupiterResilienceDefaults(opts.apiKey)));
   }
 
   async getPrices(tokens: readonly Token[]): Promise<Map<string, PriceQuote>> {
@@ -72,19 +69,11 @@ export class JupiterPriceSource implements PriceSource {
   }
 
   private async fetchChunk(mints: readonly string[]): Promise<Map<string, PriceQuote>> {
-    const url = new URL(`${this.root}/price/v3`);
-    url.searchParams.set("ids", mints.join(","));
-    const body = await this.resilience.execute((signal) =>
-      getJson(url, { service: this.name, headers: this.headers, timeoutMs: this.resilience.timeoutMs, signal }),
-    );
+    const body = await this.api.getShaped("/price/v3", responseSchema, (q) => q.set("ids", mints.join(",")));
     const at = this.opts.clock.now();
-    const parsed = responseSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new HttpRemoteError(this.name, `${this.name}: GET /price/v3 returned an unexpected shape`, false, 200);
-    }
     const out = new Map<string, PriceQuote>();
     for (const mint of mints) {
-      const raw = Object.hasOwn(parsed.data, mint) ? parsed.data[mint] : undefined;
+      const raw = Object.hasOwn(body, mint) ? body[mint] : undefined;
       if (raw === undefined || raw === null) continue;
       const entry: Record<string, unknown> = isRecord(raw) ? raw : {};
       const usd = typeof entry.usdPrice === "number" ? entry.usdPrice : NaN;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { looksLikeMint, type Token } from "../../core/domain/token.js";
 import type { TokenSearch } from "../../core/ports/token-search.port.js";
-import { HttpRemoteError, getJson } from "./http.js";
+import { JsonApi } from "./json-api.js";
 import { jupiterResilienceDefaults } from "./jupiter-price.js";
 import { resolveResilience, type Resilience, type ResilienceOptions } from "./resilience.js";
 
@@ -35,27 +35,17 @@ const entrySchema = z.looseObject({
  */
 export class JupiterTokenSearch implements TokenSearch {
   readonly name = "jupiter";
-  private readonly root: string;
-  private readonly headers: Record<string, string>;
-  private readonly resilience: Resilience;
+  private readonly api: JsonApi;
 
   constructor(opts: JupiterTokenSearchOptions) {
-    this.root = opts.root.replace(/\/+$/, "");
-    this.headers = opts.apiKey ? { "x-api-key": opts.apiKey } : {};
-    this.resilience = resolveResilience(opts.resilience, jupiterResilienceDefaults(opts.apiKey));
+    const headers: Record<string, string> = opts.apiKey ? { "x-api-key": opts.apiKey } : {};
+    this.api = new JsonApi(this.name, opts.root, headers, resolveResilience(opts.resilience, jupiterResilienceDefaults(opts.apiKey)));
   }
 
   async search(query: string): Promise<Token[]> {
     const q = query.trim().slice(0, MAX_QUERY_CHARS);
     if (q === "") return [];
-    const url = new URL(`${this.root}/tokens/v2/search`);
-    url.searchParams.set("query", q);
-    const body = await this.resilience.execute((signal) =>
-      getJson(url, { service: this.name, headers: this.headers, timeoutMs: this.resilience.timeoutMs, signal }),
-    );
-    if (!Array.isArray(body)) {
-      throw new HttpRemoteError(this.name, `${this.name}: GET /tokens/v2/search returned an unexpected shape`, false, 200);
-    }
+    const body = await this.api.getShaped("/tokens/v2/search", z.array(z.unknown()), (params) => params.set("query", q));
     const seen = new Set<string>();
     const tokens: Token[] = [];
     for (const raw of body) {

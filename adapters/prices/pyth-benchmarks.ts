@@ -2,12 +2,14 @@ import { z } from "zod";
 import type { Candle } from "../../core/domain/price.js";
 import type { Token } from "../../core/domain/token.js";
 import type { PriceHistorySource } from "../../core/ports/price-source.port.js";
-import { HttpRemoteError, getJson } from "./http.js";
+import { HttpRemoteError } from "./http.js";
+import { JsonApi } from "./json-api.js";
 import { resolveResilience, type Resilience, type ResilienceOptions } from "./resilience.js";
 
 /** Benchmarks' TradingView shim allows 90 requests per 10 s per IP, then 429s for 60 s. */
 export const PYTH_BENCHMARKS_RATE_PER_SEC = 5;
 
+const HISTORY_PATH = "/v1/shims/tradingview/history";
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -51,29 +53,21 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
  */
 export class PythBenchmarksHistory implements PriceHistorySource {
   readonly name = "pyth-benchmarks";
-  private readonly root: string;
-  private readonly headers: Record<string, string>;
-  private readonly resilience: Resilience;
+  private readonly api: JsonApi;
 
   constructor(opts: PythBenchmarksHistoryOptions) {
-    this.root = opts.root.replace(/\/+$/, "");
-    this.headers = { ...(opts.headers ?? {}) };
-    this.resilience = resolveResilience(opts.resilience, {
-      name: "pyth-benchmarks",
-      ratePerSec: PYTH_BENCHMARKS_RATE_PER_SEC,
-    });
+    const resilience = resolveResilience(opts.resilience, { name: "pyth-benchmarks", ratePerSec: PYTH_BENCHMARKS_RATE_PER_SEC });
+    this.api = new JsonApi(this.name, opts.root, { ...(opts.headers ?? {}) }, resilience);
   }
 
   async history(token: Token, fromMs: number, toMs: number, stepMs: number): Promise<Candle[]> {
     if (!(toMs >= fromMs)) return [];
-    const url = new URL(`${this.root}/v1/shims/tradingview/history`);
-    url.searchParams.set("symbol", pythSymbolFor(token));
-    url.searchParams.set("resolution", resolutionFor(stepMs));
-    url.searchParams.set("from", String(Math.floor(fromMs / 1000)));
-    url.searchParams.set("to", String(Math.ceil(toMs / 1000)));
-    const body = await this.resilience.execute((signal) =>
-      getJson(url, { service: this.name, headers: this.headers, timeoutMs: this.resilience.timeoutMs, signal }),
-    );
+    const body = await this.api.get(HISTORY_PATH, (q) => {
+      q.set("symbol", pythSymbolFor(token));
+      q.set("resolution", resolutionFor(stepMs));
+      q.set("from", String(Math.floor(fromMs / 1000)));
+      q.set("to", String(Math.ceil(toMs / 1000)));
+    });
     return this.parse(body);
   }
 
@@ -109,6 +103,6 @@ export class PythBenchmarksHistory implements PriceHistorySource {
   }
 
   private shapeError(why: string) {
-    return new HttpRemoteError(this.name, `${this.name}: GET /v1/shims/tradingview/history returned an unexpected shape (${why})`, false, 200);
+    return this.api.shapeError(HISTORY_PATH, why);
   }
 }

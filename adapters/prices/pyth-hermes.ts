@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { PriceQuote } from "../../core/domain/price.js";
 import type { Token } from "../../core/domain/token.js";
 import type { PriceSource } from "../../core/ports/price-source.port.js";
-import { HttpRemoteError, getJson } from "./http.js";
+import { JsonApi } from "./json-api.js";
 import { resolveResilience, type Resilience, type ResilienceOptions } from "./resilience.js";
 
 /** Feed ids per request; the URL stays well under common limits. */
@@ -61,14 +61,11 @@ export function pythToNumber(price: string | number, expo: number): number {
 export class PythHermesSource implements PriceSource {
   readonly name = "pyth";
   readonly kind = "live" as const;
-  private readonly root: string;
-  private readonly headers: Record<string, string>;
-  private readonly resilience: Resilience;
+  private readonly api: JsonApi;
 
   constructor(opts: PythHermesSourceOptions) {
-    this.root = opts.root.replace(/\/+$/, "");
-    this.headers = { ...(opts.headers ?? {}) };
-    this.resilience = resolveResilience(opts.resilience, { name: "pyth", ratePerSec: PYTH_HERMES_RATE_PER_SEC });
+    const resilience = resolveResilience(opts.resilience, { name: "pyth", ratePerSec: PYTH_HERMES_RATE_PER_SEC });
+    this.api = new JsonApi(this.name, opts.root, { ...(opts.headers ?? {}) }, resilience);
   }
 
   async getPrices(tokens: readonly Token[]): Promise<Map<string, PriceQuote>> {
@@ -95,20 +92,14 @@ export class PythHermesSource implements PriceSource {
   }
 
   private async fetchChunk(feeds: readonly string[]): Promise<Map<string, { usd: number; at: number }>> {
-    const url = new URL(`${this.root}/v2/updates/price/latest`);
-    for (const f of feeds) url.searchParams.append("ids[]", f);
-    url.searchParams.set("parsed", "true");
-    url.searchParams.set("ignore_invalid_price_ids", "true");
-    const body = await this.resilience.execute((signal) =>
-      getJson(url, { service: this.name, headers: this.headers, timeoutMs: this.resilience.timeoutMs, signal }),
-    );
-    const parsed = responseSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new HttpRemoteError(this.name, `${this.name}: GET /v2/updates/price/latest returned an unexpected shape`, false, 200);
-    }
+    const body = await this.api.getShaped("/v2/updates/price/latest", responseSchema, (q) => {
+      for (const f of feeds) q.append("ids[]", f);
+      q.set("parsed", "true");
+      q.set("ignore_invalid_price_ids", "true");
+    });
     const wanted = new Set(feeds);
     const out = new Map<string, { usd: number; at: number }>();
-    for (const raw of parsed.data.parsed) {
+    for (const raw of body.parsed) {
       const feed = feedSchema.safeParse(raw);
       if (!feed.success) continue;
       const id = normalizeFeedId(feed.data.id);

@@ -89,24 +89,19 @@ export function countsAsOutage(e: unknown): boolean {
 const retryAfterOf = (e: unknown): number | undefined =>
   e instanceof HttpRemoteError && e.retryAfterMs !== undefined ? e.retryAfterMs : undefined;
 
-export function createResilience(options: ResilienceOptions): Resilience {
-  const name = options.name;
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  const retries = Math.max(0, options.retries ?? 2);
-  const baseDelayMs = Math.max(0, options.baseDelayMs ?? 250);
-  const maxDelayMs = Math.max(baseDelayMs, options.maxDelayMs ?? 5_000);
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
-  const ratePerSec = options.ratePerSec ?? 1;
-
-  // The back-off grows 2x per attempt with "equal jitter" (between half and all of the step),
-  // and is never shorter than what the server asked for.
+/**
+ * Exponential back-off with "equal jitter" (between half and all of the step, 2x per attempt),
+ * never shorter than what the server asked for; only retryable RemoteErrors whose Retry-After
+ * (if any) is short enough to wait out are retried.
+ */
+function retryPolicyFor(retries: number, baseDelayMs: number, maxDelayMs: number, maxRetryAfterMs: number) {
   const backoff = new DelegateBackoff<IRetryBackoffContext<unknown>>((ctx) => {
     const step = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, ctx.attempt - 1));
     const jittered = step / 2 + Math.random() * (step / 2);
     const error = "error" in ctx.result ? ctx.result.error : undefined;
     return Math.max(jittered, retryAfterOf(error) ?? 0);
   });
-  const retryPolicy = retry(
+  return retry(
     handleWhen((e) => {
       if (!(e instanceof RemoteError) || !e.retryable || e instanceof CircuitOpenError) return false;
       const wait = retryAfterOf(e);
@@ -114,46 +109,59 @@ export function createResilience(options: ResilienceOptions): Resilience {
     }),
     { maxAttempts: retries, backoff },
   );
+}
 
+interface RateBucket {
+  /** Waits for this source's next token; a full queue fails (retryable). */
+  waitForToken(): Promise<void>;
+  /** The server said "slow down": hold every caller of this source, not just this one. */
+  pauseFor(e: unknown): void;
+}
+
+/** One token every 1/ratePerSec seconds, shared by all calls to the source; unlimited when the rate is 0. */
+function rateBucket(name: string, ratePerSec: number, maxQueue: number, maxRetryAfterMs: number): RateBucket {
+  if (!(ratePerSec > 0 && Number.isFinite(ratePerSec))) return { waitForToken: async () => undefined, pauseFor: () => undefined };
+  const limiter = new RateLimiterMemory({ keyPrefix: `prices-${name}`, points: 1, duration: 1 / ratePerSec });
+  const queue = new RateLimiterQueue(limiter, { maxQueueSize: maxQueue });
+  return {
+    async waitForToken() {
+      try {
+        await queue.removeTokens(1);
+      } catch (e) {
+        throw new RemoteError(name, `${name}: too many requests waiting for the rate limit`, true, undefined, { cause: e });
+      }
+    },
+    pauseFor(e) {
+      if (!(e instanceof HttpRemoteError) || e.status !== 429) return;
+      const wait = Math.min(e.retryAfterMs ?? 0, maxRetryAfterMs);
+      if (wait > 0) void limiter.block("limiter", wait / 1000).catch(() => undefined);
+    },
+  };
+}
+
+export function createResilience(options: ResilienceOptions): Resilience {
+  const name = options.name;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const baseDelayMs = Math.max(0, options.baseDelayMs ?? 250);
+  const maxDelayMs = Math.max(baseDelayMs, options.maxDelayMs ?? 5_000);
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
+  const retryPolicy = retryPolicyFor(Math.max(0, options.retries ?? 2), baseDelayMs, maxDelayMs, maxRetryAfterMs);
   const breaker = circuitBreaker(handleWhen(countsAsOutage), {
     breaker: new ConsecutiveBreaker(Math.max(1, options.breakerFailures ?? 5)),
     halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
   });
-
   const attemptTimeout = timeout(timeoutMs, TimeoutStrategy.Aggressive);
-
-  let limiter: RateLimiterMemory | undefined;
-  let queue: RateLimiterQueue | undefined;
-  if (ratePerSec > 0 && Number.isFinite(ratePerSec)) {
-    limiter = new RateLimiterMemory({ keyPrefix: `prices-${name}`, points: 1, duration: 1 / ratePerSec });
-    queue = new RateLimiterQueue(limiter, { maxQueueSize: options.maxQueue ?? 1_000 });
-  }
-
-  async function waitForToken(): Promise<void> {
-    if (!queue) return;
-    try {
-      await queue.removeTokens(1);
-    } catch (e) {
-      throw new RemoteError(name, `${name}: too many requests waiting for the rate limit`, true, undefined, { cause: e });
-    }
-  }
-
-  /** The server said "slow down": hold every caller of this source, not just this one. */
-  function pauseBucket(e: unknown): void {
-    if (!limiter || !(e instanceof HttpRemoteError) || e.status !== 429) return;
-    const wait = Math.min(e.retryAfterMs ?? 0, maxRetryAfterMs);
-    if (wait > 0) void limiter.block("limiter", wait / 1000).catch(() => undefined);
-  }
+  const bucket = rateBucket(name, options.ratePerSec ?? 1, options.maxQueue ?? 1_000, maxRetryAfterMs);
 
   async function attempt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    await waitForToken();
+    await bucket.waitForToken();
     try {
       return await attemptTimeout.execute((_ctx, signal) => fn(signal));
     } catch (e) {
       if (e instanceof TaskCancelledError) {
         throw new HttpRemoteError(name, `${name}: request timed out after ${timeoutMs} ms`, true, undefined, undefined, { cause: e });
       }
-      pauseBucket(e);
+      bucket.pauseFor(e);
       throw e;
     }
   }

@@ -79,6 +79,19 @@ export interface Order {
   notify: { platform: Platform; chatId: string };
 }
 
+/** What a previewed order has none of yet: no Confirm, no transaction, no fill, no fee paid, no error. */
+export const NOTHING_EXECUTED = {
+  confirmedAt: null,
+  signature: null,
+  rawTx: null,
+  lastValidBlockHeight: null,
+  finalAt: null,
+  filledIn: null,
+  filledOut: null,
+  feeLamports: null,
+  error: null,
+} as const satisfies Partial<Order>;
+
 export interface Position {
   mint: string;
   amount: bigint;

@@ -1,6 +1,7 @@
 import { REASON, solvePass } from "./rebalance-legs.js";
 import type { PassResult } from "./rebalance-legs.js";
 import { buildSwaps } from "./rebalance-swaps.js";
+import type { SwapBuild } from "./rebalance-swaps.js";
 import type {
   BlockedAsset,
   Blocker,
@@ -41,7 +42,40 @@ export function planRebalance(
 ): RebalancePlan {
   validate(holdings, targets, constraints);
   const c = constraints;
-  const slots = holdings
+  const slots = toSlots(holdings, prices, targets, c);
+  const bySymbol = new Map(slots.map((s) => [s.symbol, s]));
+  const hub = bySymbol.get(c.hub);
+  if (!hub) throw new Error(`planRebalance: the hub ${c.hub} has no holding row`);
+  const value = slots.reduce((sum, s) => sum + s.value, 0);
+  const before = weights(slots, (s) => s.value, value);
+
+  if (!hub.priced || !(value > 0)) {
+    const why = !hub.priced ? REASON.hubUnpriced(c.hub) : REASON.noValue();
+    const blocked = classify(slots, (s) => s.value, value, 0, new Map(), why);
+    return { swaps: [], before, after: { ...before }, turnoverUsd: 0, feesUsd: 0, blocked, inBand: blocked.length === 0 };
+  }
+  // Already in band (the usual case between rebalances): nothing to plan.
+  if (allInBand(slots, value)) {
+    return { swaps: [], before, after: { ...before }, turnoverUsd: 0, feesUsd: 0, blocked: [], inBand: true };
+  }
+
+  const ctx = planContext(slots, bySymbol, hub, value, c);
+  const { pass, settled } = settle(ctx);
+  const built = buildSwaps(ctx, pass.legs, legReasoner(bySymbol, before));
+  const reasons = pass.reasons;
+  noteCuts(built.cut, reasons, c);
+  const fallback = settled ? REASON.rounding() : REASON.unsettled(c.feeBps, c.minTradeUsd);
+  return outcome(slots, built, before, ctx.keep, { reasons, fallback });
+}
+
+/** One slot per holding, sorted by symbol: its price (NaN when unknown), value, target and band as fractions. */
+function toSlots(
+  holdings: ReadonlyArray<RebalanceHolding>,
+  prices: Readonly<Record<string, number>>,
+  targets: Readonly<Record<string, number>>,
+  c: RebalanceConstraints,
+): Slot[] {
+  return holdings
     .map((h): Slot => {
       const p = prices[h.symbol];
       const priced = typeof p === "number" && Number.isFinite(p) && p > 0;
@@ -62,35 +96,26 @@ export function planRebalance(
       };
     })
     .sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
-  const bySymbol = new Map(slots.map((s) => [s.symbol, s]));
-  const hub = bySymbol.get(c.hub)!;
-  const value = slots.reduce((sum, s) => sum + s.value, 0);
-  const unitSum = slots.reduce((sum, s) => sum + s.unitUsd, 0);
-  const before = weights(slots, (s) => s.value, value);
+}
 
-  if (!hub.priced || !(value > 0)) {
-    const why = !hub.priced ? REASON.hubUnpriced(c.hub) : REASON.noValue();
-    const blocked = classify(slots, (s) => s.value, value, 0, new Map(), why);
-    return { swaps: [], before, after: { ...before }, turnoverUsd: 0, feesUsd: 0, blocked, inBand: blocked.length === 0 };
-  }
-
-  // Already in band (the usual case between rebalances): nothing to plan.
+/** Every priced asset inside its band, and every unpriced one neither held nor needed outside its band. */
+function allInBand(slots: Slot[], value: number): boolean {
   const inside = (s: Slot) => {
     const w = s.value / value;
     return w <= s.target + s.band && w >= s.target - s.band;
   };
-  if (slots.every((s) => (s.priced ? inside(s) : s.amount === 0n && s.target <= s.band))) {
-    return { swaps: [], before, after: { ...before }, turnoverUsd: 0, feesUsd: 0, blocked: [], inBand: true };
-  }
+  return slots.every((s) => (s.priced ? inside(s) : s.amount === 0n && s.target <= s.band));
+}
 
-  const keep = 1 - c.feeBps / 10_000;
+function planContext(slots: Slot[], bySymbol: Map<string, Slot>, hub: Slot, value: number, c: RebalanceConstraints): PlanContext {
+  const unitSum = slots.reduce((sum, s) => sum + s.unitUsd, 0);
   const chunkFactor = Number.isFinite(c.maxTradeUsd) ? 1 + Math.min(10_000, Math.ceil(value / c.maxTradeUsd)) : 2;
-  const ctx: PlanContext = {
+  return {
     slots,
     bySymbol,
     hub,
     value,
-    keep,
+    keep: 1 - c.feeBps / 10_000,
     min: c.minTradeUsd,
     max: c.maxTradeUsd,
     budget: c.maxTurnoverUsd,
@@ -98,16 +123,20 @@ export function planRebalance(
     slack: 1e-9 * value + 4 * unitSum * chunkFactor,
     guard: 0,
   };
+}
 
-  const { pass, settled } = settle(ctx);
+/** A swap's reason in words: what it does and, for each asset it serves, where that asset stands against its band. */
+function legReasoner(bySymbol: Map<string, Slot>, before: Record<string, number>): (leg: Leg) => string {
   const pct = (n: number) => `${n.toFixed(2)}%`;
   const describe = (sym: string) => {
-    const s = bySymbol.get(sym)!;
-    const lo = Math.max(0, s.target - s.band) * 100;
-    const hi = Math.min(1, s.target + s.band) * 100;
-    return `${sym} at ${pct(before[sym] ?? 0)} (band ${pct(lo)}-${pct(hi)}, target ${pct(s.target * 100)})`;
+    const s = bySymbol.get(sym);
+    const target = s?.target ?? 0;
+    const band = s?.band ?? 0;
+    const lo = Math.max(0, target - band) * 100;
+    const hi = Math.min(1, target + band) * 100;
+    return `${sym} at ${pct(before[sym] ?? 0)} (band ${pct(lo)}-${pct(hi)}, target ${pct(target * 100)})`;
   };
-  const reasonOf = (leg: Leg) => {
+  return (leg) => {
     const verb =
       leg.kind === "sell"
         ? `sell ${leg.from} for ${leg.to}`
@@ -116,9 +145,11 @@ export function planRebalance(
           : `direct ${leg.from}>${leg.to} (one fee instead of two)`;
     return `${verb}: ${leg.serves.map(describe).join("; ")}`;
   };
-  const built = buildSwaps(ctx, pass.legs, reasonOf);
-  const reasons = pass.reasons;
-  for (const { leg, why } of built.cut) {
+}
+
+/** A leg that rounding or a limit cut leaves the assets it served (and the hub) with that limit as their reason, unless one is known. */
+function noteCuts(cut: SwapBuild["cut"], reasons: Map<string, Blocker>, c: RebalanceConstraints): void {
+  for (const { leg, why } of cut) {
     const text =
       why === "split"
         ? REASON.split(c.maxTradeUsd, c.minTradeUsd)
@@ -131,13 +162,22 @@ export function planRebalance(
               : REASON.held(leg.from);
     for (const sym of [...leg.serves, c.hub]) if (!reasons.has(sym)) reasons.set(sym, text);
   }
+}
 
-  const afterValue = (s: Slot) => (s.priced ? Number(built.balances.get(s.symbol)!) * s.unitUsd : 0);
+/** The plan: weights after the swaps, turnover and fees, and what is still outside its band (within rounding). */
+function outcome(
+  slots: Slot[],
+  built: SwapBuild,
+  before: Record<string, number>,
+  keep: number,
+  why: { reasons: Map<string, Blocker>; fallback: Blocker },
+): RebalancePlan {
+  const unitSum = slots.reduce((sum, s) => sum + s.unitUsd, 0);
+  const afterValue = (s: Slot) => (s.priced ? Number(built.balances.get(s.symbol) ?? 0n) * s.unitUsd : 0);
   const valueAfter = slots.reduce((sum, s) => sum + afterValue(s), 0);
   const turnoverUsd = built.swaps.reduce((sum, s) => sum + s.usd, 0);
   const tolUsd = 1e-9 * valueAfter + (built.swaps.length + 1) * unitSum;
-  const fallback = settled ? REASON.rounding() : REASON.unsettled(c.feeBps, c.minTradeUsd);
-  const blocked = classify(slots, afterValue, valueAfter, tolUsd, reasons, fallback);
+  const blocked = classify(slots, afterValue, valueAfter, tolUsd, why.reasons, why.fallback);
   return {
     swaps: built.swaps,
     before,

@@ -57,6 +57,92 @@ export interface BacktestResult {
 const decimalsOf = (sym: string, given?: Readonly<Record<string, number>>) =>
   given?.[sym] ?? BUILTIN_TOKENS.find((t) => t.symbol === sym || t.replaySymbol === sym)?.decimals ?? 9;
 
+/** The step times (common candles within [from, to], one per interval) and each symbol's close at every step ($1 for an unpriced hub). */
+function alignSteps(input: BacktestInput, symbols: string[], priced: string[], intervalMs: number): { steps: number[]; px: Map<string, Float64Array> } {
+  const closes = priced.map((s) => new Map((input.series[s] ?? []).map((c) => [c.t, c.c])));
+  const from = input.from ?? -Infinity;
+  const to = input.to ?? Infinity;
+  const first = closes[0] ?? new Map<number, number>();
+  const times = [...first.keys()].filter((t) => t >= from && t <= to && closes.every((m) => m.has(t))).sort((a, b) => a - b);
+  const steps: number[] = [];
+  for (const t of times) if (steps.length === 0 || t >= (steps[steps.length - 1] ?? t) + intervalMs) steps.push(t);
+  if (steps.length < 2) throw new Error(`fewer than 2 common candles for ${priced.join(", ")} in the chosen range`);
+
+  const px = new Map<string, Float64Array>(symbols.map((s) => [s, new Float64Array(steps.length).fill(1)]));
+  priced.forEach((s, i) => {
+    const col = px.get(s);
+    const close = closes[i];
+    if (col && close) steps.forEach((t, j) => (col[j] = close.get(t) ?? Number.NaN));
+  });
+  return { steps, px };
+}
+
+/** The planner's limits for the backtest; the turnover budget is set per step from what is left of the day's. */
+function constraintsOf(input: BacktestInput, hub: string): RebalanceConstraints {
+  return {
+    ...(input.bandAbsPct !== undefined ? { bandAbsPct: input.bandAbsPct } : {}),
+    ...(input.bandRelPct !== undefined ? { bandRelPct: input.bandRelPct } : {}),
+    minTradeUsd: input.minTradeUsd ?? 0,
+    maxTradeUsd: input.maxTradeUsd ?? Infinity,
+    maxTurnoverUsd: Infinity,
+    feeBps: input.feeBps,
+    hub,
+    ...(input.directRoutes ? { directRoutes: input.directRoutes } : {}),
+  };
+}
+
+/** The target weights bought at the given prices (no fee: both strategies start alike). */
+function startHoldings(input: BacktestInput, symbols: string[], startUsd: number, prices: Record<string, number>): RebalanceHolding[] {
+  return symbols.map((s) => {
+    const decimals = decimalsOf(s, input.decimals);
+    const usd = (startUsd * (input.targets[s] ?? 0)) / 100;
+    return { symbol: s, decimals, amount: BigInt(Math.floor((usd / (prices[s] ?? Number.NaN)) * 10 ** decimals)) };
+  });
+}
+
+interface Run {
+  rebalanced: ValuePoint[];
+  buyAndHold: ValuePoint[];
+  turnoverUsd: number;
+  feesUsd: number;
+  rebalances: number;
+  trades: BacktestResult["trades"];
+}
+
+/** Steps through history: the planner rebalances (within the day's turnover budget) beside an untouched buy-and-hold. */
+function simulate(input: BacktestInput, steps: number[], priceAt: (j: number) => Record<string, number>, start: RebalanceHolding[], constraints: RebalanceConstraints): Run {
+  const run: Run = { rebalanced: [], buyAndHold: [], turnoverUsd: 0, feesUsd: 0, rebalances: 0, trades: [] };
+  let holdings = start;
+  const hold = start.map((h) => ({ ...h, scale: 10 ** h.decimals, units: Number(h.amount) }));
+  const dailyCap = input.maxTurnoverUsd ?? Infinity;
+  let day = -1;
+  let usedToday = 0;
+  const progressEvery = 512;
+  steps.forEach((t, j) => {
+    const prices = priceAt(j);
+    if (Math.floor(t / DAY) !== day) {
+      day = Math.floor(t / DAY);
+      usedToday = 0;
+    }
+    constraints.maxTurnoverUsd = Math.max(0, dailyCap - usedToday);
+    const plan = planRebalance(holdings, prices, input.targets, constraints);
+    if (plan.swaps.length > 0) {
+      holdings = applySwaps(holdings, prices, plan.swaps, input.feeBps);
+      run.turnoverUsd += plan.turnoverUsd;
+      run.feesUsd += plan.feesUsd;
+      usedToday += plan.turnoverUsd;
+      run.rebalances++;
+      run.trades.push({ t, swaps: plan.swaps.length, turnoverUsd: plan.turnoverUsd, feesUsd: plan.feesUsd });
+    }
+    run.rebalanced.push({ t, v: holdings.reduce((v, h) => v + (Number(h.amount) / 10 ** h.decimals) * (prices[h.symbol] ?? Number.NaN), 0) });
+    let bh = 0;
+    for (const h of hold) bh += (h.units / h.scale) * (prices[h.symbol] ?? Number.NaN);
+    run.buyAndHold.push({ t, v: bh });
+    if (input.onProgress && ((j + 1) % progressEvery === 0 || j === steps.length - 1)) input.onProgress(j + 1, steps.length);
+  });
+  return run;
+}
+
 /**
  * Replays a target allocation over history with the same planner the treasury bot uses: starts at
  * the target weights, and at every step asks `planRebalance` (at that step's closes) and applies
@@ -77,90 +163,22 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   const priced = symbols.filter((s) => s !== hub || input.series[hub] !== undefined);
   for (const s of priced) if (!input.series[s]?.length) throw new Error(`no candles for ${s}`);
 
-  // Common timestamps within [from, to], then one step per interval.
-  const closes = priced.map((s) => new Map(input.series[s]!.map((c) => [c.t, c.c])));
-  const from = input.from ?? -Infinity;
-  const to = input.to ?? Infinity;
-  const times = [...closes[0]!.keys()].filter((t) => t >= from && t <= to && closes.every((m) => m.has(t))).sort((a, b) => a - b);
-  const steps: number[] = [];
-  for (const t of times) if (steps.length === 0 || t >= steps[steps.length - 1]! + intervalMs) steps.push(t);
-  if (steps.length < 2) throw new Error(`fewer than 2 common candles for ${priced.join(", ")} in the chosen range`);
-
-  const px = new Map<string, Float64Array>(symbols.map((s) => [s, new Float64Array(steps.length).fill(1)]));
-  priced.forEach((s, i) => {
-    const col = px.get(s)!;
-    steps.forEach((t, j) => (col[j] = closes[i]!.get(t)!));
-  });
+  const { steps, px } = alignSteps(input, symbols, priced, intervalMs);
   const prices: Record<string, number> = {};
   const priceAt = (j: number) => {
-    for (const s of symbols) prices[s] = px.get(s)![j]!;
+    for (const s of symbols) prices[s] = px.get(s)?.[j] ?? Number.NaN;
     return prices;
   };
-
-  // Start: the target weights bought at the first close (no fee: both strategies start alike).
-  priceAt(0);
-  let holdings: RebalanceHolding[] = symbols.map((s) => {
-    const decimals = decimalsOf(s, input.decimals);
-    const usd = (startUsd * (input.targets[s] ?? 0)) / 100;
-    return { symbol: s, decimals, amount: BigInt(Math.floor((usd / prices[s]!) * 10 ** decimals)) };
-  });
-  const hold = holdings.map((h) => ({ ...h, scale: 10 ** h.decimals, units: Number(h.amount) }));
-  const valueOf = (hs: ReadonlyArray<RebalanceHolding>) => hs.reduce((v, h) => v + (Number(h.amount) / 10 ** h.decimals) * prices[h.symbol]!, 0);
-
-  const constraints: RebalanceConstraints = {
-    ...(input.bandAbsPct !== undefined ? { bandAbsPct: input.bandAbsPct } : {}),
-    ...(input.bandRelPct !== undefined ? { bandRelPct: input.bandRelPct } : {}),
-    minTradeUsd: input.minTradeUsd ?? 0,
-    maxTradeUsd: input.maxTradeUsd ?? Infinity,
-    maxTurnoverUsd: Infinity,
-    feeBps: input.feeBps,
-    hub,
-    ...(input.directRoutes ? { directRoutes: input.directRoutes } : {}),
-  };
-  const dailyCap = input.maxTurnoverUsd ?? Infinity;
-  let day = -1;
-  let usedToday = 0;
-
-  const rebalanced: ValuePoint[] = [];
-  const buyAndHold: ValuePoint[] = [];
-  let turnoverUsd = 0;
-  let feesUsd = 0;
-  let rebalances = 0;
-  const trades: BacktestResult["trades"] = [];
-  const progressEvery = 512;
-  for (let j = 0; j < steps.length; j++) {
-    const t = steps[j]!;
-    priceAt(j);
-    if (Math.floor(t / DAY) !== day) {
-      day = Math.floor(t / DAY);
-      usedToday = 0;
-    }
-    constraints.maxTurnoverUsd = Math.max(0, dailyCap - usedToday);
-    const plan = planRebalance(holdings, prices, input.targets, constraints);
-    if (plan.swaps.length > 0) {
-      holdings = applySwaps(holdings, prices, plan.swaps, input.feeBps);
-      turnoverUsd += plan.turnoverUsd;
-      feesUsd += plan.feesUsd;
-      usedToday += plan.turnoverUsd;
-      rebalances++;
-      trades.push({ t, swaps: plan.swaps.length, turnoverUsd: plan.turnoverUsd, feesUsd: plan.feesUsd });
-    }
-    rebalanced.push({ t, v: valueOf(holdings) });
-    let bh = 0;
-    for (const h of hold) bh += (h.units / h.scale) * prices[h.symbol]!;
-    buyAndHold.push({ t, v: bh });
-    if (input.onProgress && ((j + 1) % progressEvery === 0 || j === steps.length - 1)) input.onProgress(j + 1, steps.length);
-  }
-
+  const run = simulate(input, steps, priceAt, startHoldings(input, symbols, startUsd, priceAt(0)), constraintsOf(input, hub));
   return {
-    from: steps[0]!,
-    to: steps[steps.length - 1]!,
+    from: steps[0] ?? Number.NaN,
+    to: steps[steps.length - 1] ?? Number.NaN,
     steps: steps.length,
     intervalMs,
     startUsd,
-    rebalanced: summarise(rebalanced, startUsd, { turnoverUsd, feesUsd, rebalances }),
-    buyAndHold: summarise(buyAndHold, startUsd, { turnoverUsd: 0, feesUsd: 0, rebalances: 0 }),
-    series: { rebalanced, buyAndHold },
-    trades,
+    rebalanced: summarise(run.rebalanced, startUsd, { turnoverUsd: run.turnoverUsd, feesUsd: run.feesUsd, rebalances: run.rebalances }),
+    buyAndHold: summarise(run.buyAndHold, startUsd, { turnoverUsd: 0, feesUsd: 0, rebalances: 0 }),
+    series: { rebalanced: run.rebalanced, buyAndHold: run.buyAndHold },
+    trades: run.trades,
   };
 }

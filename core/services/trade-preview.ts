@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { BUILTIN_TOKENS } from "../domain/builtin-tokens.js";
 import { formatAmount, shareOf, unitsToUsd } from "../domain/money.js";
-import type { Order } from "../domain/order.js";
+import { NOTHING_EXECUTED, type Order } from "../domain/order.js";
 import type { Token } from "../domain/token.js";
 import { amountHeld } from "../domain/valuation.js";
 import { RemoteError, UserError, isUserError } from "../errors.js";
@@ -90,15 +90,7 @@ export class TradePreviewer {
       usdValue: usd,
       createdAt: now,
       quoteExpiresAt: now + c.quoteTtlMs,
-      confirmedAt: null,
-      signature: null,
-      rawTx: null,
-      lastValidBlockHeight: null,
-      finalAt: null,
-      filledIn: null,
-      filledOut: null,
-      feeLamports: null,
-      error: null,
+      ...NOTHING_EXECUTED,
       notify,
     };
     await this.ctx.d.orders.create(order);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Order, OrderStatus } from "../../core/domain/order.js";
+import { NOTHING_EXECUTED, type Order, type OrderStatus } from "../../core/domain/order.js";
 import type { Fill } from "../../core/ports/orders.port.js";
 import { repositories } from "../../db/index.js";
 import { sharedTestDatabases, type TestDb } from "../helpers/databases.js";
@@ -45,15 +45,8 @@ function order(id: string, userId: string, book: string, status: OrderStatus): O
     usdValue: 1,
     createdAt: 0,
     quoteExpiresAt: 1,
+    ...NOTHING_EXECUTED,
     confirmedAt: 0,
-    signature: null,
-    rawTx: null,
-    lastValidBlockHeight: null,
-    finalAt: null,
-    filledIn: null,
-    filledOut: null,
-    feeLamports: null,
-    error: null,
     notify: { platform: "telegram", chatId: "1" },
   };
 }

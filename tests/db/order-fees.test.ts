@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Order } from "../../core/domain/order.js";
+import { NOTHING_EXECUTED, type Order } from "../../core/domain/order.js";
 import { orderLine, routeFeesText } from "../../core/services/trade-format.js";
 import { repositories, type Db, type Repositories } from "../../db/index.js";
 import * as orderFees from "../../db/migrations/2026-12-06T1200-order-fees.js";
@@ -33,15 +33,7 @@ function order(id: string, over: Partial<Order> = {}): Order {
     usdValue: 20,
     createdAt: 1_000,
     quoteExpiresAt: 31_000,
-    confirmedAt: null,
-    signature: null,
-    rawTx: null,
-    lastValidBlockHeight: null,
-    finalAt: null,
-    filledIn: null,
-    filledOut: null,
-    feeLamports: null,
-    error: null,
+    ...NOTHING_EXECUTED,
     notify: { platform: "telegram", chatId: "1" },
     ...over,
   };
