@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MemoryRateLimiterFactory } from "../../adapters/ratelimit/rate-limiters.js";
 import alerts from "../../commands/alerts.command.js";
 import price from "../../commands/price.command.js";
 import unalert from "../../commands/unalert.command.js";
@@ -10,12 +9,10 @@ import type { Token } from "../../core/domain/token.js";
 import { UserError } from "../../core/errors.js";
 import type { AlertsPort } from "../../core/ports/alerts.port.js";
 import type { MarketPort } from "../../core/ports/market.port.js";
-import { silentLogger } from "../../core/ports/logger.port.js";
 import { defineCommand, type CommandContext } from "../../core/router/command.js";
 import type { Reply } from "../../core/router/message.js";
-import { CommandRegistry } from "../../core/router/registry.js";
 import { plainText, reply } from "../../core/router/reply.js";
-import { Router } from "../../core/router/router.js";
+import { routerFor } from "../helpers/router.js";
 import { makeTestApp } from "../helpers/app.js";
 import { runCommand } from "../helpers/command-context.js";
 
@@ -102,14 +99,7 @@ describe("the router passes a command exactly the ports it declared", () => {
     });
     const bare = defineCommand({ ...base, name: "bare", run: async (ctx) => keys("bare", ctx) });
     const treasury = defineCommand({ ...base, name: "treas", needs: ["treasury"], run: async (ctx) => keys("treas", ctx) });
-    const router = new Router({
-      registry: new CommandRegistry([clocked, bare, treasury]),
-      services: app.services,
-      updates: app.repos.updates,
-      limiters: new MemoryRateLimiterFactory(),
-      log: silentLogger,
-      clock: app.clock,
-    });
+    const router = routerFor(app, [clocked, bare, treasury]);
     let n = 0;
     for (const text of ["/clocked", "/bare", "/treas"]) {
       const outcome = await router.handle(

@@ -10,6 +10,7 @@ import { Router } from "../../core/router/router.js";
 import { IntentService } from "../../core/router/llm-intent.js";
 import { buildLlm } from "../../bots/llm.js";
 import { startOpenAiFake, type OpenAiFake } from "../fakes/openai-api.js";
+import { routerFor } from "../helpers/router.js";
 import { makeTestApp, type TestApp } from "../helpers/app.js";
 
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -74,14 +75,7 @@ describe("scope refusals are audit-logged", () => {
   async function router() {
     const app = await makeTestApp();
     cleanup.push(() => app.close());
-    const r = new Router({
-      registry: new CommandRegistry([secret, admin]),
-      services: app.services,
-      updates: app.repos.updates,
-      limiters: new MemoryRateLimiterFactory(),
-      log: silentLogger,
-      clock: app.clock,
-    });
+    const r = routerFor(app, [secret, admin]);
     let n = 0;
     const say = async (text: string, chat: "private" | "group") => {
       const out: Reply[] = [];

@@ -1,15 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MemoryRateLimiterFactory } from "../../adapters/ratelimit/rate-limiters.js";
 import { commands } from "../../commands/index.js";
-import { silentLogger } from "../../core/ports/logger.port.js";
 import { choiceArg, defineCommand, type AnyCommand } from "../../core/router/command.js";
 import type { Reply } from "../../core/router/message.js";
 import { isLlmTool } from "../../core/router/preconditions.js";
-import { CommandRegistry } from "../../core/router/registry.js";
 import { plainText, reply } from "../../core/router/reply.js";
-import { Router } from "../../core/router/router.js";
 import { startJupiterFake, type JupiterFake } from "../fakes/jupiter-api.js";
+import { routerFor } from "../helpers/router.js";
 import { makeTestApp, type TestApp } from "../helpers/app.js";
 
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -83,14 +80,7 @@ async function world(): Promise<{ app: TestApp; jup: JupiterFake; say: Say; pres
   const app = await makeTestApp({ env: { JUPITER_API_ROOT: jup.url } });
   cleanup.push(() => app.close());
   jup.tokens = [token(MOON_A, "MOON", "Moon Token", true), token(MOON_B, "MOON", "Moon Scam", false), token(STAR_A, "STAR", "Star", true), token(STAR_B, "STAR", "Star Two", false)];
-  const router = new Router({
-    registry: new CommandRegistry([pair, vault, leaky]),
-    services: app.services,
-    updates: app.repos.updates,
-    limiters: new MemoryRateLimiterFactory(),
-    log: silentLogger,
-    clock: app.clock,
-  });
+  const router = routerFor(app, [pair, vault, leaky]);
   let n = 0;
   const send = async (text: string, chat: "private" | "group", action?: string) => {
     const out: Reply[] = [];
