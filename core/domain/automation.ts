@@ -19,8 +19,11 @@ import type { TokenRef } from "./order.js";
 export type AutomationKind = "limit-buy" | "limit-sell" | "stop" | "take-profit" | "trailing" | "dca";
 export const AUTOMATION_KINDS: readonly AutomationKind[] = ["limit-buy", "limit-sell", "stop", "take-profit", "trailing", "dca"];
 
-/** armed: watching; paused: kept but not watching; done, cancelled, failed: final. */
-export type AutomationState = "armed" | "paused" | "done" | "cancelled" | "failed";
+/**
+ * proposed: a draft shown for Confirm (never watched, not listed, not counted); armed: watching;
+ * paused: kept but not watching; done, cancelled, failed: final.
+ */
+export type AutomationState = "proposed" | "armed" | "paused" | "done" | "cancelled" | "failed";
 export const ACTIVE_AUTOMATION_STATES: readonly AutomationState[] = ["armed", "paused"];
 export const FINAL_AUTOMATION_STATES: readonly AutomationState[] = ["done", "cancelled", "failed"];
 
@@ -111,6 +114,9 @@ export interface Automation {
 
 /** The idempotency key of firing n of automation id: the same for every worker and after a restart. */
 export const firingKey = (id: string, n: number): string => `auto:${id}:${n}`;
+
+/** Automation ids: "a" and 8 lowercase letters or digits (short enough to type in /auto cancel). */
+export const AUTOMATION_ID = /^a[a-z0-9]{8}$/;
 
 /** Price triggers fire once; a DCA fires on its schedule (automation-schedule.ts). */
 export const isPriceTrigger = (kind: AutomationKind): boolean => kind !== "dca";

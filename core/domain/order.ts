@@ -77,6 +77,8 @@ export interface Order {
   error: string | null;
   /** Where fills and failures are pushed (the user's private chat). */
   notify: { platform: Platform; chatId: string };
+  /** The automation that placed it (its firing n), when one did; absent or null: the user's own trade. */
+  automation?: { id: string; firing: number } | null;
 }
 
 /** What a previewed order has none of yet: no Confirm, no transaction, no fill, no fee paid, no error. */
