@@ -223,6 +223,19 @@ export const SETTINGS = {
   },
   WALLET_EXPORT_DELETE_S: { schema: int(10, 3600), default: "60", doc: "An exported wallet key message is deleted after this many seconds" },
   MAX_ALERTS_PER_USER: { schema: int(1, 10_000), default: "50", doc: "Active alerts one user may have" },
+  MAX_AUTOMATIONS_PER_USER: { schema: int(1, 1000), default: "20", doc: "Active automations (armed or paused: limit, stop, take-profit, trailing, DCA) one user may have" },
+  AUTOMATION_RETRIES: {
+    schema: int(0, 20),
+    default: "3",
+    doc: "A firing whose execution fails for a reason that may pass (no quote, no price, slippage or impact over the cap) is retried this many times before the automation is marked failed",
+  },
+  AUTOMATION_RETRY_S: { schema: int(1, 86_400), default: "30", doc: "Wait before an automation's first retry, doubling each time (market clock: replayed in replay mode)" },
+  AUTOMATION_LEASE_S: {
+    schema: int(5, 600),
+    default: "30",
+    doc: "A worker's claim on a firing lasts this long: a firing held by a process that died is taken over by another (or the restarted one) after it",
+  },
+  AUTOMATION_SYNC_S: { schema: int(1, 60), default: "2", doc: "How often the automation engine picks up automations created, paused or cancelled by other processes" },
   OUTBOX_MAX_ATTEMPTS: { schema: int(1, 100), default: "8", doc: "Delivery attempts before a push is dead-lettered (admins are told)" },
   OUTBOX_LEASE_S: {
     schema: int(1, 600),

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   "treasury_off",
   // automations
   "bad_automation", "bad_level", "bad_schedule", "bad_token", "level_crossed",
+  "automation_unknown", "automation_limit", "automation_expired", "automation_too_large",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
