@@ -72,7 +72,7 @@ export function whenText(r: AutomationRule, high: number | null = null): string 
       return `when ${r.token.symbol} falls ${r.trailPct}% from its highest price since set (high ${formatPrice(top)}: fires at ${formatPrice(top * (1 - r.trailPct / 100))} or below, rising with the high)`;
     }
     case "dca": {
-      const parts = [`every ${formatDuration(r.everyMs)}, the first now`];
+      const parts = [`every ${formatDuration(r.everyMs)}, the first right after Confirm`];
       if (r.times !== null) parts.push(`${r.times} time${r.times === 1 ? "" : "s"}`);
       if (r.until !== null) parts.push(`until ${formatUtc(r.until)}`);
       return parts.join(", ");
@@ -103,7 +103,7 @@ export function draftRows(d: AutomationDraft, now: number): Array<[string, strin
   const a = d.automation;
   const rows: Array<[string, string]> = [
     ["What", whatText(a.rule)],
-    ["When", whenText(a.rule, a.high)],
+    ["Fires", whenText(a.rule, a.high)],
     ["How much", howMuch(d)],
     [`${a.rule.token.symbol} now`, formatPrice(d.priceUsd)],
     ["Max slippage", `${(d.worst.maxSlippageBps / 100).toFixed(2)}%`],
@@ -111,7 +111,7 @@ export function draftRows(d: AutomationDraft, now: number): Array<[string, strin
     ["Per firing", `at most ${formatUsd(d.worst.maxTradeUsd)} (MAX_TRADE_USD)`],
   ];
   const note = confirmationNote(a.rule.kind);
-  if (note) rows.push(["Stops", note]);
+  if (note) rows.push(["Confirmation", note]);
   if (d.worst.expiresAt !== null) {
     const mins = Math.max(0, Math.round((d.worst.expiresAt - now) / 60_000));
     rows.push(["Confirm within", `${mins} min (${formatUtc(d.worst.expiresAt).slice(11)}); after that this draft expires`]);
