@@ -1,4 +1,6 @@
 import type { ActionTokensTable } from "./tables/action-tokens.table.js";
+import type { AutomationFiringsTable, AutomationStreaksTable } from "./tables/automation-firings.table.js";
+import type { AutomationsTable } from "./tables/automations.table.js";
 import type { ChatStatusTable } from "./tables/chat-status.table.js";
 import type { BooksTable, OrdersTable, PortfolioSnapshotsTable, PositionsTable, TradeLocksTable, WalletsTable } from "./tables/trading.table.js";
 import type { AlertChangesTable, AlertsTable, OutboxTable } from "./tables/alerts.table.js";
@@ -34,4 +36,7 @@ export interface Database {
   kv: KvTable;
   leases: LeasesTable;
   llm_usage: LlmUsageTable;
+  automations: AutomationsTable;
+  automation_firings: AutomationFiringsTable;
+  automation_streaks: AutomationStreaksTable;
 }

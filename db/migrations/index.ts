@@ -11,6 +11,7 @@ import * as tradeLocks from "./2026-11-22T1100-trade-locks.js";
 import * as ordersTold from "./2026-12-06T0100-orders-told.js";
 import * as retention from "./2026-12-06T0100-retention.js";
 import * as orderFees from "./2026-12-06T1200-order-fees.js";
+import * as automations from "./2026-12-06T1300-automations.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-06T0100-orders-told": ordersTold,
   "2026-12-06T0100-retention": retention,
   "2026-12-06T1200-order-fees": orderFees,
+  "2026-12-06T1300-automations": automations,
 };

@@ -46,6 +46,8 @@ export function toOrder(r: Selectable<OrdersTable>): Order {
     feeLamports: big(r.fee_lamports),
     error: r.error,
     notify: { platform: r.notify_platform, chatId: r.notify_chat },
+    // Absent for the user's own trades, as orders are built before automations existed.
+    ...(r.automation_id !== null ? { automation: { id: r.automation_id, firing: Number(r.automation_firing ?? 0) } } : {}),
   };
 }
 
@@ -122,6 +124,8 @@ export class KyselyOrders implements OrderStore {
         error: o.error,
         notify_platform: o.notify.platform,
         notify_chat: o.notify.chatId,
+        automation_id: o.automation?.id ?? null,
+        automation_firing: o.automation?.firing ?? null,
       })
       .execute();
   }

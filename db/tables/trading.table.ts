@@ -82,6 +82,9 @@ export interface OrdersTable {
   error: string | null;
   notify_platform: Platform;
   notify_chat: string;
+  /** The automation that placed it and its firing n (both null: the user's own trade). */
+  automation_id: string | null;
+  automation_firing: number | null;
 }
 
 export interface PortfolioSnapshotsTable {
