@@ -103,6 +103,8 @@ export interface ReplayOptions {
   /** Engine seams (the default reads them off the app). */
   engineOf?: (app: TestApp) => EngineProbe;
   user?: string;
+  /** Wall clock at start (a restart continues where the last run's clock stood). */
+  wallStart?: number;
 }
 
 /**
@@ -110,7 +112,7 @@ export interface ReplayOptions {
  * background timers: the test drives every tick).
  */
 export async function replayApp(opts: ReplayOptions): Promise<ReplayRun> {
-  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  const clock = new FakeClock(opts.wallStart ?? Date.UTC(2026, 0, 1));
   const start = Date.parse(opts.start);
   // speed 1 on the fake clock: one clock hour is one replayed hour.
   const replay = new InjectableReplay(new ReplayMarket({ series: SERIES, clock, start, speed: 1 }));
@@ -133,7 +135,7 @@ export async function replayApp(opts: ReplayOptions): Promise<ReplayRun> {
   // Everything but the poller: the test is the poller.
   await app.start({ poll: false });
   app.market.market.track(app.market.tokens.builtins());
-  const engine = (opts.engineOf ?? defaultEngine)(app);
+  const engine = (opts.engineOf ?? engineProbe)(app);
   const sol = app.market.tokens.builtin("SOL")!;
   const who = { id: opts.user ?? "1001" };
   const pushes: ReplayRun["pushes"] = [];
@@ -199,7 +201,7 @@ export async function replayApp(opts: ReplayOptions): Promise<ReplayRun> {
 }
 
 /** The automation engine as the app wires it (s17-engine): its idle() and its due-work pass. */
-function defaultEngine(app: TestApp): EngineProbe {
+export function engineProbe(app: TestApp): EngineProbe {
   const e = (app as unknown as { automations?: Partial<EngineProbe> }).automations;
   return {
     idle: async () => {
