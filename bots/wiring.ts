@@ -56,7 +56,7 @@ export async function buildStores(config: Config, opts: AppOptions, clock: Clock
   const db = opts.db ?? createDatabase(config.DATABASE_URL, { log: log.child({ component: "db" }) });
   const applied = await migrate(db.db, db.schema);
   if (applied.length) log.info({ applied, db: db.where }, "migrations applied");
-  const repos = repositories(db, clock);
+  const repos = repositories(db, clock, log.child({ component: "db" }));
   const redis = config.REDIS_URL
     ? { main: createRedis(config.REDIS_URL, log, "main"), sub: createRedis(config.REDIS_URL, log, "sub", { subscriber: true }) }
     : undefined;

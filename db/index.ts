@@ -1,5 +1,7 @@
 import type { Db } from "./database.js";
 import { systemClock, type Clock } from "../core/ports/clock.port.js";
+import { silentLogger, type Logger } from "../core/ports/logger.port.js";
+import { KyselyAutomations } from "./repositories/automations.repository.js";
 import { KyselyActionTokens } from "./repositories/action-tokens.repository.js";
 import { KyselyChatStatus } from "./repositories/chat-status.repository.js";
 import { KyselyBooks, KyselyWallets } from "./repositories/books.repository.js";
@@ -19,7 +21,8 @@ import { KyselyUserRepository } from "./repositories/users.repository.js";
 export { createDatabase, migrate, MigrationError, type Db, type DialectName } from "./database.js";
 
 /** Every repository over one database: what composition roots and tests wire into services. */
-export function repositories(d: Db, clock: Clock = systemClock) {
+/** `log`: where unreadable stored rows are reported (an automation whose rule is corrupt is skipped, not fatal). */
+export function repositories(d: Db, clock: Clock = systemClock, log: Logger = silentLogger) {
   return {
     users: new KyselyUserRepository(d.db),
     updates: new KyselyProcessedUpdates(d.db),
@@ -38,6 +41,7 @@ export function repositories(d: Db, clock: Clock = systemClock) {
     leases: new KyselyLeases(d.db, clock),
     llmUsage: new KyselyLlmUsage(d.db),
     retention: new KyselyRetention(d.db),
+    automations: new KyselyAutomations(d.db, d.dialect, (err) => log.error({ err, automation: err.automationId }, "automation skipped: its stored rule cannot be read")),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

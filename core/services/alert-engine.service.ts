@@ -14,6 +14,7 @@ import { LeaderLoop } from "./leader-loop.js";
 import type { PushPlanner } from "./notifications.service.js";
 import { pushRows } from "./push-events.js";
 import { withRetries } from "./retry.js";
+import { TickFilter } from "./tick-filter.js";
 
 export { alertReply, describeAlert } from "./alert-reply.js";
 
@@ -25,6 +26,10 @@ export interface AlertEngineDeps {
   /** Market time (replay time when replaying): ticks older than maxTickAgeMs fire nothing. */
   marketNow: () => number;
   maxTickAgeMs: number;
+  /** Live or replayed prices now: a tick labelled otherwise fires nothing (absent: labels not judged). */
+  mode?: () => "live" | "replay";
+  /** A tick further than this (%) from another source's recent price fires nothing (absent: not judged). */
+  maxDeviationPct?: number;
   maxPerUser: number;
   /** A user's portfolio value in USD, for value alerts (undefined when it cannot be priced). */
   portfolioValue?: (userId: string) => Promise<number | undefined>;
@@ -82,10 +87,17 @@ export class AlertEngine implements AlertsPort {
   private readonly loops: Array<LeaderLoop<void>>;
   private readonly pushes: PushPlanner;
   private stopped = false;
+  private readonly filter: TickFilter;
   rejectedTicks = 0;
 
   constructor(private readonly d: AlertEngineDeps) {
     const { clock, log } = d;
+    this.filter = new TickFilter({
+      marketNow: d.marketNow,
+      maxAgeMs: d.maxTickAgeMs,
+      ...(d.mode ? { mode: d.mode } : {}),
+      ...(d.maxDeviationPct !== undefined ? { maxDeviationPct: d.maxDeviationPct } : {}),
+    });
     this.tokens = new AlertTokens({ track: d.track, tokenOf: d.tokenOf, retryMs: d.tokenRetryMs, clock, log });
     const every = (name: string, everyMs: number, run: () => Promise<void>) =>
       new LeaderLoop({ name, everyMs, run, log, immediate: false, fixedRate: true, failureLog: { level: "error", failed: "alert timer failed" } });
@@ -219,12 +231,11 @@ export class AlertEngine implements AlertsPort {
     for (const m of this.cooling.values()) m.delete(id);
   }
 
-  /** The price stream: a NaN, non-positive or stale tick fires nothing. */
+  /** The price stream: a NaN, non-positive, stale, deviating or wrongly labelled tick fires nothing (TickFilter). */
   onTicks(ticks: readonly PriceTick[]): void {
     const receivedAt = Date.now();
-    const now = this.d.marketNow();
     for (const t of ticks) {
-      if (typeof t.usd !== "number" || !Number.isFinite(t.usd) || t.usd <= 0 || !Number.isFinite(t.at) || now - t.at > this.d.maxTickAgeMs) {
+      if (this.filter.judge(t) !== null) {
         this.rejectedTicks++;
         continue;
       }

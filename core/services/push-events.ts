@@ -4,6 +4,8 @@ import type { Reply } from "../domain/message.js";
 import type { PriceTick } from "../domain/price.js";
 import type { NewOutboxMessage } from "../ports/alerts.port.js";
 import { alertReply } from "./alert-reply.js";
+import { describeOutcome } from "./automations/describe.js";
+import { automationPushKey, type AutomationEvent } from "./automations/events.js";
 import { tradeEventReply } from "./trade-format.js";
 import type { TradeEvent } from "./trading.service.js";
 
@@ -23,7 +25,7 @@ export interface AlertFired {
 }
 
 /** Everything Purser pushes to a user unasked: typed until rendered here. */
-export type PushEvent = TradeEvent | AlertFired;
+export type PushEvent = TradeEvent | AlertFired | AutomationEvent;
 
 /** Who a push is for: the user, and the chat it belongs to (where they set the alert or placed the order). */
 export interface PushRecipient {
@@ -56,6 +58,9 @@ export function renderPush(e: PushEvent, o: PushRenderOptions = {}): RenderedPus
       reply: alertReply(e.alert, e.value, e.tick, e.marketNow),
       sourceAt: e.receivedAt,
     };
+  }
+  if (e.type === "automation.fired") {
+    return { kind: "automation", key: automationPushKey(e), reply: describeOutcome(e, o.explorerTx), sourceAt: e.receivedAt };
   }
   return { kind: e.type, key: dedupeKey("trade", e.order.id, e.type), reply: tradeEventReply(e, o.explorerTx) };
 }

@@ -8,7 +8,7 @@ import { RemoteError, UserError, isUserError } from "../errors.js";
 import type { Wallet } from "../ports/orders.port.js";
 import type { SwapQuote } from "../ports/trading.port.js";
 import { startOfUtcDay, type TradeContext } from "./trade-context.js";
-import { SOL_MINT, type NotifyTarget, type PreviewLimits, type TradeAccount, type TradeIntent, type TradingConfig } from "./trading-types.js";
+import { SOL_MINT, type NotifyTarget, type Placement, type PreviewLimits, type TradeAccount, type TradeIntent, type TradingConfig } from "./trading-types.js";
 
 function builtin(symbol: string): Token {
   const t = BUILTIN_TOKENS.find((x) => x.symbol === symbol);
@@ -59,7 +59,7 @@ export class TradePreviewer {
    * The preview for any account (the treasury uses its own book and limits): policy, balance,
    * valuation, quote, stored order. Confirm then executes it once like any other order.
    */
-  async previewIn(account: TradeAccount, intent: TradeIntent, notify: NotifyTarget, limits: PreviewLimits = {}): Promise<Order> {
+  async previewIn(account: TradeAccount, intent: TradeIntent, notify: NotifyTarget, limits: PreviewLimits = {}, placement: Placement = {}): Promise<Order> {
     // The limits this preview is judged by: the service's, with the caller's own on top.
     const c: TradingConfig = { ...this.ctx.d.config, ...limits, mode: account.mode };
     const { input, output } = intent;
@@ -69,7 +69,7 @@ export class TradePreviewer {
     const { usd, now } = await this.valueOf(account.userId, input, amount, c);
     const quote = await this.quoteFor(intent, amount, c);
     const order: Order = {
-      id: newOrderId(),
+      id: placement.orderId ?? newOrderId(),
       userId: account.userId,
       mode: account.mode,
       book: account.book,
@@ -92,12 +92,14 @@ export class TradePreviewer {
       quoteExpiresAt: now + c.quoteTtlMs,
       ...NOTHING_EXECUTED,
       notify,
+      ...(placement.automation ? { automation: placement.automation } : {}),
     };
     await this.ctx.d.orders.create(order);
     return order;
   }
 
-  private checkToken(t: Token, allow: ReadonlySet<string> | null) {
+  /** The token policy every trade is held to: the deny list, the allow list, else verified tokens only. */
+  checkToken(t: Token, allow: ReadonlySet<string> | null = this.ctx.d.config.allow) {
     if (this.ctx.d.config.deny.has(t.mint)) throw new UserError("token_denied", `Trading ${t.symbol} is not allowed here.`);
     if (allow && !allow.has(t.mint)) throw new UserError("token_not_allowed", `${t.symbol} is not on this bot's list of tradable tokens.`);
     if (!allow && !t.verified) throw new UserError("token_unverified", `${t.symbol} is not a verified token; trading it is blocked.`);

@@ -44,6 +44,16 @@ export interface TradeEvent {
   order: Order;
 }
 
+/**
+ * Where a preview comes from when it is not a person at the keyboard: an automation's firing. The order
+ * gets this id (derived from the automation, firing and attempt, so a retried attempt after a crash
+ * finds the same order) and names the automation that placed it.
+ */
+export interface Placement {
+  orderId?: string;
+  automation?: { id: string; firing: number };
+}
+
 /** Who trades, from which book: a user's paper account or wallet, or the treasury's own. */
 export interface TradeAccount {
   userId: string;
@@ -70,3 +80,4 @@ export interface TradingDeps {
 }
 
 export type { ConfirmResult, NotifyTarget, TradeIntent };
+

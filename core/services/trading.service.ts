@@ -6,12 +6,14 @@ import { TradeExecutor } from "./trade-execution.js";
 import { TradeFills } from "./trade-fills.js";
 import { TradePreviewer } from "./trade-preview.js";
 import { OrderTracker } from "./trade-tracking.js";
-import type { ConfirmResult, NotifyTarget, PreviewLimits, TradeAccount, TradeIntent, TradingDeps } from "./trading-types.js";
+import type { Token } from "../domain/token.js";
+import type { ConfirmResult, NotifyTarget, Placement, PreviewLimits, TradeAccount, TradeIntent, TradingConfig, TradingDeps } from "./trading-types.js";
 
 export {
   SOL_MINT,
   type ConfirmResult,
   type NotifyTarget,
+  type Placement,
   type PreviewLimits,
   type TradeAccount,
   type TradeEvent,
@@ -46,6 +48,17 @@ export class TradingService implements TradingPort, ToldOrders {
     return this.ctx.d.config.mode;
   }
 
+  /** The limits every user trade is held to (automations show them as the worst case of a firing). */
+  get limits(): Pick<TradingConfig, "maxTradeUsd" | "dailyCapUsd" | "maxSlippageBps" | "maxPriceImpactPct" | "quoteTtlMs"> {
+    const c = this.ctx.d.config;
+    return { maxTradeUsd: c.maxTradeUsd, dailyCapUsd: c.dailyCapUsd, maxSlippageBps: c.maxSlippageBps, maxPriceImpactPct: c.maxPriceImpactPct, quoteTtlMs: c.quoteTtlMs };
+  }
+
+  /** Throws the UserError a preview would for a token this bot may not trade (deny list, allow list, unverified). */
+  checkToken(t: Token): void {
+    this.previewer.checkToken(t);
+  }
+
   /** The book this user trades in: the paper account, or their custodial wallet in live mode. */
   book(userId: string): Promise<{ book: string; wallet: Wallet | null }> {
     return this.previewer.book(userId);
@@ -70,8 +83,13 @@ export class TradingService implements TradingPort, ToldOrders {
    * The same preview for any account (the treasury uses its own book and limits): policy, balance,
    * valuation, quote, stored order. Confirm then executes it once like any other order.
    */
-  previewIn(account: TradeAccount, intent: TradeIntent, notify: NotifyTarget, limits: PreviewLimits = {}): Promise<Order> {
-    return this.previewer.previewIn(account, intent, notify, limits);
+  previewIn(account: TradeAccount, intent: TradeIntent, notify: NotifyTarget, limits: PreviewLimits = {}, placement: Placement = {}): Promise<Order> {
+    return this.previewer.previewIn(account, intent, notify, limits, placement);
+  }
+
+  /** Any order by id (undefined when there is none): an automation looks up the order its attempt placed. */
+  findOrder(orderId: string): Promise<Order | undefined> {
+    return this.ctx.d.orders.get(orderId);
   }
 
   order(userId: string, orderId: string): Promise<Order> {

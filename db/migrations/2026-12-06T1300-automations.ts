@@ -3,8 +3,9 @@ import type { Kysely } from "kysely";
 // Automations (issue 17): the rules users confirmed, one row per firing (inserted once, so two
 // workers or a restart agree on who executes it), a failure streak per user, and on each order the
 // automation and firing that placed it (null: the user's own trade). rule is JSON with bigint
-// amounts as decimal strings (db/repositories/automation-codec.ts). Times are epoch ms: wall clock
-// except next_at, at and next_try_at, which are on the market clock.
+// amounts as decimal strings (db/repositories/automation-codec.ts); mint is the rule's token
+// (raiseHigh finds a token's trailing stops by it). Times are epoch ms: wall clock except next_at,
+// at and next_try_at, which are on the market clock.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -12,6 +13,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("user_id", "text", (c) => c.notNull())
     .addColumn("kind", "text", (c) => c.notNull())
+    .addColumn("mint", "text", (c) => c.notNull())
     .addColumn("rule", "text", (c) => c.notNull())
     .addColumn("state", "text", (c) => c.notNull())
     .addColumn("firings", "integer", (c) => c.notNull())
@@ -26,6 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex("automations_state_idx").on("automations").column("state").execute();
   await db.schema.createIndex("automations_updated_idx").on("automations").column("updated_at").execute();
   await db.schema.createIndex("automations_due_idx").on("automations").columns(["state", "next_at"]).execute();
+  await db.schema.createIndex("automations_mint_idx").on("automations").columns(["mint", "state"]).execute();
 
   await db.schema
     .createTable("automation_firings")

@@ -4,6 +4,7 @@ import type { CapClaim, OrderPatch, OrderStore } from "../../core/ports/orders.p
 import type { DialectName } from "../database.js";
 import type { Database } from "../schema.js";
 import type { OrdersTable } from "../tables/trading.table.js";
+import { lockTradeUser } from "./trade-locks.js";
 
 const big = (s: string | null) => (s === null ? null : BigInt(s));
 const num = (v: number | string | null) => (v === null ? null : Number(v));
@@ -163,7 +164,7 @@ export class KyselyOrders implements OrderStore {
     return this.db.transaction().execute(async (trx) => {
       const owner = await trx.selectFrom("orders").select("user_id").where("id", "=", id).executeTakeFirst();
       if (!owner) return "not_previewed";
-      await this.lockUser(trx, owner.user_id, now);
+      await lockTradeUser(trx, this.dialect, owner.user_id, now);
       // Read again under the lock: a press that went first may have claimed this order or used the cap.
       const o = await trx.selectFrom("orders").select(["status", "usd_value"]).where("id", "=", id).executeTakeFirst();
       if (o?.status !== "previewed") return "not_previewed";
@@ -171,23 +172,6 @@ export class KyselyOrders implements OrderStore {
       const r = await trx.updateTable("orders").set({ status: "confirmed", confirmed_at: now }).where("id", "=", id).where("status", "=", "previewed").executeTakeFirst();
       return Number(r.numUpdatedRows) === 1 ? "confirmed" : "not_previewed";
     });
-  }
-
-  /**
-   * Holds the user's trade_locks row until commit, creating it on their first Confirm: every Confirm
-   * of this user, in any process, waits here for the one before it. Postgres: the row lock (INSERT
-   * ... ON CONFLICT DO NOTHING waits for a concurrent insert of it, then SELECT ... FOR UPDATE).
-   * SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE).
-   */
-  private async lockUser(trx: Transaction<Database>, userId: string, now: number): Promise<void> {
-    await trx
-      .insertInto("trade_locks")
-      .values({ user_id: userId, created_at: now })
-      .onConflict((oc) => oc.column("user_id").doNothing())
-      .execute();
-    let q = trx.selectFrom("trade_locks").select("user_id").where("user_id", "=", userId);
-    if (this.dialect === "postgres") q = q.forUpdate();
-    await q.executeTakeFirstOrThrow();
   }
 
   async markTold(id: string, now: number): Promise<void> {

@@ -7,6 +7,8 @@ export interface AutomationsTable {
   user_id: string;
   /** The rule's kind, beside the rule (for queries such as raiseHigh's trailing stops). */
   kind: AutomationKind;
+  /** The rule's token mint (a token's trailing stops are found by it). */
+  mint: string;
   /** JSON AutomationRule, bigint amounts as decimal strings (automation-codec.ts). */
   rule: string;
   state: AutomationState;
