@@ -4,7 +4,7 @@ import { defineCommand } from "../core/router/command.js";
 import { bold, code, reply } from "../core/router/reply.js";
 import { UserError } from "../core/errors.js";
 
-const ORDER: CommandGroup[] = ["General", "Account", "Market", "Trading", "Alerts", "Assistant", "Treasury", "Admin"];
+const ORDER: CommandGroup[] = ["General", "Account", "Market", "Trading", "Automations", "Alerts", "Assistant", "Treasury", "Admin"];
 
 const visible = (ctx: CommandContext, c: AnyCommand) => c.scope !== "admin" || ctx.isAdmin;
 

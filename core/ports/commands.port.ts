@@ -2,6 +2,7 @@ import type { ActionsPort } from "./actions.port.js";
 import type { AlertsPort } from "./alerts.port.js";
 import type { Assistant } from "./assistant.port.js";
 import type { AuditLog } from "./audit.port.js";
+import type { AutomationsPort } from "./automations.port.js";
 import type { ChartRenderer } from "./chart.port.js";
 import type { Clock } from "./clock.port.js";
 import type { IdentityPort, UserResolver } from "./identity.port.js";
@@ -28,6 +29,8 @@ export interface CommandPorts {
   alerts: AlertsPort;
   assistant: Assistant;
   audit: AuditLog;
+  /** The automations (issue 17); absent until the engine is wired: the commands then say automations are off. */
+  automations?: AutomationsPort;
   charts: ChartRenderer;
   clock: Clock;
   identity: IdentityPort;

@@ -18,11 +18,13 @@ export type ScopeRule = Scope | { scope: Scope; refusal: string };
 
 /**
  * Scopes of subcommands: for an arg (e.g. `action`), the scope of some of its values.
- * `{ action: { export: "private" } }`: `/wallet export` only in a private chat.
+ * `{ action: { export: "private" } }`: `/wallet export` only in a private chat. A key of two words names
+ * the value followed by the next positional arg's: `{ action: { "pause all": "admin" } }` makes
+ * `/auto pause all` admin-only while `/auto pause` stays the user's own.
  */
-export type SubcommandScopes<A> = { [K in keyof A]?: Partial<Record<Extract<A[K], string>, ScopeRule>> };
+export type SubcommandScopes<A> = { [K in keyof A]?: Partial<Record<Extract<A[K], string> | `${Extract<A[K], string>} ${string}`, ScopeRule>> };
 
-export type CommandGroup = "General" | "Account" | "Market" | "Trading" | "Alerts" | "Assistant" | "Treasury" | "Admin";
+export type CommandGroup = "General" | "Account" | "Market" | "Trading" | "Automations" | "Alerts" | "Assistant" | "Treasury" | "Admin";
 
 /** What a command's run() and onAction() get; `services` holds only the ports it declared in `needs`. */
 export interface CommandContext<N extends PortName = never> {

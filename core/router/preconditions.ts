@@ -69,15 +69,23 @@ function narrower(call: Call): Rule[] {
 function subcommandRules(cmd: AnyCommand, raw: Record<string, unknown>): Rule[] {
   const declared = (cmd.subcommands ?? {}) as Record<string, Record<string, ScopeRule> | undefined>;
   const shape = cmd.args.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } } | undefined>;
+  const read = (key: string | undefined): unknown => {
+    const schema = key !== undefined && Object.hasOwn(shape, key) ? shape[key] : undefined;
+    if (!schema || key === undefined) return undefined;
+    const parsed = schema.safeParse(Object.hasOwn(raw, key) ? raw[key] : undefined);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const positional = cmd.positional as string[];
   const rules: Rule[] = [];
   for (const key of Object.keys(declared)) {
     const byValue = declared[key];
-    const schema = Object.hasOwn(shape, key) ? shape[key] : undefined;
-    if (!byValue || !schema) continue;
-    const parsed = schema.safeParse(Object.hasOwn(raw, key) ? raw[key] : undefined);
-    const value = parsed.success ? parsed.data : undefined;
-    if (typeof value === "string" && Object.hasOwn(byValue, value)) {
-      rules.push({ rule: byValue[value], label: `${cmd.name} ${value}`, about: { subcommand: value } });
+    const value = read(key);
+    if (!byValue || typeof value !== "string") continue;
+    // "pause all": the value and the next positional arg's, when a rule names both
+    const at = positional.indexOf(key);
+    const next = at < 0 ? undefined : read(positional[at + 1]);
+    for (const sub of typeof next === "string" ? [value, `${value} ${next}`] : [value]) {
+      if (Object.hasOwn(byValue, sub)) rules.push({ rule: byValue[sub], label: `${cmd.name} ${sub}`, about: { subcommand: sub } });
     }
   }
   return rules;

@@ -73,5 +73,7 @@ export function tradeEventReply(e: TradeEvent, explorerTx?: (sig: string) => str
 export function orderLine(o: Order): [string, string] {
   const when = formatUtc(o.createdAt).slice(5, 16);
   const amounts = o.status === "filled" ? `${amountOf(o.filledIn ?? o.inAmount, o.input)} -> ${amountOf(o.filledOut ?? o.quotedOut, o.output)}` : `${amountOf(o.inAmount, o.input)} -> ~${amountOf(o.quotedOut, o.output)}`;
-  return [`${when} ${o.id}`, `${o.side} ${amounts} (${o.mode}, ${statusText(o)}${o.usdValue ? `, ~${formatUsd(o.usdValue)}` : ""})`];
+  // an order an automation placed names it and the firing: "auto a1b2c3d4e #2"
+  const by = o.automation ? `, auto ${o.automation.id} #${o.automation.firing}` : "";
+  return [`${when} ${o.id}`, `${o.side} ${amounts} (${o.mode}, ${statusText(o)}${o.usdValue ? `, ~${formatUsd(o.usdValue)}` : ""}${by})`];
 }

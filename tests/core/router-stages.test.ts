@@ -204,7 +204,9 @@ describe("/wallet's private-chat subcommands", () => {
 describe("tool eligibility has one source", () => {
   it("the model is offered every public command except those that say llmTool: false", () => {
     const names = (cs: readonly AnyCommand[]) => cs.filter(isLlmTool).map((c) => c.name).sort();
-    expect(names(commands)).toEqual(["alert", "alerts", "balance", "buy", "chart", "help", "pnl", "price", "sell", "swap", "trades", "unalert", "whoami"]);
+    expect(names(commands)).toEqual([
+      "alert", "alerts", "auto", "balance", "buy", "chart", "dca", "help", "limit", "pnl", "price", "sell", "stop", "swap", "tp", "trades", "trail", "unalert", "whoami",
+    ]);
     // never a tool: secrets, account links, admin views, the assistant itself
     for (const never of ["wallet", "link", "audit", "usage", "start", "ask", "treasury"]) expect(names(commands)).not.toContain(never);
   });

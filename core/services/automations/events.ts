@@ -33,7 +33,7 @@ export interface AutomationFired {
   receivedAt: number;
 }
 
-/** The admins switched every automation off or back on. */
+/** Every push automations make. */
 export type AutomationEvent = AutomationFired;
 
 export const automationPushKey = (e: AutomationFired) => `automation:${e.automation.id}:${e.n}`;

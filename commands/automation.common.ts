@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { parseAutomation, type AutomationCommand } from "../core/domain/automation-parse.js";
+import { AUTOMATION_ID, type Automation } from "../core/domain/automation.js";
+import { isUserError, UserError } from "../core/errors.js";
+import type { AutomationDraft, AutomationsPort } from "../core/ports/automations.port.js";
+import { defineCommand, type Actions, type Command, type CommandContext } from "../core/router/command.js";
+import type { Reply } from "../core/router/message.js";
+import { bold, code, reply } from "../core/router/reply.js";
+import { draftRows, KIND_LABEL, nextStep, stateText, whatText, whenText } from "./automation.format.js";
+import { notifyTarget } from "./trade.common.js";
+
+/** The ports of the automation commands and their Confirm/Cancel buttons. */
+export const AUTOMATION_NEEDS = ["automations", "clock"] as const;
+type AutomationNeed = (typeof AUTOMATION_NEEDS)[number];
+
+/** One word of an automation command (a token, an amount, "at", a level, "every", ...). */
+export const wordArg = z.string().min(1).max(64);
+/** The rest of the words, as typed ("at 190 50%"); the parser reads them. */
+export const restArg = (description: string) => z.array(wordArg).max(12).describe(description);
+
+/** The port, or a clear answer when this deployment has no automation engine wired. */
+export function automationsOf(ctx: CommandContext<"automations">): AutomationsPort {
+  const port = ctx.services.automations;
+  if (!port) throw new UserError("bad_automation", "Automations are not enabled on this deployment.");
+  return port;
+}
+
+/** Runs a port call; an automation error gets the next step to take after its own sentence. */
+export async function withNextStep<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    const hint = nextStep(err.code);
+    if (!hint || err.message.includes(hint)) throw err;
+    throw new UserError(err.code, `${err.message.replace(/\s+$/, "")} ${hint}`, err.context);
+  }
+}
+
+/** The payload of a draft's Confirm and Cancel: the automation they act on. */
+const draftRef = z.object({ automationId: z.string().regex(AUTOMATION_ID) });
+type DraftButtons = { confirm: typeof draftRef; cancel: typeof draftRef };
+
+/** How long a preview's buttons work when the draft names no expiry. */
+const DRAFT_BUTTON_TTL_MS = 10 * 60_000;
+
+/** The preview of a draft with Confirm/Cancel bound to the requester (like a trade's). */
+export async function draftReply(ctx: CommandContext<"clock">, d: AutomationDraft): Promise<Reply> {
+  const now = ctx.services.clock.now();
+  const a = d.automation;
+  const ttl = d.worst.expiresAt === null ? DRAFT_BUTTON_TTL_MS : Math.max(1000, d.worst.expiresAt - now);
+  const [confirm, cancel] = await ctx.buttons(
+    [
+      { label: d.mode === "live" ? "Confirm (LIVE)" : "Confirm", action: "confirm", payload: { automationId: a.id }, style: "primary" },
+      { label: "Cancel", action: "cancel", payload: { automationId: a.id }, style: "danger" },
+    ],
+    ttl,
+  );
+  return reply()
+    .line(bold(`${KIND_LABEL[a.rule.kind]} preview`), ` - automation ${a.id}`)
+    .table(draftRows(d, now))
+    .line("When it fires there is no second Confirm: it gets a fresh quote and passes every trade check (token lists, limits, slippage, price impact, balance), or it does not trade.")
+    .line("Nothing is armed until you press Confirm.")
+    .buttons(confirm!, cancel!)
+    .private_()
+    .build();
+}
+
+/** "Stop-loss a1b2c3d4e: sell all of your SOL for USDC when SOL is at or below $205.00". */
+const described = (a: Automation) => `${KIND_LABEL[a.rule.kind]} ${a.id}: ${whatText(a.rule)} ${whenText(a.rule, a.high)}`;
+
+async function confirmDraft(ctx: CommandContext<AutomationNeed>, { automationId }: z.infer<typeof draftRef>): Promise<Reply> {
+  const r = await withNextStep(automationsOf(ctx).confirm(ctx.user.id, automationId));
+  const a = r.automation;
+  switch (r.kind) {
+    case "armed":
+      return reply("success")
+        .line(bold("Armed. "), described(a), ".")
+        .line("I'll tell you here when it fires. See it with ", code("/auto"), "; remove it with ", code(`/auto cancel ${a.id}`), ".")
+        .private_()
+        .edit()
+        .build();
+    case "already":
+      return reply().line(`Already armed: automation ${a.id} is ${stateText(a.state)}.`).private_().build();
+    case "cancelled":
+      return reply().line(`That draft was cancelled, so nothing was armed. Send the command again to set it up.`).private_().edit().build();
+  }
+}
+
+async function discardDraft(ctx: CommandContext<AutomationNeed>, { automationId }: z.infer<typeof draftRef>): Promise<Reply> {
+  const a = await withNextStep(automationsOf(ctx).discard(ctx.user.id, automationId));
+  if (a.state === "cancelled" || a.state === "proposed") return reply().line("Cancelled. Nothing was armed.").private_().edit().build();
+  return reply().line(`Not cancelled: automation ${a.id} is already ${stateText(a.state)}. Remove it with `, code(`/auto cancel ${a.id}`), ".").private_().build();
+}
+
+/** Confirm and Cancel on every draft's preview. */
+export const automationActions: Actions<DraftButtons, AutomationNeed> = {
+  confirm: { payload: draftRef, run: confirmDraft },
+  cancel: { payload: draftRef, run: discardDraft },
+};
+
+/**
+ * /limit, /stop, /tp, /trail and /dca: public, answered in private, never armed without the requester's
+ * Confirm (so the model may propose them: what it proposes is this same preview). They differ only in
+ * how their args become the words the parser reads.
+ */
+export function defineAutomationCommand<S extends z.ZodObject>(c: {
+  name: AutomationCommand;
+  aliases?: string[];
+  summary: string;
+  usage: string;
+  examples: string[];
+  args: S;
+  positional: Array<keyof z.infer<S> & string>;
+  words: (args: z.infer<S>) => string[];
+}): Command<S, DraftButtons, AutomationNeed> {
+  return defineCommand({
+    name: c.name,
+    ...(c.aliases ? { aliases: c.aliases } : {}),
+    group: "Automations",
+    summary: c.summary,
+    usage: c.usage,
+    examples: c.examples,
+    scope: "public",
+    privateReply: true,
+    args: c.args,
+    positional: c.positional,
+    variadic: true,
+    needs: AUTOMATION_NEEDS,
+    async run(ctx, args) {
+      const port = automationsOf(ctx);
+      // a model may send "at 190" as one array item: the parser reads single words
+      const req = parseAutomation(c.name, c.words(args).flatMap((w) => w.split(/\s+/)));
+      const draft = await withNextStep(port.propose(ctx.user.id, req, notifyTarget(ctx)));
+      return draftReply(ctx, draft);
+    },
+    actions: automationActions,
+  });
+}

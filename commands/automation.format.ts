@@ -1,0 +1,139 @@
+/**
+ * What the automation commands say: the preview of a draft, one line per automation in /auto, and the
+ * next step to suggest beside an error. Kept to small functions over the rule so the wording can move
+ * to core/services/automations/describe.ts (the engine's pushes use the same words) without touching
+ * the commands.
+ */
+import { formatDuration } from "../core/domain/alert.js";
+import type { Automation, AutomationKind, AutomationRule, AutomationState, Level } from "../core/domain/automation.js";
+import { formatPct, formatPrice, formatUsd, formatUtc } from "../core/domain/format.js";
+import { formatAmount, type AmountSpec } from "../core/domain/money.js";
+import type { TokenRef } from "../core/domain/order.js";
+import type { ErrorCode } from "../core/errors.js";
+import type { AutomationDraft } from "../core/ports/automations.port.js";
+
+export const KIND_LABEL: Readonly<Record<AutomationKind, string>> = Object.freeze({
+  "limit-buy": "Limit buy",
+  "limit-sell": "Limit sell",
+  stop: "Stop-loss",
+  "take-profit": "Take-profit",
+  trailing: "Trailing stop",
+  dca: "DCA",
+});
+
+const STATE_TEXT: Readonly<Record<AutomationState, string>> = Object.freeze({
+  proposed: "waiting for Confirm",
+  armed: "armed",
+  paused: "paused",
+  done: "done",
+  cancelled: "cancelled",
+  failed: "failed",
+});
+
+export const stateText = (s: AutomationState): string => STATE_TEXT[s];
+
+const units = (n: bigint, t: TokenRef) => `${formatAmount(n, t.decimals)} ${t.symbol}`;
+
+/** "all of your SOL", "50% of your SOL", "2.5 SOL". */
+export function shareText(a: AmountSpec, t: TokenRef): string {
+  if (a.kind === "all") return `all of your ${t.symbol}`;
+  if (a.kind === "percent") return `${a.bps / 100}% of your ${t.symbol}`;
+  return units(a.units, t);
+}
+
+/** "$205.00" or "$205.00 (10% below $227.78 when set)". */
+export function levelText(l: Level): string {
+  if (l.spec.kind === "price") return formatPrice(l.usd);
+  return `${formatPrice(l.usd)} (${l.spec.pct}% ${l.spec.side} ${formatPrice(l.refUsd)} when set)`;
+}
+
+/** What it does, in one phrase: "sell all of your SOL for USDC", "buy SOL with 100 USDC". */
+export function whatText(r: AutomationRule): string {
+  switch (r.kind) {
+    case "limit-buy":
+    case "dca":
+      return `buy ${r.token.symbol} with ${units(r.spend, r.pay)}`;
+    default:
+      return `sell ${shareText(r.amount, r.token)} for ${r.receive.symbol}`;
+  }
+}
+
+/** When it fires, in one phrase. `high`: a trailing stop's highest price so far. */
+export function whenText(r: AutomationRule, high: number | null = null): string {
+  switch (r.kind) {
+    case "limit-buy":
+    case "stop":
+      return `when ${r.token.symbol} is at or below ${levelText(r.level)}`;
+    case "limit-sell":
+    case "take-profit":
+      return `when ${r.token.symbol} is at or above ${levelText(r.level)}`;
+    case "trailing": {
+      const top = high ?? r.refUsd;
+      return `when ${r.token.symbol} falls ${r.trailPct}% from its highest price since set (high ${formatPrice(top)}: fires at ${formatPrice(top * (1 - r.trailPct / 100))} or below, rising with the high)`;
+    }
+    case "dca": {
+      const parts = [`every ${formatDuration(r.everyMs)}, the first right after Confirm`];
+      if (r.times !== null) parts.push(`${r.times} time${r.times === 1 ? "" : "s"}`);
+      if (r.until !== null) parts.push(`until ${formatUtc(r.until)}`);
+      return parts.join(", ");
+    }
+  }
+}
+
+/** Why a stop waits for a second good price; the others fire on the first good tick past their level. */
+function confirmationNote(kind: AutomationKind): string | undefined {
+  if (kind === "stop" || kind === "trailing") return "a stop fires only on a price confirmed by the next good tick, so one bad print does not sell";
+  return undefined;
+}
+
+/** "~$100.00 per firing", and for a DCA with a count, the total. */
+function howMuch(d: AutomationDraft): string {
+  const r = d.automation.rule;
+  const per = d.usdPerFiring === null ? "" : ` (~${formatUsd(d.usdPerFiring)})`;
+  if (r.kind === "dca") {
+    const total = r.times === null ? "" : `; ${r.times} buys: ${units(r.spend * BigInt(r.times), r.pay)} in all`;
+    return `${units(r.spend, r.pay)} per buy${per}${total}`;
+  }
+  if (r.kind === "limit-buy") return `${units(r.spend, r.pay)}${per}`;
+  return `${shareText(r.amount, r.token)} at the time it fires${per}; never more than you hold`;
+}
+
+/** The rows of a draft's preview: what, when, how much, and the worst case every firing is held to. */
+export function draftRows(d: AutomationDraft, now: number): Array<[string, string]> {
+  const a = d.automation;
+  const rows: Array<[string, string]> = [
+    ["What", whatText(a.rule)],
+    ["Fires", whenText(a.rule, a.high)],
+    ["How much", howMuch(d)],
+    [`${a.rule.token.symbol} now`, formatPrice(d.priceUsd)],
+    ["Max slippage", `${(d.worst.maxSlippageBps / 100).toFixed(2)}%`],
+    ["Max price impact", formatPct(d.worst.maxPriceImpactPct).replace(/^\+/, "")],
+    ["Per firing", `at most ${formatUsd(d.worst.maxTradeUsd)} (MAX_TRADE_USD)`],
+  ];
+  const note = confirmationNote(a.rule.kind);
+  if (note) rows.push(["Confirmation", note]);
+  if (d.worst.expiresAt !== null) {
+    const mins = Math.max(0, Math.round((d.worst.expiresAt - now) / 60_000));
+    rows.push(["Confirm within", `${mins} min (${formatUtc(d.worst.expiresAt).slice(11)}); after that this draft expires`]);
+  }
+  rows.push(["Mode", d.mode === "paper" ? "paper (simulated)" : "LIVE"]);
+  return rows;
+}
+
+/** One row of /auto: id, then kind, what, when, state and firings. */
+export function listRow(a: Automation): [string, string] {
+  const r = a.rule;
+  const firings = r.kind === "dca" && r.times !== null ? `${a.firings}/${r.times} buys` : `${a.firings} firing${a.firings === 1 ? "" : "s"}`;
+  return [a.id, `${KIND_LABEL[r.kind]}: ${whatText(r)} ${whenText(r, a.high)} - ${stateText(a.state)}, ${firings}`];
+}
+
+/** What to do next after an automation error (shown after the error's own sentence). */
+const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
+  automation_limit: "See yours with /auto and remove one with /auto cancel <id>.",
+  automation_expired: "Nothing was armed: send the command again for a fresh preview.",
+  automation_unknown: "See yours with /auto.",
+  automation_too_large: "Use a smaller amount, or split it into several automations.",
+  level_crossed: "To trade at today's price, use /buy or /sell.",
+};
+
+export const nextStep = (code: ErrorCode): string | undefined => NEXT_STEP[code];
