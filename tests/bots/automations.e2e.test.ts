@@ -143,7 +143,7 @@ for (const target of testDatabases()) {
         [3, "buy", "filled"],
       ]);
       const f = await firings(db, id);
-      expect(f.map((x) => x.at - f[0]!.at)).toEqual([0, 6 * HOUR, 12 * HOUR]);
+      expect(f.map((x) => x.at - T0)).toEqual([0, 6 * HOUR, 12 * HOUR]); // at the Confirm, then every 6 replayed hours
       expect((await automationRow(db, id)).state).toBe("done");
       note(`dca 6h x3: buys at ${f.map((x) => iso(x.at)).join(", ")}, fills ${orders.map((o) => o.fillUsd!.toFixed(2)).join(", ")}`);
     });
