@@ -22,6 +22,11 @@ const USERS = 50;
 const PER_USER = 20;
 const N = USERS * PER_USER;
 const START = "2025-01-07T00:00:00Z";
+/**
+ * Target: the whole burst executed within 30 s of its tick, the default QUOTE_TTL_S: a firing that
+ * waited longer would act later than any person's Confirm is allowed to after their preview.
+ */
+const TARGET_MS = 30_000;
 
 export async function automationsExecBench(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "purser-autobench-"));
@@ -97,6 +102,11 @@ export async function automationsExecBench(): Promise<BenchRow[]> {
         `automations: baseline, ${N.toLocaleString("en-US")} direct paper trades (preview + Confirm, ${USERS} users at once)`,
         { n: N, totalMs: baseMs, opsPerSec: baseRate, p50Ms: baseMs / N, p99Ms: baseMs / N },
         `${filled} filled in ${baseMs.toFixed(0)} ms; automations run at ${((autoRate / baseRate) * 100).toFixed(0)}% of direct trades`,
+      ),
+      row(
+        `automations: ${N.toLocaleString("en-US")} firings executed within ${TARGET_MS / 1000} s of their tick`,
+        null,
+        `${(execMs / 1000).toFixed(1)} s: ${execMs <= TARGET_MS ? "PASS" : "FAIL"}`,
       ),
       row(
         "automations: every firing executed exactly once",
