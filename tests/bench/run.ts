@@ -10,6 +10,7 @@ import { intentBench } from "./intent.bench.js";
 import { backtestBench } from "./backtest.bench.js";
 import { retentionBench } from "./retention.bench.js";
 import { automationsBench } from "./automations.bench.js";
+import { automationsExecBench } from "./automations-exec.bench.js";
 
 /** `npm run bench`: one table of every figure the issues ask for, with the machine's size. */
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
@@ -22,6 +23,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ["backtest", () => backtestBench()],
   ["retention", () => retentionBench()],
   ["automations", () => automationsBench()],
+  ["automations-exec", () => automationsExecBench()],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
