@@ -13,6 +13,7 @@ import type { Spacer } from "../core/ports/rate-limit.port.js";
 import type { Router } from "../core/router/router.js";
 import { ActionService } from "../core/services/actions.service.js";
 import type { AlertEngine } from "../core/services/alert-engine.service.js";
+import type { AutomationEngine } from "../core/services/automations/index.js";
 import { IdentityService } from "../core/services/identity.service.js";
 import type { Services } from "./services.js";
 import type { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
@@ -77,7 +78,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const registry = createRegistry();
   const { metrics, market, tickWatch, unsubTicks } = buildObservedMarket(config, opts, clock, stores, registry.all().map((c) => c.name));
   const w: Wiring = { config, opts, clock, log, instance, stores, metrics, market };
-  const { notifications, trade, alerts, outbox } = buildPushes(w);
+  const { notifications, trade, alerts, automations, outbox } = buildPushes(w);
   const intent = buildIntent(w, registry, trade);
   const { retention, snapshots } = buildHousekeeping(w, trade);
   const services: Services = {
@@ -92,6 +93,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     wallets: trade.wallets,
     notifications,
     alerts,
+    automations,
     outbox,
     assistant: intent,
     clock,
@@ -104,7 +106,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   };
   await addTreasury(w, services, trade);
   const router = buildRouter(w, registry, services, intent);
-  const parts: Running = { w, trade, alerts, outbox, retention, snapshots, services, router, unsubTicks };
+  const parts: Running = { w, trade, alerts, automations, outbox, retention, snapshots, services, router, unsubTicks };
   return {
     instance,
     config,
@@ -139,6 +141,7 @@ interface Running {
   w: Wiring;
   trade: Trade;
   alerts: AlertEngine;
+  automations: AutomationEngine;
   outbox: OutboxDispatcher;
   retention: RetentionService;
   snapshots: PortfolioSnapshots;
@@ -162,6 +165,8 @@ async function startApp(p: Running, o: { poll?: boolean; probeDeadlineMs?: numbe
   const background = o.poll !== false && config.PURSER_ROLE !== "web";
   if (background) m.startPolling(config.PRICE_POLL_MS, { leases, owner: `${instance}/price`, ttlMs: Math.max(config.PRICE_POLL_MS * 3, 5000) });
   if (config.PURSER_ROLE !== "web") await p.alerts.start();
+  // Triggers listen on the price stream; schedules, retries and takeovers run on timers only with polling.
+  if (config.PURSER_ROLE !== "web") await p.automations.start({ poll: background });
   if (background) {
     p.outbox.start();
     p.stopOutboxPoll = metrics.pollOutbox((n) => repos.outbox.stats(n), { now: () => clock.now(), onError: (err) => log.warn({ err }, "outbox stats failed") });
@@ -181,6 +186,8 @@ async function closeApp(p: Running): Promise<void> {
   // Background loops hand their leases over at once instead of after they run out.
   await p.snapshots.stop();
   await p.w.market.market.stop();
+  // Firings in flight finish (or leave their lease to a peer) before trading stops.
+  await p.automations.stop();
   await p.trade.trading.stop();
   await p.services.treasury?.stop();
   await p.alerts.stop();

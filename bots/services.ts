@@ -1,6 +1,7 @@
 import type { TreasuryService } from "../core/services/treasury/index.js";
 import type { ActionService } from "../core/services/actions.service.js";
 import type { AlertEngine } from "../core/services/alert-engine.service.js";
+import type { AutomationEngine } from "../core/services/automations/index.js";
 import type { IdentityService } from "../core/services/identity.service.js";
 import type { MarketService } from "../core/services/market.service.js";
 import type { Notifications } from "../core/services/notifications.service.js";
@@ -31,6 +32,7 @@ export interface Services {
   wallets: WalletService;
   notifications: Notifications;
   alerts: AlertEngine;
+  automations: AutomationEngine;
   assistant: Assistant;
   /** Present when TREASURY_CONFIG is set. */
   treasury?: TreasuryService;

@@ -14,6 +14,7 @@ import type { RateLimiterFactory, Spacer } from "../core/ports/rate-limit.port.j
 import { IntentService } from "../core/router/llm-intent.js";
 import { Router } from "../core/router/router.js";
 import { AlertEngine } from "../core/services/alert-engine.service.js";
+import { AutomationEngine } from "../core/services/automations/index.js";
 import type { Services } from "./services.js";
 import { llmContext } from "../core/services/llm-context.js";
 import { Notifications } from "../core/services/notifications.service.js";
@@ -118,6 +119,8 @@ export interface Wiring {
 export function buildPushes(w: Wiring) {
   const { config, clock, log, metrics, market } = w;
   const { repos } = w.stores;
+  // Ticks labelled otherwise than the market's mode (replay while live, live while replaying) act on nothing.
+  const priceMode = () => (market.market.isReplay ? ("replay" as const) : ("live" as const));
   // TWITTER_DM_ALERTS: a user's alerts and fills also reach their linked X account as DMs.
   const xDms = config.TWITTER_DM_ALERTS && Boolean(config.TWITTER_APP_KEY && config.TWITTER_APP_SECRET && config.TWITTER_ACCESS_TOKEN && config.TWITTER_ACCESS_SECRET);
   const notifications = new Notifications({
@@ -148,6 +151,8 @@ export function buildPushes(w: Wiring) {
     log: log.child({ component: "alerts" }),
     marketNow: () => market.market.now(),
     maxTickAgeMs: config.PRICE_MAX_AGE_S * 1000,
+    mode: priceMode,
+    maxDeviationPct: config.PRICE_MAX_DEVIATION_PCT,
     maxPerUser: config.MAX_ALERTS_PER_USER,
     portfolioValue: (userId) => trade.portfolio.value(userId),
     valueCheckMs: config.ALERT_VALUE_CHECK_S * 1000,
@@ -158,6 +163,30 @@ export function buildPushes(w: Wiring) {
     tokenOf: (mint) => market.tokens.resolve(mint),
   });
   metrics.watchAlerts(() => alerts.size);
+  // Automations: the same price stream and good-price judge as alerts, executed through the trade path.
+  const automations = new AutomationEngine({
+    store: repos.automations,
+    kv: repos.kv,
+    bus: market.bus,
+    trading: trade.trading,
+    tokens: market.tokens,
+    prices: market.market,
+    clock,
+    marketNow: () => market.market.now(),
+    mode: priceMode,
+    log: log.child({ component: "automations" }),
+    pushes: notifications,
+    track: (tokens) => market.market.track(tokens),
+    settings: {
+      maxPerUser: config.MAX_AUTOMATIONS_PER_USER,
+      retries: config.AUTOMATION_RETRIES,
+      retryMs: config.AUTOMATION_RETRY_S * 1000,
+      leaseMs: config.AUTOMATION_LEASE_S * 1000,
+      syncMs: config.AUTOMATION_SYNC_S * 1000,
+      maxTickAgeMs: config.PRICE_MAX_AGE_S * 1000,
+      maxDeviationPct: config.PRICE_MAX_DEVIATION_PCT,
+    },
+  });
   const outbox = new OutboxDispatcher({
     store: repos.outbox,
     notifications,
@@ -169,7 +198,7 @@ export function buildPushes(w: Wiring) {
     onOutcome: (o, p) => metrics.outboxOutcome(o, p),
     admins: config.ADMIN_IDS.map(directChat),
   });
-  return { notifications, trade, alerts, outbox };
+  return { notifications, trade, alerts, automations, outbox };
 }
 
 export type Trade = ReturnType<typeof buildTrading>;

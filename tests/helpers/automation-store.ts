@@ -81,7 +81,9 @@ export const replyText = (r: Reply) =>
     .map((b) => (b.type === "text" ? b.spans.map((s) => (typeof s === "string" ? s : s.text)).join("") : b.type === "table" ? b.rows.map((x) => x.join(": ")).join("\n") : ""))
     .join("\n");
 
-export async function automationWorld(opts: { clock?: FakeClock; settings?: Partial<AutomationSettings>; mode?: () => "live" | "replay" } = {}): Promise<AutomationWorld> {
+export async function automationWorld(
+  opts: { clock?: FakeClock; settings?: Partial<AutomationSettings>; mode?: () => "live" | "replay"; /** The market clock (default: the wall clock). */ market?: FakeClock } = {},
+): Promise<AutomationWorld> {
   const clock = opts.clock ?? new FakeClock(Date.UTC(2025, 0, 7));
   const db = createDatabase("sqlite::memory:");
   await migrate(db.db);
@@ -160,7 +162,7 @@ export async function automationWorld(opts: { clock?: FakeClock; settings?: Part
         tokens,
         prices: market,
         clock,
-        marketNow: () => clock.now(),
+        marketNow: () => (opts.market ?? clock).now(),
         ...(opts.mode ? { mode: opts.mode } : {}),
         log: silentLogger,
         settings: { ...settings, ...over },
