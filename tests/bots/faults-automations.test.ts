@@ -55,12 +55,14 @@ describe.skipIf(skip)(`automations with real worker processes on Postgres${skip 
     const s = await k.seed(20, 10, 140, 810_000);
     const ids = s.automations.map((a) => a.id);
     const [a, b] = await Promise.all([k.start(), k.start()]);
+    const t0 = Date.now();
     k.setSol(135); // the leader's poller publishes it; both engines hear it on Redis
     const f = await until(() => settled(ids), EVENT_MS, "200 firings settled");
+    const ms = Date.now() - t0;
     const orders = (await autoOrders(w.db)).filter((o) => ids.includes(o.automationId));
     const per = new Map<string, number>();
     for (const o of orders) per.set(o.automationId, (per.get(o.automationId) ?? 0) + 1);
-    summary.push(`[automation workers] 2 workers, 200 firings: ${orders.length} orders (${orders.filter((o) => o.status === "filled").length} filled), max per automation ${Math.max(...per.values())}, firings ${JSON.stringify(countBy(f.map((x) => x.status)))}`);
+    summary.push(`[automation workers] 2 workers, 200 firings settled ${ms} ms after the price moved: ${orders.length} orders (${orders.filter((o) => o.status === "filled").length} filled), max per automation ${Math.max(...per.values())}, firings ${JSON.stringify(countBy(f.map((x) => x.status)))}`);
     expect(f.map((x) => [x.n, x.status])).toEqual(ids.map(() => [1, "filled"]));
     expect(orders).toHaveLength(200);
     expect(ids.every((id) => per.get(id) === 1)).toBe(true);
