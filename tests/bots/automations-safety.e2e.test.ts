@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BUILTIN_TOKENS } from "../../core/domain/builtin-tokens.js";
 import type { PriceTick } from "../../core/domain/price.js";
 import type { Db } from "../../db/index.js";
-import { engineProbe, wireEngineIfMissing, HOUR, replayApp, solAt, type ReplayRun } from "../helpers/automation-replay.js";
+import { engineProbe, HOUR, replayApp, solAt, type ReplayRun } from "../helpers/automation-replay.js";
 import { press, tradingWorld } from "../helpers/trading-world.js";
 import { armedBy, autoOrders, automationRow, firings, iso } from "../helpers/automation-facts.js";
 import { testDatabases, type TestDb } from "../helpers/databases.js";
@@ -136,7 +136,6 @@ describe("live prices from two sources: a price one source gives far from the ot
     const w = await tradingWorld({ secondSource: true, env: { TRADING_MODE: "paper", USER_RATE_LIMIT_PER_MIN: "10000" } });
     try {
       const { app } = w;
-      const stopEngine = await wireEngineIfMissing(app);
       await app.start({ poll: false });
       app.market.market.track(app.market.tokens.builtins());
       const engine = engineProbe(app);
@@ -166,7 +165,6 @@ describe("live prices from two sources: a price one source gives far from the ot
       expect(orders).toHaveLength(1);
       expect(orders[0]).toMatchObject({ side: "buy", status: "filled" });
       expect(orders[0]!.fillUsd!).toBeLessThan(140);
-      await stopEngine();
       summary.push(`[automations safety] deviation: 130 vs 150 published nothing and fired nothing; 138 from both filled at ${orders[0]!.fillUsd?.toFixed(2)}`);
     } finally {
       await w.close();

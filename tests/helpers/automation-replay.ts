@@ -6,7 +6,7 @@ import type { Token } from "../../core/domain/token.js";
 import type { ReplaySource } from "../../core/services/market.service.js";
 import type { Db } from "../../db/index.js";
 import { plainText } from "../../core/router/reply.js";
-import { AutomationEngine } from "../../core/services/automations/index.js";
+import type { AutomationEngine } from "../../core/services/automations/index.js";
 import { makeTestApp, type TestApp } from "./app.js";
 import { FakeClock } from "./clock.js";
 import { press } from "./trading-world.js";
@@ -133,7 +133,6 @@ export async function replayApp(opts: ReplayOptions): Promise<ReplayRun> {
     },
     market: { replay, live: [] },
   });
-  const stopEngine = await wireEngineIfMissing(app);
   // Everything but the poller: the test is the poller.
   await app.start({ poll: false });
   app.market.market.track(app.market.tokens.builtins());
@@ -200,60 +199,18 @@ export async function replayApp(opts: ReplayOptions): Promise<ReplayRun> {
       await settle();
       return { preview: p.text, confirmed: c.text };
     },
-    close: async () => {
-      await stopEngine();
-      await app.close();
-    },
+    close: () => app.close(),
   };
 }
 
-/**
- * Until bots/ wires the engine (s17-engine), the harness wires it the way the app will: the app's
- * store, bus, trading, tokens, market and outbox, settings from its config, no timers (the test
- * drives sync and runDue). Returns its stop. A no-op once the app has an engine of its own.
- */
-export async function wireEngineIfMissing(app: TestApp): Promise<() => Promise<void>> {
-  const services = app.services as { automations?: unknown };
-  if (services.automations) return async () => {};
-  const c = app.config;
-  const engine = new AutomationEngine({
-    store: app.repos.automations,
-    kv: app.repos.kv,
-    bus: app.market.bus,
-    trading: app.services.trading,
-    tokens: app.market.tokens,
-    prices: app.market.market,
-    clock: app.clock,
-    marketNow: () => app.market.market.now(),
-    mode: () => (app.market.market.isReplay ? "replay" : "live"),
-    log: app.log,
-    pushes: app.services.notifications,
-    track: (tokens) => app.market.market.track(tokens),
-    settings: {
-      maxPerUser: c.MAX_AUTOMATIONS_PER_USER,
-      retries: c.AUTOMATION_RETRIES,
-      retryMs: c.AUTOMATION_RETRY_S * 1000,
-      leaseMs: c.AUTOMATION_LEASE_S * 1000,
-      syncMs: c.AUTOMATION_SYNC_S * 1000,
-      maxTickAgeMs: c.PRICE_MAX_AGE_S * 1000,
-      maxDeviationPct: c.PRICE_MAX_DEVIATION_PCT,
-    },
-  });
-  services.automations = engine;
-  await engine.start({ poll: false });
-  return () => engine.stop();
-}
-
-/** The automation engine as the app wires it (s17-engine): its idle() and its due-work pass. */
+/** The automation engine as the app wires it (bots/wiring.ts): its idle() and its due-work pass. */
 export function engineProbe(app: TestApp): EngineProbe {
-  const e = (app.services as unknown as { automations?: Partial<EngineProbe> }).automations;
+  const e: AutomationEngine = app.services.automations;
   return {
     idle: async () => {
-      await e?.idle?.();
+      await e.idle();
       await app.router.idle();
     },
-    runDue: async () => {
-      await e?.runDue?.();
-    },
+    runDue: () => e.runDue(),
   };
 }
