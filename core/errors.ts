@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   // automations
   "bad_automation", "bad_level", "bad_schedule", "bad_token", "level_crossed",
   "automation_unknown", "automation_limit", "automation_expired", "automation_too_large",
+  // token cards and per-user settings (issue 18)
+  "bad_setting", "token_unsafe",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
