@@ -7,6 +7,7 @@ import type { Reply } from "../../core/domain/message.js";
 import type { Order } from "../../core/domain/order.js";
 import type { PriceTick } from "../../core/domain/price.js";
 import type { NewOutboxMessage } from "../../core/ports/alerts.port.js";
+import type { AutomationStore } from "../../core/ports/automations.port.js";
 import { silentLogger } from "../../core/ports/logger.port.js";
 import type { SwapProvider, SwapQuote, SwapRequest } from "../../core/ports/trading.port.js";
 import { AutomationEngine, type AutomationSettings } from "../../core/services/automations/index.js";
@@ -47,7 +48,7 @@ export interface AutomationWorld {
   clock: FakeClock;
   db: Db;
   repos: ReturnType<typeof repositories>;
-  store: MemoryAutomationStore;
+  store: AutomationStore;
   bus: MemoryPriceBus;
   prices: StaticPrices;
   swap: FlakySwap;
@@ -82,7 +83,11 @@ export const replyText = (r: Reply) =>
     .join("\n");
 
 export async function automationWorld(
-  opts: { clock?: FakeClock; settings?: Partial<AutomationSettings>; mode?: () => "live" | "replay"; /** The market clock (default: the wall clock). */ market?: FakeClock } = {},
+  opts: {
+    clock?: FakeClock;
+    /** memory: MemoryAutomationStore; db: the database's (repositories().automations, SQLite). */
+    store?: "memory" | "db";
+    settings?: Partial<AutomationSettings>; mode?: () => "live" | "replay"; /** The market clock (default: the wall clock). */ market?: FakeClock } = {},
 ): Promise<AutomationWorld> {
   const clock = opts.clock ?? new FakeClock(Date.UTC(2025, 0, 7));
   const db = createDatabase("sqlite::memory:");
@@ -120,11 +125,12 @@ export async function automationWorld(
     onEvent: async () => {},
   });
   const pushes: NewOutboxMessage[] = [];
-  const store = new MemoryAutomationStore((m) => {
+  const record = (m: NewOutboxMessage) => {
     if (pushes.some((p) => p.dedupeKey === m.dedupeKey)) return false;
     pushes.push(m);
     return true;
-  });
+  };
+  const store: AutomationStore = opts.store === "db" ? recordingSettles(repos.automations, record) : new MemoryAutomationStore(record);
   const bus = new MemoryPriceBus((err) => {
     throw err;
   });
@@ -206,4 +212,21 @@ export async function automationWorld(
     },
   };
   return w;
+}
+
+/** The database's store, with the pushes of every settled firing also recorded here (they go to the outbox table too). */
+function recordingSettles(inner: AutomationStore, record: (m: NewOutboxMessage) => boolean): AutomationStore {
+  return new Proxy(inner, {
+    get(target, key) {
+      if (key === "settleFiring") {
+        return async (...args: Parameters<AutomationStore["settleFiring"]>) => {
+          const ok = await target.settleFiring(...args);
+          if (ok) args[5].forEach(record);
+          return ok;
+        };
+      }
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
