@@ -1,16 +1,16 @@
 /**
  * What the automation commands say: the preview of a draft, one line per automation in /auto, and the
- * next step to suggest beside an error. Kept to small functions over the rule so the wording can move
- * to core/services/automations/describe.ts (the engine's pushes use the same words) without touching
- * the commands.
+ * next step to suggest beside an error. The words an automation shares with the engine's pushes
+ * (kinds, states, amounts, levels) come from core/services/automations/describe.ts.
  */
 import { formatDuration } from "../core/domain/alert.js";
-import type { Automation, AutomationKind, AutomationRule, AutomationState, Level } from "../core/domain/automation.js";
+import type { Automation, AutomationKind, AutomationRule, AutomationState } from "../core/domain/automation.js";
 import { formatPct, formatPrice, formatUsd, formatUtc } from "../core/domain/format.js";
-import { formatAmount, type AmountSpec } from "../core/domain/money.js";
+import { formatAmount } from "../core/domain/money.js";
 import type { TokenRef } from "../core/domain/order.js";
 import type { ErrorCode } from "../core/errors.js";
 import type { AutomationDraft } from "../core/ports/automations.port.js";
+import { describeAmount, describeLevel, STATE_NAME } from "../core/services/automations/index.js";
 
 export const KIND_LABEL: Readonly<Record<AutomationKind, string>> = Object.freeze({
   "limit-buy": "Limit buy",
@@ -21,31 +21,11 @@ export const KIND_LABEL: Readonly<Record<AutomationKind, string>> = Object.freez
   dca: "DCA",
 });
 
-const STATE_TEXT: Readonly<Record<AutomationState, string>> = Object.freeze({
-  proposed: "waiting for Confirm",
-  armed: "armed",
-  paused: "paused",
-  done: "done",
-  cancelled: "cancelled",
-  failed: "failed",
-});
-
-export const stateText = (s: AutomationState): string => STATE_TEXT[s];
+export const stateText = (s: AutomationState): string => STATE_NAME[s];
 
 const units = (n: bigint, t: TokenRef) => `${formatAmount(n, t.decimals)} ${t.symbol}`;
-
-/** "all of your SOL", "50% of your SOL", "2.5 SOL". */
-export function shareText(a: AmountSpec, t: TokenRef): string {
-  if (a.kind === "all") return `all of your ${t.symbol}`;
-  if (a.kind === "percent") return `${a.bps / 100}% of your ${t.symbol}`;
-  return units(a.units, t);
-}
-
-/** "$205.00" or "$205.00 (10% below $227.78 when set)". */
-export function levelText(l: Level): string {
-  if (l.spec.kind === "price") return formatPrice(l.usd);
-  return `${formatPrice(l.usd)} (${l.spec.pct}% ${l.spec.side} ${formatPrice(l.refUsd)} when set)`;
-}
+const shareText = describeAmount;
+const levelText = describeLevel;
 
 /** What it does, in one phrase: "sell all of your SOL for USDC", "buy SOL with 100 USDC". */
 export function whatText(r: AutomationRule): string {

@@ -8,7 +8,6 @@ import type { Automation, AutomationKind, AutomationRule, AutomationState, Level
 import { formatPrice, formatUsd, formatUtc } from "../../domain/format.js";
 import type { Reply } from "../../domain/message.js";
 import { formatAmount, type AmountSpec } from "../../domain/money.js";
-import type { AutomationDraft } from "../../ports/automations.port.js";
 import { fillRows } from "../trade-format.js";
 import type { AutomationFired } from "./events.js";
 
@@ -32,9 +31,9 @@ export const STATE_NAME: Record<AutomationState, string> = {
 
 const units = (u: bigint, t: { decimals: number; symbol: string }) => `${formatAmount(u, t.decimals)} ${t.symbol}`;
 
-/** "all your SOL", "50% of your SOL", "2 SOL". */
+/** "all of your SOL", "50% of your SOL", "2 SOL". */
 export function describeAmount(a: AmountSpec, t: { decimals: number; symbol: string }): string {
-  if (a.kind === "all") return `all your ${t.symbol}`;
+  if (a.kind === "all") return `all of your ${t.symbol}`;
   if (a.kind === "percent") return `${a.bps / 100}% of your ${t.symbol}`;
   return units(a.units, t);
 }
@@ -70,25 +69,6 @@ export function describeAutomation(a: Automation): string {
   const high = a.rule.kind === "trailing" && a.high !== null ? `, high ${formatPrice(a.high)}` : "";
   const fired = a.firings ? `, fired ${a.firings}${a.rule.kind === "dca" && a.rule.times !== null ? `/${a.rule.times}` : ""}` : "";
   return `${a.id} ${KIND_NAME[a.rule.kind]}: ${describeRule(a.rule)} [${STATE_NAME[a.state]}${fired}${high}]`;
-}
-
-/** The preview shown for Confirm: what, when, how much, and the worst case a firing is held to. */
-export function describeDraft(d: AutomationDraft): Array<[string, string]> {
-  const a = d.automation;
-  const rows: Array<[string, string]> = [
-    ["What", `${KIND_NAME[a.rule.kind]}: ${describeRule(a.rule)}`],
-    [`${a.rule.token.symbol} now`, formatPrice(d.priceUsd)],
-  ];
-  if (d.usdPerFiring !== null) rows.push(["Per firing", `about ${formatUsd(d.usdPerFiring)}`]);
-  rows.push(
-    ["Max slippage", `${d.worst.maxSlippageBps / 100}%`],
-    ["Max price impact", `${d.worst.maxPriceImpactPct}%`],
-    ["Max per trade", formatUsd(d.worst.maxTradeUsd)],
-    ["Expires", d.worst.expiresAt === null ? "when done or cancelled" : formatUtc(d.worst.expiresAt)],
-    ["Mode", d.mode === "paper" ? "paper" : "LIVE"],
-    ["Id", a.id],
-  );
-  return rows;
 }
 
 function outcomeTitle(e: AutomationFired): string {
