@@ -62,8 +62,9 @@ export default defineCommand({
   examples: ["/auto", "/auto cancel a1b2c3d4e", "/auto cancel all", "/auto pause", "/auto resume"],
   scope: "public",
   privateReply: true,
-  // proposed by the model ("cancel my stops"), it waits for the requester's Confirm like /unalert
-  confirmFromModel: true,
+  // proposed by the model ("cancel my stops"), a change waits for the requester's Confirm like /unalert;
+  // a list ("what automations do I have?") is read-only and answers at once
+  confirmFromModel: (args) => args["action"] !== "list",
   // the global kill switch is the admins'; plain pause and resume act on the caller's own
   subcommands: { action: { "pause all": "admin", "resume all": "admin" } },
   args: z.object({

@@ -91,9 +91,10 @@ export interface Command<S extends z.ZodObject = z.ZodObject, A extends ActionSc
   /**
    * Removes, cancels or pauses something of the user's. Typed, it runs at once; proposed from free text
    * (the model), it becomes a preview with Confirm/Cancel bound to the requester and runs only on their
-   * Confirm. Trades need not say it: their run() is already a preview.
+   * Confirm. Trades need not say it: their run() is already a preview. A function decides from the
+   * parsed args (e.g. /auto: listing runs at once, cancel and pause wait for Confirm).
    */
-  confirmFromModel?: boolean;
+  confirmFromModel?: boolean | ((args: Record<string, unknown>) => boolean);
   /**
    * The ports run() and the actions use, by name (`needs: ["market", "tokens"]`); the router passes exactly
    * these and `ctx.services` offers nothing else. None declared: none passed.

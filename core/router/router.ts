@@ -322,7 +322,7 @@ export class Router {
       buttons: (specs, ttlMs) => this.issue(cmd, r.user.id, specs, ttlMs),
     };
     const origin = job.kind === "command" ? job.call.origin : undefined;
-    if (job.kind === "command" && origin === "model" && cmd.confirmFromModel) {
+    if (job.kind === "command" && origin === "model" && needsModelConfirm(cmd.confirmFromModel, job.args)) {
       await this.send(ctx, await proposalReply(this.deps.services.actions, r.user.id, cmd, job.call.raw));
       return;
     }
@@ -374,4 +374,10 @@ export function unavailableReply(err: UnavailableError, ranCommand?: string): Re
 export function userErrorReply(err: UserError): Reply {
   const r = reply("error").line(err.message);
   return r.build();
+}
+
+/** Whether a command the model proposed waits for the requester's Confirm (see `confirmFromModel`). */
+function needsModelConfirm(rule: AnyCommand["confirmFromModel"], args: unknown): boolean {
+  if (typeof rule === "function") return rule((args ?? {}) as Record<string, unknown>);
+  return rule === true;
 }

@@ -140,4 +140,15 @@ describe("what the model may do", () => {
     expect((await app.press(press(r, /^Confirm$/), STRANGER)).text).toBe("This is not your button.");
     expect((await app.press(press(r, /^Confirm$/), ME)).text).toBe("Cancelled 1 automation. Nothing else will fire.");
   });
+
+  it("a list asked of the model answers at once: reading needs no Confirm", async () => {
+    const { app, automations } = await world();
+    const armed = await app.say("/stop SOL at 200", ME);
+    await app.press(press(armed, /^Confirm$/), ME);
+    const say = modelRouter(app, () => ({ kind: "command", name: "auto", args: {} }));
+    const r = await say("what automations do I have?", ME);
+    expect(r.text).toContain("Your automations (1)");
+    expect(r.text).not.toContain("Confirm");
+    expect(automations.calls.some((c) => c.op === "cancelAll" || c.op === "cancel")).toBe(false);
+  });
 });
