@@ -68,7 +68,7 @@ export class InjectableReplay implements ReplaySource {
   }
 }
 
-/** The engine's seams the harness drives: wait for a tick's work; run due schedules. Filled in by `engineOf`. */
+/** The engine's seams the harness drives: wait for a tick's work; run due schedules (what its timer does). */
 export interface EngineProbe {
   /** Resolves when everything the engine started (firings, retries, pushes) has settled. */
   idle(): Promise<void>;
@@ -101,8 +101,6 @@ export interface ReplayOptions {
   start: string;
   db?: Db;
   env?: Record<string, string>;
-  /** Engine seams (the default reads them off the app). */
-  engineOf?: (app: TestApp) => EngineProbe;
   user?: string;
   /** Wall clock at start (a restart continues where the last run's clock stood). */
   wallStart?: number;
@@ -136,7 +134,7 @@ export async function replayApp(opts: ReplayOptions): Promise<ReplayRun> {
   // Everything but the poller: the test is the poller.
   await app.start({ poll: false });
   app.market.market.track(app.market.tokens.builtins());
-  const engine = (opts.engineOf ?? engineProbe)(app);
+  const engine = engineProbe(app);
   const sol = app.market.tokens.builtin("SOL")!;
   const who = { id: opts.user ?? "1001" };
   const pushes: ReplayRun["pushes"] = [];
