@@ -155,6 +155,39 @@ describe.each(["memory", "db"] as const)("automations on the %s store", (store) 
       expect(await w.autoOrders()).toHaveLength(0);
     });
 
+    it("a limit buy never fills on a quote above its limit: the order is cancelled, retried, then the automation fails and says why", async () => {
+      w = await world();
+      const e = await w.engine();
+      const a = await w.arm(e, "/limit buy SOL 100 at 140");
+      w.swap.outPpm = 930_000n; // the stream says 139, the quote gives ~149.5 a SOL
+      await w.tick("SOL", 139);
+      for (const waitS of [30, 60, 120]) {
+        w.clock.advance(waitS * 1000);
+        await e.runDue();
+      }
+      expect(w.swap.quotes).toBe(4);
+      const orders = await w.autoOrders();
+      expect(orders.length).toBe(4);
+      expect(orders.every((o) => o.status === "cancelled")).toBe(true);
+      expect(await stateOf(a.id)).toBe("failed");
+      expect(w.texts()).toHaveLength(1);
+      expect(w.texts()[0]).toMatch(/Why: the quote \(\$149\.\d\d a SOL\) is above your limit \(\$140\.00\)/);
+    });
+
+    it("a quote past the limit that comes back within it on the retry fills once", async () => {
+      w = await world();
+      const e = await w.engine();
+      const a = await w.arm(e, "/limit buy SOL 100 at 140");
+      w.swap.outPpm = 930_000n;
+      await w.tick("SOL", 139);
+      w.swap.outPpm = 1_000_000n;
+      w.clock.advance(30_000);
+      await e.runDue();
+      const orders = await w.autoOrders();
+      expect(orders.map((o) => o.status).sort()).toEqual(["cancelled", "filled"]);
+      expect(await stateOf(a.id)).toBe("done");
+    });
+
     it("a retry that succeeds fills once", async () => {
       w = await world();
       const e = await w.engine();
@@ -334,6 +367,7 @@ describe.each(["memory", "db"] as const)("automations on the %s store", (store) 
 async function crashedWorker(id: string, opts: { confirm: boolean }) {
   const a = (await w.store.get(id))!;
   const now = w.clock.now();
+  w.setPrice("SOL", 139); // the price that fired it: the trade path quotes from it
   const claimed = await w.store.claimFiring({
     automationId: id, userId: a.userId, n: 1, status: "running", attempts: 1, orderId: null, priceUsd: 139, at: now,
     leaseUntil: now + w.settings.leaseMs, nextTryAt: null, reason: null, createdAt: now, updatedAt: now,

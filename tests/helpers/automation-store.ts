@@ -24,10 +24,12 @@ export { MemoryAutomationStore } from "../../adapters/memory/memory-automations.
 export const USER = "u1";
 export const CHAT = { platform: "console" as const, chatId: "local" };
 
-/** A swap that can be told to fail its next quotes (a Jupiter outage). */
+/** A swap that can be told to fail its next quotes (a Jupiter outage), or to quote worse than the market (a lagging quote). */
 export class FlakySwap implements SwapProvider {
   failures = 0;
   quotes = 0;
+  /** Parts per million of the market's output the quote gives (1e6: the market price). */
+  outPpm = 1_000_000n;
   constructor(private readonly inner: SwapProvider) {}
   async quote(req: SwapRequest): Promise<SwapQuote> {
     this.quotes++;
@@ -36,7 +38,9 @@ export class FlakySwap implements SwapProvider {
       const { RemoteError } = await import("../../core/errors.js");
       throw new RemoteError("jupiter", "quote timed out", true);
     }
-    return this.inner.quote(req);
+    const q = await this.inner.quote(req);
+    if (this.outPpm === 1_000_000n) return q;
+    return { ...q, outAmount: (q.outAmount * this.outPpm) / 1_000_000n, minOutAmount: (q.minOutAmount * this.outPpm) / 1_000_000n };
   }
   buildSwap(q: SwapQuote, user: string) {
     return this.inner.buildSwap(q, user);

@@ -1,5 +1,6 @@
 import { isSell, type Automation } from "../../domain/automation.js";
 import { sellSize } from "../../domain/automation-trigger.js";
+import { formatPrice } from "../../domain/format.js";
 import type { AmountSpec } from "../../domain/money.js";
 import type { Order } from "../../domain/order.js";
 import { isUserError, type ErrorCode } from "../../errors.js";
@@ -21,6 +22,7 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "price_impact_too_high",
 ]);
 
+const fmt = (usd: number) => formatPrice(usd);
 const NOTHING_HELD = (symbol: string) => `you hold no ${symbol} to sell`;
 
 /**
@@ -45,6 +47,11 @@ export class FiringAttempt {
         const { book, wallet } = await this.d.trading.book(a.userId);
         const account = { userId: a.userId, book, wallet, mode: this.d.trading.mode };
         order = await this.d.trading.previewIn(account, plan.intent, a.notify, {}, { orderId, automation: { id: a.id, firing: n } });
+        const past = await this.pastLimit(a, order);
+        if (past) {
+          await this.d.trading.cancel(a.userId, order.id);
+          return { kind: "failed", reason: past, retryable: true, order: { ...order, status: "cancelled" } };
+        }
       }
       return await this.carryOn(a, order, capped);
     } catch (err) {
@@ -53,6 +60,30 @@ export class FiringAttempt {
       this.d.log.error({ err, automation: a.id, firing: n, attempt: k }, "automation attempt failed unexpectedly");
       return { kind: "failed", reason: "an unexpected error; it will be tried again", retryable: true, order: latest };
     }
+  }
+
+  /**
+   * A limit order (or a take-profit) never fills past its level by more than the slippage cap: the
+   * trigger watched the price stream, but the fill is the fresh quote's, and a quote that lags the
+   * stream (or a thin pool) must not buy above the limit or sell below it. Stops are exempt: getting
+   * out is their point, and the slippage and impact caps still bound them. Returns why, or null.
+   */
+  private async pastLimit(a: Automation, o: Order): Promise<string | null> {
+    const r = a.rule;
+    if (r.kind !== "limit-buy" && r.kind !== "limit-sell" && r.kind !== "take-profit") return null;
+    const tolerance = o.slippageBps / 10_000;
+    if (r.kind === "limit-buy") {
+      const got = Number(o.quotedOut) / 10 ** o.output.decimals;
+      if (!(got > 0)) return null;
+      const price = o.usdValue / got;
+      return price > r.level.usd * (1 + tolerance) ? `the quote (${fmt(price)} a ${o.output.symbol}) is above your limit (${fmt(r.level.usd)})` : null;
+    }
+    const sold = Number(o.inAmount) / 10 ** o.input.decimals;
+    const receive = await this.d.tokens.resolve(o.output.mint);
+    const receiveUsd = (await this.d.prices.getPrice(receive)).usd;
+    if (!(sold > 0) || !(receiveUsd > 0)) return null;
+    const price = ((Number(o.quotedOut) / 10 ** o.output.decimals) * receiveUsd) / sold;
+    return price < r.level.usd * (1 - tolerance) ? `the quote (${fmt(price)} a ${o.input.symbol}) is below your level (${fmt(r.level.usd)})` : null;
   }
 
   /** What to trade now: the buy as set, or the sell sized to what is held. */
