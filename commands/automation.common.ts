@@ -41,14 +41,11 @@ export async function withNextStep<T>(call: Promise<T>): Promise<T> {
 const draftRef = z.object({ automationId: z.string().regex(AUTOMATION_ID) });
 type DraftButtons = { confirm: typeof draftRef; cancel: typeof draftRef };
 
-/** How long a preview's buttons work when the draft names no expiry. */
-const DRAFT_BUTTON_TTL_MS = 10 * 60_000;
-
 /** The preview of a draft with Confirm/Cancel bound to the requester (like a trade's). */
 export async function draftReply(ctx: CommandContext<"clock">, d: AutomationDraft): Promise<Reply> {
   const now = ctx.services.clock.now();
   const a = d.automation;
-  const ttl = d.worst.expiresAt === null ? DRAFT_BUTTON_TTL_MS : Math.max(1000, d.worst.expiresAt - now);
+  const ttl = Math.max(1000, d.confirmBy - now);
   const [confirm, cancel] = await ctx.buttons(
     [
       { label: d.mode === "live" ? "Confirm (LIVE)" : "Confirm", action: "confirm", payload: { automationId: a.id }, style: "primary" },

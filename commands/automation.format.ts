@@ -92,10 +92,9 @@ export function draftRows(d: AutomationDraft, now: number): Array<[string, strin
   ];
   const note = confirmationNote(a.rule.kind);
   if (note) rows.push(["Confirmation", note]);
-  if (d.worst.expiresAt !== null) {
-    const mins = Math.max(0, Math.round((d.worst.expiresAt - now) / 60_000));
-    rows.push(["Confirm within", `${mins} min (${formatUtc(d.worst.expiresAt).slice(11)}); after that this draft expires`]);
-  }
+  rows.push(["Expires", d.worst.expiresAt === null ? "never: armed until it fires or you cancel it" : formatUtc(d.worst.expiresAt)]);
+  const mins = Math.max(0, Math.round((d.confirmBy - now) / 60_000));
+  rows.push(["Confirm within", `${mins} min (${formatUtc(d.confirmBy).slice(11)}); after that this draft expires`]);
   rows.push(["Mode", d.mode === "paper" ? "paper (simulated)" : "LIVE"]);
   return rows;
 }

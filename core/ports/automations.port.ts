@@ -110,7 +110,10 @@ export interface AutomationDraft {
   /** Present price of the token when proposed (USD). */
   priceUsd: number;
   /** Worst case at execution: the caps every firing is held to. */
+  /** expiresAt: when the automation itself ends (a DCA's `until`); null: armed until it fires or is cancelled. */
   worst: { maxSlippageBps: number; maxPriceImpactPct: number; maxTradeUsd: number; expiresAt: number | null };
+  /** Wall clock: the draft's Confirm works until then (after it, Confirm answers automation_expired). */
+  confirmBy: number;
   /** Approximate USD per firing (buys: the spend; sells: the holding's share now, when known). */
   usdPerFiring: number | null;
   mode: "paper" | "live";

@@ -250,13 +250,14 @@ describe("where the commands live", () => {
     }
   });
 
-  it("creation commands are proposals the model may make; /auto from the model waits for Confirm", () => {
+  it("creation commands are proposals the model may make; /auto changes from the model wait for Confirm, a list does not", () => {
     for (const c of [limit, stop, tp, trail, dca]) {
       expect(isLlmTool(c), c.name).toBe(true);
       expect(c.scope).toBe("public");
       expect(c.privateReply).toBe(true);
     }
-    expect(auto.confirmFromModel).toBe(true);
+    const rule = auto.confirmFromModel as (args: Record<string, unknown>) => boolean;
+    expect(["list", "cancel", "pause", "resume"].map((action) => rule({ action }))).toEqual([false, true, true, true]);
     expect(auto.subcommands).toEqual({ action: { "pause all": "admin", "resume all": "admin" } });
   });
 

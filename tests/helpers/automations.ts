@@ -84,7 +84,8 @@ export class FakeAutomations implements AutomationsPort {
     return {
       automation: a,
       priceUsd,
-      worst: { maxSlippageBps: 100, maxPriceImpactPct: 2, maxTradeUsd: this.o.maxTradeUsd, expiresAt },
+      worst: { maxSlippageBps: 100, maxPriceImpactPct: 2, maxTradeUsd: this.o.maxTradeUsd, expiresAt: req.kind === "dca" && req.until?.kind === "at" ? req.until.at : null },
+      confirmBy: expiresAt,
       usdPerFiring: usd,
       mode: this.o.mode,
     };

@@ -6,7 +6,7 @@ import { shareOf, unitsToUsd } from "../../domain/money.js";
 import type { Token } from "../../domain/token.js";
 import { UserError } from "../../errors.js";
 import type { AutomationDraft } from "../../ports/automations.port.js";
-import type { AutomationDeps } from "./types.js";
+import { DRAFT_TTL_MS, type AutomationDeps } from "./types.js";
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 /** "a" and 8 lowercase letters or digits (AUTOMATION_ID). */
@@ -61,6 +61,7 @@ export class AutomationDrafts {
       automation: a,
       priceUsd: price.usd,
       worst: { maxSlippageBps, maxPriceImpactPct, maxTradeUsd, expiresAt: rule.kind === "dca" ? rule.until : null },
+      confirmBy: now + (this.d.settings.draftTtlMs ?? DRAFT_TTL_MS),
       usdPerFiring,
       mode: trading.mode,
     };
