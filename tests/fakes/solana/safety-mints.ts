@@ -52,6 +52,16 @@ export const SAFETY_MINTS: Readonly<Record<SafetyMintKey, { mint: string; name: 
   hooked: { mint: keypair("mint:hooked").publicKey.toBase58(), name: "Hooked", symbol: "HOOK", decimals: 6 },
 });
 
+/** How old each mint is (days) and how many older signatures touch it. */
+export const SAFETY_HISTORY: Readonly<Record<SafetyMintKey, { days: number; count: number }>> = Object.freeze({
+  clean: { days: 400, count: 2_500 },
+  freezable: { days: 30, count: 12 },
+  feeDelegate: { days: 90, count: 7 },
+  concentrated: { days: 60, count: 40 },
+  mintable: { days: 10, count: 5 },
+  hooked: { days: 1 / 24, count: 3 },
+});
+
 /** Authorities held by the issuers of the risky mints. */
 export const ISSUER = {
   freeze: keypair("issuer:freeze").publicKey,
@@ -196,14 +206,7 @@ export function seedSafetyMints(fake: SolanaFake, opts: { now?: number } = {}): 
   revokeMintAuthority(fake, payer, feeMint.publicKey);
   revokeMintAuthority(fake, payer, hookMint.publicKey);
 
-  const history: Record<SafetyMintKey, { days: number; count: number }> = {
-    clean: { days: 400, count: 2_500 },
-    freezable: { days: 30, count: 12 },
-    feeDelegate: { days: 90, count: 7 },
-    concentrated: { days: 60, count: 40 },
-    mintable: { days: 10, count: 5 },
-    hooked: { days: 1 / 24, count: 3 },
-  };
+  const history = SAFETY_HISTORY;
   const base = (k: SafetyMintKey): Omit<MintFacts, "extensions" | "program"> => ({
     mint: SAFETY_MINTS[k].mint,
     decimals: 6,
