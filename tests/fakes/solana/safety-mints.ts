@@ -1,5 +1,5 @@
 // Real-shaped mints for the token-safety checks (issue 18), seeded into a SolanaFake:
-//   clean         SPL Token, both authorities revoked, 80 holders, 400 days and 2,500 transactions old
+//   clean         SPL Token, both authorities revoked, 80 holders (top 10: about 15%), 400 days and 2,500 transactions old
 //   freezable     SPL Token, mint authority revoked, freeze authority held
 //   feeDelegate   Token-2022 created by the real program: 2.5% transfer fee (max 5,000 tokens) and a
 //                 permanent delegate; mint authority revoked by a real SetAuthority
@@ -29,7 +29,7 @@ import {
 import { Keypair, PublicKey, SystemProgram, Transaction, type TransactionInstruction } from "@solana/web3.js";
 import type { AgeFacts, HolderAccount, HolderFacts, MintFacts, SafetyFlagCode } from "../../../core/domain/token-safety.js";
 import type { SolanaFake } from "./rpc-server.js";
-import { createMint, mintTo } from "./tokens.js";
+import { createMint, createTokenAccountAt } from "./tokens.js";
 
 /** Owners and programs the reader must recognise. */
 export const KNOWN = {
@@ -38,7 +38,27 @@ export const KNOWN = {
   WHIRLPOOL_PROGRAM: new PublicKey("whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc"),
 } as const;
 
-const keypair = (label: string) => Keypair.fromSeed(createHash("sha256").update(`purser-safety:${label}`).digest());
+const hash = (label: string) => createHash("sha256").update(`purser-safety:${label}`).digest();
+const keypair = (label: string) => Keypair.fromSeed(hash(label));
+/** A stable address for a holder (cheap: no key derivation; wallets need no private key here). */
+const address = (label: string) => new PublicKey(hash(label));
+
+/**
+ * A token account holding `amount` for `owner`, written as state at a stable (non-associated)
+ * address, and the mint's supply grown by as much. Far cheaper than deriving 400 associated addresses.
+ */
+function hold(fake: SolanaFake, mint: PublicKey, owner: PublicKey, amount: bigint): PublicKey {
+  const at = createTokenAccountAt(fake.chain, address(`account:${mint.toBase58()}:${owner.toBase58()}`), mint, owner);
+  const account = fake.chain.getAccount(at)!;
+  const data = Buffer.from(account.data);
+  data.writeBigUInt64LE(amount, 64);
+  fake.chain.setAccount(at, { ...account, data });
+  const mintAccount = fake.chain.getAccount(mint)!;
+  const mintData = Buffer.from(mintAccount.data);
+  mintData.writeBigUInt64LE(mintData.readBigUInt64LE(36) + amount, 36);
+  fake.chain.setAccount(mint, { ...mintAccount, data: mintData });
+  return at;
+}
 
 export type SafetyMintKey = "clean" | "freezable" | "feeDelegate" | "concentrated" | "mintable" | "hooked";
 
@@ -138,16 +158,16 @@ function revokeMintAuthority(fake: SolanaFake, payer: Keypair, mint: PublicKey):
 /** 80 holders with distinct balances (200, 199, ... 121 tokens): the top 10 hold about 15%. */
 function spread(fake: SolanaFake, key: SafetyMintKey, mint: PublicKey, out: HolderAccount[]): void {
   for (let i = 0; i < 80; i++) {
-    const owner = keypair(`holder:${key}:${i}`).publicKey;
+    const owner = address(`holder:${key}:${i}`);
     const amount = BigInt(200 - i) * unit;
-    out.push({ account: fake.mintTo(mint, owner, amount).toBase58(), owner: owner.toBase58(), amount, excluded: null });
+    out.push({ account: hold(fake, mint, owner, amount).toBase58(), owner: owner.toBase58(), amount, excluded: null });
   }
 }
 
 function concentrate(fake: SolanaFake, mint: PublicKey, out: HolderAccount[]): void {
   const M = 1_000_000n * unit;
   const put = (owner: PublicKey, amount: bigint, excluded: HolderAccount["excluded"]) =>
-    out.push({ account: fake.mintTo(mint, owner, amount).toBase58(), owner: owner.toBase58(), amount, excluded });
+    out.push({ account: hold(fake, mint, owner, amount).toBase58(), owner: owner.toBase58(), amount, excluded });
   put(keypair("whale:0").publicKey, 310n * M, null);
   put(keypair("whale:1").publicKey, 300n * M, null);
   put(keypair("whale:2").publicKey, 290n * M, null);
@@ -258,7 +278,7 @@ export function seedSafetyMints(fake: SolanaFake, opts: { now?: number } = {}): 
       flags: flags[k],
     };
   }
-  const wallet = keypair("holder:clean:0").publicKey;
+  const wallet = address("holder:clean:0");
   fake.airdrop(wallet, 1_000_000_000n);
   return {
     cases,
@@ -266,7 +286,7 @@ export function seedSafetyMints(fake: SolanaFake, opts: { now?: number } = {}): 
     notMints: {
       tokenAccount: holders.clean[0]!.account,
       wallet: wallet.toBase58(),
-      missing: keypair("nothing-here").publicKey.toBase58(),
+      missing: address("nothing-here").toBase58(),
     },
   };
 }

@@ -30,9 +30,7 @@ export const MAX_SIGNATURES_LIMIT = 1000;
 
 /** A 64-byte signature, derived from the address and an index: stable across runs. */
 function syntheticSignature(address: string, i: number): string {
-  const a = createHash("sha256").update(`sig:${address}:${i}:a`).digest();
-  const b = createHash("sha256").update(`sig:${address}:${i}:b`).digest();
-  return toBase58(Buffer.concat([a, b]));
+  return toBase58(createHash("sha512").update(`sig:${address}:${i}`).digest());
 }
 
 export class SignatureHistory {
