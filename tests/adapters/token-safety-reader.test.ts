@@ -171,6 +171,14 @@ describe("SolanaTokenSafetyReader when the node fails", () => {
     expect((err as RemoteError).retryable).toBe(true);
   });
 
+  it("gives up on a node that does not answer in time, with a retryable RemoteError", async () => {
+    const impatient = new SolanaTokenSafetyReader({ rpcUrl: fake.url, timeoutMs: 100 });
+    fake.failNext("getAccountInfo", { delayMs: 2_000 });
+    const err = await caught(impatient.mintFacts(world.cases.clean.mint));
+    expect(err).toBeInstanceOf(RemoteError);
+    expect((err as RemoteError).retryable).toBe(true);
+  });
+
   it("turns a node that is down into a retryable RemoteError", async () => {
     const down = await startSolanaFake();
     const url = down.url;
