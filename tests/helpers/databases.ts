@@ -88,11 +88,13 @@ function postgresDb(url: string): TestDb {
       return d;
     },
     async cleanup() {
-      await Promise.all(opened.map((d) => d.close()));
+      await Promise.all(opened.splice(0).map((d) => d.close()));
       if (created) {
+        // a later open() (the next test on this TestDb) makes the schema again
+        created = false;
         const c = new pg.Client({ connectionString: url });
         await c.connect();
-        await c.query(`DROP SCHEMA ${schema} CASCADE`);
+        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
         await c.end();
       }
     },
