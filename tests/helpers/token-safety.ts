@@ -17,7 +17,7 @@ const NOW = Date.UTC(2026, 0, 1);
 export const MINTS = {
   clean: "CLEANmint1111111111111111111111111111111111",
   frozen: "FREEZEmint111111111111111111111111111111111",
-  fee: "FEEmint22222222222222222222222222222222222222",
+  fee: "FEEmint2222222222222222222222222222222222222",
   whales: "WHALEmint11111111111111111111111111111111111",
 } as const;
 
@@ -100,9 +100,14 @@ export class FakeTokenSources implements ChainTokenReader, TokenInfoSource {
     return new Promise((resolve) => this.waiters.push({ n, resolve }));
   }
 
-  private async run<T>(part: Part, mint: string, answer: () => T): Promise<T> {
-    this.calls.push(`${part}:${mint}`);
+  /** Logs a call as started (other fakes in a test log into the same list). */
+  log(call: string): void {
+    this.calls.push(call);
     this.waiters = this.waiters.filter((w) => (this.calls.length >= w.n ? (w.resolve(), false) : true));
+  }
+
+  private async run<T>(part: Part, mint: string, answer: () => T): Promise<T> {
+    this.log(`${part}:${mint}`);
     const b = this.behaviour.get(part) ?? "answer";
     if (b === "hang") await new Promise<void>((r) => this.held.push(r));
     if (b === "fail") throw new RemoteError(part === "info" ? "jupiter" : "solana", `${part} failed`, true);
