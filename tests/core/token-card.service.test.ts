@@ -144,13 +144,13 @@ describe("token cards", () => {
   it("concurrent asks for one mint share one round of RPC calls", async () => {
     const { cards, sources } = world();
     sources.set("mintFacts", "hang");
-    const reports = [cards.safety(MINTS.whales), cards.safety(MINTS.whales)];
-    const cardsAsked = [cards.card(MINTS.whales), cards.card(MINTS.whales)];
+    const reports = Promise.all([cards.safety(MINTS.whales), cards.safety(MINTS.whales)]);
+    const cardsAsked = Promise.all([cards.card(MINTS.whales), cards.card(MINTS.whales)]);
     await sources.started(3);
     sources.set("mintFacts", "answer");
     sources.release();
-    const [a, b] = await Promise.all(reports);
-    const [c, d] = await Promise.all(cardsAsked);
+    const [a, b] = await reports;
+    const [c, d] = await cardsAsked;
     expect(sources.calls.filter((x) => x.startsWith("mintFacts") || x.startsWith("largestHolders") || x.startsWith("firstActivity"))).toHaveLength(3);
     expect(sources.calls.filter((x) => x.startsWith("info"))).toHaveLength(1);
     expect(b).toBe(a);
