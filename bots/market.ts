@@ -4,6 +4,7 @@ import { PngChartRenderer } from "../adapters/charts/chart-renderer.js";
 import { MemoryPriceBus } from "../adapters/memory/memory-bus.js";
 import { MemoryCache } from "../adapters/memory/memory-cache.js";
 import { JupiterPriceSource, jupiterResilienceDefaults } from "../adapters/prices/jupiter-price.js";
+import { JupiterTokenInfo } from "../adapters/prices/jupiter-token-info.js";
 import { JupiterTokenSearch } from "../adapters/prices/jupiter-tokens.js";
 import { PythBenchmarksHistory } from "../adapters/prices/pyth-benchmarks.js";
 import { PythHermesSource } from "../adapters/prices/pyth-hermes.js";
@@ -17,6 +18,7 @@ import type { Logger } from "../core/ports/logger.port.js";
 import type { Cache, PriceBus } from "../core/ports/price-bus.port.js";
 import type { PriceHistorySource, PriceSource } from "../core/ports/price-source.port.js";
 import type { TickStore } from "../core/ports/tick-store.port.js";
+import type { TokenInfoSource } from "../core/ports/token-safety.port.js";
 import type { TokenCache, TokenSearch } from "../core/ports/token-search.port.js";
 import { MarketService, type ReplaySource } from "../core/services/market.service.js";
 import { TokenRegistry } from "../core/services/token-registry.service.js";
@@ -28,6 +30,8 @@ export interface MarketOverrides {
   replay?: ReplaySource | null;
   search?: TokenSearch;
   history?: PriceHistorySource[];
+  /** Jupiter's token API for the token card (issue 18). */
+  tokenInfo?: TokenInfoSource;
 }
 
 export interface MarketParts {
@@ -36,6 +40,8 @@ export interface MarketParts {
   charts: PngChartRenderer;
   bus: PriceBus;
   cache: Cache;
+  /** Market data for token cards (Jupiter tokens/v2), sharing Jupiter's rate bucket with prices and search. */
+  tokenInfo: TokenInfoSource;
 }
 
 /** Live sources in PRICE_SOURCES order, replay over data/, cache and bus (Redis when configured). */
@@ -63,6 +69,9 @@ export function buildMarket(
   const search =
     over.search ??
     new JupiterTokenSearch({ root: config.JUPITER_API_ROOT, ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}), resilience: jupiter });
+  const tokenInfo =
+    over.tokenInfo ??
+    new JupiterTokenInfo({ root: config.JUPITER_API_ROOT, ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}), resilience: jupiter });
   const history = over.history ?? [new PythBenchmarksHistory({ root: config.PYTH_BENCHMARKS_URL, resilience: { timeoutMs: config.PRICE_TIMEOUT_MS } })];
   let replay: ReplaySource | undefined = over.replay === null ? undefined : over.replay;
   if (over.replay === undefined) {
@@ -93,5 +102,5 @@ export function buildMarket(
     ...deps.hooks,
   });
   const tokens = new TokenRegistry({ cache: deps.tokenCache, memory: cache, search, clock, log: log.child({ component: "tokens" }) });
-  return { market, tokens, charts: new PngChartRenderer(), bus, cache };
+  return { market, tokens, charts: new PngChartRenderer(), bus, cache, tokenInfo };
 }

@@ -4,6 +4,7 @@ import { MemoryRateLimiterFactory } from "../adapters/ratelimit/rate-limiters.js
 import { RedisRateLimiterFactory } from "../adapters/ratelimit/redis-rate-limiters.js";
 import { MemorySpacer, RedisSpacer } from "../adapters/ratelimit/spacer.js";
 import { createRedis, redisReady } from "../adapters/redis/client.js";
+import { SolanaTokenSafetyReader } from "../adapters/solana/token-safety-reader.js";
 import { FallbackLeases, RedisLeases } from "../adapters/redis/redis-leases.js";
 import type { createRegistry } from "../commands/index.js";
 import { directChat, type PlatformAccount } from "../core/domain/identity.js";
@@ -11,6 +12,7 @@ import type { Clock } from "../core/ports/clock.port.js";
 import type { Leases } from "../core/ports/kv.port.js";
 import type { Logger } from "../core/ports/logger.port.js";
 import type { RateLimiterFactory, Spacer } from "../core/ports/rate-limit.port.js";
+import type { ChainTokenReader, TokenInfoSource } from "../core/ports/token-safety.port.js";
 import { IntentService } from "../core/router/llm-intent.js";
 import { Router } from "../core/router/router.js";
 import { AlertEngine } from "../core/services/alert-engine.service.js";
@@ -45,6 +47,8 @@ export interface AppOptions {
   processMetrics?: boolean;
   /** Treasury settings (normally parsed from TREASURY_CONFIG). */
   treasury?: TreasurySettings;
+  /** The chain reader behind token cards' safety checks; null: none (also the default when `trading.chain` is null). */
+  tokenSafety?: ChainTokenReader | null;
 }
 
 /** The local operator of the terminal chat: always an admin of their own Purser. */
@@ -202,6 +206,24 @@ export function buildPushes(w: Wiring) {
 }
 
 export type Trade = ReturnType<typeof buildTrading>;
+
+/** What token cards are built from (issue 18): the chain's safety facts over SOLANA_RPC_URL and Jupiter's token info. */
+export interface TokenSources {
+  /** Absent when there is no Solana connection (tests with `trading.chain: null`, unless they pass one). */
+  tokenSafety?: ChainTokenReader;
+  tokenInfo: TokenInfoSource;
+}
+
+export function buildTokenSources(w: Pick<Wiring, "config" | "opts" | "market">): TokenSources {
+  const { config, opts } = w;
+  const tokenSafety =
+    opts.tokenSafety !== undefined
+      ? opts.tokenSafety
+      : opts.trading?.chain === null
+        ? null
+        : new SolanaTokenSafetyReader({ rpcUrl: config.SOLANA_RPC_URL });
+  return { ...(tokenSafety ? { tokenSafety } : {}), tokenInfo: w.market.tokenInfo };
+}
 
 export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistry>, trade: Trade) {
   const { config, clock, log, metrics, market } = w;

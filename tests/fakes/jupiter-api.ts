@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { safetySearchEntries } from "./jupiter-safety-tokens.js";
 
 /**
  * A fake Jupiter API on 127.0.0.1 (real HTTP, port 0): Price API v3 and Tokens API v2 search.
@@ -150,13 +151,26 @@ export interface JupiterFake extends ScriptedServer {
   tokens: unknown[];
   /** When set, requests without this `x-api-key` get 401 (the body echoes what was sent). */
   requiredApiKey?: string;
+  /** When set, every tokens/v2/search answers with this status and body (until set back to null). */
+  searchFailure: { status: number; body?: unknown } | null;
 }
 
-export async function startJupiterFake(opts: { requiredApiKey?: string } = {}): Promise<JupiterFake> {
+export interface JupiterFakeOptions {
+  requiredApiKey?: string;
+  /** Also answer for the safety mints (tests/fakes/solana/safety-mints.ts), first pools dated from `now`. */
+  safetyTokens?: boolean | { now: number };
+}
+
+export async function startJupiterFake(opts: JupiterFakeOptions = {}): Promise<JupiterFake> {
   const prices = new Map<string, Record<string, unknown>>(
     Object.entries(PRICE_V3_DOCS_EXAMPLE).map(([k, v]) => [k, { ...v }]),
   );
-  const state = { tokens: SEARCH_SEED.map((t) => ({ ...t })) as unknown[], requiredApiKey: opts.requiredApiKey };
+  const safety = opts.safetyTokens ? safetySearchEntries(typeof opts.safetyTokens === "object" ? opts.safetyTokens.now : Date.now()) : [];
+  const state = {
+    tokens: [...SEARCH_SEED.map((t) => ({ ...t })), ...safety] as unknown[],
+    requiredApiKey: opts.requiredApiKey,
+    searchFailure: null as JupiterFake["searchFailure"],
+  };
 
   const route = (req: RecordedRequest): Answer => {
     if (state.requiredApiKey !== undefined && req.headers["x-api-key"] !== state.requiredApiKey) {
@@ -173,6 +187,7 @@ export async function startJupiterFake(opts: { requiredApiKey?: string } = {}): 
       return { status: 200, body: out };
     }
     if (req.path === "/tokens/v2/search") {
+      if (state.searchFailure) return { status: state.searchFailure.status, body: state.searchFailure.body ?? { error: "search failed" } };
       const q = (req.query.get("query") ?? "").toLowerCase();
       if (!q) return { status: 400, body: { error: "query is required" } };
       const hits = state.tokens.filter((t) => {
@@ -197,6 +212,12 @@ export async function startJupiterFake(opts: { requiredApiKey?: string } = {}): 
     },
     set tokens(v: unknown[]) {
       state.tokens = v;
+    },
+    get searchFailure() {
+      return state.searchFailure;
+    },
+    set searchFailure(v: JupiterFake["searchFailure"]) {
+      state.searchFailure = v;
     },
     get requiredApiKey() {
       return state.requiredApiKey;

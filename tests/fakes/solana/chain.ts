@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { address, getBase58Decoder, getTransactionDecoder, lamports as toLamports, type Transaction } from "@solana/kit";
 import { PublicKey, VersionedTransaction } from "@solana/web3.js";
 import { FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from "litesvm";
+import { SignatureHistory } from "./signature-history.js";
 import { tokenBalancesFor, type AccountStore, type RpcTokenBalance, type StoredAccount } from "./tokens.js";
 import { RpcError, preflightError, txErrorToJson, type RpcTransactionError } from "./tx-errors.js";
 
@@ -95,6 +96,8 @@ export class FakeChain implements AccountStore {
   private readonly listeners = new Set<() => void>();
   /** Signatures accepted by a dropped send (never executed). */
   readonly dropped: string[] = [];
+  /** Older signatures per address a test seeds (getSignaturesForAddress). */
+  readonly history = new SignatureHistory();
 
   constructor(opts: ChainOptions = {}) {
     this.svm = new LiteSVM().withBlockhashCheck(false).withSigverify(true).withNativeMints();
@@ -375,6 +378,11 @@ export class FakeChain implements AccountStore {
   /** Every landed transaction (airdrops excluded) whose fee payer is `payer`, in landing order. */
   landedBy(payer: PublicKey): TxRecord[] {
     return [...this.records.values()].filter((r) => r.wire !== null && r.accountKeys[0]?.equals(payer));
+  }
+
+  /** Landed transactions that name `address` among their account keys. */
+  touching(address: PublicKey): TxRecord[] {
+    return [...this.records.values()].filter((r) => r.accountKeys.some((k) => k.equals(address)));
   }
 
   /**

@@ -4,6 +4,7 @@
 import { ComputeBudgetProgram, PublicKey, VersionedMessage } from "@solana/web3.js";
 import type { FakeChain } from "./chain.js";
 import { decodeWireParam, encodeAccount, fromBase58 } from "./encoding.js";
+import { pageOf } from "./signature-history.js";
 import { transactionJson } from "./transaction-json.js";
 import {
   TOKEN_PROGRAMS,
@@ -145,6 +146,23 @@ export function createRpcMethods(ctx: RpcMethodContext): Record<string, RpcHandl
       const mint = readMint(chain, pubkey(p[0]));
       if (!mint) throw new RpcError(-32602, "Invalid param: could not find mint");
       return withContext(uiTokenAmount(mint.supply, mint.decimals));
+    },
+    getTokenLargestAccounts: (p) => {
+      const key = pubkey(p[0]);
+      const mint = readMint(chain, key);
+      if (!mint) throw new RpcError(-32602, "Invalid param: not a Token mint");
+      const largest = chain
+        .programAccounts(mint.programId)
+        .map(({ pubkey: pk }) => readTokenAccount(chain, pk))
+        .filter((v) => v !== null && v.mint.equals(key))
+        .sort((a, b) => (a!.amount === b!.amount ? 0 : a!.amount > b!.amount ? -1 : 1))
+        .slice(0, 20);
+      return withContext(largest.map((v) => ({ address: v!.address.toBase58(), ...uiTokenAmount(v!.amount, mint.decimals) })));
+    },
+    getSignaturesForAddress: (p) => {
+      const key = pubkey(p[0]);
+      const all = chain.history.all(key.toBase58(), chain.touching(key));
+      return pageOf(all, config(p, 1));
     },
     getFeeForMessage: (p) => {
       let message: VersionedMessage;

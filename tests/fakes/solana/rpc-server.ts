@@ -10,6 +10,7 @@ import type { LiteSVM } from "litesvm";
 import { FakeChain, type ChainOptions, type TxRecord } from "./chain.js";
 import { toJson } from "./encoding.js";
 import { createRpcMethods } from "./rpc-methods.js";
+import type { SeedSpan } from "./signature-history.js";
 import { attachSignatureSubscriptions } from "./signature-subscriptions.js";
 import * as tokens from "./tokens.js";
 import { RpcError } from "./tx-errors.js";
@@ -137,6 +138,11 @@ export class SolanaFake {
   /** Credits `amount` base units to the owner's associated token account (created if needed). */
   mintTo(mint: Pubkeyish, owner: Pubkeyish, amount: bigint): PublicKey {
     return tokens.mintTo(this.chain, pk(mint), pk(owner), amount);
+  }
+
+  /** Adds older signatures touching `address` (getSignaturesForAddress), e.g. a token's past trades. */
+  seedHistory(address: Pubkeyish, span: SeedSpan): void {
+    this.chain.history.seed(pk(address).toBase58(), span);
   }
 
   /** Sum of the owner's token accounts for this mint, in base units. */
