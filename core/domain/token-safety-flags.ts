@@ -58,14 +58,11 @@ function ageText(ms: number): string {
 }
 
 /**
- * Top-10 holders' share of the circulating supply in percent (2 decimals), pool and burn accounts left
- * out of the ten, burned amounts left out of the supply. bigint math: no precision lost on u64 amounts.
- * null when the supply is zero or unknown.
+ * Top-10 holders' share of the supply in percent (2 decimals), pool and burn accounts left out of the
+ * ten (they are nobody's to sell). bigint math: no precision lost on u64 amounts. null when the supply is zero.
  */
 export function top10Share(h: HolderFacts): number | null {
-  const burned = h.largest.filter((a) => a.excluded === "burn").reduce((s, a) => s + a.amount, 0n);
-  const circulating = h.supply - burned;
-  if (circulating <= 0n) return null;
+  if (h.supply <= 0n) return null;
   const top = h.largest
     .filter((a) => a.excluded === null)
     .map((a) => a.amount)
@@ -73,7 +70,7 @@ export function top10Share(h: HolderFacts): number | null {
     .slice(0, TOP_HOLDERS)
     .reduce((s, a) => s + a, 0n);
   // Hundredths of a percent, rounded half up.
-  const hundredths = (top * 20_000n + circulating) / (2n * circulating);
+  const hundredths = (top * 20_000n + h.supply) / (2n * h.supply);
   return Number(hundredths) / 100;
 }
 
