@@ -78,7 +78,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const registry = createRegistry();
   const { metrics, market, tickWatch, unsubTicks } = buildObservedMarket(config, opts, clock, stores, registry.all().map((c) => c.name));
   const w: Wiring = { config, opts, clock, log, instance, stores, metrics, market };
-  const { notifications, trade, alerts, automations, outbox } = buildPushes(w);
+  const { notifications, trade, alerts, automations, outbox, tokenCards } = buildPushes(w);
   const intent = buildIntent(w, registry, trade);
   const { retention, snapshots } = buildHousekeeping(w, trade);
   const services: Services = {
@@ -86,6 +86,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     actions: new ActionService({ store: repos.actionTokens, clock }),
     audit: repos.audit,
     tokens: market.tokens,
+    tokenCards,
     market: market.market,
     charts: market.charts,
     trading: trade.trading,

@@ -216,6 +216,20 @@ export const SETTINGS = {
     default: "",
     doc: "These tokens (symbols or mints) may never be traded",
   },
+  TOKEN_SAFETY: {
+    schema: z.enum(["warn", "block"]),
+    default: "warn",
+    doc:
+      "What a red safety flag on the token a trade would give you does (mint or freeze authority, permanent delegate, top 10 holders over 50%, a transfer fee over 10%, " +
+      "non-transferable, accounts frozen by default, under an hour old): warn = the preview shows the flags and Confirm needs an extra \"I understand the risks\"; " +
+      "block = refused. A check that cannot run is \"safety unchecked\": warn needs the same acknowledgement, block refuses. Built-in and allowlisted tokens are not checked",
+  },
+  TOKEN_CARD_CACHE_S: { schema: int(0, 3600), default: "60", doc: "A token's safety report and market info are reused this long (per mint) by cards and trade previews" },
+  TOKEN_CARD_TIMEOUT_MS: {
+    schema: int(200, 10_000),
+    default: "1500",
+    doc: "Each source of a token card (chain checks, Jupiter token info, price) gets this long; a card is shown without (and labelled) what did not answer in time",
+  },
   EXPLORER_TX_URL: {
     schema: z.string().regex(/^https?:\/\/\S*\{sig\}\S*$/, "must be an http(s) URL containing {sig}"),
     default: "https://solscan.io/tx/{sig}",

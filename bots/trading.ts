@@ -10,6 +10,7 @@ import type { Notifications } from "../core/services/notifications.service.js";
 import { PortfolioService } from "../core/services/portfolio.service.js";
 import { MarketAwareSwap, SimulatedSwap } from "../core/services/simulated-swap.service.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
+import type { TokenSafetyCheck } from "../core/services/trade-safety.js";
 import { TradingService } from "../core/services/trading.service.js";
 import { WalletService } from "../core/services/wallet.service.js";
 import type { Repositories } from "../db/index.js";
@@ -37,6 +38,8 @@ export function buildTrading(
     log: Logger;
     /** Fill and failure pushes of trades that finish in the background. */
     notifications: Pick<Notifications, "push">;
+    /** TOKEN_SAFETY: the received token's safety judged at every preview; absent: not checked. */
+    safety?: TokenSafetyCheck;
   },
   over: TradingOverrides = {},
 ) {
@@ -84,6 +87,7 @@ export function buildTrading(
       resendEveryMs: 2000,
     },
     onEvent: (e) => d.notifications.push({ userId: e.order.userId, chat: e.order.notify }, e),
+    ...(d.safety ? { safety: d.safety } : {}),
   });
   const portfolio = new PortfolioService({
     trading,

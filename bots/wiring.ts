@@ -23,6 +23,8 @@ import { Notifications } from "../core/services/notifications.service.js";
 import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
 import { RetentionService } from "../core/services/retention.service.js";
+import { TokenCardService } from "../core/services/token-card.service.js";
+import { RemoteError } from "../core/errors.js";
 import type { TreasurySettings } from "../core/services/treasury/index.js";
 import { createDatabase, migrate, repositories, type Db } from "../db/index.js";
 import type { Config } from "./config.js";
@@ -135,6 +137,7 @@ export function buildPushes(w: Wiring) {
     copyTo: xDms ? ["twitter"] : [],
     identities: (userId) => repos.users.identities(userId),
   });
+  const { tokenCards, chainChecked } = buildTokenCards(w);
   const trade = buildTrading(
     config,
     {
@@ -145,6 +148,8 @@ export function buildPushes(w: Wiring) {
       clock,
       log,
       notifications,
+      // TOKEN_SAFETY: every preview judges the token received by the same (cached) report a card shows.
+      ...(chainChecked ? { safety: { policy: config.TOKEN_SAFETY, report: (mint: string) => tokenCards.safety(mint) } } : {}),
     },
     w.opts.trading,
   );
@@ -202,7 +207,7 @@ export function buildPushes(w: Wiring) {
     onOutcome: (o, p) => metrics.outboxOutcome(o, p),
     admins: config.ADMIN_IDS.map(directChat),
   });
-  return { notifications, trade, alerts, automations, outbox };
+  return { notifications, trade, alerts, automations, outbox, tokenCards };
 }
 
 export type Trade = ReturnType<typeof buildTrading>;
@@ -223,6 +228,35 @@ export function buildTokenSources(w: Pick<Wiring, "config" | "opts" | "market">)
         ? null
         : new SolanaTokenSafetyReader({ rpcUrl: config.SOLANA_RPC_URL });
   return { ...(tokenSafety ? { tokenSafety } : {}), tokenInfo: w.market.tokenInfo };
+}
+
+/** A chain reader for a process with no Solana connection: every check fails, so cards say "safety unchecked". */
+const NO_CHAIN: ChainTokenReader = {
+  mintFacts: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
+  largestHolders: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
+  firstActivity: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
+};
+
+/**
+ * Token cards (issue 18) over the chain reader and Jupiter's token info. `chainChecked` is false only
+ * with no Solana connection at all (tests): cards then show "safety unchecked" and trades are not held
+ * to TOKEN_SAFETY (there is nothing to judge them by).
+ */
+export function buildTokenCards(w: Pick<Wiring, "config" | "opts" | "market" | "clock" | "log">): { tokenCards: TokenCardService; chainChecked: boolean } {
+  const { config, market, clock, log } = w;
+  const sources = buildTokenSources(w);
+  if (!sources.tokenSafety) log.warn("no Solana connection: token cards show safety unchecked and TOKEN_SAFETY is not applied to trades");
+  const tokenCards = new TokenCardService({
+    tokens: market.tokens,
+    market: market.market,
+    chain: sources.tokenSafety ?? NO_CHAIN,
+    info: sources.tokenInfo,
+    clock,
+    log: log.child({ component: "token-cards" }),
+    timeoutMs: config.TOKEN_CARD_TIMEOUT_MS,
+    cacheMs: config.TOKEN_CARD_CACHE_S * 1000,
+  });
+  return { tokenCards, chainChecked: sources.tokenSafety !== undefined };
 }
 
 export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistry>, trade: Trade) {

@@ -118,8 +118,12 @@ export interface TradingPort {
   readonly mode: "paper" | "live";
   /** Policy checks, then a quote stored as a previewed order. Nothing moves yet. */
   preview(userId: string, intent: TradeIntent, notify: NotifyTarget): Promise<Order>;
-  /** Claims the order exactly once, then executes it. */
-  confirm(userId: string, orderId: string, opts?: { toldByReply?: boolean }): Promise<ConfirmResult>;
+  /**
+   * Claims the order exactly once, then executes it. An order whose `risk` needs the acknowledgement
+   * (needsRiskAck) is refused with UserError token_unsafe unless `acknowledgeRisk` (the "I understand
+   * the risks" button) is set; it stays previewed, so that button can still confirm it.
+   */
+  confirm(userId: string, orderId: string, opts?: { toldByReply?: boolean; acknowledgeRisk?: boolean }): Promise<ConfirmResult>;
   cancel(userId: string, orderId: string): Promise<Order>;
   /** One of the user's orders; throws UserError order_unknown for anyone else's. */
   order(userId: string, orderId: string): Promise<Order>;

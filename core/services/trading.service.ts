@@ -109,12 +109,13 @@ export class TradingService implements TradingPort, ToldOrders {
   /**
    * Confirm: claims the order exactly once, then executes it. `toldByReply`: the caller's reply tells
    * the outcome and marks the order told once delivered (markTold); otherwise a final result counts as
-   * told when it is returned.
+   * told when it is returned. `acknowledgeRisk`: the user pressed "I understand the risks" (an order whose
+   * received token needs it is refused with token_unsafe without it, and stays previewed).
    */
-  async confirm(userId: string, orderId: string, opts: { dailyCapUsd?: number; toldByReply?: boolean } = {}): Promise<ConfirmResult> {
+  async confirm(userId: string, orderId: string, opts: { dailyCapUsd?: number; toldByReply?: boolean; acknowledgeRisk?: boolean } = {}): Promise<ConfirmResult> {
     let r: ConfirmResult;
     try {
-      r = await this.executor.claimAndExecute(userId, orderId, opts.dailyCapUsd);
+      r = await this.executor.claimAndExecute(userId, orderId, opts.dailyCapUsd, opts.acknowledgeRisk === true);
     } catch (err) {
       // A failure the caller answers with an error reply (nothing was sent): told by that reply.
       const o = await this.ctx.d.orders.get(orderId);
