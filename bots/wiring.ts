@@ -21,6 +21,8 @@ import { Notifications } from "../core/services/notifications.service.js";
 import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
 import { RetentionService } from "../core/services/retention.service.js";
+import { QuietHours } from "../core/services/quiet-hours.js";
+import { SettingsService } from "../core/services/settings.service.js";
 import type { TreasurySettings } from "../core/services/treasury/index.js";
 import { createDatabase, migrate, repositories, type Db } from "../db/index.js";
 import type { Config } from "./config.js";
@@ -123,6 +125,13 @@ export function buildPushes(w: Wiring) {
   const priceMode = () => (market.market.isReplay ? ("replay" as const) : ("live" as const));
   // TWITTER_DM_ALERTS: a user's alerts and fills also reach their linked X account as DMs.
   const xDms = config.TWITTER_DM_ALERTS && Boolean(config.TWITTER_APP_KEY && config.TWITTER_APP_SECRET && config.TWITTER_ACCESS_TOKEN && config.TWITTER_ACCESS_SECRET);
+  // Users' own settings (issue 18), under the operator's ceilings.
+  const settings = new SettingsService({
+    store: repos.userSettings,
+    caps: { maxSlippageBps: config.MAX_SLIPPAGE_BPS, maxTradeUsd: config.MAX_TRADE_USD, maxPriorityFee: config.MAX_PRIORITY_FEE_LEVEL },
+    clock,
+    log: log.child({ component: "settings" }),
+  });
   const notifications = new Notifications({
     log,
     outbox: repos.outbox,
@@ -130,6 +139,7 @@ export function buildPushes(w: Wiring) {
     explorerTx: explorerTx(config),
     copyTo: xDms ? ["twitter"] : [],
     identities: (userId) => repos.users.identities(userId),
+    pushPlatforms: async (userId) => (await settings.get(userId)).pushPlatforms,
   });
   const trade = buildTrading(
     config,
@@ -141,6 +151,7 @@ export function buildPushes(w: Wiring) {
       clock,
       log,
       notifications,
+      settings,
     },
     w.opts.trading,
   );
@@ -197,8 +208,9 @@ export function buildPushes(w: Wiring) {
     onLatency: (ms, p) => metrics.outboxLatency(ms, p),
     onOutcome: (o, p) => metrics.outboxOutcome(o, p),
     admins: config.ADMIN_IDS.map(directChat),
+    quiet: new QuietHours({ gate: settings, held: repos.heldPushes, log: log.child({ component: "quiet-hours" }) }),
   });
-  return { notifications, trade, alerts, automations, outbox };
+  return { notifications, trade, alerts, automations, outbox, settings };
 }
 
 export type Trade = ReturnType<typeof buildTrading>;

@@ -8,6 +8,7 @@ import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { BookStore, OrderStore, Wallet, WalletStore } from "../ports/orders.port.js";
 import type { Chain, KeyVault, SwapProvider } from "../ports/trading.port.js";
+import type { SettingsPort } from "../ports/user-settings.port.js";
 import type { MarketService } from "./market.service.js";
 
 export const SOL_MINT = "So11111111111111111111111111111111111111112";
@@ -76,6 +77,8 @@ export interface TradingDeps {
   config: TradingConfig;
   /** Fills and failures found in the background are pushed to the user. */
   onEvent: (e: TradeEvent) => Promise<void>;
+  /** Users' own settings (default slippage, priority-fee level), already within the operator's caps. */
+  settings?: Pick<SettingsPort, "get">;
   sleep?: (ms: number) => Promise<void>;
 }
 
