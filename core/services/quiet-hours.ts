@@ -46,7 +46,10 @@ export function quietSummary(userId: string, held: readonly HeldPush[]): NewOutb
   });
   const counts = new Map<string, number>();
   for (const p of pushes) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
-  const title = `While you were away: ${[...counts].map(([k, n]) => nounOf(k, n)).join(", ")}`;
+  // Kinds in a fixed order (alerts, fills, other trade news, automations, the rest), pushes in the order they came.
+  const rank = (k: string) => (k in NOUNS ? Object.keys(NOUNS).indexOf(k) : Object.keys(NOUNS).length);
+  const kinds = [...counts].sort((a, b) => rank(a[0]) - rank(b[0]));
+  const title = `While you were away: ${kinds.map(([k, n]) => nounOf(k, n)).join(", ")}`;
   const lines = pushes.slice(0, SUMMARY_MAX_LINES).map((p) => `• ${headline(p.reply) || nounOf(p.kind, 1)}`);
   if (pushes.length > SUMMARY_MAX_LINES) lines.push(`… and ${pushes.length - SUMMARY_MAX_LINES} more`);
   const blocks: Block[] = [
