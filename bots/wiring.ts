@@ -131,6 +131,7 @@ export function buildPushes(w: Wiring) {
     caps: { maxSlippageBps: config.MAX_SLIPPAGE_BPS, maxTradeUsd: config.MAX_TRADE_USD, maxPriorityFee: config.MAX_PRIORITY_FEE_LEVEL },
     clock,
     log: log.child({ component: "settings" }),
+    held: repos.heldPushes,
   });
   const notifications = new Notifications({
     log,

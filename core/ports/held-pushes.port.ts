@@ -19,6 +19,8 @@ export interface HeldPush {
 export interface HeldPushStore {
   /** Holds a claimed row until `until` (false when this claimer no longer holds it). */
   hold(id: string, owner: string, until: number): Promise<boolean>;
+  /** Moves the end of every held push of the user to `until` (their quiet hours changed); returns how many. */
+  reschedule(userId: string, until: number): Promise<number>;
   /** Users with held pushes whose quiet hours have ended by `now`. */
   dueUsers(now: number, limit: number): Promise<string[]>;
   /**

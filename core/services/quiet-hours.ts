@@ -92,13 +92,16 @@ export class QuietHours {
   /** Until when each user's pushes are held now (users whose settings say deliver are absent). */
   async holds(userIds: Iterable<string>, now: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const u of new Set(userIds)) {
-      const until = await this.d.gate.holdUntil(u, now).catch((err: unknown) => {
-        this.d.log.warn({ err, user: u }, "quiet hours not known: push delivered");
-        return null;
-      });
-      if (until !== null) out.set(u, until);
-    }
+    // One settings read per user of the round, side by side (the pool queues them).
+    await Promise.all(
+      [...new Set(userIds)].map(async (u) => {
+        const until = await this.d.gate.holdUntil(u, now).catch((err: unknown) => {
+          this.d.log.warn({ err, user: u }, "quiet hours not known: push delivered");
+          return null;
+        });
+        if (until !== null) out.set(u, until);
+      }),
+    );
     return out;
   }
 

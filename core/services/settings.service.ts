@@ -11,7 +11,7 @@ import {
 } from "../domain/user-settings.js";
 import { UserError } from "../errors.js";
 import type { Clock } from "../ports/clock.port.js";
-import type { QuietHoursGate } from "../ports/held-pushes.port.js";
+import type { HeldPushStore, QuietHoursGate } from "../ports/held-pushes.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { SettingsPort, UserSettingsStore } from "../ports/user-settings.port.js";
 
@@ -21,6 +21,8 @@ export interface SettingsDeps {
   caps: SettingsCaps;
   clock: Clock;
   log: Logger;
+  /** Pushes held by quiet hours: when the user changes or ends their quiet hours, what is held follows. */
+  held?: Pick<HeldPushStore, "reschedule">;
 }
 
 /**
@@ -57,12 +59,22 @@ export class SettingsService implements SettingsPort, QuietHoursGate {
       if (ok.success) (kept as Record<string, unknown>)[key] = ok.data;
     }
     await this.d.store.put(userId, kept, this.d.clock.now());
+    if (Object.hasOwn(r.data, "quietHours")) await this.quietHoursChanged(userId);
     return effectiveSettings(kept, this.d.caps);
   }
 
   async reset(userId: string): Promise<UserSettings> {
     await this.d.store.put(userId, {}, this.d.clock.now());
+    await this.quietHoursChanged(userId);
     return effectiveSettings({ ...DEFAULT_USER_SETTINGS }, this.d.caps);
+  }
+
+  /** Held pushes wait for the end of the new quiet hours, or are summarised at once when none hold now. */
+  private async quietHoursChanged(userId: string): Promise<void> {
+    if (!this.d.held) return;
+    const now = this.d.clock.now();
+    const until = (await this.holdUntil(userId, now)) ?? now;
+    await this.d.held.reschedule(userId, until).catch((err: unknown) => this.d.log.warn({ err, user: userId }, "held pushes not rescheduled: they wait for the old end of quiet hours"));
   }
 
   /** Quiet hours: until when a push of this user is held now (null: deliver it). A failed read delivers. */

@@ -27,6 +27,11 @@ export class KyselyHeldPushes implements HeldPushStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  async reschedule(userId: string, until: number): Promise<number> {
+    const r = await this.db.updateTable("outbox").set({ available_at: until }).where("state", "=", "held").where("user_id", "=", userId).executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async dueUsers(now: number, limit: number): Promise<string[]> {
     const rows = await this.db
       .selectFrom("outbox")

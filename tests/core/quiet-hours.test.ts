@@ -45,7 +45,7 @@ type Sent = { platform: Platform; chatId: string; text: string };
 /** One Purser process over the shared database: settings, pushes, the outbox dispatcher, and notifiers that record what they send. */
 function processOn(db: Db, clock: FakeClock, sent: Sent[]) {
   const repos = repositories(db, clock);
-  const settings = new SettingsService({ store: repos.userSettings, caps: { maxSlippageBps: 100, maxTradeUsd: 1000, maxPriorityFee: "high" }, clock, log: silentLogger });
+  const settings = new SettingsService({ store: repos.userSettings, caps: { maxSlippageBps: 100, maxTradeUsd: 1000, maxPriorityFee: "high" }, clock, log: silentLogger, held: repos.heldPushes });
   const notifications = new Notifications({
     log: silentLogger,
     outbox: repos.outbox,
@@ -158,6 +158,29 @@ for (const t of sharedTestDatabases()) {
       await Promise.all([p, ...others].map((x) => x.dispatcher.runOnce()));
       await Promise.all([p, ...others].map((x) => x.dispatcher.runOnce()));
       expect(sent.map((s) => s.text.split("\n")[0])).toEqual(["While you were away: 5 alerts"]);
+    });
+
+    it("a user who ends their quiet hours early gets the summary at the next round; one who moves them, at the new end", async () => {
+      const { clock, sent, p } = await world("2026-01-10T23:00:00Z");
+      await p.set({ quietHours: NIGHT });
+      await p.notifications.push({ userId: "u1", chat: telegram }, fired("a1", "SOL", 200));
+      await p.dispatcher.runOnce();
+      await p.set({ quietHours: { start: "22:00", end: "05:00", tz: "UTC" } });
+      clock.t = at("2026-01-11T04:59:00Z");
+      await p.dispatcher.runOnce();
+      expect(sent).toEqual([]);
+      clock.t = at("2026-01-11T05:00:00Z");
+      await p.dispatcher.runOnce();
+      expect(sent.map((s) => s.text.split("\n")[0])).toEqual(["While you were away: 1 alert"]);
+
+      clock.t = at("2026-01-11T23:00:00Z");
+      await p.notifications.push({ userId: "u1", chat: telegram }, fired("a2", "JUP", 2));
+      await p.dispatcher.runOnce();
+      expect(sent).toHaveLength(1);
+      await p.set({ quietHours: null });
+      await p.dispatcher.runOnce();
+      expect(sent.map((s) => s.text.split("\n")[0])).toEqual(["While you were away: 1 alert", "While you were away: 1 alert"]);
+      expect(sent[1]!.text).toContain("JUP");
     });
 
     it("outside quiet hours a push is delivered at once, as itself", async () => {
