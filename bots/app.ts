@@ -78,7 +78,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const registry = createRegistry();
   const { metrics, market, tickWatch, unsubTicks } = buildObservedMarket(config, opts, clock, stores, registry.all().map((c) => c.name));
   const w: Wiring = { config, opts, clock, log, instance, stores, metrics, market };
-  const { notifications, trade, alerts, automations, outbox, tokenCards } = buildPushes(w);
+  const { notifications, trade, alerts, automations, outbox, tokenCards, settings } = buildPushes(w);
   const intent = buildIntent(w, registry, trade);
   const { retention, snapshots } = buildHousekeeping(w, trade);
   const services: Services = {
@@ -96,6 +96,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     alerts,
     automations,
     outbox,
+    settings,
     assistant: intent,
     clock,
     info: {

@@ -197,6 +197,16 @@ export const SETTINGS = {
   DAILY_TRADE_CAP_USD: { schema: z.coerce.number().positive(), default: "5000", doc: "Most a user may trade per UTC day, in USD" },
   DEFAULT_SLIPPAGE_BPS: { schema: int(1, 5000), default: "50", doc: "Slippage asked of Jupiter (basis points)" },
   MAX_SLIPPAGE_BPS: { schema: int(1, 5000), default: "100", doc: "Largest slippage accepted (basis points)" },
+  MAX_PRIORITY_FEE_LEVEL: {
+    schema: z.enum(["none", "low", "medium", "high"]),
+    default: "high",
+    doc: "Highest priority-fee level a user may choose in /settings for live swaps (none: no priority fee)",
+  },
+  PRIORITY_FEE_MAX_LAMPORTS: {
+    schema: int(0, 100_000_000),
+    default: "1000000",
+    doc: "Most lamports a live swap's priority fee may cost at the high level (low: a quarter, medium: half; 0: none)",
+  },
   MAX_PRICE_IMPACT_PCT: { schema: z.coerce.number().positive().max(100), default: "2", doc: "Largest price impact accepted (%)" },
   QUOTE_TTL_S: { schema: int(5, 600), default: "30", doc: "A preview's quote is valid this long; later Confirms ask for a fresh one" },
   TRADE_TAKEOVER_S: {

@@ -8,6 +8,7 @@ import type { Notifications } from "../core/services/notifications.service.js";
 import type { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import type { PortfolioService } from "../core/services/portfolio.service.js";
 import type { TokenCardService } from "../core/services/token-card.service.js";
+import type { SettingsService } from "../core/services/settings.service.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
 import type { TradingService } from "../core/services/trading.service.js";
 import type { WalletService } from "../core/services/wallet.service.js";
@@ -40,6 +41,8 @@ export interface Services {
   /** Present when TREASURY_CONFIG is set. */
   treasury?: TreasuryService;
   outbox: OutboxDispatcher;
+  /** Users' own settings (/settings), under the operator's ceilings. */
+  settings: SettingsService;
   clock: Clock;
   info: DeploymentInfo;
 }

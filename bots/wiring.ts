@@ -25,6 +25,8 @@ import { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service
 import { RetentionService } from "../core/services/retention.service.js";
 import { TokenCardService } from "../core/services/token-card.service.js";
 import { RemoteError } from "../core/errors.js";
+import { QuietHours } from "../core/services/quiet-hours.js";
+import { SettingsService } from "../core/services/settings.service.js";
 import type { TreasurySettings } from "../core/services/treasury/index.js";
 import { createDatabase, migrate, repositories, type Db } from "../db/index.js";
 import type { Config } from "./config.js";
@@ -129,6 +131,14 @@ export function buildPushes(w: Wiring) {
   const priceMode = () => (market.market.isReplay ? ("replay" as const) : ("live" as const));
   // TWITTER_DM_ALERTS: a user's alerts and fills also reach their linked X account as DMs.
   const xDms = config.TWITTER_DM_ALERTS && Boolean(config.TWITTER_APP_KEY && config.TWITTER_APP_SECRET && config.TWITTER_ACCESS_TOKEN && config.TWITTER_ACCESS_SECRET);
+  // Users' own settings (issue 18), under the operator's ceilings.
+  const settings = new SettingsService({
+    store: repos.userSettings,
+    caps: { maxSlippageBps: config.MAX_SLIPPAGE_BPS, maxTradeUsd: config.MAX_TRADE_USD, maxPriorityFee: config.MAX_PRIORITY_FEE_LEVEL },
+    clock,
+    log: log.child({ component: "settings" }),
+    held: repos.heldPushes,
+  });
   const notifications = new Notifications({
     log,
     outbox: repos.outbox,
@@ -136,6 +146,7 @@ export function buildPushes(w: Wiring) {
     explorerTx: explorerTx(config),
     copyTo: xDms ? ["twitter"] : [],
     identities: (userId) => repos.users.identities(userId),
+    pushPlatforms: async (userId) => (await settings.get(userId)).pushPlatforms,
   });
   const { tokenCards, chainChecked } = buildTokenCards(w);
   const trade = buildTrading(
@@ -150,6 +161,7 @@ export function buildPushes(w: Wiring) {
       notifications,
       // TOKEN_SAFETY: every preview judges the token received by the same (cached) report a card shows.
       ...(chainChecked ? { safety: { policy: config.TOKEN_SAFETY, report: (mint: string) => tokenCards.safety(mint) } } : {}),
+      settings,
     },
     w.opts.trading,
   );
@@ -206,8 +218,9 @@ export function buildPushes(w: Wiring) {
     onLatency: (ms, p) => metrics.outboxLatency(ms, p),
     onOutcome: (o, p) => metrics.outboxOutcome(o, p),
     admins: config.ADMIN_IDS.map(directChat),
+    quiet: new QuietHours({ gate: settings, held: repos.heldPushes, log: log.child({ component: "quiet-hours" }) }),
   });
-  return { notifications, trade, alerts, automations, outbox, tokenCards };
+  return { notifications, trade, alerts, automations, outbox, tokenCards, settings };
 }
 
 export type Trade = ReturnType<typeof buildTrading>;

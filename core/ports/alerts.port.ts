@@ -10,6 +10,8 @@ export interface NewOutboxMessage {
   reply: Reply;
   /** Wall-clock ms of the cause (tick received), for delivery latency. */
   sourceAt?: number;
+  /** Whose push this is (alerts, fills, automation outcomes): their quiet hours may hold it. Absent: nobody's (admin notices). */
+  userId?: string;
 }
 
 export interface OutboxMessage extends NewOutboxMessage {

@@ -1,3 +1,4 @@
+import type { PriorityFeeLevel } from "../domain/user-settings.js";
 import type { Platform } from "../domain/identity.js";
 import type { AmountSpec } from "../domain/money.js";
 import type { Order, RouteFee } from "../domain/order.js";
@@ -31,10 +32,15 @@ export interface SwapRequest {
   slippageBps: number;
 }
 
+/** How a swap is built for the user: their priority-fee level (already within the operator's cap). */
+export interface SwapBuildOptions {
+  priorityFee?: PriorityFeeLevel;
+}
+
 export interface SwapProvider {
   quote(req: SwapRequest): Promise<SwapQuote>;
   /** Unsigned v0 transaction for `user` as fee payer. */
-  buildSwap(quote: SwapQuote, userPublicKey: string): Promise<{ txBase64: string; lastValidBlockHeight: number }>;
+  buildSwap(quote: SwapQuote, userPublicKey: string, opts?: SwapBuildOptions): Promise<{ txBase64: string; lastValidBlockHeight: number }>;
 }
 
 export interface TokenBalance {

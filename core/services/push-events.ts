@@ -77,6 +77,7 @@ export function pushRows(to: PushRecipient, e: PushEvent, copies: readonly ChatT
     target,
     reply: r.reply,
     ...(r.sourceAt !== undefined ? { sourceAt: r.sourceAt } : {}),
+    userId: to.userId,
   });
   return [
     row(to.chat, r.key),

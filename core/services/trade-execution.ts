@@ -1,3 +1,4 @@
+import { DEFAULT_USER_SETTINGS } from "../domain/user-settings.js";
 import type { Order } from "../domain/order.js";
 import { ackNeededText, needsRiskAck } from "../domain/trade-risk.js";
 import { UserError, WalletKeyError, isUserError } from "../errors.js";
@@ -61,7 +62,9 @@ export class TradeExecutor {
     if (!wallet) return this.closeConfirmed(o, "failed", "wallet unavailable");
     let built: { txBase64: string; lastValidBlockHeight: number };
     try {
-      built = await d.swap.buildSwap(quoteOf(o), wallet.address);
+      // The owner's priority-fee level (clamped to the operator's cap); their settings unreadable: the default.
+      const priorityFee = d.settings ? (await d.settings.get(o.userId).catch(() => DEFAULT_USER_SETTINGS)).priorityFee : undefined;
+      built = await d.swap.buildSwap(quoteOf(o), wallet.address, priorityFee ? { priorityFee } : {});
     } catch (err) {
       d.log.warn({ err, order: o.id }, "swap build failed");
       return this.closeConfirmed(o, "failed", "Jupiter could not build the swap");

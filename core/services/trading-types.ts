@@ -9,6 +9,7 @@ import type { Logger } from "../ports/logger.port.js";
 import type { BookStore, OrderStore, Wallet, WalletStore } from "../ports/orders.port.js";
 import type { Chain, KeyVault, SwapProvider } from "../ports/trading.port.js";
 import type { SafetyFlagCode } from "../domain/token-safety.js";
+import type { SettingsPort } from "../ports/user-settings.port.js";
 import type { MarketService } from "./market.service.js";
 import type { TokenSafetyCheck } from "./trade-safety.js";
 
@@ -85,6 +86,8 @@ export interface TradingDeps {
   safety?: TokenSafetyCheck;
   /** Fills and failures found in the background are pushed to the user. */
   onEvent: (e: TradeEvent) => Promise<void>;
+  /** Users' own settings (default slippage, priority-fee level), already within the operator's caps. */
+  settings?: Pick<SettingsPort, "get">;
   sleep?: (ms: number) => Promise<void>;
 }
 

@@ -76,7 +76,9 @@ export class TradingService implements TradingPort, ToldOrders {
   /** Policy checks, then a Jupiter quote stored as a previewed order. Nothing moves yet. */
   async preview(userId: string, intent: TradeIntent, notify: NotifyTarget): Promise<Order> {
     const { book, wallet } = await this.book(userId);
-    return this.previewIn({ userId, book, wallet, mode: this.ctx.d.config.mode }, intent, notify);
+    // The user's default slippage (within MAX_SLIPPAGE_BPS) instead of the operator's, when they set one.
+    const mine = this.ctx.d.settings ? (await this.ctx.d.settings.get(userId)).slippageBps : null;
+    return this.previewIn({ userId, book, wallet, mode: this.ctx.d.config.mode }, intent, notify, mine !== null ? { defaultSlippageBps: mine } : {});
   }
 
   /**
