@@ -10,7 +10,10 @@ export interface NewOutboxMessage {
   reply: Reply;
   /** Wall-clock ms of the cause (tick received), for delivery latency. */
   sourceAt?: number;
-  /** Whose push this is (alerts, fills, automation outcomes): their quiet hours may hold it. Absent: nobody's (admin notices). */
+  /**
+   * The user whose quiet hours may hold this push (alerts, automation outcomes and their fills).
+   * Absent: never held (admin notices, the outcome of a trade the user confirmed themselves).
+   */
   userId?: string;
 }
 

@@ -28,13 +28,15 @@ function fired(id: string, symbol: string, level: number): AlertFired {
   return { type: "alert.fired", alert, firing: 1, value: level + 1, marketNow: 0, receivedAt: 0 };
 }
 
-function filled(id: string): { type: "trade.filled"; order: Order } {
+/** A filled order: one an automation placed (`auto`), or the user's own confirmed trade. */
+function filled(id: string, auto = true): { type: "trade.filled"; order: Order } {
   const order: Order = {
     id, userId: "u1", mode: "paper", book: "paper", wallet: null, side: "buy", status: "filled",
     input: { mint: "usdc", symbol: "USDC", decimals: 6 }, output: { mint: "sol", symbol: "SOL", decimals: 9 },
     inAmount: 10_000_000n, quotedOut: 66_000_000n, minOut: 65_000_000n, slippageBps: 50, priceImpactPct: 0.01, route: ["test"],
     routeFees: null, simulated: false, quoteRaw: null, usdValue: 10, createdAt: 0, quoteExpiresAt: 30_000, confirmedAt: 0, signature: null, rawTx: null,
     lastValidBlockHeight: null, finalAt: 0, filledIn: 10_000_000n, filledOut: 66_100_000n, feeLamports: null, error: null, notify: telegram,
+    automation: auto ? { id: "auto1", firing: 1 } : null,
   };
   return { type: "trade.filled", order };
 }
@@ -212,6 +214,15 @@ for (const t of sharedTestDatabases()) {
       await p.notifications.push({ userId: "u1", chat: telegram }, fired("a3", "BONK", 1));
       await p.dispatcher.runOnce();
       expect(sent.map((s) => [s.platform, s.chatId])).toEqual([["telegram", "100"]]);
+    });
+
+    it("the late outcome of a trade the user confirmed themselves is never held", async () => {
+      const { sent, p } = await world("2026-01-10T23:00:00Z");
+      await p.set({ quietHours: NIGHT });
+      await p.notifications.push({ userId: "u1", chat: telegram }, filled("o-own", false));
+      await p.dispatcher.runOnce();
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.text).toMatch(/^Trade filled: USDC -> SOL/);
     });
 
     it("a push with no user (an admin notice) is never held", async () => {
