@@ -6,13 +6,13 @@
  * carries the handle along, a remark that mentions it in passing and a retweet get nothing.
  *
  * Of what addresses Purser, only an allowlist of read-only public commands is ever routed (price,
- * chart, help with a topic, link with a code); anything that would trade, move funds, show private
+ * token, chart, help with a topic, link with a code); anything that would trade, move funds, show private
  * data or change settings gets a polite refusal and is never routed; free text is never routed either
  * (no LLM sees it), it gets a short help. Tweet text is data: nothing here echoes it.
  */
 import type { XMention, XTweet, XUser } from "./x-client.js";
 
-export type PublicCommand = "price" | "chart" | "help" | "link";
+export type PublicCommand = "price" | "token" | "chart" | "help" | "link";
 
 export type MentionDecision =
   /** Route exactly this command text through the router. `direct`: Purser alone was addressed. */
@@ -40,6 +40,7 @@ export type MentionInput = Pick<XTweet, "text"> & Partial<Pick<XTweet, "mentions
 const PUBLIC: Record<string, PublicCommand> = {
   price: "price",
   p: "price",
+  token: "token",
   chart: "chart",
   help: "help",
   commands: "help",

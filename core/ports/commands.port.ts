@@ -8,9 +8,11 @@ import type { Clock } from "./clock.port.js";
 import type { IdentityPort, UserResolver } from "./identity.port.js";
 import type { MarketPort } from "./market.port.js";
 import type { PortfolioPort } from "./portfolio.port.js";
+import type { TokenCardsPort } from "./token-safety.port.js";
 import type { TokensPort } from "./tokens.port.js";
 import type { ToldOrders, TradingPort } from "./trading.port.js";
 import type { TreasuryPort } from "./treasury.port.js";
+import type { SettingsPort } from "./user-settings.port.js";
 import type { WalletsPort } from "./wallets.port.js";
 
 /** Facts about this deployment that commands show (mode, version, explorer links). */
@@ -42,6 +44,10 @@ export interface CommandPorts {
   /** Present when TREASURY_CONFIG is set. */
   treasury?: TreasuryPort;
   wallets: WalletsPort;
+  /** Token cards with chain safety checks (issue 18); absent until wired: /token then says cards are off. */
+  tokenCards?: TokenCardsPort;
+  /** Per-user settings (issue 18); absent until wired: one-tap buys then use the defaults. */
+  settings?: SettingsPort;
 }
 
 export type PortName = keyof CommandPorts;
