@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { decideMention } from "../../adapters/twitter/mention-policy.js";
 import type { UserSettings } from "../../core/domain/user-settings.js";
 import { buttonsOf, MINTS, press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
-import { FakeSettings, FakeTokenCards, FLAGS, marketInfo, safetyReport } from "../helpers/token-cards.js";
+import { FakeSettings, FakeTokenCards, FLAGS, ISSUER, marketInfo, safetyReport } from "../helpers/token-cards.js";
 
 let w: TradingWorld;
 afterEach(async () => w?.close());
@@ -19,7 +19,7 @@ async function cardWorld(env: Record<string, string> = {}) {
     .set(BONK, {
       market: marketInfo(BONK, "BONK", { verified: false, organicScore: 12, organicLabel: "low" }),
       price: { usd: 0.00002, source: "jupiter", ageMs: 5_000 },
-      safety: safetyReport(BONK, now, { feeBps: 250, flags: [FLAGS.fee, FLAGS.freeze] }),
+      safety: safetyReport(BONK, now, { feeBps: 250, freezeAuthority: ISSUER, flags: [FLAGS.fee, FLAGS.freeze] }),
     });
   const settings = new FakeSettings();
   Object.assign(w.app.services, { tokenCards: cards, settings });
@@ -62,6 +62,7 @@ describe("/token: the card", () => {
     expect(r.replies[0]!.kind).toBe("warning");
     expect(r.text).toMatch(/Signals\s+NOT verified on Jupiter; organic score 12 \(low\)/);
     expect(r.text).toMatch(/Program\s+Token-2022/);
+    expect(r.text).toMatch(/Freeze authority\s+present \(Cr6j\.\.\.pQTb\)/);
     expect(r.text).toMatch(/Transfer fee\s+2\.50% of every transfer \(at most 5 per transfer\)/);
     const lines = r.text.split("\n");
     const red = lines.findIndex((l) => l === "RED FLAG: Freeze authority present - the issuer can freeze your tokens so you cannot sell them");

@@ -21,9 +21,15 @@ export const FLAGS = {
   other: { code: "other_extensions", severity: "info", title: "Other extensions: metadata pointer", meaning: "these change nothing for a holder" },
 } satisfies Record<string, SafetyFlag>;
 
-/** A safety report: authorities revoked, 12% in the top 10, 40 days old, unless told otherwise. */
-export function safetyReport(mint: string, now: number, over: Partial<SafetyReport> & { feeBps?: number } = {}): SafetyReport {
-  const { feeBps, ...rest } = over;
+export const ISSUER = "Cr6j1xvuexsRAkdPk3AGpzP7Z2GZHwb3S7QdMmR9pQTb";
+
+/** A safety report: authorities revoked (unless named), 12% in the top 10, 40 days old, unless told otherwise. */
+export function safetyReport(
+  mint: string,
+  now: number,
+  over: Partial<SafetyReport> & { feeBps?: number; mintAuthority?: string; freezeAuthority?: string } = {},
+): SafetyReport {
+  const { feeBps, mintAuthority, freezeAuthority, ...rest } = over;
   return {
     mint,
     facts: {
@@ -32,8 +38,8 @@ export function safetyReport(mint: string, now: number, over: Partial<SafetyRepo
         program: feeBps ? "token-2022" : "spl-token",
         decimals: 6,
         supply: 1_000_000_000_000n,
-        mintAuthority: null,
-        freezeAuthority: null,
+        mintAuthority: mintAuthority ?? null,
+        freezeAuthority: freezeAuthority ?? null,
         extensions: feeBps ? { transferFee: { bps: feeBps, maxFee: 5_000_000n } } : {},
       },
       holders: { supply: 1_000_000_000_000n, largest: [] },
