@@ -99,6 +99,16 @@ describe("/token: the card", () => {
   });
 });
 
+describe("/help", () => {
+  it("lists /token under Market and says a paste shows a card", async () => {
+    const { app } = await cardWorld();
+    const help = await app.say("/help");
+    expect(help.text).toContain("/token <symbol|mint> - Token card: price, liquidity, market cap, holders and safety checks, with buy buttons");
+    expect(help.text).toContain("Paste a mint address or a token link in a private chat with me to see its card (/token).");
+    expect((await app.say("/help token")).text).toContain("/token BONK");
+  });
+});
+
 describe("paste to look", () => {
   it("in a private chat a bare mint or a token link answers with the card, without a model", async () => {
     const { app, cards } = await cardWorld();
