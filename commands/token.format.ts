@@ -3,7 +3,7 @@
  * Numbers are formatted here; markup, escaping and splitting belong to each adapter's renderer.
  */
 import { formatAge, formatPct, formatPrice, formatUsd } from "../core/domain/format.js";
-import { formatAmount } from "../core/domain/money.js";
+import { formatAmount, U64_MAX } from "../core/domain/money.js";
 import type { TokenCard } from "../core/domain/token-card.js";
 import type { FlagSeverity, SafetyFlag, SafetyReport } from "../core/domain/token-safety.js";
 import { shortMint } from "../core/domain/token.js";
@@ -90,7 +90,9 @@ function safetyRows(s: SafetyReport, now: number): Array<[string, string]> {
     const fee = mint.extensions.transferFee;
     rows.push([
       "Transfer fee",
-      fee ? `${(fee.bps / 100).toFixed(2)}% of every transfer (at most ${formatAmount(fee.maxFee, mint.decimals)} per transfer)` : "none",
+      fee && fee.bps > 0
+        ? `${(fee.bps / 100).toFixed(2)}% of every transfer${fee.maxFee < U64_MAX ? ` (at most ${formatAmount(fee.maxFee, mint.decimals)} per transfer)` : ""}`
+        : "none",
     ]);
   }
   if (s.top10Pct !== null) rows.push(["Top 10 holders", `${s.top10Pct.toFixed(1)}% of supply (pools and burns excluded)`]);
