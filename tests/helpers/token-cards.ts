@@ -105,7 +105,8 @@ export class FakeTokenCards implements TokenCardsPort {
     const partial: TokenCard["partial"] = [];
     if (spec.market === null) partial.push("market");
     if (spec.price === null) partial.push("price");
-    if (spec.safety === null) partial.push("safety");
+    // as the card service does: a safety report with checks missing makes the card partial too
+    if (spec.safety === null || spec.safety?.missing.length) partial.push("safety");
     return {
       mint,
       token,
