@@ -91,7 +91,7 @@ function safetyRows(s: SafetyReport, now: number): Array<[string, string]> {
     rows.push([
       "Transfer fee",
       fee && fee.bps > 0
-        ? `${(fee.bps / 100).toFixed(2)}% of every transfer${fee.maxFee < U64_MAX ? ` (at most ${formatAmount(fee.maxFee, mint.decimals)} per transfer)` : ""}`
+        ? `${Number((fee.bps / 100).toFixed(2))}% of every transfer${fee.maxFee < U64_MAX ? ` (at most ${formatAmount(fee.maxFee, mint.decimals)} per transfer)` : ""}`
         : "none",
     ]);
   }
@@ -129,11 +129,14 @@ export function renderCard(card: TokenCard, now: number): ReplyBuilder {
   const out = reply(red ? "warning" : "info");
   const sym = cardSymbol(card);
   const name = card.token?.name ?? card.market?.name;
-  out.line(bold(name && name !== sym ? `${name} (${sym})` : sym), ` - ${shortMint(card.mint)}`);
+  const known = card.token?.symbol ?? card.market?.symbol;
+  if (known) out.line(bold(name && name !== sym ? `${name} (${sym})` : sym), ` - ${shortMint(card.mint)}`);
+  else out.line(bold("Unlisted token"), ` - ${shortMint(card.mint)}`);
   out.line("Mint: ", code(card.mint));
   const missing = partialText(card);
   if (missing.length) out.line(bold("Partial: "), `${missing.join(", ")} unavailable.`);
-  out.table(marketRows(card));
+  // without market data the rows would all say n/a: the price alone, beside the Partial line
+  out.table(card.market ? marketRows(card) : marketRows(card).slice(0, 1));
   if (!s) {
     out.line(bold("Safety: "), "the chain could not be read just now, so nothing about this token was checked. Treat it as unchecked.");
     return out;

@@ -63,7 +63,7 @@ describe("/token: the card", () => {
     expect(r.text).toMatch(/Signals\s+NOT verified on Jupiter; organic score 12 \(low\)/);
     expect(r.text).toMatch(/Program\s+Token-2022/);
     expect(r.text).toMatch(/Freeze authority\s+present \(Cr6j\.\.\.pQTb\)/);
-    expect(r.text).toMatch(/Transfer fee\s+2\.50% of every transfer \(at most 5 per transfer\)/);
+    expect(r.text).toMatch(/Transfer fee\s+2\.5% of every transfer \(at most 5 per transfer\)/);
     const lines = r.text.split("\n");
     const red = lines.findIndex((l) => l === "RED FLAG: Freeze authority present - the issuer can freeze your tokens so you cannot sell them");
     const warn = lines.findIndex((l) => l === "Warning: Transfer fee 2.50% - every transfer, your buy and your sell included, pays this fee");
@@ -85,6 +85,14 @@ describe("/token: the card", () => {
     const none = await app.say("/token JUP");
     expect(none.text).toContain("Partial: market data, price, safety checks unavailable.");
     expect(none.text).toMatch(/Price\s+unavailable right now/);
+    expect(none.text).not.toContain("Liquidity"); // no rows of n/a
+
+    const unlisted = "9BB6NFEcjBCtnNLFko2FqVQBq8HHM13kCyYcdQbgpump";
+    cards.set(unlisted, { market: null, price: null, safety: safetyReport(unlisted, now) });
+    const r = await app.say(unlisted);
+    expect(r.text.split("\n")[0]).toBe("Unlisted token - 9BB6...pump");
+    expect(r.text).toContain("Partial: market data, price unavailable.");
+    expect(r.text).toContain("No red flags found by the checks that ran."); // every chain check ran
     expect(none.text).toContain("Safety: the chain could not be read just now, so nothing about this token was checked. Treat it as unchecked.");
     expect(none.text).not.toContain("No red flags");
   });
