@@ -12,10 +12,10 @@ import { parseOwn, portsFor, type AnyCommand, type CommandContext } from "./comm
 import { PICK, pickReply, readPick } from "./disambiguation.js";
 import type { IntentResolver } from "./intent.js";
 import type { Button, InboundMessage, Reply } from "./message.js";
-import { mintFromPaste } from "../domain/mint-paste.js";
 import { bindArgs, MAX_INPUT_CHARS, sanitize, splitCommand, tokenize, validArgs } from "./parse.js";
 import { Pipeline, type Call, type Claimed, type Identified, type Job, type Outcome, type Responder } from "./pipeline.js";
 import type { Route, Routed, RouterContext, Stage, Targeted, Validated } from "./pipeline.js";
+import { pasteCall } from "./paste.js";
 import { refusalOf } from "./preconditions.js";
 import { PROPOSAL, proposalReply, readProposal } from "./proposal.js";
 import type { CommandRegistry } from "./registry.js";
@@ -36,9 +36,6 @@ export interface RouterDeps {
   /** Observers (metrics): called once per handled message. */
   onDone?: (ctx: RouterContext) => void;
 }
-
-/** The command a pasted mint or token link runs (issue 18). */
-export const PASTE_COMMAND = "token";
 
 export const newCorrelationId = () => randomBytes(4).toString("hex");
 
@@ -212,7 +209,7 @@ export class Router {
     if (parsed.kind === "empty") return undefined;
     if (parsed.kind === "text") {
       if (!addressed) return undefined;
-      return this.routePaste(ctx.text, msg.chat.kind) ?? { kind: "text", text: ctx.text };
+      return pasteCall(this.deps.registry, ctx.text, msg.chat.kind) ?? { kind: "text", text: ctx.text };
     }
     if (parsed.mention && msg.botUsername && parsed.mention.toLowerCase() !== msg.botUsername.toLowerCase()) {
       return undefined; // addressed to another bot
@@ -234,20 +231,6 @@ export class Router {
       );
     }
     return { kind: "command", command: cmd, raw: bindArgs(cmd, tokenize(parsed.argText)), origin: "typed" };
-  }
-
-  /**
-   * "Paste to look": in a private chat, a message that is just a mint address or a token link is
-   * `/token <mint>`, without asking a model. In a group a paste is left alone (people share links there).
-   */
-  private routePaste(text: string, chat: InboundMessage["chat"]["kind"]): Route | undefined {
-    if (chat !== "private") return undefined;
-    const mint = mintFromPaste(text);
-    const cmd = mint ? this.deps.registry.get(PASTE_COMMAND) : undefined;
-    if (!mint || !cmd) return undefined;
-    const raw = Object.create(null) as Record<string, unknown>;
-    raw[cmd.positional[0] ?? "query"] = mint;
-    return { kind: "command", command: cmd, raw, origin: "typed" };
   }
 
   /**
