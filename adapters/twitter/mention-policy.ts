@@ -154,9 +154,9 @@ export function decideMention(t: MentionInput, me: Pick<XUser, "id" | "username"
 export const looksLikeBot = (username: string): boolean => /bot$/i.test(username);
 
 export const X_LINES = {
-  help: "Hi! On X I answer: price <token> (e.g. price SOL), chart <token> [1d|7d|30d|90d], help <command>. Trading, balances and alerts are private: DM me on Telegram or Discord.",
+  help: "Hi! On X I answer: price <token> (e.g. price SOL), token <token> (its safety checks), chart <token> [1d|7d|30d|90d], help <command>. Trading, balances and alerts are private: DM me on Telegram or Discord.",
   refuse:
-    "Sorry, I can't do that in public. Trades, balances, wallets, alerts and settings only work in a private chat with me (Telegram or Discord DM). Here I can do: price <token>, chart <token>.",
+    "Sorry, I can't do that in public. Trades, balances, wallets, alerts and settings only work in a private chat with me (Telegram or Discord DM). Here I can do: price <token>, token <token>, chart <token>.",
   linkHint: "To link your X account: send /link to me in a private chat on Telegram or Discord, then reply here with: link <code>",
   linked: "Linked your X account.",
   private: "That answer is private: ask me in a private chat (Telegram or Discord DM).",
