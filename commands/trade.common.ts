@@ -92,7 +92,7 @@ function feesText(o: Order): string {
   return o.mode === "live" ? `route: ${route}; network ~0.000005 SOL plus priority` : `route: ${route} (already in "Receive")`;
 }
 
-async function previewReply(ctx: CommandContext<"clock">, o: Order): Promise<Reply> {
+export async function previewReply(ctx: CommandContext<"clock">, o: Order): Promise<Reply> {
   const secs = Math.max(0, Math.round((o.quoteExpiresAt - ctx.services.clock.now()) / 1000));
   const [confirm, cancel] = await ctx.buttons(
     [
