@@ -3,7 +3,7 @@ import { formatUsd } from "../core/domain/format.js";
 import { mintFromPaste } from "../core/domain/mint-paste.js";
 import type { TokenCard } from "../core/domain/token-card.js";
 import { DEFAULT_USER_SETTINGS, type UserSettings } from "../core/domain/user-settings.js";
-import { UserError } from "../core/errors.js";
+import { isUserError, UserError } from "../core/errors.js";
 import type { TokenCardsPort } from "../core/ports/token-safety.port.js";
 import { defineCommand, type CommandContext } from "../core/router/command.js";
 import type { Button, Reply } from "../core/router/message.js";
@@ -68,18 +68,26 @@ async function buyPreset(ctx: CommandContext<TokenNeed>, p: z.infer<typeof buyRe
   if (limit === null || !(order.usdValue <= limit)) return previewReply(ctx, order);
   const safety = await cardsOf(ctx).safety(p.mint).catch(() => undefined);
   if (!safety || safety.missing.length || riskyFlags(safety).length) {
-    const out = await previewReply(ctx, order);
     const why = !safety || safety.missing.length ? "not every safety check could run" : "this token has safety flags";
-    return { ...out, blocks: [...out.blocks, { type: "text", spans: [`Quick buy skipped: ${why}, so you confirm this one yourself.`] }] };
+    return withNote(await previewReply(ctx, order), `Quick buy skipped: ${why}, so you confirm this one yourself.`);
   }
   ctx.log.info({ order: order.id, usd: order.usdValue, limit }, "quick buy: preset under the user's limit, executed without a preview");
-  const told = await tradeActions.confirm.run(ctx, { orderId: order.id });
+  let told: Reply;
+  try {
+    told = await tradeActions.confirm.run(ctx, { orderId: order.id });
+  } catch (err) {
+    // The trade policy wants the risk acknowledged after all: the order is still previewed, so show it.
+    if (!isUserError(err) || err.code !== "token_unsafe") throw err;
+    return withNote(await previewReply(ctx, order), "Quick buy skipped: this trade needs your explicit acknowledgement of the risks.");
+  }
   return {
     ...told,
     editsOriginal: false,
     blocks: [{ type: "text", spans: [bold("Quick buy"), ` (${formatUsd(order.usdValue)}, your limit ${formatUsd(limit)}; change it in /settings)`] }, ...told.blocks],
   };
 }
+
+const withNote = (out: Reply, note: string): Reply => ({ ...out, blocks: [...out.blocks, { type: "text", spans: [note] }] });
 
 async function customAmount(ctx: CommandContext<TokenNeed>, p: z.infer<typeof customRef>): Promise<Reply> {
   return reply()

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { decideMention } from "../../adapters/twitter/mention-policy.js";
 import type { UserSettings } from "../../core/domain/user-settings.js";
+import { UserError } from "../../core/errors.js";
 import { buttonsOf, MINTS, press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
 import { FakeSettings, FakeTokenCards, FLAGS, ISSUER, marketInfo, safetyReport } from "../helpers/token-cards.js";
 
@@ -236,6 +237,18 @@ describe("quick buy", () => {
     const partial = await app.press(press(await app.say("/token JUP", { id: "1" }), /^Buy 10 USDC$/), { id: "1" });
     expect(partial.text).toContain("Quick buy skipped: not every safety check could run, so you confirm this one yourself.");
     expect((await app.say("/trades", { id: "1" })).text).not.toContain("filled");
+  });
+
+  it("when the trade policy still wants the risks acknowledged, the quick buy falls back to the preview", async () => {
+    const { app, setFor } = await cardWorld();
+    await setFor("1", { payToken: "USDC", quickBuyMaxUsd: 10 });
+    const trading = app.services.trading;
+    trading.confirm = async () => {
+      throw new UserError("token_unsafe", 'JUP is risky. Nothing was traded: press "I understand the risks" on the preview to go ahead anyway.');
+    };
+    const r = await app.press(press(await app.say("/token JUP", { id: "1" }), /^Buy 10 USDC$/), { id: "1" });
+    expect(r.text).toContain("Buy preview");
+    expect(r.text).toContain("Quick buy skipped: this trade needs your explicit acknowledgement of the risks.");
   });
 
   it("without a limit (the default) every preset is previewed", async () => {
