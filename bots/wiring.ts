@@ -23,6 +23,7 @@ import { Notifications } from "../core/services/notifications.service.js";
 import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
 import { RetentionService } from "../core/services/retention.service.js";
+import type { TokenCardsPort } from "../core/ports/token-safety.port.js";
 import { TokenCardService } from "../core/services/token-card.service.js";
 import { RemoteError } from "../core/errors.js";
 import { QuietHours } from "../core/services/quiet-hours.js";
@@ -272,7 +273,7 @@ export function buildTokenCards(w: Pick<Wiring, "config" | "opts" | "market" | "
   return { tokenCards, chainChecked: sources.tokenSafety !== undefined };
 }
 
-export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistry>, trade: Trade) {
+export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistry>, trade: Trade, cards?: TokenCardsPort) {
   const { config, clock, log, metrics, market } = w;
   const { repos } = w.stores;
   const llm = buildLlm(config);
@@ -290,7 +291,7 @@ export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistr
     memoryTurns: config.LLM_MEMORY_TURNS,
     memory: market.cache,
     memoryTtlMs: config.LLM_MEMORY_TTL_S * 1000,
-    context: async (userId, text) => llmContext(market.market, market.tokens, trade.portfolio, userId, text),
+    context: async (userId, text) => llmContext(market.market, market.tokens, trade.portfolio, userId, text, cards),
     onUsage: (model, promptTokens, completionTokens, costUsd) => metrics.llmUsage({ model, promptTokens, completionTokens, costUsd }),
   });
 }
