@@ -78,14 +78,15 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const registry = createRegistry();
   const { metrics, market, tickWatch, unsubTicks } = buildObservedMarket(config, opts, clock, stores, registry.all().map((c) => c.name));
   const w: Wiring = { config, opts, clock, log, instance, stores, metrics, market };
-  const { notifications, trade, alerts, automations, outbox } = buildPushes(w);
-  const intent = buildIntent(w, registry, trade);
+  const { notifications, trade, alerts, automations, outbox, tokenCards, settings } = buildPushes(w);
+  const intent = buildIntent(w, registry, trade, tokenCards);
   const { retention, snapshots } = buildHousekeeping(w, trade);
   const services: Services = {
     identity: new IdentityService({ users: repos.users, linkCodes: repos.linkCodes, audit: repos.audit, clock, limiters, adminKeys }),
     actions: new ActionService({ store: repos.actionTokens, clock }),
     audit: repos.audit,
     tokens: market.tokens,
+    tokenCards,
     market: market.market,
     charts: market.charts,
     trading: trade.trading,
@@ -95,6 +96,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     alerts,
     automations,
     outbox,
+    settings,
     assistant: intent,
     clock,
     info: {

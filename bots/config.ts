@@ -197,6 +197,16 @@ export const SETTINGS = {
   DAILY_TRADE_CAP_USD: { schema: z.coerce.number().positive(), default: "5000", doc: "Most a user may trade per UTC day, in USD" },
   DEFAULT_SLIPPAGE_BPS: { schema: int(1, 5000), default: "50", doc: "Slippage asked of Jupiter (basis points)" },
   MAX_SLIPPAGE_BPS: { schema: int(1, 5000), default: "100", doc: "Largest slippage accepted (basis points)" },
+  MAX_PRIORITY_FEE_LEVEL: {
+    schema: z.enum(["none", "low", "medium", "high"]),
+    default: "high",
+    doc: "Highest priority-fee level a user may choose in /settings for live swaps (none: no priority fee)",
+  },
+  PRIORITY_FEE_MAX_LAMPORTS: {
+    schema: int(0, 100_000_000),
+    default: "1000000",
+    doc: "Most lamports a live swap's priority fee may cost at the high level (low: a quarter, medium: half; 0: none)",
+  },
   MAX_PRICE_IMPACT_PCT: { schema: z.coerce.number().positive().max(100), default: "2", doc: "Largest price impact accepted (%)" },
   QUOTE_TTL_S: { schema: int(5, 600), default: "30", doc: "A preview's quote is valid this long; later Confirms ask for a fresh one" },
   TRADE_TAKEOVER_S: {
@@ -215,6 +225,20 @@ export const SETTINGS = {
     schema: z.string().default("").transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
     default: "",
     doc: "These tokens (symbols or mints) may never be traded",
+  },
+  TOKEN_SAFETY: {
+    schema: z.enum(["warn", "block"]),
+    default: "warn",
+    doc:
+      "What a red safety flag on the token a trade would give you does (mint or freeze authority, permanent delegate, top 10 holders over 50%, a transfer fee over 10%, " +
+      "non-transferable, accounts frozen by default, under an hour old): warn = the preview shows the flags and Confirm needs an extra \"I understand the risks\"; " +
+      "block = refused. A check that cannot run is \"safety unchecked\": warn needs the same acknowledgement, block refuses. Built-in and allowlisted tokens are not checked",
+  },
+  TOKEN_CARD_CACHE_S: { schema: int(0, 3600), default: "60", doc: "A token's safety report and market info are reused this long (per mint) by cards and trade previews" },
+  TOKEN_CARD_TIMEOUT_MS: {
+    schema: int(200, 10_000),
+    default: "1500",
+    doc: "Each source of a token card (chain checks, Jupiter token info, price) gets this long; a card is shown without (and labelled) what did not answer in time",
   },
   EXPLORER_TX_URL: {
     schema: z.string().regex(/^https?:\/\/\S*\{sig\}\S*$/, "must be an http(s) URL containing {sig}"),

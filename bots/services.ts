@@ -7,6 +7,8 @@ import type { MarketService } from "../core/services/market.service.js";
 import type { Notifications } from "../core/services/notifications.service.js";
 import type { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import type { PortfolioService } from "../core/services/portfolio.service.js";
+import type { TokenCardService } from "../core/services/token-card.service.js";
+import type { SettingsService } from "../core/services/settings.service.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
 import type { TradingService } from "../core/services/trading.service.js";
 import type { WalletService } from "../core/services/wallet.service.js";
@@ -25,6 +27,8 @@ export interface Services {
   actions: ActionService;
   audit: AuditLog;
   tokens: TokenRegistry;
+  /** Token cards with the chain's safety checks (issue 18); the same reports judge trades (TOKEN_SAFETY). */
+  tokenCards: TokenCardService;
   market: MarketService;
   charts: ChartRenderer;
   trading: TradingService;
@@ -37,6 +41,8 @@ export interface Services {
   /** Present when TREASURY_CONFIG is set. */
   treasury?: TreasuryService;
   outbox: OutboxDispatcher;
+  /** Users' own settings (/settings), under the operator's ceilings. */
+  settings: SettingsService;
   clock: Clock;
   info: DeploymentInfo;
 }

@@ -10,7 +10,8 @@ import type { Notifications } from "../core/services/notifications.service.js";
 import { PortfolioService } from "../core/services/portfolio.service.js";
 import { MarketAwareSwap, SimulatedSwap } from "../core/services/simulated-swap.service.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
-import { TradingService } from "../core/services/trading.service.js";
+import type { TokenSafetyCheck } from "../core/services/trade-safety.js";
+import { TradingService, type TradingDeps } from "../core/services/trading.service.js";
 import { WalletService } from "../core/services/wallet.service.js";
 import type { Repositories } from "../db/index.js";
 import type { Config } from "./config.js";
@@ -37,13 +38,17 @@ export function buildTrading(
     log: Logger;
     /** Fill and failure pushes of trades that finish in the background. */
     notifications: Pick<Notifications, "push">;
+    /** TOKEN_SAFETY: the received token's safety judged at every preview; absent: not checked. */
+    safety?: TokenSafetyCheck;
+    /** Users' settings: their default slippage and priority-fee level. */
+    settings?: TradingDeps["settings"];
   },
   over: TradingOverrides = {},
 ) {
   const log = d.log.child({ component: "trading" });
   const jupiter =
     over.swap ??
-    new JupiterSwapProvider({ root: config.JUPITER_API_ROOT, ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}), timeoutMs: 10_000 });
+    new JupiterSwapProvider({ root: config.JUPITER_API_ROOT, maxPriorityFeeLamports: config.PRIORITY_FEE_MAX_LAMPORTS, ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}), timeoutMs: 10_000 });
   // Paper trading keeps working on replayed prices (offline): quotes are simulated and labelled so.
   const swap =
     config.TRADING_MODE === "paper"
@@ -84,6 +89,8 @@ export function buildTrading(
       resendEveryMs: 2000,
     },
     onEvent: (e) => d.notifications.push({ userId: e.order.userId, chat: e.order.notify }, e),
+    ...(d.safety ? { safety: d.safety } : {}),
+    ...(d.settings ? { settings: d.settings } : {}),
   });
   const portfolio = new PortfolioService({
     trading,

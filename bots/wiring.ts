@@ -23,6 +23,11 @@ import { Notifications } from "../core/services/notifications.service.js";
 import { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
 import { RetentionService } from "../core/services/retention.service.js";
+import type { TokenCardsPort } from "../core/ports/token-safety.port.js";
+import { TokenCardService } from "../core/services/token-card.service.js";
+import { RemoteError } from "../core/errors.js";
+import { QuietHours } from "../core/services/quiet-hours.js";
+import { SettingsService } from "../core/services/settings.service.js";
 import type { TreasurySettings } from "../core/services/treasury/index.js";
 import { createDatabase, migrate, repositories, type Db } from "../db/index.js";
 import type { Config } from "./config.js";
@@ -127,6 +132,14 @@ export function buildPushes(w: Wiring) {
   const priceMode = () => (market.market.isReplay ? ("replay" as const) : ("live" as const));
   // TWITTER_DM_ALERTS: a user's alerts and fills also reach their linked X account as DMs.
   const xDms = config.TWITTER_DM_ALERTS && Boolean(config.TWITTER_APP_KEY && config.TWITTER_APP_SECRET && config.TWITTER_ACCESS_TOKEN && config.TWITTER_ACCESS_SECRET);
+  // Users' own settings (issue 18), under the operator's ceilings.
+  const settings = new SettingsService({
+    store: repos.userSettings,
+    caps: { maxSlippageBps: config.MAX_SLIPPAGE_BPS, maxTradeUsd: config.MAX_TRADE_USD, maxPriorityFee: config.MAX_PRIORITY_FEE_LEVEL },
+    clock,
+    log: log.child({ component: "settings" }),
+    held: repos.heldPushes,
+  });
   const notifications = new Notifications({
     log,
     outbox: repos.outbox,
@@ -134,7 +147,9 @@ export function buildPushes(w: Wiring) {
     explorerTx: explorerTx(config),
     copyTo: xDms ? ["twitter"] : [],
     identities: (userId) => repos.users.identities(userId),
+    pushPlatforms: async (userId) => (await settings.get(userId)).pushPlatforms,
   });
+  const { tokenCards, chainChecked } = buildTokenCards(w);
   const trade = buildTrading(
     config,
     {
@@ -145,6 +160,9 @@ export function buildPushes(w: Wiring) {
       clock,
       log,
       notifications,
+      // TOKEN_SAFETY: every preview judges the token received by the same (cached) report a card shows.
+      ...(chainChecked ? { safety: { policy: config.TOKEN_SAFETY, report: (mint: string) => tokenCards.safety(mint) } } : {}),
+      settings,
     },
     w.opts.trading,
   );
@@ -201,8 +219,9 @@ export function buildPushes(w: Wiring) {
     onLatency: (ms, p) => metrics.outboxLatency(ms, p),
     onOutcome: (o, p) => metrics.outboxOutcome(o, p),
     admins: config.ADMIN_IDS.map(directChat),
+    quiet: new QuietHours({ gate: settings, held: repos.heldPushes, log: log.child({ component: "quiet-hours" }) }),
   });
-  return { notifications, trade, alerts, automations, outbox };
+  return { notifications, trade, alerts, automations, outbox, tokenCards, settings };
 }
 
 export type Trade = ReturnType<typeof buildTrading>;
@@ -225,7 +244,36 @@ export function buildTokenSources(w: Pick<Wiring, "config" | "opts" | "market">)
   return { ...(tokenSafety ? { tokenSafety } : {}), tokenInfo: w.market.tokenInfo };
 }
 
-export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistry>, trade: Trade) {
+/** A chain reader for a process with no Solana connection: every check fails, so cards say "safety unchecked". */
+const NO_CHAIN: ChainTokenReader = {
+  mintFacts: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
+  largestHolders: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
+  firstActivity: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
+};
+
+/**
+ * Token cards (issue 18) over the chain reader and Jupiter's token info. `chainChecked` is false only
+ * with no Solana connection at all (tests): cards then show "safety unchecked" and trades are not held
+ * to TOKEN_SAFETY (there is nothing to judge them by).
+ */
+export function buildTokenCards(w: Pick<Wiring, "config" | "opts" | "market" | "clock" | "log">): { tokenCards: TokenCardService; chainChecked: boolean } {
+  const { config, market, clock, log } = w;
+  const sources = buildTokenSources(w);
+  if (!sources.tokenSafety) log.warn("no Solana connection: token cards show safety unchecked and TOKEN_SAFETY is not applied to trades");
+  const tokenCards = new TokenCardService({
+    tokens: market.tokens,
+    market: market.market,
+    chain: sources.tokenSafety ?? NO_CHAIN,
+    info: sources.tokenInfo,
+    clock,
+    log: log.child({ component: "token-cards" }),
+    timeoutMs: config.TOKEN_CARD_TIMEOUT_MS,
+    cacheMs: config.TOKEN_CARD_CACHE_S * 1000,
+  });
+  return { tokenCards, chainChecked: sources.tokenSafety !== undefined };
+}
+
+export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistry>, trade: Trade, cards?: TokenCardsPort) {
   const { config, clock, log, metrics, market } = w;
   const { repos } = w.stores;
   const llm = buildLlm(config);
@@ -243,7 +291,7 @@ export function buildIntent(w: Wiring, registry: ReturnType<typeof createRegistr
     memoryTurns: config.LLM_MEMORY_TURNS,
     memory: market.cache,
     memoryTtlMs: config.LLM_MEMORY_TTL_S * 1000,
-    context: async (userId, text) => llmContext(market.market, market.tokens, trade.portfolio, userId, text),
+    context: async (userId, text) => llmContext(market.market, market.tokens, trade.portfolio, userId, text, cards),
     onUsage: (model, promptTokens, completionTokens, costUsd) => metrics.llmUsage({ model, promptTokens, completionTokens, costUsd }),
   });
 }

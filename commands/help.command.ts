@@ -42,6 +42,7 @@ export default defineCommand({
       for (const c of cmds) r.line(code(`/${c.usage}`), ` - ${c.summary}`);
     }
     r.line("").line("Details: ", code("/help <command>"));
+    if (ctx.registry.get("token")) r.line("Paste a mint address or a token link in a private chat with me to see its card (", code("/token"), ").");
     return r.build();
   },
 });

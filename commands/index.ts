@@ -15,9 +15,11 @@ import link from "./link.command.js";
 import pnl from "./pnl.command.js";
 import price from "./price.command.js";
 import sell from "./sell.command.js";
+import settings from "./settings.command.js";
 import start from "./start.command.js";
 import stop from "./stop.command.js";
 import swap from "./swap.command.js";
+import token from "./token.command.js";
 import tp from "./tp.command.js";
 import trades from "./trades.command.js";
 import trail from "./trail.command.js";
@@ -28,6 +30,6 @@ import wallet from "./wallet.command.js";
 import whoami from "./whoami.command.js";
 
 /** Every command, in the order /help lists them within a group. Later capabilities add theirs here. */
-export const commands: AnyCommand[] = [start, help, whoami, link, wallet, price, chart, balance, pnl, buy, sell, swap, trades, limit, stop, tp, trail, dca, auto, alert, alerts, unalert, ask, treasury, audit, usage];
+export const commands: AnyCommand[] = [start, help, whoami, link, wallet, settings, price, token, chart, balance, pnl, buy, sell, swap, trades, limit, stop, tp, trail, dca, auto, alert, alerts, unalert, ask, treasury, audit, usage];
 
 export const createRegistry = (extra: AnyCommand[] = []) => new CommandRegistry([...commands, ...extra]);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { formatPct, formatUsd, formatUtc } from "../core/domain/format.js";
 import { parseAmountSpec, type AmountSpec } from "../core/domain/money.js";
 import type { Order, OrderSide } from "../core/domain/order.js";
+import { needsRiskAck, RISK_ACK_LABEL, riskLines } from "../core/domain/trade-risk.js";
 import type { Token } from "../core/domain/token.js";
 import { defineCommand, type Actions, type Command, type CommandContext } from "../core/router/command.js";
 import { bold, reply } from "../core/router/reply.js";
@@ -55,7 +56,7 @@ export function defineTradeCommand<S extends z.ZodObject>(c: {
   args: S;
   positional: Array<keyof z.infer<S> & string>;
   words: (args: z.infer<S>) => TradeWords;
-}): Command<S, { confirm: typeof orderRef; cancel: typeof orderRef; requote: typeof orderRef }, TradeNeed> {
+}): Command<S, TradeActions, TradeNeed> {
   const side = c.name;
   return defineCommand({
     name: c.name,
@@ -92,15 +93,19 @@ function feesText(o: Order): string {
   return o.mode === "live" ? `route: ${route}; network ~0.000005 SOL plus priority` : `route: ${route} (already in "Receive")`;
 }
 
-async function previewReply(ctx: CommandContext<"clock">, o: Order): Promise<Reply> {
+export async function previewReply(ctx: CommandContext<"clock">, o: Order): Promise<Reply> {
   const secs = Math.max(0, Math.round((o.quoteExpiresAt - ctx.services.clock.now()) / 1000));
+  // A token with red flags (TOKEN_SAFETY=warn) is confirmed only by the explicit acknowledgement.
+  const ack = needsRiskAck(o);
+  const confirmLabel = ack ? `${RISK_ACK_LABEL}${o.mode === "live" ? " (LIVE)" : ""}` : o.mode === "live" ? "Confirm (LIVE)" : "Confirm";
   const [confirm, cancel] = await ctx.buttons(
     [
-      { label: o.mode === "live" ? "Confirm (LIVE)" : "Confirm", action: "confirm", payload: { orderId: o.id }, style: "primary" },
-      { label: "Cancel", action: "cancel", payload: { orderId: o.id }, style: "danger" },
+      { label: confirmLabel, action: ack ? "confirmRisk" : "confirm", payload: { orderId: o.id }, style: ack ? "danger" : "primary" },
+      { label: "Cancel", action: "cancel", payload: { orderId: o.id }, style: ack ? "primary" : "danger" },
     ],
     secs * 1000 + 10 * 60_000,
   );
+  const risks = riskLines(o);
   const rows: Array<[string, string]> = [
     ["Pay", `${amountOf(o.inAmount, o.input)} (~${formatUsd(o.usdValue)})`],
     ["Receive", `~${amountOf(o.quotedOut, o.output)}`],
@@ -111,10 +116,15 @@ async function previewReply(ctx: CommandContext<"clock">, o: Order): Promise<Rep
     ["Quote expires", `in ${secs} s (${formatUtc(o.quoteExpiresAt).slice(11)})`],
     ["Mode", o.mode === "paper" ? "paper (simulated)" : `LIVE from ${o.wallet!.slice(0, 4)}...${o.wallet!.slice(-4)}`],
   ];
-  return reply()
+  const r = (ack ? reply("warning") : reply())
     .line(bold(`${o.side === "buy" ? "Buy" : o.side === "sell" ? "Sell" : "Swap"} preview`), ` - order ${o.id}`)
-    .table(rows)
-    .line("Nothing happens until you press Confirm.")
+    .table(rows);
+  if (risks.length) {
+    r.line(bold(`Safety of ${o.risk!.symbol}:`));
+    for (const l of risks) r.line(l);
+  }
+  return r
+    .line(ack ? `Nothing happens unless you press "${RISK_ACK_LABEL}": only if you accept these risks.` : "Nothing happens until you press Confirm.")
     .buttons(confirm!, cancel!)
     .private_()
     .build();
@@ -124,8 +134,12 @@ async function previewReply(ctx: CommandContext<"clock">, o: Order): Promise<Rep
 const orderRef = z.object({ orderId: z.string().regex(/^o_[0-9a-f]{16}$/) });
 
 /** Confirm, Cancel and "fresh quote" buttons of every trade command. */
-export const tradeActions: Actions<{ confirm: typeof orderRef; cancel: typeof orderRef; requote: typeof orderRef }, TradeNeed> = {
+type TradeActions = { confirm: typeof orderRef; confirmRisk: typeof orderRef; cancel: typeof orderRef; requote: typeof orderRef };
+
+export const tradeActions: Actions<TradeActions, TradeNeed> = {
   confirm: { payload: orderRef, run: confirmOrder },
+  // "I understand the risks": the Confirm of a preview whose token has red flags
+  confirmRisk: { payload: orderRef, run: (ctx, ref) => confirmOrder(ctx, ref, true) },
   cancel: { payload: orderRef, run: cancelOrder },
   requote: { payload: orderRef, run: requote },
 };
@@ -143,8 +157,8 @@ async function requote(ctx: TradeContext, { orderId }: z.infer<typeof orderRef>)
   return previewReply(ctx, fresh);
 }
 
-async function confirmOrder(ctx: CommandContext<"trading" | "info">, { orderId }: z.infer<typeof orderRef>): Promise<Reply> {
-  const r = await ctx.services.trading.confirm(ctx.user.id, orderId, { toldByReply: true });
+async function confirmOrder(ctx: CommandContext<"trading" | "info">, { orderId }: z.infer<typeof orderRef>, acknowledgeRisk = false): Promise<Reply> {
+  const r = await ctx.services.trading.confirm(ctx.user.id, orderId, acknowledgeRisk ? { toldByReply: true, acknowledgeRisk } : { toldByReply: true });
   const told = confirmReply(ctx, r);
   // Delivered, this reply tells the outcome; if the process dies first, reconciliation pushes it.
   return r.kind === "already" || r.kind === "pending" ? told : told.then((x) => ({ ...x, tellsOrder: r.order.id }));

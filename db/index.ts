@@ -17,6 +17,8 @@ import { KyselyRetention } from "./repositories/retention.repository.js";
 import { KyselyProcessedUpdates } from "./repositories/processed-updates.repository.js";
 import { KyselyTokenCache } from "./repositories/tokens.repository.js";
 import { KyselyUserRepository } from "./repositories/users.repository.js";
+import { KyselyUserSettings } from "./repositories/user-settings.repository.js";
+import { KyselyHeldPushes } from "./repositories/held-pushes.repository.js";
 
 export { createDatabase, migrate, MigrationError, type Db, type DialectName } from "./database.js";
 
@@ -41,6 +43,8 @@ export function repositories(d: Db, clock: Clock = systemClock, log: Logger = si
     leases: new KyselyLeases(d.db, clock),
     llmUsage: new KyselyLlmUsage(d.db),
     retention: new KyselyRetention(d.db),
+    userSettings: new KyselyUserSettings(d.db),
+    heldPushes: new KyselyHeldPushes(d.db, d.dialect),
     automations: new KyselyAutomations(d.db, d.dialect, (err) => log.error({ err, automation: err.automationId }, "automation skipped: its stored rule cannot be read")),
   };
 }

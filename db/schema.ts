@@ -12,6 +12,7 @@ import type { PriceTicksTable } from "./tables/price-ticks.table.js";
 import type { ProcessedUpdatesTable } from "./tables/processed-updates.table.js";
 import type { TokensTable } from "./tables/tokens.table.js";
 import type { IdentitiesTable, UsersTable } from "./tables/users.table.js";
+import type { UserSettingsTable } from "./tables/user-settings.table.js";
 
 /** The typed database. Timestamps are epoch milliseconds; token amounts are TEXT (bigint). */
 export interface Database {
@@ -39,4 +40,5 @@ export interface Database {
   automations: AutomationsTable;
   automation_firings: AutomationFiringsTable;
   automation_streaks: AutomationStreaksTable;
+  user_settings: UserSettingsTable;
 }

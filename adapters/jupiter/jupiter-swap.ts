@@ -2,8 +2,17 @@ import { Configuration, FetchError, ResponseError, SwapApi, type QuoteResponse }
 import { PublicKey, VersionedTransaction } from "@solana/web3.js";
 import { z } from "zod";
 import { RemoteError, UserError } from "../../core/errors.js";
-import type { SwapProvider, SwapQuote, SwapRequest } from "../../core/ports/trading.port.js";
+import type { PriorityFeeLevel } from "../../core/domain/user-settings.js";
+import type { SwapBuildOptions, SwapProvider, SwapQuote, SwapRequest } from "../../core/ports/trading.port.js";
 import { routeFeesOf } from "./route-fees.js";
+
+/** A user's priority-fee level as Jupiter's estimate level and the share of the operator's lamport cap. */
+const PRIORITY_LEVELS: Record<PriorityFeeLevel, { priorityLevel: "medium" | "high" | "veryHigh"; share: number } | null> = {
+  none: null,
+  low: { priorityLevel: "medium", share: 0.25 },
+  medium: { priorityLevel: "high", share: 0.5 },
+  high: { priorityLevel: "veryHigh", share: 1 },
+};
 
 /**
  * Jupiter Swap API v1 through the real @jup-ag/api client:
@@ -127,7 +136,12 @@ export class JupiterSwapProvider implements SwapProvider {
     };
   }
 
-  async buildSwap(quote: SwapQuote, userPublicKey: string): Promise<{ txBase64: string; lastValidBlockHeight: number }> {
+  /**
+   * `opts.priorityFee`: the user's level (within the operator's cap): none omits the fee; low, medium
+   * and high ask Jupiter's medium, high and veryHigh estimate, capped at a quarter, half and all of
+   * maxPriorityFeeLamports. Not given: high, capped at maxPriorityFeeLamports (as before settings).
+   */
+  async buildSwap(quote: SwapQuote, userPublicKey: string, opts: SwapBuildOptions = {}): Promise<{ txBase64: string; lastValidBlockHeight: number }> {
     const what = "POST /swap";
     let user: PublicKey;
     try {
@@ -136,7 +150,8 @@ export class JupiterSwapProvider implements SwapProvider {
       throw new UserError("bad_address", "That wallet address is not valid.");
     }
     if (!quote.raw || typeof quote.raw !== "object") throw new Error("buildSwap needs the quote's raw Jupiter response");
-    const fee = this.maxPriorityFeeLamports;
+    const level = opts.priorityFee ? PRIORITY_LEVELS[opts.priorityFee] : { priorityLevel: "high" as const, share: 1 };
+    const fee = level ? Math.floor(this.maxPriorityFeeLamports * level.share) : 0;
     const json = await this.call(what, async (init) => {
       const res = await this.api.swapPostRaw(
         {
@@ -146,7 +161,7 @@ export class JupiterSwapProvider implements SwapProvider {
             wrapAndUnwrapSol: true,
             dynamicComputeUnitLimit: true,
             ...(fee > 0
-              ? { prioritizationFeeLamports: { priorityLevelWithMaxLamports: { maxLamports: fee, priorityLevel: "high" } } }
+              ? { prioritizationFeeLamports: { priorityLevelWithMaxLamports: { maxLamports: fee, priorityLevel: level!.priorityLevel } } }
               : {}),
           },
         },

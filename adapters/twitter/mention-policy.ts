@@ -6,13 +6,13 @@
  * carries the handle along, a remark that mentions it in passing and a retweet get nothing.
  *
  * Of what addresses Purser, only an allowlist of read-only public commands is ever routed (price,
- * chart, help with a topic, link with a code); anything that would trade, move funds, show private
+ * token, chart, help with a topic, link with a code); anything that would trade, move funds, show private
  * data or change settings gets a polite refusal and is never routed; free text is never routed either
  * (no LLM sees it), it gets a short help. Tweet text is data: nothing here echoes it.
  */
 import type { XMention, XTweet, XUser } from "./x-client.js";
 
-export type PublicCommand = "price" | "chart" | "help" | "link";
+export type PublicCommand = "price" | "token" | "chart" | "help" | "link";
 
 export type MentionDecision =
   /** Route exactly this command text through the router. `direct`: Purser alone was addressed. */
@@ -40,6 +40,7 @@ export type MentionInput = Pick<XTweet, "text"> & Partial<Pick<XTweet, "mentions
 const PUBLIC: Record<string, PublicCommand> = {
   price: "price",
   p: "price",
+  token: "token",
   chart: "chart",
   help: "help",
   commands: "help",
@@ -153,9 +154,9 @@ export function decideMention(t: MentionInput, me: Pick<XUser, "id" | "username"
 export const looksLikeBot = (username: string): boolean => /bot$/i.test(username);
 
 export const X_LINES = {
-  help: "Hi! On X I answer: price <token> (e.g. price SOL), chart <token> [1d|7d|30d|90d], help <command>. Trading, balances and alerts are private: DM me on Telegram or Discord.",
+  help: "Hi! On X I answer: price <token> (e.g. price SOL), token <token> (its safety checks), chart <token> [1d|7d|30d|90d], help <command>. Trading, balances and alerts are private: DM me on Telegram or Discord.",
   refuse:
-    "Sorry, I can't do that in public. Trades, balances, wallets, alerts and settings only work in a private chat with me (Telegram or Discord DM). Here I can do: price <token>, chart <token>.",
+    "Sorry, I can't do that in public. Trades, balances, wallets, alerts and settings only work in a private chat with me (Telegram or Discord DM). Here I can do: price <token>, token <token>, chart <token>.",
   linkHint: "To link your X account: send /link to me in a private chat on Telegram or Discord, then reply here with: link <code>",
   linked: "Linked your X account.",
   private: "That answer is private: ask me in a private chat (Telegram or Discord DM).",

@@ -1,4 +1,5 @@
 import type { Platform } from "./identity.js";
+import type { OrderRisk } from "./trade-risk.js";
 
 export type OrderStatus =
   | "previewed" // quote stored, waiting for Confirm
@@ -79,6 +80,12 @@ export interface Order {
   notify: { platform: Platform; chatId: string };
   /** The automation that placed it (its firing n), when one did; absent or null: the user's own trade. */
   automation?: { id: string; firing: number } | null;
+  /**
+   * TOKEN_SAFETY: the safety of the token received, judged at preview (absent or null: nothing to say,
+   * or not checked because the token is allowlisted or built in). When `ackRequired` and not
+   * `acknowledged`, Confirm needs the explicit "I understand the risks" (see trade-risk.ts).
+   */
+  risk?: OrderRisk | null;
 }
 
 /** What a previewed order has none of yet: no Confirm, no transaction, no fill, no fee paid, no error. */

@@ -10,6 +10,11 @@ export interface NewOutboxMessage {
   reply: Reply;
   /** Wall-clock ms of the cause (tick received), for delivery latency. */
   sourceAt?: number;
+  /**
+   * The user whose quiet hours may hold this push (alerts, automation outcomes and their fills).
+   * Absent: never held (admin notices, the outcome of a trade the user confirmed themselves).
+   */
+  userId?: string;
 }
 
 export interface OutboxMessage extends NewOutboxMessage {

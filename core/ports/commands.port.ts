@@ -8,9 +8,12 @@ import type { Clock } from "./clock.port.js";
 import type { IdentityPort, UserResolver } from "./identity.port.js";
 import type { MarketPort } from "./market.port.js";
 import type { PortfolioPort } from "./portfolio.port.js";
+import type { SettingsCaps } from "../domain/user-settings.js";
+import type { TokenCardsPort } from "./token-safety.port.js";
 import type { TokensPort } from "./tokens.port.js";
 import type { ToldOrders, TradingPort } from "./trading.port.js";
 import type { TreasuryPort } from "./treasury.port.js";
+import type { SettingsPort } from "./user-settings.port.js";
 import type { WalletsPort } from "./wallets.port.js";
 
 /** Facts about this deployment that commands show (mode, version, explorer links). */
@@ -37,11 +40,15 @@ export interface CommandPorts {
   info: DeploymentInfo;
   market: MarketPort;
   portfolio: PortfolioPort;
+  /** A user's own settings (/settings); absent: the command says settings are not available here. */
+  settings?: SettingsPort & { readonly caps: SettingsCaps };
   tokens: TokensPort;
   trading: TradingPort;
   /** Present when TREASURY_CONFIG is set. */
   treasury?: TreasuryPort;
   wallets: WalletsPort;
+  /** Token cards with chain safety checks (issue 18); absent until wired: /token then says cards are off. */
+  tokenCards?: TokenCardsPort;
 }
 
 export type PortName = keyof CommandPorts;

@@ -1,3 +1,4 @@
+import type { PriorityFeeLevel } from "../domain/user-settings.js";
 import type { Platform } from "../domain/identity.js";
 import type { AmountSpec } from "../domain/money.js";
 import type { Order, RouteFee } from "../domain/order.js";
@@ -31,10 +32,15 @@ export interface SwapRequest {
   slippageBps: number;
 }
 
+/** How a swap is built for the user: their priority-fee level (already within the operator's cap). */
+export interface SwapBuildOptions {
+  priorityFee?: PriorityFeeLevel;
+}
+
 export interface SwapProvider {
   quote(req: SwapRequest): Promise<SwapQuote>;
   /** Unsigned v0 transaction for `user` as fee payer. */
-  buildSwap(quote: SwapQuote, userPublicKey: string): Promise<{ txBase64: string; lastValidBlockHeight: number }>;
+  buildSwap(quote: SwapQuote, userPublicKey: string, opts?: SwapBuildOptions): Promise<{ txBase64: string; lastValidBlockHeight: number }>;
 }
 
 export interface TokenBalance {
@@ -118,8 +124,12 @@ export interface TradingPort {
   readonly mode: "paper" | "live";
   /** Policy checks, then a quote stored as a previewed order. Nothing moves yet. */
   preview(userId: string, intent: TradeIntent, notify: NotifyTarget): Promise<Order>;
-  /** Claims the order exactly once, then executes it. */
-  confirm(userId: string, orderId: string, opts?: { toldByReply?: boolean }): Promise<ConfirmResult>;
+  /**
+   * Claims the order exactly once, then executes it. An order whose `risk` needs the acknowledgement
+   * (needsRiskAck) is refused with UserError token_unsafe unless `acknowledgeRisk` (the "I understand
+   * the risks" button) is set; it stays previewed, so that button can still confirm it.
+   */
+  confirm(userId: string, orderId: string, opts?: { toldByReply?: boolean; acknowledgeRisk?: boolean }): Promise<ConfirmResult>;
   cancel(userId: string, orderId: string): Promise<Order>;
   /** One of the user's orders; throws UserError order_unknown for anyone else's. */
   order(userId: string, orderId: string): Promise<Order>;

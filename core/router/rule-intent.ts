@@ -22,6 +22,9 @@ const cmd = (name: string, args: Record<string, unknown>): IntentResult => ({ ki
  * trades still get a preview and Confirm). Anything else gets help. No network, no surprises.
  */
 const RULES: Rule[] = [
+  // a mint is asked about as a token (its card), a symbol's "what is" stays a price
+  [/^what(?:'s| is)\s+([1-9A-HJ-NP-Za-km-z]{32,44})\??$/, (g) => cmd("token", { query: g(1) })],
+  [new RegExp(`^is\\s+${SYM}\\s+(?:token\\s+)?(?:safe|legit|a\\s+rug(?:\\s*pull)?|a\\s+scam|a\\s+honeypot)\\??$`, "i"), (g) => cmd("token", { query: g(1) })],
   [new RegExp(`^(?:what(?:'s| is)|how(?:'s| is))\\s+(?:the\\s+)?(?:price\\s+of\\s+)?${SYM}(?:\\s+(?:doing|price|at|trading))?\\??$`, "i"), (g) => cmd("price", { tokens: [g(1)] })],
   [new RegExp(`^(?:price|quote)(?:\\s+(?:of|for))?\\s+${SYM}\\??$`, "i"), (g) => cmd("price", { tokens: [g(1)] })],
   [new RegExp(`^${SYM}\\s+price\\??$`, "i"), (g) => cmd("price", { tokens: [g(1)] })],

@@ -1,4 +1,4 @@
-import type { ChatTarget, Identity, Platform } from "../domain/identity.js";
+import { directChat, type ChatTarget, type Identity, type Platform } from "../domain/identity.js";
 import type { Reply } from "../domain/message.js";
 import type { NewOutboxMessage, OutboxStore } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
@@ -20,6 +20,8 @@ export interface NotificationsDeps extends PushRenderOptions {
   copyTo?: readonly Platform[];
   /** A user's linked accounts (UserRepository.identities). */
   identities?: (userId: string) => Promise<Identity[]>;
+  /** The user's choice of platforms for pushes (their /settings alerts; null: all). */
+  pushPlatforms?: (userId: string) => Promise<readonly Platform[] | null>;
 }
 
 /** Who plans pushes that are written along with another change (the alert engine's firing). */
@@ -47,7 +49,32 @@ export class Notifications implements PushPlanner {
    * transaction as its own change (an alert's firing). A failed lookup of linked accounts sends no copies.
    */
   async plan(to: PushRecipient, event: PushEvent): Promise<NewOutboxMessage[]> {
-    return pushRows(to, event, await this.copies(to), this.d);
+    const only = await this.pushPlatforms(to.userId);
+    if (!only) return pushRows(to, event, await this.copies(to), this.d);
+    // The user chose platforms: the chat the push belongs to if it is on one of them, their linked
+    // account on each of the others, copies only to those. Nothing left (no account on any chosen
+    // platform): the push still goes to its own chat rather than nowhere.
+    const linked = this.d.identities ? await this.d.identities(to.userId).catch(() => []) : [];
+    const targets: ChatTarget[] = [];
+    if (only.includes(to.chat.platform)) targets.push(to.chat);
+    for (const p of only) {
+      // Telegram and Discord reach a linked account by DM; X only where DMs are on (copyTo).
+      const dms = p === "telegram" || p === "discord" || (this.d.copyTo ?? []).includes(p);
+      const i = p === to.chat.platform || !dms ? undefined : linked.find((x) => x.platform === p);
+      if (i) targets.push(directChat({ platform: p, id: i.platformUserId }));
+    }
+    const [primary, ...copies] = targets.length ? targets : [to.chat];
+    return pushRows({ userId: to.userId, chat: primary! }, event, copies, this.d);
+  }
+
+  private async pushPlatforms(userId: string): Promise<readonly Platform[] | null> {
+    if (!this.d.pushPlatforms) return null;
+    try {
+      return await this.d.pushPlatforms(userId);
+    } catch (err) {
+      this.d.log.warn({ err, user: userId }, "push platforms not known: the push goes everywhere it would by default");
+      return null;
+    }
   }
 
   /** The user's other chats that get a copy: their linked account on each `copyTo` platform. */

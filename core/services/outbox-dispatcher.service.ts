@@ -5,6 +5,7 @@ import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { Notifications } from "./notifications.service.js";
 import { LeaderLoop } from "./leader-loop.js";
+import type { QuietHours } from "./quiet-hours.js";
 import { withRetries } from "./retry.js";
 
 export interface DispatcherOptions {
@@ -37,6 +38,8 @@ export interface DispatcherOptions {
    */
   onLatency?: (ms: number, platform: Platform) => void;
   onOutcome?: (outcome: "sent" | "retry" | "dead" | "skipped", platform: Platform) => void;
+  /** Users' quiet hours: their pushes are held in the outbox, then summarised once the hours end. */
+  quiet?: QuietHours;
 }
 
 /** Default claim lease: a push held by a process that died is taken over within this long. */
@@ -92,8 +95,11 @@ export class OutboxDispatcher {
     const platforms = this.o.notifications.platforms();
     if (!platforms.length) return 0;
     const leaseMs = this.o.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
-    const rows = await this.o.store.claim(this.owner, now, leaseMs, this.o.batch ?? 200, platforms);
-    if (!rows.length) return 0;
+    // Summaries first: a user whose quiet hours just ended hears what was held before anything newer.
+    const summarised = this.o.quiet ? await this.o.quiet.summariseDue(now) : 0;
+    const claimed = await this.o.store.claim(this.owner, now, leaseMs, this.o.batch ?? 200, platforms);
+    const rows = await this.holdQuiet(claimed, now);
+    if (!rows.length) return summarised + (claimed.length - rows.length);
     const seen = new Set<string>();
     const send: OutboxMessage[] = [];
     for (const r of rows) {
@@ -136,6 +142,22 @@ export class OutboxDispatcher {
       clearInterval(heartbeat);
     }
     return send.length;
+  }
+
+  /** Holds the claimed pushes of users in their quiet hours (out of this round); returns the rest. */
+  private async holdQuiet(rows: OutboxMessage[], now: number): Promise<OutboxMessage[]> {
+    const quiet = this.o.quiet;
+    const users = rows.flatMap((r) => (r.userId !== undefined ? [r.userId] : []));
+    if (!quiet || !users.length) return rows;
+    const holds = await quiet.holds(users, now);
+    if (!holds.size) return rows;
+    const rest: OutboxMessage[] = [];
+    for (const r of rows) {
+      const until = r.userId !== undefined ? holds.get(r.userId) : undefined;
+      if (until === undefined) rest.push(r);
+      else if (await quiet.hold(r.id, this.owner, until)) this.o.log.info({ id: r.id, kind: r.kind, until }, "push held: the user's quiet hours");
+    }
+    return rest;
   }
 
   /**

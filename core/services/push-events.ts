@@ -66,17 +66,29 @@ export function renderPush(e: PushEvent, o: PushRenderOptions = {}): RenderedPus
 }
 
 /**
+ * Whether quiet hours may hold this push: alerts, automation outcomes and the trades automations
+ * placed. The outcome of a trade the user confirmed themselves answers their own action (it only
+ * arrives late when the chain was slow): it is never held.
+ */
+export function mayBeHeld(e: PushEvent): boolean {
+  if (e.type === "alert.fired" || e.type === "automation.fired") return true;
+  return Boolean(e.order.automation);
+}
+
+/**
  * The outbox rows of one push: one to the recipient's chat, and one per copy to another chat of
  * theirs (keyed `<key>>platform:chat`, so each copy is also sent once). Writes nothing.
  */
 export function pushRows(to: PushRecipient, e: PushEvent, copies: readonly ChatTarget[] = [], o: PushRenderOptions = {}): NewOutboxMessage[] {
   const r = renderPush(e, o);
+  const held = mayBeHeld(e);
   const row = (target: ChatTarget, dedupe: string): NewOutboxMessage => ({
     dedupeKey: dedupe,
     kind: r.kind,
     target,
     reply: r.reply,
     ...(r.sourceAt !== undefined ? { sourceAt: r.sourceAt } : {}),
+    ...(held ? { userId: to.userId } : {}),
   });
   return [
     row(to.chat, r.key),

@@ -1,6 +1,6 @@
 import type { Token } from "../domain/token.js";
 import { UserError } from "../errors.js";
-import type { SwapProvider, SwapQuote, SwapRequest } from "../ports/trading.port.js";
+import type { SwapBuildOptions, SwapProvider, SwapQuote, SwapRequest } from "../ports/trading.port.js";
 import type { MarketService } from "./market.service.js";
 
 /**
@@ -53,7 +53,7 @@ export class MarketAwareSwap implements SwapProvider {
   quote(req: SwapRequest): Promise<SwapQuote> {
     return (this.market.isReplay ? this.simulated : this.live).quote(req);
   }
-  buildSwap(q: SwapQuote, user: string) {
-    return this.live.buildSwap(q, user);
+  buildSwap(q: SwapQuote, user: string, opts?: SwapBuildOptions) {
+    return this.live.buildSwap(q, user, opts);
   }
 }

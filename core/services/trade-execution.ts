@@ -1,4 +1,6 @@
+import { DEFAULT_USER_SETTINGS } from "../domain/user-settings.js";
 import type { Order } from "../domain/order.js";
+import { ackNeededText, needsRiskAck } from "../domain/trade-risk.js";
 import { UserError, WalletKeyError, isUserError } from "../errors.js";
 import type { KeyVault, SwapQuote, TxCheck } from "../ports/trading.port.js";
 import { startOfUtcDay, type TradeContext } from "./trade-context.js";
@@ -26,7 +28,7 @@ export class TradeExecutor {
     private readonly tracker: OrderTracker,
   ) {}
 
-  async claimAndExecute(userId: string, orderId: string, dailyCapUsd: number | undefined): Promise<ConfirmResult> {
+  async claimAndExecute(userId: string, orderId: string, dailyCapUsd: number | undefined, acknowledgeRisk = false): Promise<ConfirmResult> {
     const d = this.ctx.d;
     const o = await this.ctx.owned(userId, orderId);
     if (o.status !== "previewed") return { kind: "already", order: o };
@@ -35,6 +37,8 @@ export class TradeExecutor {
       await d.orders.transition(o.id, ["previewed"], "expired", { finalAt: now, error: "quote expired before confirmation" });
       return { kind: "expired", order: await this.ctx.owned(userId, orderId) };
     }
+    // TOKEN_SAFETY=warn: a risky token received needs the explicit "I understand the risks"; the order stays previewed.
+    if (needsRiskAck(o) && !acknowledgeRisk) throw new UserError("token_unsafe", ackNeededText(o.risk!), { orderId: o.id, mint: o.risk!.mint });
     const cap = dailyCapUsd ?? d.config.dailyCapUsd;
     // The cap is judged and the order claimed in one atomic step: presses at once cannot both fit.
     const claim = await d.orders.confirmWithinCap(o.id, now, { since: startOfUtcDay(now), usd: cap });
@@ -45,6 +49,10 @@ export class TradeExecutor {
     if (claim !== "confirmed") return { kind: "already", order: await this.ctx.owned(userId, orderId) };
     const claimed = { ...o, status: "confirmed" as const, confirmedAt: now };
     await d.audit.record({ at: now, userId, action: "trade.confirmed", detail: { order: o.id, mode: o.mode } });
+    if (needsRiskAck(o)) {
+      const r = o.risk!;
+      await d.audit.record({ at: now, userId, action: "trade.risk_acknowledged", detail: { order: o.id, mint: r.mint, flags: r.flags.map((f) => f.code), unchecked: r.unchecked } });
+    }
     return o.mode === "paper" ? this.fills.fillPaper(claimed, false) : this.executeLive(claimed);
   }
 
@@ -54,7 +62,9 @@ export class TradeExecutor {
     if (!wallet) return this.closeConfirmed(o, "failed", "wallet unavailable");
     let built: { txBase64: string; lastValidBlockHeight: number };
     try {
-      built = await d.swap.buildSwap(quoteOf(o), wallet.address);
+      // The owner's priority-fee level (clamped to the operator's cap); their settings unreadable: the default.
+      const priorityFee = d.settings ? (await d.settings.get(o.userId).catch(() => DEFAULT_USER_SETTINGS)).priorityFee : undefined;
+      built = await d.swap.buildSwap(quoteOf(o), wallet.address, priorityFee ? { priorityFee } : {});
     } catch (err) {
       d.log.warn({ err, order: o.id }, "swap build failed");
       return this.closeConfirmed(o, "failed", "Jupiter could not build the swap");

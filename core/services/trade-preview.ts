@@ -8,6 +8,7 @@ import { RemoteError, UserError, isUserError } from "../errors.js";
 import type { Wallet } from "../ports/orders.port.js";
 import type { SwapQuote } from "../ports/trading.port.js";
 import { startOfUtcDay, type TradeContext } from "./trade-context.js";
+import { receivedRisk, settleRisk } from "./trade-safety.js";
 import { SOL_MINT, type NotifyTarget, type Placement, type PreviewLimits, type TradeAccount, type TradeIntent, type TradingConfig } from "./trading-types.js";
 
 function builtin(symbol: string): Token {
@@ -65,9 +66,13 @@ export class TradePreviewer {
     const { input, output } = intent;
     if (input.mint === output.mint) throw new UserError("same_token", `You can't swap ${input.symbol} for itself.`);
     for (const t of [input, output]) this.checkToken(t, c.allow);
+    // The received token's safety is checked while the balance, value and quote are worked out.
+    const safety = receivedRisk(this.ctx.d.safety, output, c.allow, this.ctx.d.log);
     const amount = await this.amountOf(account, intent);
     const { usd, now } = await this.valueOf(account.userId, input, amount, c);
     const quote = await this.quoteFor(intent, amount, c);
+    // Refused here under TOKEN_SAFETY=block; otherwise carried on the order (amounts net of a transfer fee).
+    const { risk, quotedOut, minOut } = settleRisk(await safety, quote, placement);
     const order: Order = {
       id: placement.orderId ?? newOrderId(),
       userId: account.userId,
@@ -79,8 +84,8 @@ export class TradePreviewer {
       input: { mint: input.mint, symbol: input.symbol, decimals: input.decimals },
       output: { mint: output.mint, symbol: output.symbol, decimals: output.decimals },
       inAmount: amount,
-      quotedOut: quote.outAmount,
-      minOut: quote.minOutAmount,
+      quotedOut,
+      minOut,
       slippageBps: quote.slippageBps,
       priceImpactPct: quote.priceImpactPct,
       route: quote.route,
@@ -93,6 +98,7 @@ export class TradePreviewer {
       ...NOTHING_EXECUTED,
       notify,
       ...(placement.automation ? { automation: placement.automation } : {}),
+      ...(risk ? { risk } : {}),
     };
     await this.ctx.d.orders.create(order);
     return order;

@@ -8,7 +8,10 @@ import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { BookStore, OrderStore, Wallet, WalletStore } from "../ports/orders.port.js";
 import type { Chain, KeyVault, SwapProvider } from "../ports/trading.port.js";
+import type { SafetyFlagCode } from "../domain/token-safety.js";
+import type { SettingsPort } from "../ports/user-settings.port.js";
 import type { MarketService } from "./market.service.js";
+import type { TokenSafetyCheck } from "./trade-safety.js";
 
 export const SOL_MINT = "So11111111111111111111111111111111111111112";
 
@@ -52,6 +55,11 @@ export interface TradeEvent {
 export interface Placement {
   orderId?: string;
   automation?: { id: string; firing: number };
+  /**
+   * TOKEN_SAFETY: the flags the automation's owner acknowledged when creating it. A firing on a token
+   * needing the acknowledgement goes ahead only when these cover its red flags (see trade-safety.ts).
+   */
+  acknowledgedRisk?: readonly SafetyFlagCode[];
 }
 
 /** Who trades, from which book: a user's paper account or wallet, or the treasury's own. */
@@ -74,8 +82,12 @@ export interface TradingDeps {
   clock: Clock;
   log: Logger;
   config: TradingConfig;
+  /** TOKEN_SAFETY: the received token's safety judged at preview; absent, no check (tests, or not wired). */
+  safety?: TokenSafetyCheck;
   /** Fills and failures found in the background are pushed to the user. */
   onEvent: (e: TradeEvent) => Promise<void>;
+  /** Users' own settings (default slippage, priority-fee level), already within the operator's caps. */
+  settings?: Pick<SettingsPort, "get">;
   sleep?: (ms: number) => Promise<void>;
 }
 

@@ -76,7 +76,9 @@ export class TradingService implements TradingPort, ToldOrders {
   /** Policy checks, then a Jupiter quote stored as a previewed order. Nothing moves yet. */
   async preview(userId: string, intent: TradeIntent, notify: NotifyTarget): Promise<Order> {
     const { book, wallet } = await this.book(userId);
-    return this.previewIn({ userId, book, wallet, mode: this.ctx.d.config.mode }, intent, notify);
+    // The user's default slippage (within MAX_SLIPPAGE_BPS) instead of the operator's, when they set one.
+    const mine = this.ctx.d.settings ? (await this.ctx.d.settings.get(userId)).slippageBps : null;
+    return this.previewIn({ userId, book, wallet, mode: this.ctx.d.config.mode }, intent, notify, mine !== null ? { defaultSlippageBps: mine } : {});
   }
 
   /**
@@ -109,12 +111,13 @@ export class TradingService implements TradingPort, ToldOrders {
   /**
    * Confirm: claims the order exactly once, then executes it. `toldByReply`: the caller's reply tells
    * the outcome and marks the order told once delivered (markTold); otherwise a final result counts as
-   * told when it is returned.
+   * told when it is returned. `acknowledgeRisk`: the user pressed "I understand the risks" (an order whose
+   * received token needs it is refused with token_unsafe without it, and stays previewed).
    */
-  async confirm(userId: string, orderId: string, opts: { dailyCapUsd?: number; toldByReply?: boolean } = {}): Promise<ConfirmResult> {
+  async confirm(userId: string, orderId: string, opts: { dailyCapUsd?: number; toldByReply?: boolean; acknowledgeRisk?: boolean } = {}): Promise<ConfirmResult> {
     let r: ConfirmResult;
     try {
-      r = await this.executor.claimAndExecute(userId, orderId, opts.dailyCapUsd);
+      r = await this.executor.claimAndExecute(userId, orderId, opts.dailyCapUsd, opts.acknowledgeRisk === true);
     } catch (err) {
       // A failure the caller answers with an error reply (nothing was sent): told by that reply.
       const o = await this.ctx.d.orders.get(orderId);

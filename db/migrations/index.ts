@@ -12,6 +12,8 @@ import * as ordersTold from "./2026-12-06T0100-orders-told.js";
 import * as retention from "./2026-12-06T0100-retention.js";
 import * as orderFees from "./2026-12-06T1200-order-fees.js";
 import * as automations from "./2026-12-06T1300-automations.js";
+import * as userSettings from "./2026-12-06T1400-user-settings.js";
+import * as orderRisk from "./2026-12-06T1800-order-risk.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +30,6 @@ export const migrations: Record<string, Migration> = {
   "2026-12-06T0100-retention": retention,
   "2026-12-06T1200-order-fees": orderFees,
   "2026-12-06T1300-automations": automations,
+  "2026-12-06T1400-user-settings": userSettings,
+  "2026-12-06T1800-order-risk": orderRisk,
 };

@@ -4,6 +4,7 @@ import type { CapClaim, OrderPatch, OrderStore } from "../../core/ports/orders.p
 import type { DialectName } from "../database.js";
 import type { Database } from "../schema.js";
 import type { OrdersTable } from "../tables/trading.table.js";
+import { riskFromJson, riskToJson } from "./order-risk-codec.js";
 import { lockTradeUser } from "./trade-locks.js";
 
 const big = (s: string | null) => (s === null ? null : BigInt(s));
@@ -49,6 +50,7 @@ export function toOrder(r: Selectable<OrdersTable>): Order {
     notify: { platform: r.notify_platform, chatId: r.notify_chat },
     // Absent for the user's own trades, as orders are built before automations existed.
     ...(r.automation_id !== null ? { automation: { id: r.automation_id, firing: Number(r.automation_firing ?? 0) } } : {}),
+    ...(r.risk_json !== null ? { risk: riskFromJson(r.risk_json) } : {}),
   };
 }
 
@@ -127,6 +129,7 @@ export class KyselyOrders implements OrderStore {
         notify_chat: o.notify.chatId,
         automation_id: o.automation?.id ?? null,
         automation_firing: o.automation?.firing ?? null,
+        risk_json: riskToJson(o.risk),
       })
       .execute();
   }

@@ -39,6 +39,7 @@ export async function insertOutbox(db: Kysely<Database> | Transaction<Database>,
       lease_until: null,
       sent_at: null,
       last_error: null,
+      user_id: m.userId ?? null,
     })
     .onConflict((oc) => oc.column("dedupe_key").doNothing())
     .executeTakeFirst();
@@ -106,6 +107,7 @@ export class KyselyOutbox implements OutboxStore {
       partsSent: Number(r.parts_sent),
       uncertain: Number(r.open_claims) > 1,
       ...(r.source_at !== null ? { sourceAt: Number(r.source_at) } : {}),
+      ...(r.user_id !== null ? { userId: r.user_id } : {}),
     }));
   }
 

@@ -3,7 +3,8 @@ import type { AlertKind, AlertState } from "../../core/domain/alert.js";
 import type { Platform } from "../../core/domain/identity.js";
 
 /** pending: waiting or being delivered; sent; dead: gave up; skipped: the chat cannot receive it. */
-export type OutboxState = "pending" | "sent" | "dead" | "skipped";
+/** held: a user's push kept during their quiet hours (until available_at), then summarised. */
+export type OutboxState = "pending" | "sent" | "dead" | "skipped" | "held";
 
 /** Price and portfolio alerts with their firing state (survives restarts). */
 export interface AlertsTable {
@@ -60,4 +61,6 @@ export interface OutboxTable {
   lease_until: number | null;
   sent_at: number | null;
   last_error: string | null;
+  /** Whose push this is (null: not a user's, e.g. an admin notice): quiet hours hold by it. */
+  user_id: string | null;
 }

@@ -85,6 +85,8 @@ export interface OrdersTable {
   /** The automation that placed it and its firing n (both null: the user's own trade). */
   automation_id: string | null;
   automation_firing: number | null;
+  /** TOKEN_SAFETY: the received token's judged safety (JSON, see order-risk-codec.ts); null: none. */
+  risk_json: string | null;
 }
 
 export interface PortfolioSnapshotsTable {

@@ -205,7 +205,7 @@ describe("tool eligibility has one source", () => {
   it("the model is offered every public command except those that say llmTool: false", () => {
     const names = (cs: readonly AnyCommand[]) => cs.filter(isLlmTool).map((c) => c.name).sort();
     expect(names(commands)).toEqual([
-      "alert", "alerts", "auto", "balance", "buy", "chart", "dca", "help", "limit", "pnl", "price", "sell", "stop", "swap", "tp", "trades", "trail", "unalert", "whoami",
+      "alert", "alerts", "auto", "balance", "buy", "chart", "dca", "help", "limit", "pnl", "price", "sell", "stop", "swap", "token", "tp", "trades", "trail", "unalert", "whoami",
     ]);
     // never a tool: secrets, account links, admin views, the assistant itself
     for (const never of ["wallet", "link", "audit", "usage", "start", "ask", "treasury"]) expect(names(commands)).not.toContain(never);

@@ -19,6 +19,9 @@ describe("rule-based intent (no model configured)", () => {
     ["my balance", "balance", {}],
     ["portfolio?", "balance", {}],
     ["chart of sol 30d", "chart", { token: "sol", range: "30d" }],
+    ["what is JUPyiwrYJFskUPiHa7hkeR8VUtAeFoSYbKedZNsDvCN?", "token", { query: "JUPyiwrYJFskUPiHa7hkeR8VUtAeFoSYbKedZNsDvCN" }],
+    ["is bonk safe?", "token", { query: "bonk" }],
+    ["is $WIF a rug pull", "token", { query: "WIF" }],
   ])("%s -> /%s", (text, name, args) => {
     expect(ruleIntent(text)).toEqual({ kind: "command", name, args });
   });

@@ -56,7 +56,12 @@ export class FiringAttempt {
       return await this.carryOn(a, order, capped);
     } catch (err) {
       const latest = (await this.d.trading.findOrder(orderId).catch(() => undefined)) ?? null;
-      if (isUserError(err)) return { kind: "failed", reason: err.message, retryable: RETRYABLE.has(err.code), order: latest };
+      if (isUserError(err)) {
+        // TOKEN_SAFETY: a flagged token is skipped with the reason (nothing traded); a check that could not run is tried again.
+        const unchecked = err.code === "token_unsafe" && err.context["retryable"] === true;
+        if (err.code === "token_unsafe" && !unchecked) return { kind: "skipped", reason: err.message };
+        return { kind: "failed", reason: err.message, retryable: RETRYABLE.has(err.code) || unchecked, order: latest };
+      }
       this.d.log.error({ err, automation: a.id, firing: n, attempt: k }, "automation attempt failed unexpectedly");
       return { kind: "failed", reason: "an unexpected error; it will be tried again", retryable: true, order: latest };
     }
