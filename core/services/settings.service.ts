@@ -42,6 +42,15 @@ export class SettingsService implements SettingsPort, QuietHoursGate {
   }
 
   async update(userId: string, patch: Partial<UserSettings>): Promise<UserSettings> {
+    // The operator's ceiling first: "at most 100 bps: the operator's cap" says more than the setting's own bound.
+    const overFirst = (() => {
+      try {
+        return settingsOverCap(patch, this.d.caps);
+      } catch {
+        return undefined; // not even shaped right: the schema below says why
+      }
+    })();
+    if (overFirst) throw new UserError("bad_setting", overFirst.message, { setting: overFirst.setting });
     const r = userSettingsPatchSchema.strict().safeParse(patch);
     if (!r.success) {
       const issue = r.error.issues[0];

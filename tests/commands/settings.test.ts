@@ -69,6 +69,7 @@ describe("/settings", () => {
     const a = await app();
     const said = async (t: string) => (await a.say(t)).text;
     expect(await said("/settings slippage 150")).toContain("Slippage can be at most 100 bps: the operator's cap (MAX_SLIPPAGE_BPS).");
+    expect(await said("/settings slippage 9000")).toContain("Slippage can be at most 100 bps: the operator's cap (MAX_SLIPPAGE_BPS).");
     expect(await said("/settings quickbuy 501")).toContain("The quick-buy limit can be at most $500: the operator's cap (MAX_TRADE_USD).");
     expect(await said("/settings fee high")).toContain("The priority fee can be at most medium: the operator's cap (MAX_PRIORITY_FEE_LEVEL).");
     expect(await said("/settings slippage lots")).toContain("Slippage is a whole number of basis points");
