@@ -10,8 +10,9 @@ import { routeFeesOf } from "./route-fees.js";
 const PRIORITY_LEVELS: Record<PriorityFeeLevel, { priorityLevel: "medium" | "high" | "veryHigh"; share: number } | null> = {
   none: null,
   low: { priorityLevel: "medium", share: 0.25 },
-  medium: { priorityLevel: "high", share: 0.5 },
-  high: { priorityLevel: "veryHigh", share: 1 },
+  medium: { priorityLevel: "medium", share: 0.5 },
+  // the default: what every live swap paid before per-user settings existed
+  high: { priorityLevel: "high", share: 1 },
 };
 
 /**
@@ -138,7 +139,7 @@ export class JupiterSwapProvider implements SwapProvider {
 
   /**
    * `opts.priorityFee`: the user's level (within the operator's cap): none omits the fee; low, medium
-   * and high ask Jupiter's medium, high and veryHigh estimate, capped at a quarter, half and all of
+   * and high ask Jupiter's medium, medium and high estimate, capped at a quarter, half and all of
    * maxPriorityFeeLamports. Not given: high, capped at maxPriorityFeeLamports (as before settings).
    */
   async buildSwap(quote: SwapQuote, userPublicKey: string, opts: SwapBuildOptions = {}): Promise<{ txBase64: string; lastValidBlockHeight: number }> {

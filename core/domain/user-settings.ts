@@ -40,7 +40,8 @@ export const DEFAULT_USER_SETTINGS: Readonly<UserSettings> = Object.freeze({
   quickBuyMaxUsd: null,
   pushPlatforms: null,
   quietHours: null,
-  priorityFee: "low",
+  // high: what live swaps paid before per-user settings (Jupiter's "high" estimate up to the operator's cap)
+  priorityFee: "high",
 });
 
 // ---------------------------------------------------------------------------------------------------

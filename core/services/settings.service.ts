@@ -42,14 +42,12 @@ export class SettingsService implements SettingsPort, QuietHoursGate {
   }
 
   async update(userId: string, patch: Partial<UserSettings>): Promise<UserSettings> {
-    // The operator's ceiling first: "at most 100 bps: the operator's cap" says more than the setting's own bound.
-    const overFirst = (() => {
-      try {
-        return settingsOverCap(patch, this.d.caps);
-      } catch {
-        return undefined; // not even shaped right: the schema below says why
-      }
-    })();
+    // A number over the operator's ceiling is refused naming it ("at most 100 bps: the operator's cap"),
+    // even when it is also past the setting's own bound; anything else is judged by the schema first.
+    const numbers: Partial<UserSettings> = {};
+    if (typeof patch.slippageBps === "number" && Number.isFinite(patch.slippageBps)) numbers.slippageBps = patch.slippageBps;
+    if (typeof patch.quickBuyMaxUsd === "number" && Number.isFinite(patch.quickBuyMaxUsd)) numbers.quickBuyMaxUsd = patch.quickBuyMaxUsd;
+    const overFirst = settingsOverCap(numbers, this.d.caps);
     if (overFirst) throw new UserError("bad_setting", overFirst.message, { setting: overFirst.setting });
     const r = userSettingsPatchSchema.strict().safeParse(patch);
     if (!r.success) {

@@ -60,12 +60,12 @@ describe("a user's settings apply to their trades", () => {
     const mine = await buy(w, world, "42");
     expect(mine.preview).toContain("slippage 0.30%");
     expect(mine.slippage).toEqual([30]);
-    expect(mine.fee).toEqual([{ priorityLevelWithMaxLamports: { priorityLevel: "high", maxLamports: 400_000 } }]);
+    expect(mine.fee).toEqual([{ priorityLevelWithMaxLamports: { priorityLevel: "medium", maxLamports: 400_000 } }]);
 
     const theirs = await buy(w, world, "43");
     expect(theirs.preview).toContain("slippage 0.50%");
     expect(theirs.slippage).toEqual([50]);
-    expect(theirs.fee).toEqual([{ priorityLevelWithMaxLamports: { priorityLevel: "medium", maxLamports: 200_000 } }]); // the default level, low
+    expect(theirs.fee).toEqual([{ priorityLevelWithMaxLamports: { priorityLevel: "high", maxLamports: 800_000 } }]); // the default level, high: what swaps paid before settings
 
     await w.app.say("/settings fee none", { id: "43" });
     expect((await buy(w, world, "43")).fee).toEqual([undefined]);

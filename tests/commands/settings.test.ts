@@ -34,7 +34,8 @@ describe("/settings", () => {
     expect(r.text).toMatch(/Quick buy\s+off: every buy is previewed \(at most \$500\)/);
     expect(r.text).toMatch(/Alerts go to\s+all your linked platforms/);
     expect(r.text).toMatch(/Quiet hours\s+off/);
-    expect(r.text).toMatch(/Priority fee\s+low \(at most medium\)/);
+    // the default fee (high, what live swaps paid before settings) within this operator's cap (medium)
+    expect(r.text).toMatch(/Priority fee\s+medium \(at most medium\)/);
     const labels = r.replies[0]!.buttons!.flat().map((b) => b.label);
     expect(labels).toEqual(["25 bps", "50 bps", "100 bps", "Default slippage", "Pay with USDC", "Fee none", "Fee low", "Fee medium", "Reset all"]);
   });
@@ -85,20 +86,20 @@ describe("/settings", () => {
     // Nothing was changed by any of it.
     const shown = await said("/settings");
     expect(shown).toMatch(/Slippage\s+the bot's default/);
-    expect(shown).toMatch(/Priority fee\s+low/);
+    expect(shown).toMatch(/Priority fee\s+medium/);
   });
 
   it("buttons apply the setting for the requester only, once", async () => {
     const a = await app();
     const r = await a.say("/settings", { id: "1001" });
-    const fee = button(r.replies[0], "Fee medium");
+    const fee = button(r.replies[0], "Fee low");
     // Another user cannot press it.
     const stranger = await a.press(fee, { id: "2002" });
     expect(stranger.text).toBe("This is not your button.");
-    expect((await a.say("/settings", { id: "2002" })).text).toMatch(/Priority fee\s+low/);
+    expect((await a.say("/settings", { id: "2002" })).text).toMatch(/Priority fee\s+medium/);
     // The requester can.
     const pressed = await a.press(fee, { id: "1001" });
-    expect(pressed.text).toMatch(/Saved\.[\s\S]*Priority fee\s+medium/);
+    expect(pressed.text).toMatch(/Saved\.[\s\S]*Priority fee\s+low/);
     expect(pressed.replies[0]!.editsOriginal).toBe(true);
     // Used once.
     expect((await a.press(fee, { id: "1001" })).text).toBe("Already done: that button was used.");

@@ -42,18 +42,21 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   throw new Error("the change was accepted");
 }
 
+/** The defaults as read under CAPS: the default fee (high, what live swaps paid before settings) held to the cap (medium). */
+const DEFAULTS_UNDER_CAPS: UserSettings = { ...DEFAULT_USER_SETTINGS, priorityFee: "medium" };
+
 describe("per-user settings: bounds and the operator's ceilings", () => {
   it("a new user has the defaults", async () => {
     const { s } = service();
-    expect(await s.get("u1")).toEqual(DEFAULT_USER_SETTINGS);
+    expect(await s.get("u1")).toEqual(DEFAULTS_UNDER_CAPS);
   });
 
   it("a change is stored and read back; only the changed setting differs", async () => {
     const { s } = service();
     await s.update("u1", { slippageBps: 75 });
     await s.update("u1", { payToken: "USDC", quickBuyMaxUsd: 25 });
-    expect(await s.get("u1")).toEqual({ ...DEFAULT_USER_SETTINGS, slippageBps: 75, payToken: "USDC", quickBuyMaxUsd: 25 });
-    expect(await s.get("u2")).toEqual(DEFAULT_USER_SETTINGS);
+    expect(await s.get("u1")).toEqual({ ...DEFAULTS_UNDER_CAPS, slippageBps: 75, payToken: "USDC", quickBuyMaxUsd: 25 });
+    expect(await s.get("u2")).toEqual(DEFAULTS_UNDER_CAPS);
   });
 
   it("a user cannot exceed the operator's caps: each refusal names the cap", async () => {
@@ -61,7 +64,7 @@ describe("per-user settings: bounds and the operator's ceilings", () => {
     expect(await refusal(s.update("u1", { slippageBps: 101 }))).toBe("Slippage can be at most 100 bps: the operator's cap (MAX_SLIPPAGE_BPS).");
     expect(await refusal(s.update("u1", { quickBuyMaxUsd: 1000.01 }))).toBe("The quick-buy limit can be at most $1000: the operator's cap (MAX_TRADE_USD).");
     expect(await refusal(s.update("u1", { priorityFee: "high" }))).toBe("The priority fee can be at most medium: the operator's cap (MAX_PRIORITY_FEE_LEVEL).");
-    expect(await s.get("u1")).toEqual(DEFAULT_USER_SETTINGS);
+    expect(await s.get("u1")).toEqual(DEFAULTS_UNDER_CAPS);
     // Exactly at the cap is allowed.
     await s.update("u1", { slippageBps: 100, quickBuyMaxUsd: 1000, priorityFee: "medium" });
     expect(await s.get("u1")).toMatchObject({ slippageBps: 100, quickBuyMaxUsd: 1000, priorityFee: "medium" });
@@ -114,14 +117,14 @@ describe("per-user settings: bounds and the operator's ceilings", () => {
 
   it("a stored value that no longer reads is the default, the rest still apply", () => {
     const stored = { slippageBps: "lots", payToken: "USDC", quietHours: { start: "x" } } as unknown as Partial<UserSettings>;
-    expect(effectiveSettings(stored, CAPS)).toEqual({ ...DEFAULT_USER_SETTINGS, payToken: "USDC" });
+    expect(effectiveSettings(stored, CAPS)).toEqual({ ...DEFAULTS_UNDER_CAPS, payToken: "USDC" });
   });
 
   it("reset brings back every default", async () => {
     const { s } = service();
     await s.update("u1", { slippageBps: 80, payToken: "USDC", quietHours: { start: "22:00", end: "07:00", tz: "Europe/Berlin" } });
-    expect(await s.reset("u1")).toEqual(DEFAULT_USER_SETTINGS);
-    expect(await s.get("u1")).toEqual(DEFAULT_USER_SETTINGS);
+    expect(await s.reset("u1")).toEqual(DEFAULTS_UNDER_CAPS);
+    expect(await s.get("u1")).toEqual(DEFAULTS_UNDER_CAPS);
   });
 
   it("the defaults are never changed by a user's settings", async () => {
