@@ -124,6 +124,28 @@ export class MigrationError extends Error {
  * failing that, is the next migration that was to run.
  */
 export async function migrate(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db, schema);
+    } catch (err) {
+      // Kysely's introspection lists the tables of EVERY schema in the database; another schema dropped
+      // at that moment (a test run beside us, an operator's cleanup) fails it with 3F000 naming that
+      // other schema. Ours is not the problem: look again.
+      if (attempt < 4 && otherSchemaVanished(err, schema)) continue;
+      throw err;
+    }
+  }
+}
+
+/** A migration error caused by ANOTHER schema vanishing mid-introspection (worth a second look), not ours. */
+export function otherSchemaVanished(err: unknown, ours: string | undefined): boolean {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (cause?.code !== "3F000" || typeof cause.message !== "string") return false;
+  const named = /schema "([^"]+)" does not exist/.exec(cause.message)?.[1];
+  return named !== undefined && named !== (ours ?? "public");
+}
+
+async function migrateOnce(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: new StaticProvider(migrations),
