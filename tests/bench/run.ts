@@ -11,6 +11,7 @@ import { backtestBench } from "./backtest.bench.js";
 import { retentionBench } from "./retention.bench.js";
 import { automationsBench } from "./automations.bench.js";
 import { automationsExecBench } from "./automations-exec.bench.js";
+import { tokenCardsBench } from "./token-cards.bench.js";
 
 /** `npm run bench`: one table of every figure the issues ask for, with the machine's size. */
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
@@ -24,6 +25,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ["retention", () => retentionBench()],
   ["automations", () => automationsBench()],
   ["automations-exec", () => automationsExecBench()],
+  ["token-cards", () => tokenCardsBench()],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
