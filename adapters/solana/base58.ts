@@ -1,7 +1,6 @@
 // Bitcoin-alphabet base58, as Solana uses for addresses, signatures and exported secrets.
 // Small and dependency-free so signatures can be computed locally from the signed bytes.
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-const INDEX = new Map([...ALPHABET].map((c, i) => [c, i] as const));
 
 export function encodeBase58(bytes: Uint8Array): string {
   let zeros = 0;
@@ -24,26 +23,5 @@ export function encodeBase58(bytes: Uint8Array): string {
   return out;
 }
 
-/** Decoded bytes, or undefined when `text` is not base58. */
-export function decodeBase58(text: string): Uint8Array | undefined {
-  let zeros = 0;
-  while (zeros < text.length && text[zeros] === "1") zeros++;
-  const bytes: number[] = []; // little-endian base-256 digits
-  for (let i = zeros; i < text.length; i++) {
-    const value = INDEX.get(text[i]!);
-    if (value === undefined) return undefined;
-    let carry = value;
-    for (let j = 0; j < bytes.length; j++) {
-      carry += bytes[j]! * 58;
-      bytes[j] = carry & 0xff;
-      carry >>= 8;
-    }
-    while (carry > 0) {
-      bytes.push(carry & 0xff);
-      carry >>= 8;
-    }
-  }
-  const out = new Uint8Array(zeros + bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[out.length - 1 - i] = bytes[i]!;
-  return out;
-}
+/** Decoding is core's (core/domain/base58.ts: paste detection needs it too); one copy of it. */
+export { decodeBase58 } from "../../core/domain/base58.js";

@@ -1,6 +1,6 @@
 /**
  * Bitcoin-alphabet base58 decoding, as Solana writes addresses: small and pure so core can tell a
- * real 32-byte address from text that only looks like one (adapters/solana/base58.ts also encodes).
+ * real 32-byte address from text that only looks like one (adapters/solana/base58.ts adds encoding).
  */
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const INDEX = new Map([...ALPHABET].map((c, i) => [c, i] as const));
