@@ -4,7 +4,7 @@ import { UserError } from "../core/errors.js";
 import { choiceArg, defineCommand, type CommandContext } from "../core/router/command.js";
 import type { Reply } from "../core/router/message.js";
 import { bold, code, reply } from "../core/router/reply.js";
-import { automationsOf, withNextStep } from "./automation.common.js";
+import { automationsOf } from "./automation.common.js";
 import { listRow } from "./automation.format.js";
 
 const USAGE = "auto [cancel <id|all> | pause | resume]";
@@ -30,10 +30,10 @@ async function cancel(ctx: Ctx, target: string | undefined): Promise<Reply> {
   if (!target) throw new UserError("bad_args", `Say which: /auto cancel <id|all>. Ids are in /auto.`, { usage: USAGE });
   const port = automationsOf(ctx);
   if (target === "all") {
-    const n = await withNextStep(port.cancelAll(ctx.user.id));
+    const n = await port.cancelAll(ctx.user.id);
     return reply("success").line(n ? `Cancelled ${plural(n, "automation")}. Nothing else will fire.` : "You had no active automations.").build();
   }
-  const ok = await withNextStep(port.cancel(ctx.user.id, target));
+  const ok = await port.cancel(ctx.user.id, target);
   return reply(ok ? "success" : "info").line(ok ? `Automation ${target} cancelled.` : `Automation ${target} was not active (see /auto).`).build();
 }
 

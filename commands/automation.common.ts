@@ -6,7 +6,7 @@ import type { AutomationDraft, AutomationsPort } from "../core/ports/automations
 import { defineCommand, type Actions, type Command, type CommandContext } from "../core/router/command.js";
 import type { Reply } from "../core/router/message.js";
 import { bold, code, reply } from "../core/router/reply.js";
-import { draftRows, KIND_LABEL, nextStep, stateText, whatText, whenText } from "./automation.format.js";
+import { draftRows, KIND_LABEL, stateText, whatText, whenText } from "./automation.format.js";
 import { notifyTarget } from "./trade.common.js";
 
 /** The ports of the automation commands and their Confirm/Cancel buttons. */
@@ -23,18 +23,6 @@ export function automationsOf(ctx: CommandContext<"automations">): AutomationsPo
   const port = ctx.services.automations;
   if (!port) throw new UserError("bad_automation", "Automations are not enabled on this deployment.");
   return port;
-}
-
-/** Runs a port call; an automation error gets the next step to take after its own sentence. */
-export async function withNextStep<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (err) {
-    if (!isUserError(err)) throw err;
-    const hint = nextStep(err.code);
-    if (!hint || err.message.includes(hint)) throw err;
-    throw new UserError(err.code, `${err.message.replace(/\s+$/, "")} ${hint}`, err.context);
-  }
 }
 
 /** The payload of a draft's Confirm and Cancel: the automation they act on. */
@@ -67,7 +55,7 @@ export async function draftReply(ctx: CommandContext<"clock">, d: AutomationDraf
 const described = (a: Automation) => `${KIND_LABEL[a.rule.kind]} ${a.id}: ${whatText(a.rule)} ${whenText(a.rule, a.high)}`;
 
 async function confirmDraft(ctx: CommandContext<AutomationNeed>, { automationId }: z.infer<typeof draftRef>): Promise<Reply> {
-  const r = await withNextStep(automationsOf(ctx).confirm(ctx.user.id, automationId));
+  const r = await automationsOf(ctx).confirm(ctx.user.id, automationId);
   const a = r.automation;
   switch (r.kind) {
     case "armed":
@@ -85,7 +73,7 @@ async function confirmDraft(ctx: CommandContext<AutomationNeed>, { automationId 
 }
 
 async function discardDraft(ctx: CommandContext<AutomationNeed>, { automationId }: z.infer<typeof draftRef>): Promise<Reply> {
-  const a = await withNextStep(automationsOf(ctx).discard(ctx.user.id, automationId));
+  const a = await automationsOf(ctx).discard(ctx.user.id, automationId);
   if (a.state === "cancelled" || a.state === "proposed") return reply().line("Cancelled. Nothing was armed.").private_().edit().build();
   return reply().line(`Not cancelled: automation ${a.id} is already ${stateText(a.state)}. Remove it with `, code(`/auto cancel ${a.id}`), ".").private_().build();
 }
@@ -128,7 +116,7 @@ export function defineAutomationCommand<S extends z.ZodObject>(c: {
       const port = automationsOf(ctx);
       // a model may send "at 190" as one array item: the parser reads single words
       const req = parseAutomation(c.name, c.words(args).flatMap((w) => w.split(/\s+/)));
-      const draft = await withNextStep(port.propose(ctx.user.id, req, notifyTarget(ctx)));
+      const draft = await port.propose(ctx.user.id, req, notifyTarget(ctx));
       return draftReply(ctx, draft);
     },
     actions: automationActions,

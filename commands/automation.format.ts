@@ -8,7 +8,6 @@ import type { Automation, AutomationKind, AutomationRule, AutomationState } from
 import { formatPct, formatPrice, formatUsd, formatUtc } from "../core/domain/format.js";
 import { formatAmount } from "../core/domain/money.js";
 import type { TokenRef } from "../core/domain/order.js";
-import type { ErrorCode } from "../core/errors.js";
 import type { AutomationDraft } from "../core/ports/automations.port.js";
 import { describeAmount, describeLevel, STATE_NAME } from "../core/services/automations/index.js";
 
@@ -105,14 +104,3 @@ export function listRow(a: Automation): [string, string] {
   const firings = r.kind === "dca" && r.times !== null ? `${a.firings}/${r.times} buys` : `${a.firings} firing${a.firings === 1 ? "" : "s"}`;
   return [a.id, `${KIND_LABEL[r.kind]}: ${whatText(r)} ${whenText(r, a.high)} - ${stateText(a.state)}, ${firings}`];
 }
-
-/** What to do next after an automation error (shown after the error's own sentence). */
-const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
-  automation_limit: "See yours with /auto and remove one with /auto cancel <id>.",
-  automation_expired: "Nothing was armed: send the command again for a fresh preview.",
-  automation_unknown: "See yours with /auto.",
-  automation_too_large: "Use a smaller amount, or split it into several automations.",
-  level_crossed: "To trade at today's price, use /buy or /sell.",
-};
-
-export const nextStep = (code: ErrorCode): string | undefined => NEXT_STEP[code];

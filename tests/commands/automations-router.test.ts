@@ -63,7 +63,7 @@ describe("through the router", () => {
     const r = await app.say("/tp SOL at 100", ME);
     expect(r.outcome).toBe("error");
     expect(r.text).toBe(
-      "SOL is at $227.50 now, so a take-profit at $100.00 would fire at once. Set a level above the price, or use /sell to trade now. To trade at today's price, use /buy or /sell.",
+      "SOL is at $227.50 now, so a take-profit at $100.00 would fire at once. Set a level above the price, or use /sell to trade now.",
     );
     expect((await app.say("/dca SOL 10 every 5m", ME)).text).toBe("A DCA runs at most once an hour: use an interval of 1h or more.");
     expect((await app.say("/auto cancel nope", ME)).text).toBe("Give an automation id from /auto, or all. Usage: /auto [cancel <id|all> | pause | resume]");

@@ -145,7 +145,7 @@ describe("errors are clear messages with the next step", () => {
     const w = world();
     await expect(runCommand(stop, w.services, { token: "SOL", level: ["at", "250"] })).rejects.toMatchObject({
       code: "level_crossed",
-      message: "SOL is at $227.50 now, so a stop at $250.00 would fire at once. Set a level below the price, or use /sell to trade now. To trade at today's price, use /buy or /sell.",
+      message: "SOL is at $227.50 now, so a stop at $250.00 would fire at once. Set a level below the price, or use /sell to trade now.",
     });
     await expect(runCommand(stop, w.services, { token: "SOL", level: ["at", "-5"] })).rejects.toMatchObject({ code: "bad_level" });
     await expect(runCommand(dca, w.services, { token: "SOL", amount: "10", schedule: ["every", "5m"] })).rejects.toMatchObject({ code: "bad_schedule" });

@@ -53,7 +53,7 @@ export class FakeAutomations implements AutomationsPort {
 
   private mine(userId: string, id: string): Automation {
     const a = this.all.get(id);
-    if (!a || a.userId !== userId) throw new UserError("automation_unknown", `You have no automation ${id}.`);
+    if (!a || a.userId !== userId) throw new UserError("automation_unknown", `You have no automation ${id}. See yours with /auto.`);
     return a;
   }
 
@@ -74,7 +74,7 @@ export class FakeAutomations implements AutomationsPort {
     let usd: number | null = null;
     if (rule.kind === "limit-buy" || rule.kind === "dca") usd = unitsToUsd(rule.spend, rule.pay.decimals, this.o.prices[rule.pay.symbol] ?? 1);
     if (usd !== null && usd > this.o.maxTradeUsd) {
-      throw new UserError("automation_too_large", `Each firing would trade about $${usd.toFixed(2)}; the limit is $${this.o.maxTradeUsd} per trade.`);
+      throw new UserError("automation_too_large", `Each firing would trade about $${usd.toFixed(2)}; the limit is $${this.o.maxTradeUsd} per trade. Use a smaller amount, or split it into several automations.`);
     }
     const id = `a${(++this.seq).toString(36).padStart(8, "0")}`;
     const a: Automation = { id, userId, rule, state: "proposed", firings: 0, high: rule.kind === "trailing" ? priceUsd : null, createdAt: now, updatedAt: now, notify };
@@ -96,9 +96,9 @@ export class FakeAutomations implements AutomationsPort {
     const a = this.mine(userId, id);
     if (this.discarded.has(id)) return { kind: "cancelled", automation: a };
     if (a.state !== "proposed") return { kind: "already", automation: a };
-    if (this.clock.now() >= (this.expires.get(id) ?? Infinity)) throw new UserError("automation_expired", `That preview expired.`);
+    if (this.clock.now() >= (this.expires.get(id) ?? Infinity)) throw new UserError("automation_expired", `That preview expired. Nothing was armed: send the command again for a fresh preview.`);
     const active = this.of(userId).filter((x) => ACTIVE_AUTOMATION_STATES.includes(x.state)).length;
-    if (active >= this.o.maxPerUser) throw new UserError("automation_limit", `You have ${active} automations, the most allowed.`);
+    if (active >= this.o.maxPerUser) throw new UserError("automation_limit", `You have ${active} automations, the most allowed. See yours with /auto and remove one with /auto cancel <id>.`);
     return { kind: "armed", automation: this.set(a, "armed") };
   }
 
