@@ -40,17 +40,32 @@ const settingsOf = (ctx: CommandContext<"settings">): Promise<UserSettings> =>
  * The card's buy buttons, bound to the requester: the presets in one group (one press uses them all, so
  * a double tap buys once) and "Custom" in its own. None for the token the user pays with.
  */
-async function buyButtons(ctx: CommandContext<TokenNeed>, card: TokenCard): Promise<Button[][]> {
+async function buyButtons(ctx: CommandContext<TokenNeed>, card: TokenCard): Promise<Button[][] | string> {
   const s = await settingsOf(ctx);
   const pay = s.payToken;
   const payToken = await ctx.services.tokens.resolve(pay);
   if (payToken.mint === card.mint) return [];
+  // A token the trade policy refuses (deny list, allow list, unverified) gets no buy buttons, but the reason.
+  const blocked = await tradeBlocked(ctx, card.mint);
+  if (blocked) return blocked;
   const presets = s.buyPresets[pay].filter((p) => presetArg.safeParse(p).success).slice(0, 4);
   const buys = presets.length
     ? await ctx.buttons(presets.map((amount) => ({ label: `Buy ${amount} ${pay}`, action: "buy", payload: { mint: card.mint, amount, pay } })))
     : [];
   const custom = await ctx.buttons([{ label: "Custom amount", action: "custom", payload: { mint: card.mint, pay } }]);
   return [buys, custom].filter((row) => row.length);
+}
+
+/** Why the trade policy would refuse buying this mint here, or undefined when it would not. */
+async function tradeBlocked(ctx: CommandContext<TokenNeed>, mint: string): Promise<string | undefined> {
+  try {
+    ctx.services.trading.checkToken(await ctx.services.tokens.resolve(mint));
+    return undefined;
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    // unknown to the registry: the preview would say so; no buttons either
+    return err.message;
+  }
 }
 
 /**
@@ -122,7 +137,8 @@ export default defineCommand({
     if (ctx.msg.platform === "twitter") return renderCompactCard(card).build();
     const out = renderCard(card, ctx.services.clock.now());
     const rows = await buyButtons(ctx, card);
-    for (const row of rows) out.buttons(...row);
+    if (typeof rows === "string") out.line(bold("Buying: "), rows);
+    else for (const row of rows) out.buttons(...row);
     return out.build();
   },
   actions: {

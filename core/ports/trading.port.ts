@@ -134,6 +134,8 @@ export interface TradingPort {
   /** One of the user's orders; throws UserError order_unknown for anyone else's. */
   order(userId: string, orderId: string): Promise<Order>;
   orders(userId: string, limit: number): Promise<Order[]>;
+  /** The token policy (deny list, allow list, else verified tokens only): throws the UserError a preview would. */
+  checkToken(t: Token): void;
 }
 
 /** The router, once a reply that tells an order's outcome was delivered (`Reply.tellsOrder`). */

@@ -205,6 +205,14 @@ describe("the card's buy buttons", () => {
     cards.set(MINTS.SOL, { market: marketInfo(MINTS.SOL, "SOL"), price: { usd: 150, source: "jupiter", ageMs: 0 }, safety: safetyReport(MINTS.SOL, now) });
     expect(labels(await app.say("/token SOL"))).toEqual([]);
   });
+
+  it("a token the trade policy refuses (deny list) gets no buy buttons, and the card says why", async () => {
+    const { app } = await cardWorld({ TOKEN_DENYLIST: "JUP" });
+    const r = await app.say("/token JUP");
+    expect(labels(r)).toEqual([]);
+    expect(r.text).toContain("Buying: Trading JUP is not allowed here.");
+    expect(labels(await app.say("/token BONK"))).toEqual(["Buy 0.1 SOL", "Buy 0.5 SOL", "Buy 1 SOL", "Custom amount"]);
+  });
 });
 
 describe("quick buy", () => {
