@@ -249,6 +249,7 @@ const NO_CHAIN: ChainTokenReader = {
   mintFacts: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
   largestHolders: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
   firstActivity: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
+  poolMints: () => Promise.reject(new RemoteError("solana", "no Solana connection", false)),
 };
 
 /**

@@ -122,6 +122,11 @@ function verdict(s: SafetyReport): Span[] {
   return ["No red flags found by the checks that ran."];
 }
 
+/** "from a Raydium AMM v4 pool 58oQ...YQo2": the pasted address was a pool, the card is the token it trades. */
+export function poolLine(pool: NonNullable<TokenCard["pool"]>): string {
+  return `From ${/^[AEIOU]/i.test(pool.dex) ? "an" : "a"} ${pool.dex} pool ${shortMint(pool.address)}`;
+}
+
 /** The card: header, copyable mint, market table, safety section. Buttons are the command's to add. */
 export function renderCard(card: TokenCard, now: number): ReplyBuilder {
   const s = card.safety;
@@ -133,6 +138,7 @@ export function renderCard(card: TokenCard, now: number): ReplyBuilder {
   if (known) out.line(bold(name && name !== sym ? `${name} (${sym})` : sym), ` - ${shortMint(card.mint)}`);
   else out.line(bold("Unlisted token"), ` - ${shortMint(card.mint)}`);
   out.line("Mint: ", code(card.mint));
+  if (card.pool) out.line(poolLine(card.pool));
   const missing = partialText(card);
   if (missing.length) out.line(bold("Partial: "), `${missing.join(", ")} unavailable.`);
   // without market data the rows would all say n/a: the price alone, beside the Partial line
@@ -154,7 +160,7 @@ export function renderCard(card: TokenCard, now: number): ReplyBuilder {
 export function renderCompactCard(card: TokenCard): ReplyBuilder {
   const s = card.safety;
   const out = reply(s?.flags.some((f) => f.severity === "red") ? "warning" : "info");
-  out.line(`${cardSymbol(card)} (${shortMint(card.mint)})`);
+  out.line(`${cardSymbol(card)} (${shortMint(card.mint)})${card.pool ? `, ${poolLine(card.pool).replace(/^F/, "f")}` : ""}`);
   const risky = riskyFlags(s).sort((a, b) => RANK[a.severity] - RANK[b.severity]);
   if (!s) out.line("Safety: not checked (chain unavailable)");
   else if (risky.length) out.line(`Safety: ${risky.map((f) => `${SEVERITY_LABEL[f.severity]} ${f.title}`).join("; ")}`);

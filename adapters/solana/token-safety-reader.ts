@@ -16,8 +16,10 @@ import {
 } from "@solana/spl-token";
 import { Connection, PublicKey, type AccountInfo } from "@solana/web3.js";
 import { UserError } from "../../core/errors.js";
+import type { PoolMints } from "../../core/domain/pool-pair.js";
 import type { AgeFacts, HolderAccount, HolderFacts, MintExtensions, MintFacts } from "../../core/domain/token-safety.js";
 import type { ChainTokenReader } from "../../core/ports/token-safety.port.js";
+import { readPoolMints } from "./pool-mints.js";
 import { makeRedactor, rpcFailure, type Redact } from "./rpc-errors.js";
 
 /**
@@ -201,6 +203,17 @@ export class SolanaTokenSafetyReader implements ChainTokenReader {
       if (info) out.set(k.toBase58(), info.owner.toBase58());
     });
     return out;
+  }
+
+  /** The pool's two mints when the address is a DEX pool (adapters/solana/pool-mints.ts), else undefined. */
+  async poolMints(address: string): Promise<PoolMints | undefined> {
+    let key: PublicKey;
+    try {
+      key = new PublicKey(address);
+    } catch {
+      return undefined;
+    }
+    return this.rpc("getAccountInfo", () => readPoolMints(this.connection, key));
   }
 
   async firstActivity(mint: string): Promise<AgeFacts> {

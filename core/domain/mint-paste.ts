@@ -58,7 +58,8 @@ function mintFromLink(host: string, parts: string[], query: URLSearchParams): st
       if (a !== "token" || parts.length !== 2) return null;
       return (query.get("chain") ?? "solana").toLowerCase() === "solana" ? mintOr(b) : null;
     case "dexscreener.com":
-      // dexscreener.com/solana/<pair or mint>: a pair address is looked up as given (the card says when it is no mint)
+      // dexscreener.com/solana/<pair or mint>: a pair is a pool's address, passed on as given; the card
+      // service reads the pool on chain and shows the token it trades (core/services/token-card.service.ts)
       return a === "solana" && parts.length === 2 ? mintOr(b) : null;
     case "solscan.io":
       // solscan.io/token/<mint> (a devnet or testnet cluster is not ours either)

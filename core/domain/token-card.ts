@@ -2,6 +2,7 @@
  * The token card (issue 18): market data (Jupiter's token API) beside the chain's safety report.
  * Pure: imports only core/domain.
  */
+import type { CardPool } from "./pool-pair.js";
 import type { SafetyReport } from "./token-safety.js";
 import type { Token } from "./token.js";
 
@@ -43,4 +44,6 @@ export interface TokenCard {
   /** Sources that failed or timed out: the card says it is partial and which part is missing. */
   partial: Array<"market" | "price" | "safety">;
   builtAt: number;
+  /** Set when the address asked for was a DEX pool: the card is for the token it trades. */
+  pool?: CardPool;
 }

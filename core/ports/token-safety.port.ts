@@ -1,4 +1,5 @@
 import type { TokenCard, TokenMarketInfo } from "../domain/token-card.js";
+import type { PoolMints } from "../domain/pool-pair.js";
 import type { AgeFacts, HolderFacts, MintFacts, SafetyReport } from "../domain/token-safety.js";
 
 /** Reads a mint's safety facts from Solana RPC (adapters/solana). Each throws RemoteError when the RPC fails. */
@@ -9,6 +10,11 @@ export interface ChainTokenReader {
   largestHolders(mint: string): Promise<HolderFacts>;
   /** When the mint was first seen on chain (oldest signature, bounded search). */
   firstActivity(mint: string): Promise<AgeFacts>;
+  /**
+   * The two mints of the DEX pool at this address (a DexScreener pair link names a pool, not a mint);
+   * undefined when the account is no pool of a DEX the reader knows (or does not exist).
+   */
+  poolMints(address: string): Promise<PoolMints | undefined>;
 }
 
 /** Jupiter's token API for one mint (undefined: unknown to it). Throws RemoteError on failure. */

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { evaluateSafety, type SafetyThresholds } from "../domain/token-safety-flags.js";
+import { tradedMint } from "../domain/pool-pair.js";
 import type { CardPrice, TokenCard, TokenMarketInfo } from "../domain/token-card.js";
 import type { AgeFacts, HolderFacts, MintFacts, SafetyReport } from "../domain/token-safety.js";
 import { looksLikeMint, shortMint, type Token } from "../domain/token.js";
@@ -31,6 +32,11 @@ export interface TokenCardDeps {
 }
 
 const TIMED_OUT = Symbol("timed out");
+/** One timer for a round of calls: `at` resolves when the round's time is up. */
+interface Deadline {
+  at: Promise<typeof TIMED_OUT>;
+  cancel: () => void;
+}
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
@@ -57,28 +63,43 @@ export class TokenCardService implements TokenCardsPort {
     const q = query.trim().replace(/^\$/, "");
     // A mint needs no registry: a token Purser has never heard of still gets a card.
     const known = looksLikeMint(q) ? null : await this.d.tokens.resolve(q);
-    const mint = known?.mint ?? q;
-    const tokenP = known ? Promise.resolve(known) : this.d.tokens.resolve(mint);
+    // One deadline for the whole card, a pool's second look included: it comes back within timeoutMs whatever hangs.
     const deadline = this.deadline();
-    let outcomes;
     try {
-      // Everything at once, under one deadline: the card comes back within timeoutMs whatever hangs.
-      outcomes = await Promise.all([
-        this.bounded(tokenP, deadline.at),
-        this.bounded(this.marketInfo(mint), deadline.at),
-        // Bounded by its own round's timer (a round already running for this mint may have started earlier).
-        this.settled(this.safety(mint)),
-        this.bounded(
-          tokenP.catch(() => unlisted(mint)).then((t) => this.d.market.getPrice(t)),
-          deadline.at,
-        ),
-      ]);
+      try {
+        return await this.build(known?.mint ?? q, known, deadline, false);
+      } catch (e) {
+        // An address that is no mint may be a DEX pool (a DexScreener pair link names the pool): show the token it trades.
+        if (known || !isBadToken(e)) throw e;
+        const pool = await this.bounded(this.d.chain.poolMints(q), deadline.at);
+        if (!pool.ok) this.d.log.warn({ err: pool.error === TIMED_OUT ? "timed out" : pool.error, address: q }, "pool lookup failed");
+        if (!pool.ok || !pool.value) throw e;
+        const card = await this.build(tradedMint(pool.value), null, deadline, true);
+        return { ...card, pool: { address: q, dex: pool.value.dex } };
+      }
     } finally {
       deadline.cancel();
     }
-    const [token, market, safety, quote] = outcomes;
+  }
+
+  /**
+   * One card's sources at once under the card's deadline. Throws bad_token as soon as the chain says the
+   * address is no mint (the other sources are bounded and left to finish on their own). `late`: a second
+   * look (a pool's token) whose safety round must also end by the card's deadline.
+   */
+  private async build(mint: string, known: Token | null, deadline: Deadline, late: boolean): Promise<TokenCard> {
+    const tokenP = known ? Promise.resolve(known) : this.d.tokens.resolve(mint);
+    const tokenO = this.bounded(tokenP, deadline.at);
+    const marketO = this.bounded(this.marketInfo(mint), deadline.at);
+    const quoteO = this.bounded(
+      tokenP.catch(() => unlisted(mint)).then((t) => this.d.market.getPrice(t)),
+      deadline.at,
+    );
+    // Bounded by its own round's timer (a round already running for this mint may have started earlier).
+    const safety = await (late ? this.safetyWithin(mint, deadline) : this.settled(this.safety(mint)));
     // The chain says it is no mint at all: that is the answer, not a partial card.
-    if (!safety.ok && isUserError(safety.error) && safety.error.code === "bad_token") throw safety.error;
+    if (!safety.ok && isBadToken(safety.error)) throw safety.error;
+    const [token, market, quote] = await Promise.all([tokenO, marketO, quoteO]);
     const price: CardPrice | null = quote.ok ? { usd: quote.value.usd, source: quote.value.source, ageMs: Math.max(0, this.d.market.now() - quote.value.at) } : null;
     const partial: TokenCard["partial"] = [];
     if (!market.ok) partial.push("market");
@@ -106,28 +127,40 @@ export class TokenCardService implements TokenCardsPort {
   safety(mint: string): Promise<SafetyReport> {
     const hit = this.fresh(this.reports.get(mint));
     if (hit) return Promise.resolve(hit);
+    return this.checking.get(mint) ?? this.startRound(mint);
+  }
+
+  /** The safety report by the card's deadline: a new round runs under that deadline (partial when it strikes). */
+  private safetyWithin(mint: string, deadline: Deadline): Promise<Outcome<SafetyReport>> {
+    const hit = this.fresh(this.reports.get(mint));
+    if (hit) return Promise.resolve({ ok: true, value: hit });
     const running = this.checking.get(mint);
-    if (running) return running;
-    const round = this.check(mint).finally(() => this.checking.delete(mint));
+    if (running) return this.bounded(running, deadline.at);
+    return this.settled(this.startRound(mint, deadline));
+  }
+
+  private startRound(mint: string, shared?: Deadline): Promise<SafetyReport> {
+    const round = this.check(mint, shared).finally(() => this.checking.delete(mint));
     this.checking.set(mint, round);
     return round;
   }
 
-  private async check(mint: string): Promise<SafetyReport> {
+  /** One round of chain checks, under its own timer or a card's (`shared`). */
+  private async check(mint: string, shared?: Deadline): Promise<SafetyReport> {
     const c = this.d.chain;
-    const deadline = this.deadline();
-    let outcomes;
+    const deadline = shared ?? this.deadline();
+    let m: Outcome<MintFacts>, h: Outcome<HolderFacts>, a: Outcome<AgeFacts>;
     try {
-      outcomes = await Promise.all([
-        this.bounded(c.mintFacts(mint), deadline.at),
-        this.bounded(c.largestHolders(mint), deadline.at),
-        this.bounded(c.firstActivity(mint), deadline.at),
-      ]);
+      const all = [c.mintFacts(mint), c.largestHolders(mint), c.firstActivity(mint)] as const;
+      const holdersO = this.bounded(all[1], deadline.at);
+      const ageO = this.bounded(all[2], deadline.at);
+      m = await this.bounded(all[0], deadline.at);
+      // No mint: say so at once, without waiting for the holder and age reads (a pool's history is long).
+      if (!m.ok && isBadToken(m.error)) throw m.error;
+      [h, a] = await Promise.all([holdersO, ageO]);
     } finally {
-      deadline.cancel();
+      if (!shared) deadline.cancel();
     }
-    const [m, h, a] = outcomes;
-    if (!m.ok && isUserError(m.error) && m.error.code === "bad_token") throw m.error;
     for (const [what, o] of [["mint", m], ["holders", h], ["age", a]] as const) {
       if (!o.ok) this.d.log.warn({ err: o.error === TIMED_OUT ? "timed out" : o.error, mint, what }, "token safety check failed");
     }
@@ -169,7 +202,7 @@ export class TokenCardService implements TokenCardsPort {
   }
 
   /** One timer for a round of calls: `at` resolves when the round's time is up. */
-  private deadline(): { at: Promise<typeof TIMED_OUT>; cancel: () => void } {
+  private deadline(): Deadline {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const at = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), this.timeoutMs)));
     return { at, cancel: () => clearTimeout(timer) };
@@ -195,6 +228,7 @@ export class TokenCardService implements TokenCardsPort {
   }
 }
 
+const isBadToken = (e: unknown) => isUserError(e) && e.code === "bad_token";
 const value = <T>(o: Outcome<T>): T | null => (o.ok ? o.value : null);
 
 /** A token no registry knows, for the price service (which keys by mint). */

@@ -27,7 +27,7 @@ describe("token card sources in the wiring", () => {
   it("has no chain reader when the app runs without a Solana connection, unless one is passed", async () => {
     app = await makeTestApp({ trading: { chain: null } });
     expect(buildTokenSources({ config: app.config, opts: { log: silentLogger, trading: { chain: null } }, market: app.market }).tokenSafety).toBeUndefined();
-    const reader = { mintFacts: async () => { throw new Error("unused"); }, largestHolders: async () => { throw new Error("unused"); }, firstActivity: async () => ({ firstSeenAt: null, atLeast: false }) };
+    const reader = { mintFacts: async () => { throw new Error("unused"); }, largestHolders: async () => { throw new Error("unused"); }, firstActivity: async () => ({ firstSeenAt: null, atLeast: false }), poolMints: async () => undefined };
     const passed = buildTokenSources({ config: app.config, opts: { log: silentLogger, trading: { chain: null }, tokenSafety: reader }, market: app.market });
     expect(passed.tokenSafety).toBe(reader);
   });

@@ -127,6 +127,23 @@ describe("paste to look", () => {
     expect(cards.calls).toEqual([JUP, BONK, JUP]);
   });
 
+  it("a DexScreener pair link names a pool: the card is the token it trades, saying which pool", async () => {
+    const { app, cards } = await cardWorld();
+    const pool = "58oQChx4yWmvKdwLLZzBi4ChoCc2fqCUWBkwMihLYQo2";
+    cards.pools.set(pool, { mint: BONK, dex: "Raydium AMM v4" });
+    const r = await app.say(`https://dexscreener.com/solana/${pool}`);
+    expect(cards.calls).toEqual([pool]);
+    const lines = r.text.split("\n");
+    expect(lines[0]).toBe("Bonk (BONK) - DezX...B263");
+    expect(lines[1]).toBe(`Mint: ${BONK}`);
+    expect(lines[2]).toBe("From a Raydium AMM v4 pool 58oQ...YQo2");
+    expect(labels(r)).toEqual(["Buy 0.1 SOL", "Buy 0.5 SOL", "Buy 1 SOL", "Custom amount"]);
+    // the buttons buy the token, never the pool's address
+    expect((await app.press(press(r, /^Custom amount$/))).text).toContain(`/buy ${BONK} 0.25 SOL`);
+    cards.pools.set(pool, { mint: BONK, dex: "Orca Whirlpool" });
+    expect((await app.say(`/token ${pool}`)).text).toContain("From an Orca Whirlpool pool 58oQ...YQo2");
+  });
+
   it("a redelivered paste is answered once", async () => {
     const { app, cards } = await cardWorld();
     expect((await app.say(JUP, { updateId: "paste-1" })).outcome).toBe("replied");

@@ -5,6 +5,7 @@ import { mintFromPaste } from "../../core/domain/mint-paste.js";
 const JUP = "JUPyiwrYJFskUPiHa7hkeR8VUtAeFoSYbKedZNsDvCN";
 const PUMP = "9BB6NFEcjBCtnNLFko2FqVQBq8HHM13kCyYcdQbgpump";
 const SOL = "So11111111111111111111111111111111111111112";
+const RAY_POOL = "58oQChx4yWmvKdwLLZzBi4ChoCc2fqCUWBkwMihLYQo2";
 
 describe("paste detection: a message that is just a mint or a token link", () => {
   it("a bare mint address, with surrounding whitespace, is a paste", () => {
@@ -24,6 +25,8 @@ describe("paste detection: a message that is just a mint or a token link", () =>
     ["Birdeye token page", `https://birdeye.so/token/${JUP}?chain=solana`, JUP],
     ["Birdeye without a chain", `https://birdeye.so/token/${JUP}`, JUP],
     ["DexScreener", `https://dexscreener.com/solana/${JUP}`, JUP],
+    // a pair link names the pool: passed on as given, the card service resolves it to the token it trades
+    ["DexScreener pair (a Raydium pool's address)", `https://dexscreener.com/solana/${RAY_POOL}?maker=x`, RAY_POOL],
     ["Solscan token page", `https://solscan.io/token/${JUP}`, JUP],
     ["Solscan with a fragment", `https://solscan.io/token/${JUP}#holders`, JUP],
     ["a link in Discord's no-embed brackets", `<https://solscan.io/token/${JUP}>`, JUP],

@@ -86,6 +86,8 @@ export interface FakeCardSpec {
 export class FakeTokenCards implements TokenCardsPort {
   readonly specs = new Map<string, FakeCardSpec>();
   readonly calls: string[] = [];
+  /** DEX pools by address: a pasted pool gives its token's card, saying which pool (as the card service does). */
+  readonly pools = new Map<string, { mint: string; dex: string }>();
   constructor(
     private readonly tokens: TokensPort,
     private readonly clock: Clock,
@@ -98,6 +100,12 @@ export class FakeTokenCards implements TokenCardsPort {
 
   async card(query: string): Promise<TokenCard> {
     this.calls.push(query);
+    const pool = this.pools.get(query);
+    if (pool) return { ...(await this.cardOf(pool.mint)), pool: { address: query, dex: pool.dex } };
+    return this.cardOf(query);
+  }
+
+  private async cardOf(query: string): Promise<TokenCard> {
     const token = looksLikeMint(query) ? await this.tokens.resolve(query).catch(() => null) : await this.tokens.resolve(query);
     const mint = token?.mint ?? query;
     const spec = this.specs.get(mint);

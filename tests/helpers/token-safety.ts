@@ -6,6 +6,7 @@
  * Every call is logged when it starts (so a test sees that sources run at the same time without timing
  * anything); a source can answer, fail, or hang until released.
  */
+import type { PoolMints } from "../../core/domain/pool-pair.js";
 import type { TokenMarketInfo } from "../../core/domain/token-card.js";
 import type { AgeFacts, HolderAccount, HolderFacts, MintFacts } from "../../core/domain/token-safety.js";
 import { RemoteError, UserError } from "../../core/errors.js";
@@ -60,7 +61,7 @@ export function issueMints(now = NOW): Map<string, { mint: MintFacts; holders: H
   ]);
 }
 
-type Part = "mintFacts" | "largestHolders" | "firstActivity" | "info";
+type Part = "mintFacts" | "largestHolders" | "firstActivity" | "info" | "poolMints";
 type Behaviour = "answer" | "fail" | "hang";
 
 /** A promise released by the test. */
@@ -82,6 +83,8 @@ export class FakeTokenSources implements ChainTokenReader, TokenInfoSource {
   constructor(
     readonly chain = issueMints(),
     readonly market = new Map<string, TokenMarketInfo>(),
+    /** DEX pools by address (a DexScreener pair link names one). */
+    readonly pools = new Map<string, PoolMints>(),
   ) {}
 
   set(part: Part, b: Behaviour): this {
@@ -128,6 +131,9 @@ export class FakeTokenSources implements ChainTokenReader, TokenInfoSource {
   }
   firstActivity(mint: string): Promise<AgeFacts> {
     return this.run("firstActivity", mint, () => this.fact(mint).age);
+  }
+  poolMints(address: string): Promise<PoolMints | undefined> {
+    return this.run("poolMints", address, () => this.pools.get(address));
   }
   info(mint: string): Promise<TokenMarketInfo | undefined> {
     return this.run("info", mint, () => this.market.get(mint));

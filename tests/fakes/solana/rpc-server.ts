@@ -5,10 +5,11 @@
 // (web3.js would otherwise look for the websocket on port + 1.)
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Connection, PublicKey, type Commitment } from "@solana/web3.js";
+import { Connection, Keypair, PublicKey, type Commitment } from "@solana/web3.js";
 import type { LiteSVM } from "litesvm";
 import { FakeChain, type ChainOptions, type TxRecord } from "./chain.js";
 import { toJson } from "./encoding.js";
+import { seedPool, type PoolKind } from "./pools.js";
 import { createRpcMethods } from "./rpc-methods.js";
 import type { SeedSpan } from "./signature-history.js";
 import { attachSignatureSubscriptions } from "./signature-subscriptions.js";
@@ -133,6 +134,11 @@ export class SolanaFake {
       ...(programId ? { programId } : {}),
       ...(opts.address ? { address: pk(opts.address) } : {}),
     });
+  }
+
+  /** A DEX pool account naming two mints, as its program writes it (tests/fakes/solana/pools.ts), at a fixed or a fresh address. */
+  createPool(kind: PoolKind, mints: readonly [Pubkeyish, Pubkeyish], opts: { address?: Pubkeyish } = {}): PublicKey {
+    return seedPool(this.chain, kind, opts.address ? pk(opts.address) : Keypair.generate().publicKey, [pk(mints[0]), pk(mints[1])]);
   }
 
   /** Credits `amount` base units to the owner's associated token account (created if needed). */

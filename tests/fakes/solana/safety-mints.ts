@@ -9,6 +9,8 @@
 //   hooked        Token-2022 (real program): transfer hook, new accounts frozen, non-transferable,
 //                 a metadata pointer; freeze authority held; 1 hour old
 // Each case carries the facts a ChainTokenReader must report exactly and the flags a card must show.
+// Beside them, one pool of each DEX kind the reader decodes (pools.ts), each trading one of these mints
+// (a DexScreener pair link names the pool, and the card is for the token it trades).
 import { createHash } from "node:crypto";
 import {
   AccountState,
@@ -29,6 +31,7 @@ import {
 import { Keypair, PublicKey, SystemProgram, Transaction, type TransactionInstruction } from "@solana/web3.js";
 import type { AgeFacts, HolderAccount, HolderFacts, MintFacts, SafetyFlagCode } from "../../../core/domain/token-safety.js";
 import type { SolanaFake } from "./rpc-server.js";
+import { POOL_SHAPES, seedPool, type PoolKind } from "./pools.js";
 import { createMint, createTokenAccountAt } from "./tokens.js";
 
 /** Owners and programs the reader must recognise. */
@@ -117,7 +120,25 @@ export interface SafetyWorld {
   now: number;
   /** Addresses that are not mints: a token account, a wallet, an address with no account. */
   notMints: { tokenAccount: string; wallet: string; missing: string };
+  /** One pool of each kind: its address, its two mints in the pool's order, the DEX, and the token it trades. */
+  pools: Record<PoolKind, SafetyPool>;
 }
+
+export interface SafetyPool {
+  kind: PoolKind;
+  address: string;
+  dex: string;
+  mints: [string, string];
+  /** The side that is not SOL/USDC/USDT (the first when neither is). */
+  token: SafetyMintKey;
+}
+
+/** Quote assets pools pair with (no accounts needed: the reader only reads the pool). */
+export const QUOTE_MINTS = {
+  SOL: new PublicKey("So11111111111111111111111111111111111111112"),
+  USDC: new PublicKey("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
+  USDT: new PublicKey("Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB"),
+} as const;
 
 const DAY = 86_400_000;
 const unit = 1_000_000n; // 6 decimals
@@ -175,10 +196,32 @@ function concentrate(fake: SolanaFake, mint: PublicKey, out: HolderAccount[]): v
   put(KNOWN.RAYDIUM_AMM_V4_AUTHORITY, 30n * M, "pool");
   // An Orca Whirlpool: the vault's owner is the pool account (a PDA) owned by the Whirlpool program.
   const [whirlpool] = PublicKey.findProgramAddressSync([Buffer.from("whirlpool"), mint.toBuffer()], KNOWN.WHIRLPOOL_PROGRAM);
-  fake.chain.setAccount(whirlpool, { lamports: fake.chain.rentExempt(653), owner: KNOWN.WHIRLPOOL_PROGRAM, data: new Uint8Array(653), executable: false });
+  seedPool(fake.chain, "whirlpool", whirlpool, [QUOTE_MINTS.SOL, mint]);
   put(whirlpool, 20n * M, "pool");
   // 1, 1.5, 2, 2.5 and 3 million: 10 million in all, so the three whales hold exactly 90%.
   for (let i = 0; i < 5; i++) put(keypair(`minnow:${i}`).publicKey, (BigInt(10 + 5 * i) * M) / 10n, null);
+}
+
+/** One pool per kind; the whirlpool is the concentrated mint's own (its vault is one of the largest holders). */
+function seedPools(fake: SolanaFake, mint: (k: SafetyMintKey) => PublicKey): Record<PoolKind, SafetyPool> {
+  const [whirlpool] = PublicKey.findProgramAddressSync([Buffer.from("whirlpool"), mint("concentrated").toBuffer()], KNOWN.WHIRLPOOL_PROGRAM);
+  const spec: Record<PoolKind, { mints: [PublicKey, PublicKey]; token: SafetyMintKey; at?: PublicKey }> = {
+    raydiumAmmV4: { mints: [mint("clean"), QUOTE_MINTS.SOL], token: "clean" },
+    raydiumCpmm: { mints: [QUOTE_MINTS.USDC, mint("feeDelegate")], token: "feeDelegate" },
+    raydiumClmm: { mints: [mint("hooked"), mint("clean")], token: "hooked" },
+    whirlpool: { mints: [QUOTE_MINTS.SOL, mint("concentrated")], token: "concentrated", at: whirlpool },
+    meteoraDlmm: { mints: [mint("freezable"), QUOTE_MINTS.USDC], token: "freezable" },
+    meteora: { mints: [QUOTE_MINTS.USDT, mint("clean")], token: "clean" },
+    pumpSwap: { mints: [mint("mintable"), QUOTE_MINTS.SOL], token: "mintable" },
+  };
+  const out = {} as Record<PoolKind, SafetyPool>;
+  for (const kind of Object.keys(spec) as PoolKind[]) {
+    const { mints, token, at } = spec[kind];
+    const pool = at ?? address(`pool:${kind}`);
+    if (!at) seedPool(fake.chain, kind, pool, mints);
+    out[kind] = { kind, address: pool.toBase58(), dex: POOL_SHAPES[kind].dex, mints: [mints[0].toBase58(), mints[1].toBase58()], token };
+  }
+  return out;
 }
 
 function topHolders(all: HolderAccount[]): HolderAccount[] {
@@ -278,6 +321,7 @@ export function seedSafetyMints(fake: SolanaFake, opts: { now?: number } = {}): 
       flags: flags[k],
     };
   }
+  const pools = seedPools(fake, pk);
   const wallet = address("holder:clean:0");
   fake.airdrop(wallet, 1_000_000_000n);
   return {
@@ -288,5 +332,6 @@ export function seedSafetyMints(fake: SolanaFake, opts: { now?: number } = {}): 
       wallet: wallet.toBase58(),
       missing: address("nothing-here").toBase58(),
     },
+    pools,
   };
 }
