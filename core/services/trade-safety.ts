@@ -67,7 +67,11 @@ export function settleRisk(
   if (risk.ackRequired && placement.automation) {
     if (!acknowledgedBy(risk, placement.acknowledgedRisk)) {
       const unchecked = risk.unchecked.length > 0;
-      const why = unchecked ? "its safety could not be checked right now" : risk.flags.filter(needsAckFlag).map((f) => f.title.toLowerCase()).join("; ");
+      const acked = placement.acknowledgedRisk;
+      // Acknowledged at creation: name only what appeared since (the owner saw and accepted the rest).
+      const fresh = risk.flags.filter((f) => needsAckFlag(f) && !acked?.includes(f.code));
+      const titles = (unchecked ? [] : acked ? fresh : risk.flags.filter(needsAckFlag)).map((f) => f.title.toLowerCase()).join("; ");
+      const why = unchecked ? "its safety could not be checked right now" : acked ? `a new flag you did not acknowledge: ${titles}` : titles;
       throw new UserError("token_unsafe", `not traded: ${risk.symbol} is risky (${why}); automations never buy a flagged token without your acknowledgement`, {
         mint: risk.mint,
         flags,
