@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { parseAutomation, type AutomationCommand } from "../core/domain/automation-parse.js";
 import { AUTOMATION_ID, type Automation } from "../core/domain/automation.js";
+import { needsRiskAck, RISK_ACK_LABEL } from "../core/domain/trade-risk.js";
 import { isUserError, UserError } from "../core/errors.js";
 import type { AutomationDraft, AutomationsPort } from "../core/ports/automations.port.js";
 import { defineCommand, type Actions, type Command, type CommandContext } from "../core/router/command.js";
 import type { Reply } from "../core/router/message.js";
 import { bold, code, reply } from "../core/router/reply.js";
-import { draftRows, KIND_LABEL, stateText, whatText, whenText } from "./automation.format.js";
+import { ackText, draftRiskLines, draftRows, KIND_LABEL, stateText, whatText, whenText } from "./automation.format.js";
 import { notifyTarget } from "./trade.common.js";
 
 /** The ports of the automation commands and their Confirm/Cancel buttons. */
@@ -27,25 +28,38 @@ export function automationsOf(ctx: CommandContext<"automations">): AutomationsPo
 
 /** The payload of a draft's Confirm and Cancel: the automation they act on. */
 const draftRef = z.object({ automationId: z.string().regex(AUTOMATION_ID) });
-type DraftButtons = { confirm: typeof draftRef; cancel: typeof draftRef };
+type DraftButtons = { confirm: typeof draftRef; confirmRisk: typeof draftRef; cancel: typeof draftRef };
 
-/** The preview of a draft with Confirm/Cancel bound to the requester (like a trade's). */
+/**
+ * The preview of a draft with Confirm/Cancel bound to the requester (like a trade's). A token with red
+ * safety flags (TOKEN_SAFETY=warn) shows them, and "I understand the risks" takes Confirm's place.
+ */
 export async function draftReply(ctx: CommandContext<"clock">, d: AutomationDraft): Promise<Reply> {
   const now = ctx.services.clock.now();
   const a = d.automation;
   const ttl = Math.max(1000, d.confirmBy - now);
+  const ack = needsRiskAck(d);
+  const live = d.mode === "live" ? " (LIVE)" : "";
   const [confirm, cancel] = await ctx.buttons(
     [
-      { label: d.mode === "live" ? "Confirm (LIVE)" : "Confirm", action: "confirm", payload: { automationId: a.id }, style: "primary" },
-      { label: "Cancel", action: "cancel", payload: { automationId: a.id }, style: "danger" },
+      { label: ack ? `${RISK_ACK_LABEL}${live}` : `Confirm${live}`, action: ack ? "confirmRisk" : "confirm", payload: { automationId: a.id }, style: ack ? "danger" : "primary" },
+      { label: "Cancel", action: "cancel", payload: { automationId: a.id }, style: ack ? "primary" : "danger" },
     ],
     ttl,
   );
-  return reply()
-    .line(bold(`${KIND_LABEL[a.rule.kind]} preview`), ` - automation ${a.id}`)
-    .table(draftRows(d, now))
+  const r = (ack ? reply("warning") : reply()).line(bold(`${KIND_LABEL[a.rule.kind]} preview`), ` - automation ${a.id}`).table(draftRows(d, now));
+  const risks = draftRiskLines(d);
+  if (risks.length) {
+    r.line(bold(`Safety of ${d.risk!.symbol}:`));
+    for (const l of risks) r.line(l);
+  }
+  return r
     .line("When it fires there is no second Confirm: it gets a fresh quote and passes every trade check (token lists, limits, slippage, price impact, balance), or it does not trade.")
-    .line("Nothing is armed until you press Confirm.")
+    .line(
+      ack
+        ? `Nothing is armed unless you press "${RISK_ACK_LABEL}": only if you accept these risks. If ${d.risk!.symbol} shows a red flag you did not accept here when it fires, it does not trade.`
+        : "Nothing is armed until you press Confirm.",
+    )
     .buttons(confirm!, cancel!)
     .private_()
     .build();
@@ -54,17 +68,19 @@ export async function draftReply(ctx: CommandContext<"clock">, d: AutomationDraf
 /** "Stop-loss a1b2c3d4e: sell all of your SOL for USDC when SOL is at or below $205.00". */
 const described = (a: Automation) => `${KIND_LABEL[a.rule.kind]} ${a.id}: ${whatText(a.rule)} ${whenText(a.rule, a.high)}`;
 
-async function confirmDraft(ctx: CommandContext<AutomationNeed>, { automationId }: z.infer<typeof draftRef>): Promise<Reply> {
-  const r = await automationsOf(ctx).confirm(ctx.user.id, automationId);
+async function confirmDraft(ctx: CommandContext<AutomationNeed>, { automationId }: z.infer<typeof draftRef>, acknowledgeRisk = false): Promise<Reply> {
+  const r = await automationsOf(ctx).confirm(ctx.user.id, automationId, acknowledgeRisk ? { acknowledgeRisk } : {});
   const a = r.automation;
   switch (r.kind) {
-    case "armed":
-      return reply("success")
-        .line(bold("Armed. "), described(a), ".")
+    case "armed": {
+      const armed = reply("success").line(bold("Armed. "), described(a), ".");
+      if (a.acknowledgedRisk) armed.line(`Risk acknowledged (${ackText(a.acknowledgedRisk)}): a firing still does not trade if a flag you did not accept appears.`);
+      return armed
         .line("I'll tell you here when it fires. See it with ", code("/auto"), "; remove it with ", code(`/auto cancel ${a.id}`), ".")
         .private_()
         .edit()
         .build();
+    }
     case "already":
       return reply().line(`Already armed: automation ${a.id} is ${stateText(a.state)}.`).private_().build();
     case "cancelled":
@@ -80,7 +96,9 @@ async function discardDraft(ctx: CommandContext<AutomationNeed>, { automationId 
 
 /** Confirm and Cancel on every draft's preview. */
 export const automationActions: Actions<DraftButtons, AutomationNeed> = {
-  confirm: { payload: draftRef, run: confirmDraft },
+  confirm: { payload: draftRef, run: (ctx, ref) => confirmDraft(ctx, ref) },
+  // "I understand the risks": the Confirm of a draft whose token has red flags
+  confirmRisk: { payload: draftRef, run: (ctx, ref) => confirmDraft(ctx, ref, true) },
   cancel: { payload: draftRef, run: discardDraft },
 };
 

@@ -8,8 +8,10 @@ import type { Automation, AutomationKind, AutomationRule, AutomationState } from
 import { formatPct, formatPrice, formatUsd, formatUtc } from "../core/domain/format.js";
 import { formatAmount } from "../core/domain/money.js";
 import type { TokenRef } from "../core/domain/order.js";
+import { bpsText } from "../core/domain/token-safety-flags.js";
+import { riskLines } from "../core/domain/trade-risk.js";
 import type { AutomationDraft } from "../core/ports/automations.port.js";
-import { describeAmount, describeLevel, STATE_NAME } from "../core/services/automations/index.js";
+import { describeAcknowledged, describeAmount, describeLevel, STATE_NAME } from "../core/services/automations/index.js";
 
 export const KIND_LABEL: Readonly<Record<AutomationKind, string>> = Object.freeze({
   "limit-buy": "Limit buy",
@@ -98,9 +100,26 @@ export function draftRows(d: AutomationDraft, now: number): Array<[string, strin
   return rows;
 }
 
-/** One row of /auto: id, then kind, what, when, state and firings. */
+/** The acknowledged flags in words: "freeze authority; permanent delegate", or that the check could not run. */
+export const ackText = describeAcknowledged;
+
+/**
+ * The draft's lines about the token it would receive: the trade preview's (flags, what is unchecked, what
+ * Confirm needs), with the transfer fee as a rate (no amount is quoted until it fires).
+ */
+export function draftRiskLines(d: AutomationDraft): string[] {
+  const r = d.risk;
+  if (!r) return [];
+  const received = "receive" in d.automation.rule ? d.automation.rule.receive : d.automation.rule.token;
+  const lines = riskLines({ risk: { ...r, transferFee: null }, output: received });
+  if (r.transferFee) lines.splice(lines.length - (r.ackRequired ? 1 : 0), 0, `Transfer fee: ${bpsText(r.transferFee.bps)} of what each firing receives is taken on the way in`);
+  return lines;
+}
+
+/** One row of /auto: id, then kind, what, when, state and firings; marked when its token's risk was acknowledged. */
 export function listRow(a: Automation): [string, string] {
   const r = a.rule;
   const firings = r.kind === "dca" && r.times !== null ? `${a.firings}/${r.times} buys` : `${a.firings} firing${a.firings === 1 ? "" : "s"}`;
-  return [a.id, `${KIND_LABEL[r.kind]}: ${whatText(r)} ${whenText(r, a.high)} - ${stateText(a.state)}, ${firings}`];
+  const risk = a.acknowledgedRisk ? ` [risk acknowledged: ${ackText(a.acknowledgedRisk)}]` : "";
+  return [a.id, `${KIND_LABEL[r.kind]}: ${whatText(r)} ${whenText(r, a.high)} - ${stateText(a.state)}, ${firings}${risk}`];
 }

@@ -15,6 +15,7 @@
 import type { Platform } from "./identity.js";
 import type { AmountSpec } from "./money.js";
 import type { TokenRef } from "./order.js";
+import type { SafetyFlagCode } from "./token-safety.js";
 
 export type AutomationKind = "limit-buy" | "limit-sell" | "stop" | "take-profit" | "trailing" | "dca";
 export const AUTOMATION_KINDS: readonly AutomationKind[] = ["limit-buy", "limit-sell", "stop", "take-profit", "trailing", "dca"];
@@ -110,6 +111,14 @@ export interface Automation {
   createdAt: number;
   updatedAt: number;
   notify: { platform: Platform; chatId: string };
+  /**
+   * TOKEN_SAFETY=warn (issue 18): the token it would receive needed the "I understand the risks"
+   * acknowledgement when it was proposed, and these are the flags (red, or always acknowledged) it
+   * had then; empty when the check could not run. On a draft, the plain Confirm is refused and only the
+   * acknowledgement arms it; armed, every firing passes these as acknowledged (a flag not among them
+   * refuses the firing). Absent: nothing needed acknowledging.
+   */
+  acknowledgedRisk?: readonly SafetyFlagCode[];
 }
 
 /** The idempotency key of firing n of automation id: the same for every worker and after a restart. */

@@ -39,6 +39,12 @@ export interface OrderRisk {
   transferFee: { bps: number; units: bigint } | null;
 }
 
+/** A flag that needs the acknowledgement: red, or one always acknowledged. */
+export const needsAckFlag = (f: SafetyFlag): boolean => f.severity === "red" || ALWAYS_ACK.has(f.code);
+
+/** The codes of the risk's flags that need the acknowledgement (what an automation's owner acknowledges). */
+export const ackCodes = (r: OrderRisk): SafetyFlagCode[] => r.flags.filter(needsAckFlag).map((f) => f.code);
+
 export type RiskJudgement = { kind: "pass"; risk: OrderRisk | null } | { kind: "refuse"; message: string; risk: OrderRisk };
 
 /** One flag in a line: "Freeze authority present: the issuer can freeze your tokens so you cannot sell". */

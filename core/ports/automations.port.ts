@@ -1,4 +1,5 @@
 import type { Automation, AutomationRequest, AutomationState } from "../domain/automation.js";
+import type { OrderRisk } from "../domain/trade-risk.js";
 import type { NewOutboxMessage } from "./alerts.port.js";
 
 /**
@@ -117,6 +118,12 @@ export interface AutomationDraft {
   /** Approximate USD per firing (buys: the spend; sells: the holding's share now, when known). */
   usdPerFiring: number | null;
   mode: "paper" | "live";
+  /**
+   * TOKEN_SAFETY: the safety of the token it would receive, judged as a trade preview judges it (null:
+   * nothing to say, or not checked). `ackRequired`: only "I understand the risks" arms it. Its transfer
+   * fee's `units` are 0 (no amount is quoted yet).
+   */
+  risk: OrderRisk | null;
 }
 
 export type ConfirmAutomation =
@@ -128,8 +135,12 @@ export type ConfirmAutomation =
 export interface AutomationsPort {
   /** Resolves and checks a parsed request, stores it as a draft, and returns its preview. Nothing is armed. */
   propose(userId: string, req: AutomationRequest, notify: Automation["notify"]): Promise<AutomationDraft>;
-  /** Confirm: arms the user's draft once (a second press answers "already"). */
-  confirm(userId: string, id: string): Promise<ConfirmAutomation>;
+  /**
+   * Confirm: arms the user's draft once (a second press answers "already"). A draft whose token needs
+   * the acknowledgement (Automation.acknowledgedRisk) is refused with token_unsafe unless
+   * `acknowledgeRisk` (the user pressed "I understand the risks"), and stays a draft.
+   */
+  confirm(userId: string, id: string, opts?: { acknowledgeRisk?: boolean }): Promise<ConfirmAutomation>;
   /** Cancel on a draft's preview. */
   discard(userId: string, id: string): Promise<Automation>;
   /** The user's automations (all but drafts), newest first. */

@@ -1,4 +1,4 @@
-import { ALWAYS_ACK, judgeRisk, netOfTransferFee, type OrderRisk, type RiskJudgement } from "../domain/trade-risk.js";
+import { ackCodes, judgeRisk, needsAckFlag, netOfTransferFee, type OrderRisk, type RiskJudgement } from "../domain/trade-risk.js";
 import type { SafetyFlagCode, SafetyReport, TokenSafetyPolicy } from "../domain/token-safety.js";
 import type { Token } from "../domain/token.js";
 import { UserError } from "../errors.js";
@@ -41,7 +41,7 @@ export async function receivedRisk(
 /** Whether the flags an automation's owner acknowledged when creating it cover this risk. */
 function acknowledgedBy(risk: OrderRisk, codes: readonly SafetyFlagCode[] | undefined): boolean {
   if (!codes || risk.unchecked.length) return false;
-  return risk.flags.filter((f) => f.severity === "red" || ALWAYS_ACK.has(f.code)).every((f) => codes.includes(f.code));
+  return ackCodes(risk).every((c) => codes.includes(c));
 }
 
 /**
@@ -67,7 +67,11 @@ export function settleRisk(
   if (risk.ackRequired && placement.automation) {
     if (!acknowledgedBy(risk, placement.acknowledgedRisk)) {
       const unchecked = risk.unchecked.length > 0;
-      const why = unchecked ? "its safety could not be checked right now" : risk.flags.filter((f) => f.severity === "red" || ALWAYS_ACK.has(f.code)).map((f) => f.title.toLowerCase()).join("; ");
+      const acked = placement.acknowledgedRisk;
+      // Acknowledged at creation: name only what appeared since (the owner saw and accepted the rest).
+      const fresh = risk.flags.filter((f) => needsAckFlag(f) && !acked?.includes(f.code));
+      const titles = (unchecked ? [] : acked ? fresh : risk.flags.filter(needsAckFlag)).map((f) => f.title.toLowerCase()).join("; ");
+      const why = unchecked ? "its safety could not be checked right now" : acked ? `a new flag you did not acknowledge: ${titles}` : titles;
       throw new UserError("token_unsafe", `not traded: ${risk.symbol} is risky (${why}); automations never buy a flagged token without your acknowledgement`, {
         mint: risk.mint,
         flags,

@@ -7,6 +7,8 @@ import { TradeFills } from "./trade-fills.js";
 import { TradePreviewer } from "./trade-preview.js";
 import { OrderTracker } from "./trade-tracking.js";
 import type { Token } from "../domain/token.js";
+import type { RiskJudgement } from "../domain/trade-risk.js";
+import { receivedRisk } from "./trade-safety.js";
 import type { ConfirmResult, NotifyTarget, Placement, PreviewLimits, TradeAccount, TradeIntent, TradingConfig, TradingDeps } from "./trading-types.js";
 
 export {
@@ -57,6 +59,16 @@ export class TradingService implements TradingPort, ToldOrders {
   /** Throws the UserError a preview would for a token this bot may not trade (deny list, allow list, unverified). */
   checkToken(t: Token): void {
     this.previewer.checkToken(t);
+  }
+
+  /**
+   * TOKEN_SAFETY on a token a trade would give you, judged as every preview judges it: null when not
+   * checked (no check wired, a built-in token, or one on the allowlist). An automation's draft shows it
+   * and asks for the acknowledgement, or is refused under block.
+   */
+  async judgeReceived(token: Token): Promise<RiskJudgement | null> {
+    const r = await receivedRisk(this.ctx.d.safety, token, this.ctx.d.config.allow, this.ctx.d.log);
+    return r?.judgement ?? null;
   }
 
   /** The book this user trades in: the paper account, or their custodial wallet in live mode. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AutomationKind, AutomationRule } from "../../core/domain/automation.js";
+import type { SafetyFlagCode } from "../../core/domain/token-safety.js";
 
 /**
  * An automation's rule as stored: JSON with every bigint (spend, an exact sell amount) as a decimal
@@ -84,5 +85,41 @@ export function decodeRule(text: string, id: string, kind?: AutomationKind): Aut
     throw new CorruptAutomationError(id, problem, r.error);
   }
   if (kind !== undefined && r.data.kind !== kind) throw new CorruptAutomationError(id, `the rule is a ${r.data.kind} but the row says ${kind}`);
+  return r.data;
+}
+
+const FLAG_CODES = [
+  "mint_authority",
+  "freeze_authority",
+  "top_holders",
+  "transfer_fee",
+  "permanent_delegate",
+  "transfer_hook",
+  "non_transferable",
+  "default_frozen",
+  "new_token",
+  "other_extensions",
+] as const satisfies readonly SafetyFlagCode[];
+// Every code the domain knows is readable: a new SafetyFlagCode missing here fails typecheck.
+const allCodes: [SafetyFlagCode] extends [(typeof FLAG_CODES)[number]] ? true : false = true;
+void allCodes;
+const ackSchema = z.array(z.enum(FLAG_CODES)).max(FLAG_CODES.length);
+
+/** The acknowledged flags as stored (acknowledged_risk): a JSON array of codes; null when none were needed. */
+export function encodeAcknowledgedRisk(codes: readonly SafetyFlagCode[] | undefined): string | null {
+  return codes ? JSON.stringify([...codes]) : null;
+}
+
+/** The acknowledged flags stored for automation `id` (undefined: none); CorruptAutomationError when unreadable. */
+export function decodeAcknowledgedRisk(text: string | null | undefined, id: string): SafetyFlagCode[] | undefined {
+  if (text === null || text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new CorruptAutomationError(id, "acknowledged_risk is not JSON", err);
+  }
+  const r = ackSchema.safeParse(json);
+  if (!r.success) throw new CorruptAutomationError(id, `acknowledged_risk: ${r.error.issues.map((i) => i.message).join("; ")}`, r.error);
   return r.data;
 }

@@ -6,7 +6,7 @@ import type { DialectName } from "../database.js";
 import type { Database } from "../schema.js";
 import type { AutomationFiringsTable } from "../tables/automation-firings.table.js";
 import type { AutomationsTable } from "../tables/automations.table.js";
-import { CorruptAutomationError, decodeRule, encodeRule } from "./automation-codec.js";
+import { CorruptAutomationError, decodeAcknowledgedRisk, decodeRule, encodeAcknowledgedRisk, encodeRule } from "./automation-codec.js";
 import { insertOutbox } from "./outbox.repository.js";
 import { lockTradeUser } from "./trade-locks.js";
 
@@ -14,6 +14,7 @@ const ACTIVE: AutomationState[] = ["armed", "paused"];
 const numOrNull = (v: number | string | null) => (v === null ? null : Number(v));
 
 export function toAutomation(r: Selectable<AutomationsTable>): Automation {
+  const acknowledgedRisk = decodeAcknowledgedRisk(r.acknowledged_risk, r.id);
   return {
     id: r.id,
     userId: r.user_id,
@@ -24,6 +25,7 @@ export function toAutomation(r: Selectable<AutomationsTable>): Automation {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     notify: { platform: r.notify_platform, chatId: r.notify_chat },
+    ...(acknowledgedRisk ? { acknowledgedRisk } : {}),
   };
 }
 
@@ -108,6 +110,7 @@ export class KyselyAutomations implements AutomationStore {
         notify_chat: a.notify.chatId,
         created_at: a.createdAt,
         updated_at: a.updatedAt,
+        acknowledged_risk: encodeAcknowledgedRisk(a.acknowledgedRisk),
       })
       .execute();
   }

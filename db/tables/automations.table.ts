@@ -22,4 +22,6 @@ export interface AutomationsTable {
   notify_chat: string;
   created_at: number;
   updated_at: number;
+  /** JSON array of the safety flag codes acknowledged at creation (automation-codec.ts); null: none needed. */
+  acknowledged_risk: string | null;
 }

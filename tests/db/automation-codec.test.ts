@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AutomationRule } from "../../core/domain/automation.js";
-import { CorruptAutomationError, decodeRule, encodeRule } from "../../db/repositories/automation-codec.js";
+import { CorruptAutomationError, decodeAcknowledgedRisk, decodeRule, encodeAcknowledgedRisk, encodeRule } from "../../db/repositories/automation-codec.js";
 import { HUGE, RULES } from "../helpers/automation-rows.js";
 
 const corrupt = (text: string, kind?: AutomationRule["kind"]) => {
@@ -50,5 +50,21 @@ describe("the stored automation rule", () => {
     expect((corrupt(encodeRule(RULES.stop), "take-profit") as Error).message).toBe(
       "automation abadrow01 has an unreadable rule: the rule is a stop but the row says take-profit",
     );
+  });
+});
+
+describe("the stored acknowledged safety flags (TOKEN_SAFETY)", () => {
+  it("reads back the codes acknowledged, [] for a check that could not run, and none when nothing needed acknowledging", () => {
+    expect(decodeAcknowledgedRisk(encodeAcknowledgedRisk(["freeze_authority", "permanent_delegate"]), "a00000001")).toEqual(["freeze_authority", "permanent_delegate"]);
+    expect(decodeAcknowledgedRisk(encodeAcknowledgedRisk([]), "a00000001")).toEqual([]);
+    expect(encodeAcknowledgedRisk(undefined)).toBeNull();
+    expect(decodeAcknowledgedRisk(null, "a00000001")).toBeUndefined();
+  });
+
+  it("refuses text that is not a list of known flag codes, naming the automation", () => {
+    for (const bad of ["{", '"freeze_authority"', '["rug_pull"]', "[1]"]) {
+      expect(() => decodeAcknowledgedRisk(bad, "abadrow01")).toThrow(CorruptAutomationError);
+    }
+    expect(() => decodeAcknowledgedRisk('["rug_pull"]', "abadrow01")).toThrow(/automation abadrow01 .*acknowledged_risk/);
   });
 });

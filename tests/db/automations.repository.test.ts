@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Automation } from "../../core/domain/automation.js";
 import { repositories, type Db, type Repositories } from "../../db/index.js";
 import * as automationsMigration from "../../db/migrations/2026-12-06T1300-automations.js";
+import * as automationRiskMigration from "../../db/migrations/2026-12-07T0900-automation-risk.js";
 import { CorruptAutomationError } from "../../db/repositories/automation-codec.js";
 import { KyselyAutomations } from "../../db/repositories/automations.repository.js";
 import { automation, BONK, draft, firing, order, push, RULES } from "../helpers/automation-rows.js";
@@ -26,8 +27,10 @@ for (const target of testDatabases()) {
       const raw = d.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
       const applied = await raw.selectFrom("kysely_migration").select("name").orderBy("name").execute();
       expect(applied.map((m) => m.name)).toContain("2026-12-06T1300-automations");
+      await automationRiskMigration.down(raw);
       await automationsMigration.down(raw);
       await automationsMigration.up(raw);
+      await automationRiskMigration.up(raw);
       await r.automations.create(automation("amigrate1", RULES.stop), null);
       expect((await r.automations.get("amigrate1"))?.rule).toEqual(RULES.stop);
     });

@@ -12,11 +12,15 @@ import { silentLogger } from "../../core/ports/logger.port.js";
 import type { SwapProvider, SwapQuote, SwapRequest } from "../../core/ports/trading.port.js";
 import { AutomationEngine, type AutomationSettings } from "../../core/services/automations/index.js";
 import { SimulatedSwap } from "../../core/services/simulated-swap.service.js";
+import type { TokenSafetyPolicy } from "../../core/domain/token-safety.js";
+import type { Token } from "../../core/domain/token.js";
+import { TokenCardService } from "../../core/services/token-card.service.js";
 import { TokenRegistry } from "../../core/services/token-registry.service.js";
 import { TradingService } from "../../core/services/trading.service.js";
 import { createDatabase, migrate, repositories, type Db } from "../../db/index.js";
 import { FakeClock } from "./clock.js";
 import { testMarket } from "./market.js";
+import { FakeTokenSources } from "./token-safety.js";
 import { StaticPrices } from "./trading-world.js";
 
 export { MemoryAutomationStore } from "../../adapters/memory/memory-automations.js";
@@ -58,6 +62,8 @@ export interface AutomationWorld {
   swap: FlakySwap;
   trading: TradingService;
   tokens: TokenRegistry;
+  /** The chain's safety facts behind TOKEN_SAFETY, when the world was made with `safety`. */
+  sources?: FakeTokenSources;
   /** The outbox: every push, once per dedupe key. */
   pushes: NewOutboxMessage[];
   settings: AutomationSettings;
@@ -91,15 +97,33 @@ export async function automationWorld(
     clock?: FakeClock;
     /** memory: MemoryAutomationStore; db: the database's (repositories().automations, SQLite). */
     store?: "memory" | "db";
-    settings?: Partial<AutomationSettings>; mode?: () => "live" | "replay"; /** The market clock (default: the wall clock). */ market?: FakeClock } = {},
+    settings?: Partial<AutomationSettings>; mode?: () => "live" | "replay"; /** The market clock (default: the wall clock). */ market?: FakeClock;
+    /** A migrated database to run on (the caller closes it); default: a fresh in-memory SQLite. */
+    db?: Db;
+    /** Tokens the token search finds besides the built-ins. */
+    listed?: Token[];
+    /** TOKEN_SAFETY judged from `sources` (fake chain facts, never cached), as the app wires it. */
+    safety?: { policy: TokenSafetyPolicy; sources?: FakeTokenSources };
+    /** The trading allowlist (mints); default none. */
+    allow?: string[];
+  } = {},
 ): Promise<AutomationWorld> {
   const clock = opts.clock ?? new FakeClock(Date.UTC(2025, 0, 7));
-  const db = createDatabase("sqlite::memory:");
-  await migrate(db.db);
+  const db = opts.db ?? createDatabase("sqlite::memory:");
+  if (!opts.db) await migrate(db.db);
   const repos = repositories(db, clock);
   const prices = new StaticPrices(clock);
   const market = testMarket([prices], clock, { cacheTtlMs: 0 });
-  const tokens = new TokenRegistry({ cache: repos.tokens, memory: new MemoryCache(), clock, log: silentLogger });
+  const listed = opts.listed ?? [];
+  const tokens = new TokenRegistry({
+    cache: repos.tokens,
+    memory: new MemoryCache(),
+    clock,
+    log: silentLogger,
+    ...(opts.listed ? { search: { search: async (q: string) => listed.filter((t) => t.mint === q || t.symbol === q.toUpperCase()) } } : {}),
+  });
+  const sources = opts.safety ? (opts.safety.sources ?? new FakeTokenSources()) : undefined;
+  const cards = sources ? new TokenCardService({ tokens, market, chain: sources, info: sources, clock, log: silentLogger, cacheMs: 0 }) : undefined;
   const swap = new FlakySwap(new SimulatedSwap({ market, token: (m) => tokens.resolve(m), feeBps: 30 }));
   const trading = new TradingService({
     orders: repos.orders,
@@ -120,12 +144,13 @@ export async function automationWorld(
       maxPriceImpactPct: 2,
       quoteTtlMs: 30_000,
       takeoverMs: 120_000,
-      allow: null,
+      allow: opts.allow ? new Set(opts.allow) : null,
       deny: new Set(),
       confirmWaitMs: 1000,
       pollMs: 50,
       resendEveryMs: 2000,
     },
+    ...(cards && opts.safety ? { safety: { policy: opts.safety.policy, report: (mint: string) => cards.safety(mint) } } : {}),
     onEvent: async () => {},
   });
   const pushes: NewOutboxMessage[] = [];
@@ -161,6 +186,7 @@ export async function automationWorld(
     swap,
     trading,
     tokens,
+    ...(sources ? { sources } : {}),
     pushes,
     settings,
     async engine(over = {}) {
@@ -212,7 +238,7 @@ export async function automationWorld(
     texts: () => pushes.map((p) => replyText(p.reply)),
     async close() {
       await Promise.all(engines.map((e) => e.stop()));
-      await db.close();
+      if (!opts.db) await db.close();
     },
   };
   return w;

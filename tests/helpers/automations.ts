@@ -88,6 +88,7 @@ export class FakeAutomations implements AutomationsPort {
       confirmBy: expiresAt,
       usdPerFiring: usd,
       mode: this.o.mode,
+      risk: null,
     };
   }
 

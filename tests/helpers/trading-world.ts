@@ -45,7 +45,16 @@ export interface TradingWorld {
 
 /** Solana (LiteSVM) and Jupiter fakes with SOL, USDC, JUP, BONK, WIF priced; an app wired to them. */
 export async function tradingWorld(
-  opts: { env?: Record<string, string>; trading?: TradingOverrides; world?: SwapWorld; clock?: FakeClock; treasury?: TreasurySettings; secondSource?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    trading?: TradingOverrides;
+    world?: SwapWorld;
+    clock?: FakeClock;
+    treasury?: TreasurySettings;
+    secondSource?: boolean;
+    /** More tokens the stub token search knows (not built in: TOKEN_SAFETY judges them). */
+    listed?: Token[];
+  } = {},
 ): Promise<TradingWorld> {
   const world = opts.world ?? (await startSwapWorld());
   if (!opts.world) {
@@ -70,7 +79,7 @@ export async function tradingWorld(
     market: {
       live: prices2 ? [prices, prices2] : [prices],
       replay: null,
-      search: { search: async (q: string) => SEARCHABLE.filter((t) => t.mint === q || t.symbol.toLowerCase() === q.toLowerCase()) },
+      search: { search: async (q: string) => [...SEARCHABLE, ...(opts.listed ?? [])].filter((t) => t.mint === q || t.symbol.toLowerCase() === q.toLowerCase()) },
     },
     trading: { confirmWaitMs: 15_000, pollMs: 50, ...opts.trading },
     ...(opts.treasury ? { treasury: opts.treasury } : {}),

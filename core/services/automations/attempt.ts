@@ -46,7 +46,9 @@ export class FiringAttempt {
         capped = plan.capped;
         const { book, wallet } = await this.d.trading.book(a.userId);
         const account = { userId: a.userId, book, wallet, mode: this.d.trading.mode };
-        order = await this.d.trading.previewIn(account, plan.intent, a.notify, {}, { orderId, automation: { id: a.id, firing: n } });
+        // TOKEN_SAFETY: the flags its owner acknowledged at creation; a flag not among them refuses the firing.
+        const placement = { orderId, automation: { id: a.id, firing: n }, ...(a.acknowledgedRisk ? { acknowledgedRisk: a.acknowledgedRisk } : {}) };
+        order = await this.d.trading.previewIn(account, plan.intent, a.notify, {}, placement);
         const past = await this.pastLimit(a, order);
         if (past) {
           await this.d.trading.cancel(a.userId, order.id);

@@ -1,8 +1,10 @@
 import { ACTIVE_AUTOMATION_STATES, type Automation, type AutomationRequest, type AutomationState } from "../../domain/automation.js";
 import type { Token } from "../../domain/token.js";
+import { RISK_ACK_LABEL } from "../../domain/trade-risk.js";
 import { UserError } from "../../errors.js";
 import type { AutomationDraft, AutomationsPort, ConfirmAutomation } from "../../ports/automations.port.js";
 import { LeaderLoop } from "../leader-loop.js";
+import { describeAcknowledged } from "./describe.js";
 import { AutomationDrafts } from "./drafts.js";
 import { FiringExecutor } from "./executor.js";
 import { DcaSchedules } from "./schedules.js";
@@ -10,6 +12,15 @@ import { DRAFT_TTL_MS, GLOBAL_PAUSE_KEY, type AutomationDeps } from "./types.js"
 import { PriceWatcher } from "./watcher.js";
 
 const LISTED: readonly AutomationState[] = ["armed", "paused", "done", "cancelled", "failed"];
+
+/** What the plain Confirm on a draft needing the acknowledgement says. */
+function ackNeededText(a: Automation): string {
+  const codes = a.acknowledgedRisk ?? [];
+  const what = codes.length ? describeAcknowledged(codes) : "its safety could not be checked";
+  // a sell receives its proceeds; a buy its token
+  const received = "receive" in a.rule ? a.rule.receive.symbol : a.rule.token.symbol;
+  return `${received} is risky (${what}). Nothing was armed: press "${RISK_ACK_LABEL}" on the preview to go ahead anyway.`;
+}
 
 /**
  * Automations (issue 17): drafts armed by the user's Confirm, price triggers watched on the price
@@ -111,12 +122,16 @@ export class AutomationEngine implements AutomationsPort {
     return this.drafts.propose(userId, req, notify);
   }
 
-  async confirm(userId: string, id: string): Promise<ConfirmAutomation> {
+  async confirm(userId: string, id: string, opts: { acknowledgeRisk?: boolean } = {}): Promise<ConfirmAutomation> {
     const a = await this.mine(userId, id);
     const now = this.d.clock.now();
     if (a.state === "proposed" && now - a.createdAt > (this.d.settings.draftTtlMs ?? DRAFT_TTL_MS)) {
       await this.d.store.setState(a.id, ["proposed"], "cancelled", now);
       throw new UserError("automation_expired", "That preview is more than 10 minutes old, so nothing was armed. Set it again to see a fresh preview.");
+    }
+    // TOKEN_SAFETY=warn: a draft on a flagged token is armed only by "I understand the risks".
+    if (a.state === "proposed" && a.acknowledgedRisk && opts.acknowledgeRisk !== true) {
+      throw new UserError("token_unsafe", ackNeededText(a), { automationId: a.id, flags: [...a.acknowledgedRisk] });
     }
     const r = a.state === "proposed" ? await this.d.store.arm(a.id, userId, now, this.d.settings.maxPerUser) : "not_proposed";
     if (r === "over_limit") {
@@ -125,6 +140,7 @@ export class AutomationEngine implements AutomationsPort {
     }
     const fresh = (await this.d.store.get(a.id)) ?? a;
     if (r === "armed") {
+      if (fresh.acknowledgedRisk) this.d.log.info({ automation: fresh.id, user: userId, flags: fresh.acknowledgedRisk }, "automation armed with its token's risk acknowledged");
       this.watcher.load(fresh);
       this.trackActive();
       return { kind: "armed", automation: fresh };

@@ -8,6 +8,7 @@ import type { Automation, AutomationKind, AutomationRule, AutomationState, Level
 import { formatPrice, formatUsd, formatUtc } from "../../domain/format.js";
 import type { Reply } from "../../domain/message.js";
 import { formatAmount, type AmountSpec } from "../../domain/money.js";
+import type { SafetyFlagCode } from "../../domain/token-safety.js";
 import { fillRows } from "../trade-format.js";
 import type { AutomationFired } from "./events.js";
 
@@ -19,6 +20,9 @@ export const KIND_NAME: Record<AutomationKind, string> = {
   trailing: "trailing stop",
   dca: "DCA",
 };
+
+/** Flags an automation's owner acknowledged, in words: "freeze authority; permanent delegate" ([]: the check could not run). */
+export const describeAcknowledged = (codes: readonly SafetyFlagCode[]): string => (codes.length ? codes.map((c) => c.replace(/_/g, " ")).join("; ") : "safety unchecked");
 
 export const STATE_NAME: Record<AutomationState, string> = {
   proposed: "waiting for Confirm",

@@ -1,9 +1,10 @@
 import { randomInt } from "node:crypto";
-import { ACTIVE_AUTOMATION_STATES, DEFAULT_QUOTE, type Automation, type AutomationRequest, type AutomationRule } from "../../domain/automation.js";
+import { ACTIVE_AUTOMATION_STATES, DEFAULT_QUOTE, isSell, type Automation, type AutomationRequest, type AutomationRule } from "../../domain/automation.js";
 import { resolveAutomation } from "../../domain/automation-resolve.js";
 import { formatUsd } from "../../domain/format.js";
 import { shareOf, unitsToUsd } from "../../domain/money.js";
 import type { Token } from "../../domain/token.js";
+import { ackCodes, type OrderRisk } from "../../domain/trade-risk.js";
 import { UserError } from "../../errors.js";
 import type { AutomationDraft } from "../../ports/automations.port.js";
 import { DRAFT_TTL_MS, type AutomationDeps } from "./types.js";
@@ -17,8 +18,8 @@ const quoteWord = (req: AutomationRequest) => ("pay" in req ? req.pay : req.rece
 /**
  * Proposals: a parsed request is resolved (tokens, the price now, levels fixed) and judged by every
  * policy a trade meets at preview (allow and deny lists, verified tokens, the per-trade maximum per
- * firing, a level already crossed), then stored as a draft (state "proposed") that only the user's
- * Confirm arms. Nothing is watched before that.
+ * firing, a level already crossed, TOKEN_SAFETY on the token it would receive), then stored as a
+ * draft (state "proposed") that only the user's Confirm arms. Nothing is watched before that.
  */
 export class AutomationDrafts {
   constructor(private readonly d: AutomationDeps) {}
@@ -33,8 +34,11 @@ export class AutomationDrafts {
     const quote = await this.d.tokens.resolve(quoteWord(req));
     trading.checkToken(token);
     trading.checkToken(quote);
+    // The token it would receive (a buy's token, a sell's proceeds), checked while the price is read.
+    const judging = trading.judgeReceived(isSell(req.kind) ? quote : token);
     const price = await this.d.prices.getPrice(token);
     const rule = resolveAutomation(req, { token, quote, priceUsd: price.usd, now: this.d.marketNow() });
+    const risk = this.riskOf(await judging);
     const usdPerFiring = await this.usdPerFiring(userId, rule, token, quote, price.usd);
     const { maxTradeUsd, maxSlippageBps, maxPriceImpactPct } = trading.limits;
     if (usdPerFiring !== null && usdPerFiring > maxTradeUsd) {
@@ -55,6 +59,7 @@ export class AutomationDrafts {
       createdAt: now,
       updatedAt: now,
       notify,
+      ...(risk?.ackRequired ? { acknowledgedRisk: ackCodes(risk) } : {}),
     };
     await store.create(a, rule.kind === "dca" ? rule.startAt : null);
     return {
@@ -64,7 +69,18 @@ export class AutomationDrafts {
       confirmBy: now + (this.d.settings.draftTtlMs ?? DRAFT_TTL_MS),
       usdPerFiring,
       mode: trading.mode,
+      risk,
     };
+  }
+
+  /**
+   * TOKEN_SAFETY as a trade preview applies it: refused under block (token_unsafe listing the flags);
+   * otherwise the risk the draft shows (a red flag, or a check that could not run, needs the acknowledgement).
+   */
+  private riskOf(j: Awaited<ReturnType<AutomationDeps["trading"]["judgeReceived"]>>): OrderRisk | null {
+    if (!j) return null;
+    if (j.kind === "refuse") throw new UserError("token_unsafe", j.message, { mint: j.risk.mint, flags: j.risk.flags.map((f) => f.code), unchecked: j.risk.unchecked });
+    return j.risk;
   }
 
   /** About how much one firing trades, in USD: a buy's spend; a sell's amount, or its share of what is held now. */

@@ -11,7 +11,7 @@ import type { PushPlanner } from "../notifications.service.js";
 import type { TradingService } from "../trading.service.js";
 
 /** What the engine needs of trading: the very path a Confirmed trade takes (policy, quote, once-only order). */
-export type AutomationTrading = Pick<TradingService, "mode" | "limits" | "checkToken" | "book" | "held" | "previewIn" | "confirm" | "cancel" | "findOrder">;
+export type AutomationTrading = Pick<TradingService, "mode" | "limits" | "checkToken" | "judgeReceived" | "book" | "held" | "previewIn" | "confirm" | "cancel" | "findOrder">;
 
 export interface AutomationSettings {
   /** MAX_AUTOMATIONS_PER_USER: active (armed or paused) automations per user. */
