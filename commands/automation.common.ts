@@ -11,7 +11,7 @@ import { ackText, draftRiskLines, draftRows, KIND_LABEL, stateText, whatText, wh
 import { notifyTarget } from "./trade.common.js";
 
 /** The ports of the automation commands and their Confirm/Cancel buttons. */
-export const AUTOMATION_NEEDS = ["automations", "clock"] as const;
+export const AUTOMATION_NEEDS = ["automations", "clock", "audit"] as const;
 type AutomationNeed = (typeof AUTOMATION_NEEDS)[number];
 
 /** One word of an automation command (a token, an amount, "at", a level, "every", ...). */
@@ -74,6 +74,16 @@ async function confirmDraft(ctx: CommandContext<AutomationNeed>, { automationId 
   switch (r.kind) {
     case "armed": {
       const armed = reply("success").line(bold("Armed. "), described(a), ".");
+      if (a.acknowledgedRisk) {
+        // as a trade's acknowledgement is: who accepted which flags, on what
+        await ctx.services.audit.record({
+          at: ctx.services.clock.now(),
+          userId: ctx.user.id,
+          platform: ctx.msg.platform,
+          action: "automation.risk_acknowledged",
+          detail: { automation: a.id, mint: r.automation.rule.token?.mint ?? null, flags: a.acknowledgedRisk },
+        });
+      }
       if (a.acknowledgedRisk) armed.line(`Risk acknowledged (${ackText(a.acknowledgedRisk)}): a firing still does not trade if a flag you did not accept appears.`);
       return armed
         .line("I'll tell you here when it fires. See it with ", code("/auto"), "; remove it with ", code(`/auto cancel ${a.id}`), ".")

@@ -12,6 +12,7 @@ import type { Reply } from "../../core/router/message.js";
 import type { AutomationEngine } from "../../core/services/automations/index.js";
 import type { Db } from "../../db/index.js";
 import { automationWorld, USER, type AutomationWorld } from "../helpers/automation-store.js";
+import { MemoryAudit } from "../helpers/audit.js";
 import { commandContext } from "../helpers/command-context.js";
 import { testDatabases, type TestDb } from "../helpers/databases.js";
 import { mintFacts, MINTS } from "../helpers/token-safety.js";
@@ -62,9 +63,10 @@ for (const target of targets) {
       });
       w.setPrice("FRZ", 1);
       const engine = await w.engine();
-      const services = { automations: engine as AutomationEngine, clock: w.clock };
+      const audit = new MemoryAudit();
+      const services = { automations: engine as AutomationEngine, clock: w.clock, audit };
       const ctx = (userId = USER) => commandContext(services, { user: { id: userId, displayName: userId, role: "user", createdAt: 0 } });
-      return { w, engine, ctx };
+      return { w, engine, ctx, audit };
     }
 
     /** /limit buy FRZ 10 at 0.9: its preview text, the buttons it issued, and the draft's id. */
@@ -75,7 +77,7 @@ for (const target of targets) {
     }
 
     it("warn: the draft shows the flags and offers only the acknowledgement; the plain Confirm is refused; the acknowledgement arms it and a firing buys", async () => {
-      const { w, ctx } = await world();
+      const { w, ctx, audit } = await world();
       const d = await limitBuy(ctx());
       expect(d.text).toContain("Safety of FRZ:");
       expect(d.text).toContain(FREEZE_LINE);
@@ -97,6 +99,10 @@ for (const target of targets) {
       expect(armed).toContain("Risk acknowledged (freeze authority)");
       const stored = await w.store.get(d.id);
       expect(stored).toMatchObject({ state: "armed", acknowledgedRisk: ["freeze_authority"] });
+      // audited as a trade's acknowledgement is: who accepted which flags, on what
+      expect(await audit.recent(5, "automation.risk_acknowledged")).toEqual([
+        expect.objectContaining({ userId: USER, detail: { automation: d.id, mint: expect.any(String), flags: ["freeze_authority"] } }),
+      ]);
       if (target.make) {
         const row = await w.db.db.selectFrom("automations").select("acknowledged_risk").where("id", "=", d.id).executeTakeFirstOrThrow();
         expect(JSON.parse(row.acknowledged_risk!)).toEqual(["freeze_authority"]);

@@ -14,12 +14,13 @@ import { orderLine } from "../../core/services/trade-format.js";
 import type { Order } from "../../core/domain/order.js";
 import { FakeAutomations } from "../helpers/automations.js";
 import { FakeClock } from "../helpers/clock.js";
+import { MemoryAudit } from "../helpers/audit.js";
 import { commandContext, pressCommand, runCommand } from "../helpers/command-context.js";
 
 function world(opts: ConstructorParameters<typeof FakeAutomations>[1] = {}) {
   const clock = new FakeClock();
   const automations = new FakeAutomations(clock, opts);
-  return { clock, automations, services: { automations, clock } };
+  return { clock, automations, services: { automations, clock, audit: new MemoryAudit() } };
 }
 
 /** The draft id a preview names ("... - automation a00000001"). */
@@ -175,7 +176,7 @@ describe("errors are clear messages with the next step", () => {
 
   it("without an automation engine the commands say automations are off", async () => {
     const clock = new FakeClock();
-    await expect(runCommand(stop, { clock }, { token: "SOL", level: ["at", "200"] })).rejects.toMatchObject({ message: "Automations are not enabled on this deployment." });
+    await expect(runCommand(stop, { clock, audit: new MemoryAudit() }, { token: "SOL", level: ["at", "200"] })).rejects.toMatchObject({ message: "Automations are not enabled on this deployment." });
   });
 });
 
