@@ -85,6 +85,21 @@ describe("token cards in a private chat, read from the chain", () => {
     expect(await codes("concentrated")).toEqual(["top_holders"]);
   });
 
+  it("a cold card asks Jupiter once per endpoint: its market info and the mint's lookup share one search", async () => {
+    const mint = w.mint("hooked");
+    const asked = () => w.fakes.jup.requests.filter((r) => r.query.get("query") === mint || r.query.get("ids") === mint).map((r) => r.path);
+    expect(asked()).toEqual([]);
+    const r = await w.app.say(mint, OWNER);
+    expect(r.text).not.toContain("Partial");
+    // Two searches used to go out: on the keyless bucket (1 request/s) the price came after 2 s, past the card's 1.5 s.
+    expect(asked().sort()).toEqual(["/price/v3", "/tokens/v2/search"]);
+    expect((await codes("hooked")).sort()).toEqual([...w.fakes.world.cases.hooked.flags].sort());
+    const report = await w.app.services.tokenCards.safety(mint);
+    expect(lines(r).filter((l) => /^(RED FLAG|Warning|Note): /.test(l))).toEqual(
+      report.flags.map((f) => `${f.severity === "red" ? "RED FLAG" : f.severity === "warn" ? "Warning" : "Note"}: ${f.title} - ${f.meaning}`),
+    );
+  });
+
   it("the same paste in a group gets no answer, and nothing is looked up", async () => {
     const before = w.fakes.jup.requests.length;
     for (const k of ["freezable", "mintable"] as const) {
