@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isUserError } from "../../core/errors.js";
 import { SAFETY_MINTS, type SafetyMintKey } from "../fakes/solana/safety-mints.js";
 import { fundSol, startCardApp, type CardApp } from "../helpers/card-app.js";
+import { testDatabases, type TestDb } from "../helpers/databases.js";
 import { buttonsOf, press } from "../helpers/trading-world.js";
 
 type Said = Awaited<ReturnType<CardApp["app"]["say"]>>;
@@ -111,80 +112,89 @@ describe("token cards in a private chat, read from the chain", () => {
   });
 });
 
-describe("a one-tap buy of a flagged token (TOKEN_SAFETY=warn)", () => {
-  let w: CardApp | undefined;
-  afterEach(async () => {
-    await w?.close();
-    w = undefined;
+for (const target of testDatabases()) {
+  describe.skipIf(target.skip)(`a one-tap buy of a flagged token (TOKEN_SAFETY=warn), ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ""}`, () => {
+    let w: CardApp | undefined;
+    let t: TestDb | undefined;
+    /** The app on this test's own database. */
+    const boot = async (opts: Parameters<typeof startCardApp>[0] = {}) => {
+      t = target.make();
+      return startCardApp({ ...opts, db: await t.open() });
+    };
+    afterEach(async () => {
+      await w?.close();
+      await t?.cleanup();
+      w = t = undefined;
+    });
+
+    it("the preview shows the flag and only 'I understand the risks'; Confirm without it is refused; the owner's ack fills once", async () => {
+      w = await boot({ verified: ["freezable"] });
+      const { app } = w;
+      await fundSol(app, OWNER);
+      const card = await app.say(w.mint("freezable"), OWNER);
+      const buy = press(card, /^Buy 0\.1 SOL$/);
+      expect((await app.press(buy, STRANGER)).text).toBe("This is not your button.");
+
+      const preview = await app.press(buy, OWNER);
+      expect(preview.replies[0]!.kind).toBe("warning");
+      expect(preview.replies[0]!.private).toBe(true);
+      expect(preview.text).toMatch(/Pay\s+0\.1 SOL \(~\$15\.00\)/);
+      const safety = lines(preview).slice(lines(preview).indexOf("Safety of FRZ:"));
+      expect(safety).toEqual([
+        "Safety of FRZ:",
+        "RED Freeze authority present: the issuer can freeze your tokens so you cannot sell",
+        'Confirm needs "I understand the risks".',
+        'Nothing happens unless you press "I understand the risks": only if you accept these risks.',
+      ]);
+      expect(labels(preview)).toEqual(["I understand the risks", "Cancel"]); // no plain Confirm is offered
+
+      // A plain Confirm (what the button would have been) is refused by the trade service itself.
+      const orderId = /order (o_[0-9a-f]{16})/.exec(preview.text)![1]!;
+      const userId = (await app.services.identity.resolve("telegram", OWNER.id, "user1001")).user.id;
+      const plain = await app.services.trading.confirm(userId, orderId, { toldByReply: true }).catch((e: unknown) => e);
+      expect(isUserError(plain) && plain.code).toBe("token_unsafe");
+      expect((plain as Error).message).toBe('FRZ is risky (freeze authority present). Nothing was traded: press "I understand the risks" on the preview to go ahead anyway.');
+
+      const ack = press(preview, /^I understand the risks$/);
+      expect((await app.press(ack, STRANGER)).text).toBe("This is not your button.");
+      const [a, b] = await Promise.all([app.press(ack, OWNER), app.press(ack, OWNER)]);
+      const told = [a.text, b.text].sort();
+      expect(told[0]).toBe("Already done: that button was used.");
+      expect(told[1]).toContain("Filled (paper)");
+      expect((await app.press(ack, OWNER)).text).toBe("Already done: that button was used.");
+      const trades = (await app.say("/trades", OWNER)).text;
+      expect(trades.match(/buy 0\.1 SOL -> [\d.,]+ FRZ/g)).toHaveLength(1);
+      expect((await app.say("/balance", OWNER)).text).toMatch(/FRZ/);
+    });
+
+    it("a Token-2022 buy's preview names the permanent delegate and takes the transfer fee out of Receive", async () => {
+      w = await boot({ verified: ["feeDelegate"] });
+      await fundSol(w.app, OWNER);
+      const preview = await w.app.press(press(await w.app.say(w.mint("feeDelegate"), OWNER), /^Buy 0\.1 SOL$/), OWNER);
+      // 0.1 SOL = $15 = 4,838.709677 TAX at $0.0031; 2.5% of it (120.967742, rounded up) goes to the fee.
+      expect(preview.text).toMatch(/Receive\s+~4,717\.741935 TAX/);
+      expect(lines(preview).slice(lines(preview).indexOf("Safety of TAX:"))).toEqual([
+        "Safety of TAX:",
+        "RED Permanent delegate: an address can take or burn your tokens",
+        "WARN Transfer fee 2.5%: every transfer, including your sell, loses 2.5% (at most 5,000 tokens per transfer)",
+        'Transfer fee: 120.967742 TAX (2.5%) is already taken out of "Receive" and "Minimum"',
+        'Confirm needs "I understand the risks".',
+        'Nothing happens unless you press "I understand the risks": only if you accept these risks.',
+      ]);
+      expect(labels(preview)).toEqual(["I understand the risks", "Cancel"]);
+    });
+
+    it("an unverified token's buy is refused before any quote, whatever its flags", async () => {
+      w = await boot();
+      await fundSol(w.app, OWNER);
+      const quotes = w.swap.requestsTo("quote").length;
+      const r = await w.app.press(press(await w.app.say(w.mint("freezable"), OWNER), /^Buy 0\.1 SOL$/), OWNER);
+      expect(r.outcome).toBe("error");
+      expect(r.text).toBe("FRZ is not a verified token; trading it is blocked.");
+      expect(w.swap.requestsTo("quote").length).toBe(quotes);
+    });
   });
-
-  it("the preview shows the flag and only 'I understand the risks'; Confirm without it is refused; the owner's ack fills once", async () => {
-    w = await startCardApp({ verified: ["freezable"] });
-    const { app } = w;
-    await fundSol(app, OWNER);
-    const card = await app.say(w.mint("freezable"), OWNER);
-    const buy = press(card, /^Buy 0\.1 SOL$/);
-    expect((await app.press(buy, STRANGER)).text).toBe("This is not your button.");
-
-    const preview = await app.press(buy, OWNER);
-    expect(preview.replies[0]!.kind).toBe("warning");
-    expect(preview.replies[0]!.private).toBe(true);
-    expect(preview.text).toMatch(/Pay\s+0\.1 SOL \(~\$15\.00\)/);
-    const safety = lines(preview).slice(lines(preview).indexOf("Safety of FRZ:"));
-    expect(safety).toEqual([
-      "Safety of FRZ:",
-      "RED Freeze authority present: the issuer can freeze your tokens so you cannot sell",
-      'Confirm needs "I understand the risks".',
-      'Nothing happens unless you press "I understand the risks": only if you accept these risks.',
-    ]);
-    expect(labels(preview)).toEqual(["I understand the risks", "Cancel"]); // no plain Confirm is offered
-
-    // A plain Confirm (what the button would have been) is refused by the trade service itself.
-    const orderId = /order (o_[0-9a-f]{16})/.exec(preview.text)![1]!;
-    const userId = (await app.services.identity.resolve("telegram", OWNER.id, "user1001")).user.id;
-    const plain = await app.services.trading.confirm(userId, orderId, { toldByReply: true }).catch((e: unknown) => e);
-    expect(isUserError(plain) && plain.code).toBe("token_unsafe");
-    expect((plain as Error).message).toBe('FRZ is risky (freeze authority present). Nothing was traded: press "I understand the risks" on the preview to go ahead anyway.');
-
-    const ack = press(preview, /^I understand the risks$/);
-    expect((await app.press(ack, STRANGER)).text).toBe("This is not your button.");
-    const [a, b] = await Promise.all([app.press(ack, OWNER), app.press(ack, OWNER)]);
-    const told = [a.text, b.text].sort();
-    expect(told[0]).toBe("Already done: that button was used.");
-    expect(told[1]).toContain("Filled (paper)");
-    expect((await app.press(ack, OWNER)).text).toBe("Already done: that button was used.");
-    const trades = (await app.say("/trades", OWNER)).text;
-    expect(trades.match(/buy 0\.1 SOL -> [\d.,]+ FRZ/g)).toHaveLength(1);
-    expect((await app.say("/balance", OWNER)).text).toMatch(/FRZ/);
-  });
-
-  it("a Token-2022 buy's preview names the permanent delegate and takes the transfer fee out of Receive", async () => {
-    w = await startCardApp({ verified: ["feeDelegate"] });
-    await fundSol(w.app, OWNER);
-    const preview = await w.app.press(press(await w.app.say(w.mint("feeDelegate"), OWNER), /^Buy 0\.1 SOL$/), OWNER);
-    // 0.1 SOL = $15 = 4,838.709677 TAX at $0.0031; 2.5% of it (120.967742, rounded up) goes to the fee.
-    expect(preview.text).toMatch(/Receive\s+~4,717\.741935 TAX/);
-    expect(lines(preview).slice(lines(preview).indexOf("Safety of TAX:"))).toEqual([
-      "Safety of TAX:",
-      "RED Permanent delegate: an address can take or burn your tokens",
-      "WARN Transfer fee 2.5%: every transfer, including your sell, loses 2.5% (at most 5,000 tokens per transfer)",
-      'Transfer fee: 120.967742 TAX (2.5%) is already taken out of "Receive" and "Minimum"',
-      'Confirm needs "I understand the risks".',
-      'Nothing happens unless you press "I understand the risks": only if you accept these risks.',
-    ]);
-    expect(labels(preview)).toEqual(["I understand the risks", "Cancel"]);
-  });
-
-  it("an unverified token's buy is refused before any quote, whatever its flags", async () => {
-    w = await startCardApp();
-    await fundSol(w.app, OWNER);
-    const quotes = w.swap.requestsTo("quote").length;
-    const r = await w.app.press(press(await w.app.say(w.mint("freezable"), OWNER), /^Buy 0\.1 SOL$/), OWNER);
-    expect(r.outcome).toBe("error");
-    expect(r.text).toBe("FRZ is not a verified token; trading it is blocked.");
-    expect(w.swap.requestsTo("quote").length).toBe(quotes);
-  });
-});
+}
 
 describe("TOKEN_SAFETY=block and the allowlist", () => {
   let w: CardApp | undefined;

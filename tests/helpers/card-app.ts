@@ -1,6 +1,7 @@
 import { NATIVE_MINT } from "@solana/spl-token";
 import { JupiterSwapProvider } from "../../adapters/jupiter/jupiter-swap.js";
 import type { Logger } from "../../core/ports/logger.port.js";
+import type { Db } from "../../db/index.js";
 import { startJupiterSwapFake, type JupiterSwapFake } from "../fakes/jupiter-swap.js";
 import { SAFETY_MARKET } from "../fakes/jupiter-safety-tokens.js";
 import { SAFETY_MINTS, type SafetyMintKey } from "../fakes/solana/safety-mints.js";
@@ -29,7 +30,7 @@ export interface CardApp {
 export const SOL_USD = 150;
 
 export async function startCardApp(
-  opts: { env?: Record<string, string>; verified?: SafetyMintKey[]; log?: Logger } = {},
+  opts: { env?: Record<string, string>; verified?: SafetyMintKey[]; log?: Logger; db?: Db } = {},
 ): Promise<CardApp> {
   const clock = new FakeClock(Date.now());
   const fakes = await startSafetyFakes({ now: clock.now() });
@@ -51,6 +52,7 @@ export async function startCardApp(
   const app = await makeTestApp({
     clock,
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.db ? { db: opts.db } : {}),
     env: {
       ...fakes.env,
       MARKET_SOURCE: "live",
