@@ -66,7 +66,7 @@ describe("token cards in a private chat, read from the chain", () => {
   it("the Token-2022 mint's card shows the transfer fee with its rate and cap, and the permanent delegate", async () => {
     const r = await w.app.say(w.mint("feeDelegate"), OWNER);
     expect(r.text).toMatch(/Program\s+Token-2022/);
-    expect(r.text).toMatch(/Transfer fee\s+2\.5% of every transfer \(at most 5,000 per transfer\)/);
+    expect(r.text).toMatch(/Transfer fee\s+2\.5% of every transfer \(at most 5,000 TAX per transfer\)/);
     expect(lines(r).filter((l) => /^(RED FLAG|Warning|Note): /.test(l))).toEqual([
       "RED FLAG: Permanent delegate - an address can take or burn your tokens",
       "Warning: Transfer fee 2.5% - every transfer, including your sell, loses 2.5% (at most 5,000 tokens per transfer)",
