@@ -69,9 +69,15 @@ export function buildMarket(
   const search =
     over.search ??
     new JupiterTokenSearch({ root: config.JUPITER_API_ROOT, ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}), resilience: jupiter });
+  // A card's market info and the registry's lookup of the same mint share one search request.
   const tokenInfo =
     over.tokenInfo ??
-    new JupiterTokenInfo({ root: config.JUPITER_API_ROOT, ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}), resilience: jupiter });
+    new JupiterTokenInfo({
+      root: config.JUPITER_API_ROOT,
+      ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}),
+      resilience: jupiter,
+      ...(search instanceof JupiterTokenSearch ? { search } : {}),
+    });
   const history = over.history ?? [new PythBenchmarksHistory({ root: config.PYTH_BENCHMARKS_URL, resilience: { timeoutMs: config.PRICE_TIMEOUT_MS } })];
   let replay: ReplaySource | undefined = over.replay === null ? undefined : over.replay;
   if (over.replay === undefined) {

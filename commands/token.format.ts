@@ -80,7 +80,8 @@ function marketRows(card: TokenCard): Array<[string, string]> {
 
 const authority = (a: string | null) => (a === null ? "revoked" : `present (${shortMint(a)})`);
 
-function safetyRows(s: SafetyReport, now: number): Array<[string, string]> {
+/** `unit`: what the transfer fee's cap is counted in (the token's symbol, or "tokens"). */
+function safetyRows(s: SafetyReport, now: number, unit: string): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
   const mint = s.facts.mint;
   if (mint) {
@@ -91,7 +92,7 @@ function safetyRows(s: SafetyReport, now: number): Array<[string, string]> {
     rows.push([
       "Transfer fee",
       fee && fee.bps > 0
-        ? `${Number((fee.bps / 100).toFixed(2))}% of every transfer${fee.maxFee < U64_MAX ? ` (at most ${formatAmount(fee.maxFee, mint.decimals)} per transfer)` : ""}`
+        ? `${Number((fee.bps / 100).toFixed(2))}% of every transfer${fee.maxFee < U64_MAX ? ` (at most ${formatAmount(fee.maxFee, mint.decimals)} ${unit} per transfer)` : ""}`
         : "none",
     ]);
   }
@@ -147,7 +148,7 @@ export function renderCard(card: TokenCard, now: number): ReplyBuilder {
     out.line(bold("Safety: "), "the chain could not be read just now, so nothing about this token was checked. Treat it as unchecked.");
     return out;
   }
-  out.table(safetyRows(s, now), "Safety (read from the Solana chain)");
+  out.table(safetyRows(s, now, known ?? "tokens"), "Safety (read from the Solana chain)");
   flagLines(out, s.flags);
   out.line(...verdict(s));
   return out;

@@ -67,6 +67,21 @@ function span(s: Span): string {
   return `*${esc(s.text)}*`;
 }
 
+/**
+ * Adjacent bold (or italic) spans as one: Discord's markdown reads `**a****b**` as a bold "a**" beside
+ * "b**", so two bold spans side by side (a card's "RED FLAG: " and the flag's title) showed asterisks.
+ */
+function merged(spans: readonly Span[]): Span[] {
+  const out: Span[] = [];
+  for (const s of spans) {
+    const prev = out.at(-1);
+    if (typeof s === "object" && "style" in s && s.style !== "code" && typeof prev === "object" && "style" in prev && prev.style === s.style) {
+      out[out.length - 1] = { text: prev.text + s.text, style: s.style };
+    } else out.push(s);
+  }
+  return out;
+}
+
 const codeBlock = (text: string) => `\`\`\`\n${text.replace(/```/g, "`\u200b``")}\n\`\`\``;
 
 /** Cuts text at a line (or word) boundary into pieces of at most `max` characters. */
@@ -161,7 +176,7 @@ function buttonRows(buttons: Button[][]): ActionRow[] {
 export function renderDiscord(reply: Reply): RenderedMessage[] {
   const b = new EmbedBuilder(COLOURS[reply.kind]);
   for (const block of reply.blocks) {
-    if (block.type === "text") b.text(block.spans.map(span).join("") || ZWSP);
+    if (block.type === "text") b.text(merged(block.spans).map(span).join("") || ZWSP);
     else if (block.type === "code") b.text(codeBlock(block.text));
     else if (block.type === "image") b.image(block.png, block.alt, block.caption);
     else {

@@ -4,6 +4,7 @@ import { looksLikeMint } from "../../core/domain/token.js";
 import type { TokenInfoSource } from "../../core/ports/token-safety.port.js";
 import { JsonApi } from "./json-api.js";
 import { jupiterResilienceDefaults } from "./jupiter-price.js";
+import type { JupiterTokenSearch } from "./jupiter-tokens.js";
 import { resolveResilience, type Resilience, type ResilienceOptions } from "./resilience.js";
 
 export interface JupiterTokenInfoOptions {
@@ -13,6 +14,11 @@ export interface JupiterTokenInfoOptions {
   apiKey?: string;
   /** Pass the Resilience shared by the other Jupiter adapters: Jupiter has one rate bucket for all its endpoints. */
   resilience?: Resilience | Partial<ResilienceOptions>;
+  /**
+   * The token search to ask through (same endpoint, same query): a card's market info and the registry's
+   * lookup of the same mint then share one request instead of spending two of Jupiter's rate bucket.
+   */
+  search?: Pick<JupiterTokenSearch, "entries">;
 }
 
 const MAX_TAGS = 20;
@@ -67,15 +73,19 @@ function timeOf(iso: string | null | undefined): number | null {
 export class JupiterTokenInfo implements TokenInfoSource {
   readonly name = "jupiter";
   private readonly api: JsonApi;
+  private readonly search: Pick<JupiterTokenSearch, "entries"> | undefined;
 
   constructor(opts: JupiterTokenInfoOptions) {
     const headers: Record<string, string> = opts.apiKey ? { "x-api-key": opts.apiKey } : {};
     this.api = new JsonApi(this.name, opts.root, headers, resolveResilience(opts.resilience, jupiterResilienceDefaults(opts.apiKey)));
+    this.search = opts.search;
   }
 
   async info(mint: string): Promise<TokenMarketInfo | undefined> {
     if (!looksLikeMint(mint)) return undefined;
-    const body = await this.api.getShaped("/tokens/v2/search", z.array(z.unknown()), (params) => params.set("query", mint));
+    const body = this.search
+      ? await this.search.entries(mint)
+      : await this.api.getShaped("/tokens/v2/search", z.array(z.unknown()), (params) => params.set("query", mint));
     const raw = body.find((e) => isRecord(e) && e.id === mint);
     if (!raw) return undefined;
     const parsed = entrySchema.safeParse(raw);

@@ -64,7 +64,7 @@ describe("/token: the card", () => {
     expect(r.text).toMatch(/Signals\s+NOT verified on Jupiter; organic score 12 \(low\)/);
     expect(r.text).toMatch(/Program\s+Token-2022/);
     expect(r.text).toMatch(/Freeze authority\s+present \(Cr6j\.\.\.pQTb\)/);
-    expect(r.text).toMatch(/Transfer fee\s+2\.5% of every transfer \(at most 5 per transfer\)/);
+    expect(r.text).toMatch(/Transfer fee\s+2\.5% of every transfer \(at most 5 BONK per transfer\)/);
     const lines = r.text.split("\n");
     const red = lines.findIndex((l) => l === "RED FLAG: Freeze authority present - the issuer can freeze your tokens so you cannot sell them");
     const warn = lines.findIndex((l) => l === "Warning: Transfer fee 2.50% - every transfer, your buy and your sell included, pays this fee");

@@ -24,6 +24,12 @@ function expectWithinLimits(ms: RenderedMessage[]) {
 }
 
 describe("Discord renderer", () => {
+  it("adjacent bold spans become one bold run: no '****' for Discord to show as stray asterisks", () => {
+    const r = reply().line({ text: "RED FLAG: ", style: "bold" }, { text: "Freeze authority present", style: "bold" }, " - can freeze").line({ text: "a", style: "code" }, { text: "b", style: "code" }).build();
+    const d = renderDiscord(r)[0]!.embeds[0]!.description!;
+    expect(d).toBe("**RED FLAG: Freeze authority present** \\- can freeze\n`a``b`");
+  });
+
   it("user text is escaped, styles become markdown, colour follows the kind", () => {
     const r = reply("error")
       .line("Token ", { text: "**pwn** _x_", style: "bold" }, " said `hi` and [click](https://evil.example)")

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RemoteError } from "../../../core/errors.js";
 import { JupiterPriceSource } from "../../../adapters/prices/jupiter-price.js";
+import { JupiterTokenInfo } from "../../../adapters/prices/jupiter-token-info.js";
 import { JupiterTokenSearch } from "../../../adapters/prices/jupiter-tokens.js";
 import { createResilience } from "../../../adapters/prices/resilience.js";
 import { FakeClock } from "../../helpers/clock.js";
@@ -23,6 +24,21 @@ describe("JupiterTokenSearch", () => {
     const req = fake.requests[0]!;
     expect(req.path).toBe("/tokens/v2/search");
     expect(req.query.get("query")).toBe("jup");
+  });
+
+  it("two asks for one query at once (a search and a card's market info) share one request; a failed search is asked again", async () => {
+    const search = new JupiterTokenSearch({ root: fake.url, resilience: quick });
+    const info = new JupiterTokenInfo({ root: fake.url, resilience: quick, search });
+    const [tokens, market] = await Promise.all([search.search(MINT.JUP), info.info(MINT.JUP)]);
+    expect(tokens.map((t) => t.symbol)).toEqual(["JUP"]);
+    expect(market?.symbol).toBe("JUP");
+    expect(fake.requests.map((r) => r.query.get("query"))).toEqual([MINT.JUP]);
+
+    fake.searchFailure = { status: 500 };
+    await expect(search.search("bonk")).rejects.toBeInstanceOf(RemoteError);
+    fake.searchFailure = null;
+    expect((await search.search("bonk")).map((t) => t.mint)).toEqual([MINT.BONK]);
+    expect(fake.requests.filter((r) => r.query.get("query") === "bonk").length).toBeGreaterThanOrEqual(2);
   });
 
   it("skips malformed entries and keeps the good ones", async () => {
