@@ -56,15 +56,17 @@ async function buyButtons(ctx: CommandContext<TokenNeed>, card: TokenCard): Prom
   return [buys, custom].filter((row) => row.length);
 }
 
-/** Why the trade policy would refuse buying this mint here, or undefined when it would not. */
+/** Why the trade policy (token lists, TOKEN_SAFETY=block) would refuse buying this mint here, or undefined when it would not. */
 async function tradeBlocked(ctx: CommandContext<TokenNeed>, mint: string): Promise<string | undefined> {
   try {
-    ctx.services.trading.checkToken(await ctx.services.tokens.resolve(mint));
-    return undefined;
+    const token = await ctx.services.tokens.resolve(mint);
+    ctx.services.trading.checkToken(token);
+    // TOKEN_SAFETY=block and red flags (or checks that could not run): the preview would refuse it
+    const judged = await ctx.services.trading.judgeReceived(token);
+    return judged?.kind === "refuse" ? judged.message : undefined; // "Buying X is blocked on this bot (TOKEN_SAFETY=block): ..."
   } catch (err) {
     if (!isUserError(err)) throw err;
-    // unknown to the registry: the preview would say so; no buttons either
-    return err.message;
+    return `Buying: ${err.message}`;
   }
 }
 
@@ -137,7 +139,7 @@ export default defineCommand({
     if (ctx.msg.platform === "twitter") return renderCompactCard(card).build();
     const out = renderCard(card, ctx.services.clock.now());
     const rows = await buyButtons(ctx, card);
-    if (typeof rows === "string") out.line(bold("Buying: "), rows);
+    if (typeof rows === "string") for (const l of rows.split("\n")) out.line(l);
     else for (const row of rows) out.buttons(...row);
     return out.build();
   },

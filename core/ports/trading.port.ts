@@ -3,6 +3,7 @@ import type { Platform } from "../domain/identity.js";
 import type { AmountSpec } from "../domain/money.js";
 import type { Order, RouteFee } from "../domain/order.js";
 import type { Token } from "../domain/token.js";
+import type { RiskJudgement } from "../domain/trade-risk.js";
 
 /**
  * A swap quote, parsed once by its provider into typed values; `raw` is the provider's own answer, kept
@@ -136,6 +137,8 @@ export interface TradingPort {
   orders(userId: string, limit: number): Promise<Order[]>;
   /** The token policy (deny list, allow list, else verified tokens only): throws the UserError a preview would. */
   checkToken(t: Token): void;
+  /** TOKEN_SAFETY's judgement of receiving this token (null: not checked: built in, allowlisted, or no check wired). */
+  judgeReceived(token: Token): Promise<RiskJudgement | null>;
 }
 
 /** The router, once a reply that tells an order's outcome was delivered (`Reply.tellsOrder`). */

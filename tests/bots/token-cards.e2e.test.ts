@@ -58,8 +58,9 @@ describe("token cards in a private chat, read from the chain", () => {
     expect(r.text).toMatch(new RegExp(`Freeze authority\\s+present \\(${issuer.slice(0, 4)}\\.\\.\\.${issuer.slice(-4)}\\)`));
     expect(r.text).toMatch(/Mint authority\s+revoked/);
     expect(lines(r).filter((l) => /^(RED FLAG|Warning|Note): /.test(l))).toEqual([FREEZE_LINE]);
-    expect(lines(r).at(-1)).toBe("1 red flag. Read them before you buy: a buy preview shows them again.");
-    expect(labels(r)).toEqual(PRESETS);
+    expect(lines(r).at(-2)).toBe("1 red flag. Read them before you buy: a buy preview shows them again.");
+    expect(lines(r).at(-1)).toBe("Buying: FRZ is not a verified token; trading it is blocked.");
+    expect(labels(r)).toEqual([]); // nothing to press that could only be refused
     expect(await codes("freezable")).toEqual(["freeze_authority"]);
   });
 
@@ -71,7 +72,8 @@ describe("token cards in a private chat, read from the chain", () => {
       "RED FLAG: Permanent delegate - an address can take or burn your tokens",
       "Warning: Transfer fee 2.5% - every transfer, including your sell, loses 2.5% (at most 5,000 tokens per transfer)",
     ]);
-    expect(lines(r).at(-1)).toBe("1 red flag and 1 warning. Read them before you buy: a buy preview shows them again.");
+    expect(lines(r).at(-2)).toBe("1 red flag and 1 warning. Read them before you buy: a buy preview shows them again.");
+    expect(lines(r).at(-1)).toBe("Buying: TAX is not a verified token; trading it is blocked.");
     expect(await codes("feeDelegate")).toEqual(["permanent_delegate", "transfer_fee"]);
   });
 
@@ -184,11 +186,14 @@ for (const target of testDatabases()) {
       expect(labels(preview)).toEqual(["I understand the risks", "Cancel"]);
     });
 
-    it("an unverified token's buy is refused before any quote, whatever its flags", async () => {
+    it("an unverified token's card offers no buy buttons but says why, and a typed buy is refused before any quote", async () => {
       w = await boot();
       await fundSol(w.app, OWNER);
       const quotes = w.swap.requestsTo("quote").length;
-      const r = await w.app.press(press(await w.app.say(w.mint("freezable"), OWNER), /^Buy 0\.1 SOL$/), OWNER);
+      const card = await w.app.say(w.mint("freezable"), OWNER);
+      expect(labels(card)).toEqual([]);
+      expect(lines(card)).toContain("Buying: FRZ is not a verified token; trading it is blocked.");
+      const r = await w.app.say(`/buy ${w.mint("freezable")} 0.1 SOL`, OWNER);
       expect(r.outcome).toBe("error");
       expect(r.text).toBe("FRZ is not a verified token; trading it is blocked.");
       expect(w.swap.requestsTo("quote").length).toBe(quotes);
@@ -206,11 +211,16 @@ describe("TOKEN_SAFETY=block and the allowlist", () => {
   it("with block, a preset buy of a flagged token is refused with every flag named, and nothing is ordered", async () => {
     w = await startCardApp({ verified: ["freezable", "feeDelegate"], env: { TOKEN_SAFETY: "block" } });
     await fundSol(w.app, OWNER);
-    const frz = await w.app.press(press(await w.app.say(w.mint("freezable"), OWNER), /^Buy 0\.5 SOL$/), OWNER);
+    // the card says so up front, with no buy buttons to press
+    const frzCard = await w.app.say(w.mint("freezable"), OWNER);
+    expect(labels(frzCard)).toEqual([]);
+    expect(lines(frzCard)).toEqual(expect.arrayContaining(["Buying FRZ is blocked on this bot (TOKEN_SAFETY=block):", "- Freeze authority present: the issuer can freeze your tokens so you cannot sell"]));
+    const frz = await w.app.say(`/buy ${w.mint("freezable")} 0.5 SOL`, OWNER);
     expect(frz.outcome).toBe("error");
     expect(frz.text).toBe("Buying FRZ is blocked on this bot (TOKEN_SAFETY=block):\n- Freeze authority present: the issuer can freeze your tokens so you cannot sell");
     expect(buttonsOf(frz)).toEqual([]);
-    const tax = await w.app.press(press(await w.app.say(w.mint("feeDelegate"), OWNER), /^Buy 0\.1 SOL$/), OWNER);
+    expect(labels(await w.app.say(w.mint("feeDelegate"), OWNER))).toEqual([]);
+    const tax = await w.app.say(`/buy ${w.mint("feeDelegate")} 0.1 SOL`, OWNER);
     expect(tax.text).toBe("Buying TAX is blocked on this bot (TOKEN_SAFETY=block):\n- Permanent delegate: an address can take or burn your tokens");
     // a clean token is still bought as usual
     const clean = await w.app.press(press(await w.app.say(w.mint("clean"), OWNER), /^Buy 0\.1 SOL$/), OWNER);
@@ -231,7 +241,10 @@ describe("TOKEN_SAFETY=block and the allowlist", () => {
     expect(labels(preview)).toEqual(["Confirm", "Cancel"]);
     expect((await w.app.press(press(preview, /^Confirm$/), OWNER)).text).toContain("Filled (paper)");
     // a token off the list cannot be bought at all
-    const off = await w.app.press(press(await w.app.say(w.mint("clean"), OWNER), /^Buy 0\.1 SOL$/), OWNER);
+    const offCard = await w.app.say(w.mint("clean"), OWNER);
+    expect(labels(offCard)).toEqual([]);
+    expect(lines(offCard)).toContain("Buying: CLEAN is not on this bot's list of tradable tokens.");
+    const off = await w.app.say(`/buy ${w.mint("clean")} 0.1 SOL`, OWNER);
     expect(off.text).toBe("CLEAN is not on this bot's list of tradable tokens.");
   });
 });

@@ -58,8 +58,9 @@ export async function startCardApp(
       MARKET_SOURCE: "live",
       PRICE_SOURCES: "jupiter",
       TRADING_MODE: "paper",
-      PRICE_TIMEOUT_MS: "5000",
-      TOKEN_CARD_TIMEOUT_MS: "5000",
+      PRICE_TIMEOUT_MS: "30000",
+      // nothing here measures time: on a busy CI machine a source must not be cut off into a partial card
+      TOKEN_CARD_TIMEOUT_MS: "10000",
       ...opts.env,
     },
     trading: { swap: new JupiterSwapProvider({ root: swap.url, timeoutMs: 5_000 }) },
