@@ -17,7 +17,9 @@ export default defineCommand({
   needs: CODE_NEEDS,
   async run(ctx, { code }) {
     const twoFactor = requireTwoFactor(ctx.services);
-    const step = await twoFactor.takeExpected(ctx.user.id);
+    // A setup not yet confirmed waits for its first code for as long as it stays pending.
+    const step =
+      (await twoFactor.takeExpected(ctx.user.id)) ?? ((await twoFactor.status(ctx.user.id)).pending ? { kind: "2fa_setup", ref: "setup" } : undefined);
     if (!step) {
       throw new UserError("code_not_expected", "Nothing is waiting for a code right now. Codes are asked for by /2fa setup, /2fa disable and /wallet export (and withdrawals).");
     }

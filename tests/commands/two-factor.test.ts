@@ -95,6 +95,17 @@ describe.each(testDatabases())("2FA through the router on $name", ({ skip, make 
     expect(w.llm.requests).toHaveLength(0);
   });
 
+  it.skipIf(skip)("a setup not yet confirmed still takes its first code after the step's wait is over; a wrong one does not turn it on", async () => {
+    const w = await world();
+    const setup = await w.app.say("/2fa setup");
+    const secret = new URL(/otpauth:\/\/totp\/\S+/.exec(setup.text)![0]).searchParams.get("secret")!;
+    w.app.clock.advance(60 * 60_000);
+    expect((await w.app.say("/2fa status")).text).toContain("set up but not confirmed");
+    expect((await w.app.say("000000")).text).toContain("That code is not right");
+    expect((await w.app.say("/2fa status")).text).toContain("set up but not confirmed");
+    expect((await w.app.say(codeAt(secret, w.app.clock.now()))).text).toContain("2FA is on.");
+  });
+
   it.skipIf(skip)("a bare code with nothing waiting gets a clear answer; words that are not codes still reach the model", async () => {
     const w = await world();
     expect((await w.app.say("123456")).text).toContain("Nothing is waiting for a code right now.");
