@@ -22,6 +22,7 @@ import type { RetentionService } from "../core/services/retention.service.js";
 import type { Db, Repositories } from "../db/index.js";
 import type { Config } from "./config.js";
 import { standardProbes, type ReadinessProbe } from "./health.js";
+import { buildTwoFactor } from "./two-factor.js";
 import type { MarketParts } from "./market.js";
 import {
   addTreasury,
@@ -81,6 +82,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const { notifications, trade, alerts, automations, outbox, tokenCards, settings } = buildPushes(w);
   const intent = buildIntent(w, registry, trade, tokenCards);
   const { retention, snapshots } = buildHousekeeping(w, trade);
+  const twoFactor = buildTwoFactor(config, { dbWhere: db.where, store: repos.twoFactor, kv: repos.kv, audit: repos.audit, clock, log });
   const services: Services = {
     identity: new IdentityService({ users: repos.users, linkCodes: repos.linkCodes, audit: repos.audit, clock, limiters, adminKeys }),
     actions: new ActionService({ store: repos.actionTokens, clock }),
@@ -97,6 +99,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     automations,
     outbox,
     settings,
+    ...(twoFactor ? { twoFactor } : {}),
     assistant: intent,
     clock,
     info: {

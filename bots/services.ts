@@ -12,6 +12,7 @@ import type { SettingsService } from "../core/services/settings.service.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
 import type { TradingService } from "../core/services/trading.service.js";
 import type { WalletService } from "../core/services/wallet.service.js";
+import type { TwoFactorService } from "../core/services/two-factor.service.js";
 import type { AuditLog } from "../core/ports/audit.port.js";
 import type { ChartRenderer } from "../core/ports/chart.port.js";
 import type { Clock } from "../core/ports/clock.port.js";
@@ -43,6 +44,8 @@ export interface Services {
   outbox: OutboxDispatcher;
   /** Users' own settings (/settings), under the operator's ceilings. */
   settings: SettingsService;
+  /** TOTP 2FA (issue 19); absent when there is no key to seal secrets with (bots/two-factor.ts). */
+  twoFactor?: TwoFactorService;
   clock: Clock;
   info: DeploymentInfo;
 }

@@ -8,6 +8,7 @@ import auto from "./auto.command.js";
 import balance from "./balance.command.js";
 import buy from "./buy.command.js";
 import chart from "./chart.command.js";
+import code from "./code.command.js";
 import dca from "./dca.command.js";
 import help from "./help.command.js";
 import limit from "./limit.command.js";
@@ -23,6 +24,7 @@ import token from "./token.command.js";
 import tp from "./tp.command.js";
 import trades from "./trades.command.js";
 import trail from "./trail.command.js";
+import twofa from "./twofa.command.js";
 import treasury from "./treasury.command.js";
 import unalert from "./unalert.command.js";
 import usage from "./usage.command.js";
@@ -30,6 +32,6 @@ import wallet from "./wallet.command.js";
 import whoami from "./whoami.command.js";
 
 /** Every command, in the order /help lists them within a group. Later capabilities add theirs here. */
-export const commands: AnyCommand[] = [start, help, whoami, link, wallet, settings, price, token, chart, balance, pnl, buy, sell, swap, trades, limit, stop, tp, trail, dca, auto, alert, alerts, unalert, ask, treasury, audit, usage];
+export const commands: AnyCommand[] = [start, help, whoami, link, wallet, twofa, code, settings, price, token, chart, balance, pnl, buy, sell, swap, trades, limit, stop, tp, trail, dca, auto, alert, alerts, unalert, ask, treasury, audit, usage];
 
 export const createRegistry = (extra: AnyCommand[] = []) => new CommandRegistry([...commands, ...extra]);

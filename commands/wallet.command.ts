@@ -2,6 +2,8 @@ import { z } from "zod";
 import { UserError } from "../core/errors.js";
 import { choiceArg, defineCommand } from "../core/router/command.js";
 import { bold, code, reply } from "../core/router/reply.js";
+import { askForCode, CODE_STEP_TTL_MS } from "./twofa.common.js";
+import { revealReply } from "./wallet.reveal.js";
 
 export default defineCommand({
   name: "wallet",
@@ -24,7 +26,7 @@ export default defineCommand({
       export: "private",
     },
   },
-  needs: ["wallets", "info"],
+  needs: ["wallets", "info", "twoFactor"],
   async run(ctx, { action, address }) {
     const { wallets } = ctx.services;
     if (action === "watch") {
@@ -69,14 +71,13 @@ export default defineCommand({
       payload: z.object({ walletId: z.string().min(1).max(64) }),
       scope: { scope: "private", refusal: "Secret keys are only shown in a private chat." },
       async run(ctx, { walletId }) {
-        const { address, secret } = await ctx.services.wallets.reveal(ctx.user.id, walletId);
-        const after = ctx.services.info.walletExportDeleteS;
-        return reply("warning")
-          .line(bold("Secret key of "), code(address))
-          .line(code(secret))
-          .line(`Store it offline. This message is deleted in ${after} s where the platform allows.`)
-          .deleteAfter(after)
-          .build();
+        // With 2FA on, the key is shown only after a valid code (/code, or a message that is just the code).
+        const twoFactor = ctx.services.twoFactor;
+        if (twoFactor && (await twoFactor.enabled(ctx.user.id))) {
+          await twoFactor.expectCode(ctx.user.id, { kind: "export", ref: walletId }, CODE_STEP_TTL_MS);
+          return askForCode("show the secret key");
+        }
+        return revealReply(ctx, walletId);
       },
     },
     cancel: { payload: z.object({}), run: async () => reply().line("Export cancelled.").edit().build() },

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   "automation_unknown", "automation_limit", "automation_expired", "automation_too_large",
   // token cards and per-user settings (issue 18)
   "bad_setting", "token_unsafe",
+  // two-factor authentication (issue 19)
+  "twofa_off", "twofa_on", "twofa_bad_code", "twofa_reused", "twofa_locked", "twofa_unavailable", "code_not_expected",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -13,6 +13,7 @@ import type { TokenCardsPort } from "./token-safety.port.js";
 import type { TokensPort } from "./tokens.port.js";
 import type { ToldOrders, TradingPort } from "./trading.port.js";
 import type { TreasuryPort } from "./treasury.port.js";
+import type { TwoFactorPort } from "./two-factor.port.js";
 import type { SettingsPort } from "./user-settings.port.js";
 import type { WalletsPort } from "./wallets.port.js";
 
@@ -49,6 +50,8 @@ export interface CommandPorts {
   wallets: WalletsPort;
   /** Token cards with chain safety checks (issue 18); absent until wired: /token then says cards are off. */
   tokenCards?: TokenCardsPort;
+  /** TOTP 2FA (issue 19); absent when this deployment has no key to seal secrets with: /2fa then says so. */
+  twoFactor?: TwoFactorPort;
 }
 
 export type PortName = keyof CommandPorts;

@@ -15,6 +15,7 @@ import type { Button, InboundMessage, Reply } from "./message.js";
 import { bindArgs, MAX_INPUT_CHARS, sanitize, splitCommand, tokenize, validArgs } from "./parse.js";
 import { Pipeline, type Call, type Claimed, type Identified, type Job, type Outcome, type Responder } from "./pipeline.js";
 import type { Route, Routed, RouterContext, Stage, Targeted, Validated } from "./pipeline.js";
+import { codeCall } from "./code-paste.js";
 import { pasteCall } from "./paste.js";
 import { refusalOf } from "./preconditions.js";
 import { PROPOSAL, proposalReply, readProposal } from "./proposal.js";
@@ -209,7 +210,9 @@ export class Router {
     if (parsed.kind === "empty") return undefined;
     if (parsed.kind === "text") {
       if (!addressed) return undefined;
-      return pasteCall(this.deps.registry, ctx.text, msg.chat.kind) ?? { kind: "text", text: ctx.text };
+      const codeRoute = codeCall(this.deps.registry, ctx.text, msg.chat.kind);
+      if (codeRoute === "ignore") return undefined;
+      return codeRoute ?? pasteCall(this.deps.registry, ctx.text, msg.chat.kind) ?? { kind: "text", text: ctx.text };
     }
     if (parsed.mention && msg.botUsername && parsed.mention.toLowerCase() !== msg.botUsername.toLowerCase()) {
       return undefined; // addressed to another bot

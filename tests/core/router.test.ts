@@ -34,7 +34,7 @@ describe("router pipeline", () => {
       "Also: /p",
       expect.stringMatching(/^Examples: \/price SOL, \/price SOL JUP BONK/),
     ]);
-    expect((await app.say("/help nope")).text).toBe("No command /nope.");
+    expect((await app.say("/help xyzzy")).text).toBe("No command /xyzzy.");
   });
 
   it("a redelivered update id runs its command once", async () => {
