@@ -34,6 +34,9 @@ export const ERROR_CODES = [
   "automation_unknown", "automation_limit", "automation_expired", "automation_too_large",
   // token cards and per-user settings (issue 18)
   "bad_setting", "token_unsafe",
+  // withdrawal address book and freezes (issue 19)
+  "withdraw_address_unknown", "withdraw_address_young", "withdraw_frozen", "withdraw_address_exists", "withdraw_address_limit",
+  "withdraw_address_refused", "withdraw_check_failed", "withdraw_needs_2fa", "withdraw_code_expired", "withdrawals_off",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

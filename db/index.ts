@@ -19,6 +19,7 @@ import { KyselyTokenCache } from "./repositories/tokens.repository.js";
 import { KyselyUserRepository } from "./repositories/users.repository.js";
 import { KyselyUserSettings } from "./repositories/user-settings.repository.js";
 import { KyselyHeldPushes } from "./repositories/held-pushes.repository.js";
+import { KyselyAddressBook } from "./repositories/withdraw-addresses.repository.js";
 
 export { createDatabase, migrate, MigrationError, type Db, type DialectName } from "./database.js";
 
@@ -45,6 +46,7 @@ export function repositories(d: Db, clock: Clock = systemClock, log: Logger = si
     retention: new KyselyRetention(d.db),
     userSettings: new KyselyUserSettings(d.db),
     heldPushes: new KyselyHeldPushes(d.db, d.dialect),
+    addressBook: new KyselyAddressBook(d.db),
     automations: new KyselyAutomations(d.db, d.dialect, (err) => log.error({ err, automation: err.automationId }, "automation skipped: its stored rule cannot be read")),
   };
 }

@@ -13,6 +13,7 @@ import type { ProcessedUpdatesTable } from "./tables/processed-updates.table.js"
 import type { TokensTable } from "./tables/tokens.table.js";
 import type { IdentitiesTable, UsersTable } from "./tables/users.table.js";
 import type { UserSettingsTable } from "./tables/user-settings.table.js";
+import type { WithdrawAddressesTable, WithdrawFreezesTable } from "./tables/withdraw-addresses.table.js";
 
 /** The typed database. Timestamps are epoch milliseconds; token amounts are TEXT (bigint). */
 export interface Database {
@@ -41,4 +42,6 @@ export interface Database {
   automation_firings: AutomationFiringsTable;
   automation_streaks: AutomationStreaksTable;
   user_settings: UserSettingsTable;
+  withdraw_addresses: WithdrawAddressesTable;
+  withdraw_freezes: WithdrawFreezesTable;
 }

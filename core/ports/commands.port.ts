@@ -1,4 +1,5 @@
 import type { ActionsPort } from "./actions.port.js";
+import type { AddressBookPort } from "./address-book.port.js";
 import type { AlertsPort } from "./alerts.port.js";
 import type { Assistant } from "./assistant.port.js";
 import type { AuditLog } from "./audit.port.js";
@@ -15,6 +16,7 @@ import type { ToldOrders, TradingPort } from "./trading.port.js";
 import type { TreasuryPort } from "./treasury.port.js";
 import type { SettingsPort } from "./user-settings.port.js";
 import type { WalletsPort } from "./wallets.port.js";
+import type { WithdrawalsPort } from "./withdrawals.port.js";
 
 /** Facts about this deployment that commands show (mode, version, explorer links). */
 export interface DeploymentInfo {
@@ -49,6 +51,10 @@ export interface CommandPorts {
   wallets: WalletsPort;
   /** Token cards with chain safety checks (issue 18); absent until wired: /token then says cards are off. */
   tokenCards?: TokenCardsPort;
+  /** Withdrawals (issue 19); absent: /withdraw says withdrawals are off. */
+  withdrawals?: WithdrawalsPort;
+  /** The withdrawal address book with its steps around the shared contract (issue 19): the same book as `withdrawals.book`. */
+  addressBook?: AddressBookPort;
 }
 
 export type PortName = keyof CommandPorts;
