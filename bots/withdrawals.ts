@@ -57,7 +57,7 @@ export const bookOnlyWithdrawals = (book: WithdrawAddressBook): WithdrawalsPort 
 /** Adds the address book (and the book-only withdrawals port) to the services when 2FA is there. */
 export function addAddressBook(w: BookWiring, services: Services, twoFactor: TwoFactorPort | undefined, over: WithdrawalOverrides = {}): void {
   if (!twoFactor) {
-    w.log.warn("no 2FA service: the withdrawal address book is off");
+    w.log.info({ component: "withdraw-book" }, "no 2FA service: the withdrawal address book is off");
     return;
   }
   const book = buildAddressBook(w, services, twoFactor, over);

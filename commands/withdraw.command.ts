@@ -41,16 +41,16 @@ export default defineCommand({
   privateReply: true,
   llmTool: false,
   args: z.object({
-    action: z.string().max(64).transform((s) => s.toLowerCase()).optional(),
-    a: word.optional(),
-    b: word.optional(),
-    c: word.optional(),
-    d: word.optional(),
+    action: z.string().max(64).transform((s) => s.toLowerCase()).optional().describe("add, addresses, remove, unfreeze, or an amount (1.5, all)"),
+    arg1: word.optional().describe("A label (add, remove), a 2FA code (unfreeze), or the token to withdraw"),
+    arg2: word.optional().describe("The address (add), or to (withdraw)"),
+    arg3: word.optional().describe("A 2FA code (add), or the label to withdraw to"),
+    arg4: word.optional().describe("The label to withdraw to"),
   }),
-  positional: ["action", "a", "b", "c", "d"],
+  positional: ["action", "arg1", "arg2", "arg3", "arg4"],
   subcommands: { action: { freeze: "admin", "unfreeze all": "admin" } },
   needs: ["addressBook", "withdrawals", "clock"],
-  async run(ctx, { action, a, b, c, d }) {
+  async run(ctx, { action, arg1: a, arg2: b, arg3: c, arg4: d }) {
     if (action === undefined || action === "addresses" || action === "list") return bookReply(ctx);
     if (action === "add") {
       const l = parse(label, a);

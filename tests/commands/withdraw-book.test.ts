@@ -104,6 +104,8 @@ for (const target of testDatabases()) {
       w.app.clock.advance(48 * HOUR);
       expect(codeOf(await caught(book().usable(uid, "cold")))).toBe("withdraw_frozen");
       expect((await w.app.say("/withdraw addresses", ALICE)).text).toContain("Frozen:");
+      // Nothing is added while frozen.
+      expect((await w.app.say(`/withdraw add hot ${w.wallet().toBase58()} 111111`, ALICE)).text).toContain("Your withdrawals are frozen since 2026-01-01 00:00 UTC");
       const frozen = (await w.notices()).filter((n) => n.key.includes(":frozen"));
       expect(frozen.map((n) => n.platform).sort()).toEqual(["discord", "telegram"]);
       expect((await w.app.repos.audit.recent(20, "withdraw.freeze"))[0]?.userId).toBe(uid);

@@ -26,7 +26,7 @@ export function bookNoticeReply(e: WithdrawBookEvent): Reply {
         line(bold("Withdrawal address added: "), code(e.address.label), " ", code(e.address.address)),
         line(`Added ${formatUtc(e.at)}; withdrawals to it are possible from ${formatUtc(e.address.usableAt)}.`),
         ...(e.address.warning ? [line("Warning: ", e.address.warning)] : []),
-        line("If this wasn't you, press the button: every withdrawal is frozen at once. Then turn your 2FA over (/2fa) and unfreeze with /withdraw unfreeze <code>."),
+        line("If this wasn't you, press the button: every withdrawal is frozen at once. Then secure your accounts and your 2FA app, and unfreeze with /withdraw unfreeze <2FA code>."),
       ],
       buttons: [e.buttons],
     };
