@@ -46,7 +46,7 @@ export function repositories(d: Db, clock: Clock = systemClock, log: Logger = si
     retention: new KyselyRetention(d.db),
     userSettings: new KyselyUserSettings(d.db),
     heldPushes: new KyselyHeldPushes(d.db, d.dialect),
-    addressBook: new KyselyAddressBook(d.db),
+    addressBook: new KyselyAddressBook(d.db, d.dialect),
     automations: new KyselyAutomations(d.db, d.dialect, (err) => log.error({ err, automation: err.automationId }, "automation skipped: its stored rule cannot be read")),
   };
 }

@@ -3,6 +3,7 @@ import { labelKey } from "../../core/domain/withdraw-address.js";
 import type { AddressBookStore, AddressInsert, UserFreeze } from "../../core/ports/address-book.port.js";
 import type { NewOutboxMessage } from "../../core/ports/alerts.port.js";
 import type { WithdrawAddress } from "../../core/ports/withdrawals.port.js";
+import type { DialectName } from "../database.js";
 import type { Database } from "../schema.js";
 import type { WithdrawAddressesTable } from "../tables/withdraw-addresses.table.js";
 import { insertOutbox } from "./outbox.repository.js";
@@ -27,10 +28,16 @@ const announce = async (trx: Transaction<Database>, rows: readonly NewOutboxMess
  * a change that did not happen.
  */
 export class KyselyAddressBook implements AddressBookStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   async insert(a: WithdrawAddress, max: number, notices: readonly NewOutboxMessage[], now: number): Promise<AddressInsert> {
     return this.db.transaction().execute(async (trx) => {
+      // One addition per user at a time (Postgres: the user's row locked; SQLite has one writer), so
+      // simultaneous additions cannot pass the limit together.
+      await trx.selectFrom("users").select("id").where("id", "=", a.userId).$if(this.dialect === "postgres", (q) => q.forUpdate()).execute();
       const taken = await trx.selectFrom("withdraw_addresses").select("id").where("user_id", "=", a.userId).where("label_key", "=", labelKey(a.label)).executeTakeFirst();
       if (taken) return { kind: "exists" } as const;
       const { n } = await trx.selectFrom("withdraw_addresses").select((eb) => eb.fn.countAll<number | string>().as("n")).where("user_id", "=", a.userId).executeTakeFirstOrThrow();

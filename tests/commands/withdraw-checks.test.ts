@@ -109,7 +109,11 @@ for (const target of testDatabases()) {
       await add("Cold", cold);
       expect((await add("COLD", w.wallet().toBase58())).text).toContain("already have an address labelled COLD");
       expect((await add("again", cold)).text).toContain("already in your book as Cold");
-      for (let i = 1; i < 20; i++) await book().add(uid, `a${i}`, w.wallet().toBase58(), code());
+      for (let i = 1; i < 17; i++) await book().add(uid, `a${i}`, w.wallet().toBase58(), code());
+      // Six at once with room for three: exactly three get in.
+      const race = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => book().add(uid, `r${i}`, w.wallet().toBase58(), code())));
+      expect(race.filter((r) => r.status === "fulfilled")).toHaveLength(3);
+      expect(race.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(Array(3).fill("withdraw_address_limit"));
       expect(await book().list(uid)).toHaveLength(20);
       expect((await add("one-more", w.wallet().toBase58())).text).toContain("You have 20 addresses, the most allowed");
     });
