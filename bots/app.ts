@@ -24,6 +24,7 @@ import type { Config } from "./config.js";
 import { standardProbes, type ReadinessProbe } from "./health.js";
 import { buildTwoFactor } from "./two-factor.js";
 import type { MarketParts } from "./market.js";
+import { addAddressBook } from "./withdrawals.js";
 import {
   addTreasury,
   buildHousekeeping,
@@ -110,6 +111,8 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     },
   };
   await addTreasury(w, services, trade);
+  // The 2FA service wires in here when it lands (services.twoFactor); tests pass one.
+  addAddressBook(w, services, opts.withdrawals?.twoFactor, opts.withdrawals);
   const router = buildRouter(w, registry, services, intent);
   const parts: Running = { w, trade, alerts, automations, outbox, retention, snapshots, services, router, unsubTicks };
   return {

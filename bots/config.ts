@@ -245,6 +245,11 @@ export const SETTINGS = {
     default: "https://solscan.io/tx/{sig}",
     doc: "Block explorer link for a transaction ({sig} is replaced)",
   },
+  WITHDRAW_ADDRESS_DELAY_H: {
+    schema: int(1, 720),
+    default: "24",
+    doc: "A withdrawal address added with /withdraw add becomes usable this many hours later (announced at once on every linked platform, with a \"This wasn't me\" that freezes withdrawals)",
+  },
   WALLET_EXPORT_DELETE_S: { schema: int(10, 3600), default: "60", doc: "An exported wallet key message is deleted after this many seconds" },
   MAX_ALERTS_PER_USER: { schema: int(1, 10_000), default: "50", doc: "Active alerts one user may have" },
   MAX_AUTOMATIONS_PER_USER: { schema: int(1, 1000), default: "20", doc: "Active automations (armed or paused: limit, stop, take-profit, trailing, DCA) one user may have" },

@@ -18,6 +18,8 @@ import type { ChartRenderer } from "../core/ports/chart.port.js";
 import type { Clock } from "../core/ports/clock.port.js";
 import type { Assistant } from "../core/ports/assistant.port.js";
 import type { DeploymentInfo } from "../core/ports/commands.port.js";
+import type { WithdrawalsPort } from "../core/ports/withdrawals.port.js";
+import type { AddressBookService } from "../core/services/withdrawals/address-book.js";
 
 /**
  * The services this composition root wired, as their classes (start, stop, register, ...). The router
@@ -48,4 +50,8 @@ export interface Services {
   twoFactor?: TwoFactorService;
   clock: Clock;
   info: DeploymentInfo;
+  /** The withdrawal address book (issue 19); absent without 2FA. */
+  addressBook?: AddressBookService;
+  /** Withdrawals (issue 19): the send service with the address book as `book`. */
+  withdrawals?: WithdrawalsPort;
 }

@@ -37,6 +37,7 @@ import { buildTrading, explorerTx, type TradingOverrides } from "./trading.js";
 import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
 import { loadTreasurySettings } from "./treasury-file.js";
 import { TickWatch } from "./health.js";
+import type { WithdrawalOverrides } from "./withdrawals.js";
 
 /** The parts buildApp (bots/app.ts) wires, each from config and the parts before it. */
 
@@ -54,6 +55,8 @@ export interface AppOptions {
   treasury?: TreasurySettings;
   /** The chain reader behind token cards' safety checks; null: none (also the default when `trading.chain` is null). */
   tokenSafety?: ChainTokenReader | null;
+  /** Withdrawals' outside parts (issue 19): the 2FA service, the chain check of addresses. */
+  withdrawals?: WithdrawalOverrides;
 }
 
 /** The local operator of the terminal chat: always an admin of their own Purser. */

@@ -30,8 +30,9 @@ import unalert from "./unalert.command.js";
 import usage from "./usage.command.js";
 import wallet from "./wallet.command.js";
 import whoami from "./whoami.command.js";
+import withdraw from "./withdraw.command.js";
 
 /** Every command, in the order /help lists them within a group. Later capabilities add theirs here. */
-export const commands: AnyCommand[] = [start, help, whoami, link, wallet, twofa, code, settings, price, token, chart, balance, pnl, buy, sell, swap, trades, limit, stop, tp, trail, dca, auto, alert, alerts, unalert, ask, treasury, audit, usage];
+export const commands: AnyCommand[] = [start, help, whoami, link, wallet, twofa, code, withdraw, settings, price, token, chart, balance, pnl, buy, sell, swap, trades, limit, stop, tp, trail, dca, auto, alert, alerts, unalert, ask, treasury, audit, usage];
 
 export const createRegistry = (extra: AnyCommand[] = []) => new CommandRegistry([...commands, ...extra]);

@@ -36,6 +36,9 @@ export const ERROR_CODES = [
   "bad_setting", "token_unsafe",
   // two-factor authentication (issue 19)
   "twofa_off", "twofa_on", "twofa_bad_code", "twofa_reused", "twofa_locked", "twofa_unavailable", "code_not_expected",
+  // withdrawal address book and freezes (issue 19)
+  "withdraw_address_unknown", "withdraw_address_young", "withdraw_frozen", "withdraw_address_exists", "withdraw_address_limit",
+  "withdraw_address_refused", "withdraw_check_failed", "withdraw_needs_2fa", "withdraw_code_expired", "withdrawals_off",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -20,6 +20,7 @@ import { KyselyUserRepository } from "./repositories/users.repository.js";
 import { KyselyUserSettings } from "./repositories/user-settings.repository.js";
 import { KyselyHeldPushes } from "./repositories/held-pushes.repository.js";
 import { KyselyTwoFactor } from "./repositories/two-factor.repository.js";
+import { KyselyAddressBook } from "./repositories/withdraw-addresses.repository.js";
 
 export { createDatabase, migrate, MigrationError, type Db, type DialectName } from "./database.js";
 
@@ -47,6 +48,7 @@ export function repositories(d: Db, clock: Clock = systemClock, log: Logger = si
     userSettings: new KyselyUserSettings(d.db),
     heldPushes: new KyselyHeldPushes(d.db, d.dialect),
     twoFactor: new KyselyTwoFactor(d.db),
+    addressBook: new KyselyAddressBook(d.db, d.dialect),
     automations: new KyselyAutomations(d.db, d.dialect, (err) => log.error({ err, automation: err.automationId }, "automation skipped: its stored rule cannot be read")),
   };
 }

@@ -14,6 +14,7 @@ import type { TokensTable } from "./tables/tokens.table.js";
 import type { IdentitiesTable, UsersTable } from "./tables/users.table.js";
 import type { UserSettingsTable } from "./tables/user-settings.table.js";
 import type { TwoFactorRecoveryTable, TwoFactorTable } from "./tables/two-factor.table.js";
+import type { WithdrawAddressesTable, WithdrawFreezesTable } from "./tables/withdraw-addresses.table.js";
 
 /** The typed database. Timestamps are epoch milliseconds; token amounts are TEXT (bigint). */
 export interface Database {
@@ -44,4 +45,6 @@ export interface Database {
   user_settings: UserSettingsTable;
   two_factor: TwoFactorTable;
   two_factor_recovery: TwoFactorRecoveryTable;
+  withdraw_addresses: WithdrawAddressesTable;
+  withdraw_freezes: WithdrawFreezesTable;
 }

@@ -53,7 +53,7 @@ const PUBLIC: Record<string, PublicCommand> = {
  * they win over everything else (a token called SEND must be asked for by its mint address on X).
  */
 const SENSITIVE =
-  /(^|[^\p{L}\p{N}_])\/?(buy|sell|swap|send|sent|transfer|withdraw|deposit|pay|tip|fund|funds|drain|approve|sign|stake|bridge|bal|balance|balances|portfolio|pnl|wallet|wallets|address|seed|mnemonic|key|keys|export|trade|trades|order|orders|alert|alerts|unalert|limit|stop|stoploss|sl|tp|takeprofit|trail|trailing|tsl|dca|auto|automation|automations|whoami|audit|setting|settings|config|admin|2fa|twofa|code|codes|otp|totp|recovery)(?=$|[^\p{L}\p{N}_])/iu;
+  /(^|[^\p{L}\p{N}_])\/?(buy|sell|swap|send|sent|transfer|withdraw|deposit|pay|tip|fund|funds|drain|approve|sign|stake|bridge|bal|balance|balances|portfolio|pnl|wallet|wallets|address|seed|mnemonic|key|keys|export|trade|trades|order|orders|alert|alerts|unalert|limit|stop|stoploss|sl|tp|takeprofit|trail|trailing|tsl|dca|auto|automation|automations|whoami|audit|setting|settings|config|admin|2fa|twofa|code|codes|otp|totp|recovery|withdrawal|withdrawals|withdraws|freeze|unfreeze)(?=$|[^\p{L}\p{N}_])/iu;
 
 const ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
 const INVISIBLE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;

@@ -1,4 +1,5 @@
 import type { ActionsPort } from "./actions.port.js";
+import type { AddressBookPort } from "./address-book.port.js";
 import type { AlertsPort } from "./alerts.port.js";
 import type { Assistant } from "./assistant.port.js";
 import type { AuditLog } from "./audit.port.js";
@@ -16,6 +17,7 @@ import type { TreasuryPort } from "./treasury.port.js";
 import type { TwoFactorPort } from "./two-factor.port.js";
 import type { SettingsPort } from "./user-settings.port.js";
 import type { WalletsPort } from "./wallets.port.js";
+import type { WithdrawalsPort } from "./withdrawals.port.js";
 
 /** Facts about this deployment that commands show (mode, version, explorer links). */
 export interface DeploymentInfo {
@@ -52,6 +54,10 @@ export interface CommandPorts {
   tokenCards?: TokenCardsPort;
   /** TOTP 2FA (issue 19); absent when this deployment has no key to seal secrets with: /2fa then says so. */
   twoFactor?: TwoFactorPort;
+  /** Withdrawals (issue 19); absent: /withdraw says withdrawals are off. */
+  withdrawals?: WithdrawalsPort;
+  /** The withdrawal address book with its steps around the shared contract (issue 19): the same book as `withdrawals.book`. */
+  addressBook?: AddressBookPort;
 }
 
 export type PortName = keyof CommandPorts;

@@ -67,6 +67,22 @@ export class Notifications implements PushPlanner {
     return pushRows({ userId: to.userId, chat: primary! }, event, copies, this.d);
   }
 
+  /**
+   * The outbox rows of a security notice (withdrawal address book): one to every account the user
+   * linked (Telegram, Discord and the terminal by DM; X only where DMs are on), whatever their push
+   * settings, never held. Throws when the linked accounts cannot be read: the caller refuses the
+   * change rather than make it unannounced. Writes nothing.
+   */
+  async announcement(userId: string, event: PushEvent): Promise<NewOutboxMessage[]> {
+    if (!this.d.identities) throw new Error("linked accounts are not known here");
+    const linked = await this.d.identities(userId);
+    const targets = linked
+      .filter((i) => i.platform !== "twitter" || (this.d.copyTo ?? []).includes("twitter"))
+      .map((i) => directChat({ platform: i.platform, id: i.platformUserId }));
+    const [primary, ...copies] = targets;
+    return primary ? pushRows({ userId, chat: primary }, event, copies, this.d) : [];
+  }
+
   private async pushPlatforms(userId: string): Promise<readonly Platform[] | null> {
     if (!this.d.pushPlatforms) return null;
     try {

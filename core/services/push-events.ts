@@ -8,6 +8,7 @@ import { describeOutcome } from "./automations/describe.js";
 import { automationPushKey, type AutomationEvent } from "./automations/events.js";
 import { tradeEventReply } from "./trade-format.js";
 import type { TradeEvent } from "./trading.service.js";
+import { bookNoticeKey, bookNoticeReply, type WithdrawBookEvent } from "./withdrawals/book-notices.js";
 
 /** An alert fired: the price (or portfolio value) that fired it and, for a price alert, its tick. */
 export interface AlertFired {
@@ -25,7 +26,7 @@ export interface AlertFired {
 }
 
 /** Everything Purser pushes to a user unasked: typed until rendered here. */
-export type PushEvent = TradeEvent | AlertFired | AutomationEvent;
+export type PushEvent = TradeEvent | AlertFired | AutomationEvent | WithdrawBookEvent;
 
 /** Who a push is for: the user, and the chat it belongs to (where they set the alert or placed the order). */
 export interface PushRecipient {
@@ -59,6 +60,7 @@ export function renderPush(e: PushEvent, o: PushRenderOptions = {}): RenderedPus
       sourceAt: e.receivedAt,
     };
   }
+  if (e.type === "withdraw.book") return { kind: e.type, key: bookNoticeKey(e), reply: bookNoticeReply(e) };
   if (e.type === "automation.fired") {
     return { kind: "automation", key: automationPushKey(e), reply: describeOutcome(e, o.explorerTx), sourceAt: e.receivedAt };
   }
@@ -72,6 +74,8 @@ export function renderPush(e: PushEvent, o: PushRenderOptions = {}): RenderedPus
  */
 export function mayBeHeld(e: PushEvent): boolean {
   if (e.type === "alert.fired" || e.type === "automation.fired") return true;
+  // Word of the user's withdrawal address book is a security notice: never held.
+  if (e.type === "withdraw.book") return false;
   return Boolean(e.order.automation);
 }
 

@@ -16,6 +16,7 @@ import * as userSettings from "./2026-12-06T1400-user-settings.js";
 import * as orderRisk from "./2026-12-06T1800-order-risk.js";
 import * as automationRisk from "./2026-12-07T0900-automation-risk.js";
 import * as twoFactor from "./2026-12-07T1000-two-factor.js";
+import * as withdrawAddresses from "./2026-12-07T1100-withdraw-addresses.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-06T1800-order-risk": orderRisk,
   "2026-12-07T0900-automation-risk": automationRisk,
   "2026-12-07T1000-two-factor": twoFactor,
+  "2026-12-07T1100-withdraw-addresses": withdrawAddresses,
 };
