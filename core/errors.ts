@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   "automation_unknown", "automation_limit", "automation_expired", "automation_too_large",
   // token cards and per-user settings (issue 18)
   "bad_setting", "token_unsafe",
+  // withdrawals (issue 19): sending, the address book's refusals and the 2FA answers a withdrawal passes on
+  "withdrawals_off", "withdraw_daily_cap", "withdraw_address_unknown", "withdraw_address_young", "withdraw_frozen", "twofa_off", "twofa_bad_code",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -14,6 +14,7 @@ import * as orderFees from "./2026-12-06T1200-order-fees.js";
 import * as automations from "./2026-12-06T1300-automations.js";
 import * as userSettings from "./2026-12-06T1400-user-settings.js";
 import * as orderRisk from "./2026-12-06T1800-order-risk.js";
+import * as withdrawals from "./2026-12-07T1200-withdrawals.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-06T1300-automations": automations,
   "2026-12-06T1400-user-settings": userSettings,
   "2026-12-06T1800-order-risk": orderRisk,
+  "2026-12-07T1200-withdrawals": withdrawals,
 };
