@@ -36,6 +36,7 @@ import {
   type Trade,
   type Wiring,
 } from "./wiring.js";
+import { addWithdrawals } from "./withdraw-send.js";
 
 export { CONSOLE_USER, type AppOptions } from "./wiring.js";
 
@@ -107,6 +108,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     },
   };
   await addTreasury(w, services, trade);
+  if (opts.withdrawals) addWithdrawals(w, services, trade, opts.withdrawals);
   const router = buildRouter(w, registry, services, intent);
   const parts: Running = { w, trade, alerts, automations, outbox, retention, snapshots, services, router, unsubTicks };
   return {

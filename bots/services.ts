@@ -17,6 +17,8 @@ import type { ChartRenderer } from "../core/ports/chart.port.js";
 import type { Clock } from "../core/ports/clock.port.js";
 import type { Assistant } from "../core/ports/assistant.port.js";
 import type { DeploymentInfo } from "../core/ports/commands.port.js";
+import type { TwoFactorPort } from "../core/ports/two-factor.port.js";
+import type { WithdrawalService } from "../core/services/withdrawals/withdrawal.service.js";
 
 /**
  * The services this composition root wired, as their classes (start, stop, register, ...). The router
@@ -45,4 +47,7 @@ export interface Services {
   settings: SettingsService;
   clock: Clock;
   info: DeploymentInfo;
+  /** Withdrawals (issue 19): present once the address book and 2FA are wired. */
+  withdrawals?: WithdrawalService;
+  twoFactor?: TwoFactorPort;
 }

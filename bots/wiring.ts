@@ -37,6 +37,8 @@ import { buildTrading, explorerTx, type TradingOverrides } from "./trading.js";
 import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
 import { loadTreasurySettings } from "./treasury-file.js";
 import { TickWatch } from "./health.js";
+import type { TwoFactorPort } from "../core/ports/two-factor.port.js";
+import type { WithdrawAddressBook } from "../core/ports/withdrawals.port.js";
 
 /** The parts buildApp (bots/app.ts) wires, each from config and the parts before it. */
 
@@ -52,8 +54,16 @@ export interface AppOptions {
   processMetrics?: boolean;
   /** Treasury settings (normally parsed from TREASURY_CONFIG). */
   treasury?: TreasurySettings;
+  /** Withdrawals (issue 19): the address book and 2FA they run on (tests pass fakes until both are wired here). */
+  withdrawals?: WithdrawalParts;
   /** The chain reader behind token cards' safety checks; null: none (also the default when `trading.chain` is null). */
   tokenSafety?: ChainTokenReader | null;
+}
+
+/** The address book and 2FA a withdrawal needs (built by their own wiring; tests pass fakes). */
+export interface WithdrawalParts {
+  book: WithdrawAddressBook;
+  twoFactor: TwoFactorPort;
 }
 
 /** The local operator of the terminal chat: always an admin of their own Purser. */

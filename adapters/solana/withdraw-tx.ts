@@ -93,7 +93,7 @@ export class SolanaWithdrawals implements WithdrawChain {
   }
 
   /** The token program of the mint as the chain says (never as a transaction says), and the two token accounts. */
-  private async accounts(t: WithdrawTransfer): Promise<Accounts> {
+  private async accounts(t: Omit<WithdrawTransfer, "amount">): Promise<Accounts> {
     const owner = key(t.owner, "wallet");
     const to = key(t.to, "destination");
     if (t.mint === NATIVE_MINT.toBase58()) return { owner, to };
@@ -112,7 +112,7 @@ export class SolanaWithdrawals implements WithdrawChain {
     return { units, microLamports, feeLamports: BASE_FEE + (microLamports * BigInt(units) + 999_999n) / 1_000_000n };
   }
 
-  async plan(t: WithdrawTransfer, level?: PriorityFeeLevel): Promise<WithdrawPlan> {
+  async plan(t: Omit<WithdrawTransfer, "amount">, level?: PriorityFeeLevel): Promise<WithdrawPlan> {
     const a = await this.accounts(t);
     const fee = this.priority(a, level);
     const [lamports, rentExemptMinimum] = await Promise.all([

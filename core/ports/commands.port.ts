@@ -15,6 +15,8 @@ import type { ToldOrders, TradingPort } from "./trading.port.js";
 import type { TreasuryPort } from "./treasury.port.js";
 import type { SettingsPort } from "./user-settings.port.js";
 import type { WalletsPort } from "./wallets.port.js";
+import type { TwoFactorPort } from "./two-factor.port.js";
+import type { WithdrawalsPort } from "./withdrawals.port.js";
 
 /** Facts about this deployment that commands show (mode, version, explorer links). */
 export interface DeploymentInfo {
@@ -49,6 +51,10 @@ export interface CommandPorts {
   wallets: WalletsPort;
   /** Token cards with chain safety checks (issue 18); absent until wired: /token then says cards are off. */
   tokenCards?: TokenCardsPort;
+  /** Withdrawals (issue 19); absent: /withdraw says withdrawals are off. */
+  withdrawals?: WithdrawalsPort;
+  /** Two-factor authentication (issue 19); absent: steps that need a code are refused. */
+  twoFactor?: TwoFactorPort;
 }
 
 export type PortName = keyof CommandPorts;

@@ -41,8 +41,8 @@ export interface OrderStore {
   markTold(id: string, now: number): Promise<void>;
   /** Confirmed orders now in one of `statuses` that ended before `finalBefore` and were never told. */
   untold(statuses: readonly OrderStatus[], finalBefore: number): Promise<Order[]>;
-  /** USD notional of the user's confirmed-or-later trades (withdrawals not counted) since `since`. */
-  usdSince(userId: string, since: number): Promise<number>;
+  /** USD notional of the user's confirmed-or-later trades (or, with "withdraw", their withdrawals) since `since`. */
+  usdSince(userId: string, since: number, of?: "trade" | "withdraw"): Promise<number>;
   /**
    * In ONE atomic step, judged one caller at a time per user (in every process): moves a previewed
    * order to confirmed (confirmedAt = now) only if the user's confirmed-or-later USD since `cap.since`

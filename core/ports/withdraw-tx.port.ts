@@ -37,7 +37,8 @@ export interface WithdrawPlan {
  * destination (or its token account), and a simulation that succeeds.
  */
 export interface WithdrawChain {
-  plan(t: WithdrawTransfer, priorityFee?: PriorityFeeLevel): Promise<WithdrawPlan>;
+  /** Balances and costs for a transfer of this token from `owner` to `to` (any amount). */
+  plan(t: Omit<WithdrawTransfer, "amount">, priorityFee?: PriorityFeeLevel): Promise<WithdrawPlan>;
   /** An unsigned v0 transaction with the owner as fee payer, and its blockhash's last valid block height. */
   build(t: WithdrawTransfer, priorityFee?: PriorityFeeLevel): Promise<{ txBase64: string; lastValidBlockHeight: number }>;
   /** Refused (with the reason) unless the transaction is exactly this transfer; see the interface's rules. */

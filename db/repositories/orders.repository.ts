@@ -167,8 +167,8 @@ export class KyselyOrders implements OrderStore {
     return rows.map(toOrder);
   }
 
-  usdSince(userId: string, since: number): Promise<number> {
-    return spentSince(this.db, userId, since);
+  usdSince(userId: string, since: number, of: CapClass = "trade"): Promise<number> {
+    return spentSince(this.db, userId, since, of);
   }
 
   async confirmWithinCap(id: string, now: number, cap: { since: number; usd: number }): Promise<CapClaim> {

@@ -2,6 +2,7 @@ import { buildApp, type App } from "../../bots/app.js";
 import { loadConfig, type Config } from "../../bots/config.js";
 import type { MarketOverrides } from "../../bots/market.js";
 import type { TradingOverrides } from "../../bots/trading.js";
+import type { WithdrawalParts } from "../../bots/withdraw-send.js";
 import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import type { Platform } from "../../core/domain/identity.js";
 import { silentLogger, type Logger } from "../../core/ports/logger.port.js";
@@ -58,6 +59,7 @@ export async function makeTestApp(
     market?: MarketOverrides;
     trading?: TradingOverrides;
     treasury?: TreasurySettings;
+    withdrawals?: WithdrawalParts;
   } = {},
 ): Promise<TestApp> {
   const clock = opts.clock ?? new FakeClock();
@@ -69,6 +71,7 @@ export async function makeTestApp(
     ...(opts.market ? { market: opts.market } : {}),
     ...(opts.trading ? { trading: opts.trading } : {}),
     ...(opts.treasury ? { treasury: opts.treasury } : {}),
+    ...(opts.withdrawals ? { withdrawals: opts.withdrawals } : {}),
   });
   const send = async (msg: InboundMessage) => {
     const replies: Reply[] = [];

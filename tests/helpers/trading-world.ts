@@ -3,6 +3,7 @@ import type { PriceQuote } from "../../core/domain/price.js";
 import type { Token } from "../../core/domain/token.js";
 import type { PriceSource } from "../../core/ports/price-source.port.js";
 import type { TradingOverrides } from "../../bots/trading.js";
+import type { WithdrawalParts } from "../../bots/withdraw-send.js";
 import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import { startSwapWorld, type SwapWorld } from "../fakes/solana/swap-harness.js";
 import { makeTestApp, type TestApp } from "./app.js";
@@ -45,7 +46,15 @@ export interface TradingWorld {
 
 /** Solana (LiteSVM) and Jupiter fakes with SOL, USDC, JUP, BONK, WIF priced; an app wired to them. */
 export async function tradingWorld(
-  opts: { env?: Record<string, string>; trading?: TradingOverrides; world?: SwapWorld; clock?: FakeClock; treasury?: TreasurySettings; secondSource?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    trading?: TradingOverrides;
+    world?: SwapWorld;
+    clock?: FakeClock;
+    treasury?: TreasurySettings;
+    secondSource?: boolean;
+    withdrawals?: WithdrawalParts;
+  } = {},
 ): Promise<TradingWorld> {
   const world = opts.world ?? (await startSwapWorld());
   if (!opts.world) {
@@ -74,6 +83,7 @@ export async function tradingWorld(
     },
     trading: { confirmWaitMs: 15_000, pollMs: 50, ...opts.trading },
     ...(opts.treasury ? { treasury: opts.treasury } : {}),
+    ...(opts.withdrawals ? { withdrawals: opts.withdrawals } : {}),
   });
   return {
     app,
