@@ -4,6 +4,7 @@ import type { Token } from "../../core/domain/token.js";
 import type { PriceSource } from "../../core/ports/price-source.port.js";
 import type { TradingOverrides } from "../../bots/trading.js";
 import type { WithdrawalParts } from "../../bots/withdraw-send.js";
+import type { Logger } from "../../core/ports/logger.port.js";
 import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import { startSwapWorld, type SwapWorld } from "../fakes/solana/swap-harness.js";
 import { makeTestApp, type TestApp } from "./app.js";
@@ -54,6 +55,7 @@ export async function tradingWorld(
     treasury?: TreasurySettings;
     secondSource?: boolean;
     withdrawals?: WithdrawalParts;
+    log?: Logger;
   } = {},
 ): Promise<TradingWorld> {
   const world = opts.world ?? (await startSwapWorld());
@@ -84,6 +86,7 @@ export async function tradingWorld(
     trading: { confirmWaitMs: 15_000, pollMs: 50, ...opts.trading },
     ...(opts.treasury ? { treasury: opts.treasury } : {}),
     ...(opts.withdrawals ? { withdrawals: opts.withdrawals } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
   });
   return {
     app,
