@@ -191,7 +191,10 @@ describe("withdrawals on Solana (live mode, LiteSVM)", () => {
     expect(await x.w.app.services.audit.recent(5, "withdraw.refused")).toHaveLength(1);
   });
 
-  it("killed after sending: the restarted process reconciles it from the chain, one transfer, and tells every linked platform once", async () => {
+  it.each([
+    ["SOL", "0.5", 500_000_000n],
+    ["USDC", "25", 25_000_000n],
+  ] as const)("%s killed after sending: the restarted process reconciles it from the chain, one transfer, and tells every linked platform once", async (token, amount, units) => {
     const world = await sharedWorld();
     const db = await tempSqliteUrl();
     const clock = new FakeClock(Date.now());
@@ -212,9 +215,10 @@ describe("withdrawals on Solana (live mode, LiteSVM)", () => {
     expect((await crashing.w.app.say(`/link ${code}`, { platform: "discord", id: "d42" })).text).toContain("Linked.");
     const cold = newAddress();
     crashing.book.put(userId, "cold", cold.toBase58());
-    const p = await preview(crashing, userId, { amount: "0.5", token: "SOL", label: "cold" });
+    const received = () => (token === "SOL" ? world.sol.solBalance(cold) : world.sol.tokenBalance(cold, world.mints.USDC));
+    const p = await preview(crashing, userId, { amount, token, label: "cold" });
     const r = await confirmWithCode(crashing, p.ctx, p.orderId);
-    expect(r.text).toMatch(/^Sent to Solana - 0\.5 SOL to cold, waiting for it to land/);
+    expect(r.text).toMatch(new RegExp(`^Sent to Solana - ${amount.replace(".", "\\.")} ${token} to cold, waiting for it to land`));
     expect(r.reply.tellsOrder).toBeUndefined();
     const stored = (await crashing.w.app.repos.orders.get(p.orderId))!;
     expect(stored.signature).toBeTruthy();
@@ -226,10 +230,11 @@ describe("withdrawals on Solana (live mode, LiteSVM)", () => {
     const after = (await restarted.w.app.repos.orders.get(p.orderId))!;
     expect(after.status).toBe("filled");
     expect(after.signature).toBe(stored.signature); // the same bytes, never re-signed
-    expect(world.sol.solBalance(cold)).toBe(500_000_000n);
+    expect(received()).toBe(units);
     expect(world.sol.landedBy(wallet)).toHaveLength(1);
     await restarted.w.app.start({ poll: false, probeDeadlineMs: 100 });
-    expect(world.sol.solBalance(cold)).toBe(500_000_000n);
+    expect(received()).toBe(units);
+    expect(world.sol.landedBy(wallet)).toHaveLength(1);
     const pushes = await restarted.w.app.db.db.selectFrom("outbox").select(["platform", "chat_id", "dedupe_key"]).where("kind", "=", "trade.filled").execute();
     expect(pushes.map((x) => x.platform).sort()).toEqual(["discord", "telegram"]);
     expect(pushes.every((x) => x.dedupe_key.startsWith(`trade:${p.orderId}:trade.filled`))).toBe(true);

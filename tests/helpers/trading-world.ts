@@ -5,6 +5,7 @@ import type { PriceSource } from "../../core/ports/price-source.port.js";
 import type { TradingOverrides } from "../../bots/trading.js";
 import type { WithdrawalParts } from "../../bots/withdraw-send.js";
 import type { Logger } from "../../core/ports/logger.port.js";
+import type { Db } from "../../db/index.js";
 import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import { startSwapWorld, type SwapWorld } from "../fakes/solana/swap-harness.js";
 import { makeTestApp, type TestApp } from "./app.js";
@@ -56,6 +57,8 @@ export async function tradingWorld(
     secondSource?: boolean;
     withdrawals?: WithdrawalParts;
     log?: Logger;
+    /** An open database shared with other apps (two processes on one database). */
+    db?: Db;
   } = {},
 ): Promise<TradingWorld> {
   const world = opts.world ?? (await startSwapWorld());
@@ -87,6 +90,7 @@ export async function tradingWorld(
     ...(opts.treasury ? { treasury: opts.treasury } : {}),
     ...(opts.withdrawals ? { withdrawals: opts.withdrawals } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.db ? { db: opts.db } : {}),
   });
   return {
     app,
