@@ -1,4 +1,7 @@
+import { Writable } from "node:stream";
+import { Secret, TOTP } from "otpauth";
 import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../adapters/logging/logger.js";
 import { AesKeyVault } from "../../adapters/solana/key-vault.js";
 import { withdrawCodeHandler, withdrawSendActions } from "../../commands/withdraw.send.js";
 import type { KeyVault } from "../../core/ports/trading.port.js";
@@ -7,7 +10,7 @@ import { startSwapWorld, type SwapWorld } from "../fakes/solana/swap-harness.js"
 import { FakeClock } from "../helpers/clock.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 import { bindChain, confirmWithCode, MASTER_KEY, newAddress, preview, userWithWallet, withdrawWorld, type WithdrawWorld, type WithdrawWorldOptions } from "../helpers/withdraw-world.js";
-import { GOOD_CODE } from "../helpers/withdrawals.js";
+import { FakeTwoFactor, GOOD_CODE } from "../helpers/withdrawals.js";
 
 /*
  * Issue 19: withdrawals in live mode, through the real adapters (web3.js, spl-token, the SQLite order
@@ -238,5 +241,45 @@ describe("withdrawals on Solana (live mode, LiteSVM)", () => {
     const pushes = await restarted.w.app.db.db.selectFrom("outbox").select(["platform", "chat_id", "dedupe_key"]).where("kind", "=", "trade.filled").execute();
     expect(pushes.map((x) => x.platform).sort()).toEqual(["discord", "telegram"]);
     expect(pushes.every((x) => x.dedupe_key.startsWith(`trade:${p.orderId}:trade.filled`))).toBe(true);
+  });
+});
+
+describe("nothing secret reaches the logs", () => {
+  it("a withdrawal confirmed with a real TOTP code (otpauth), a wrong code, a refusal: no code, key or secret in any line", async () => {
+    const world = await sharedWorld();
+    const clock = new FakeClock(Date.now());
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const log = createLogger({ level: "debug", destination });
+    const totpSecret = new Secret({ size: 20 }).base32;
+    const totp = new TOTP({ secret: Secret.fromBase32(totpSecret), digits: 6, period: 30 });
+    const x = await open(world, await tempSqliteUrl(), clock, { log, twoFactor: new FakeTwoFactor(() => clock.now(), { totpSecret }) });
+    const { userId } = await userWithWallet(x);
+    const cold = newAddress();
+    x.book.put(userId, "cold", cold.toBase58());
+    const p = await preview(x, userId, { amount: "0.5", token: "SOL", label: "cold" });
+    const code = totp.generate({ timestamp: clock.now() });
+    const wrong = code === "918273" ? "918274" : "918273";
+    await expect(confirmWithCode(x, p.ctx, p.orderId, wrong)).rejects.toThrow(/not right/);
+    expect((await withdrawCodeHandler(p.ctx, p.orderId, code)).tellsOrder).toBe(p.orderId);
+    expect(world.sol.solBalance(cold)).toBe(500_000_000n);
+    // the same code again (a replay) is refused
+    const q = await preview(x, userId, { amount: "0.1", token: "SOL", label: "cold" });
+    await expect(confirmWithCode(x, q.ctx, q.orderId, code)).rejects.toThrow(/already used/);
+    await expect(preview(x, userId, { amount: "9", token: "SOL", label: "cold" })).rejects.toThrow(/You have/);
+
+    const row = (await x.w.app.db.db.selectFrom("wallets").select("encrypted_secret").executeTakeFirst())!;
+    const walletSecret = await new AesKeyVault({ masterKey: MASTER_KEY }).reveal(row.encrypted_secret!);
+    const all = lines.join("");
+    expect(lines.length).toBeGreaterThan(0);
+    expect(all).toContain(p.orderId); // the steps are logged (so the test can see what is)
+    for (const secret of [totpSecret, MASTER_KEY, walletSecret, row.encrypted_secret!]) expect(all).not.toContain(secret);
+    // codes are digits: never as a number of their own (amounts and times are longer runs of digits)
+    for (const c of [code, wrong]) expect(all).not.toMatch(new RegExp(`(?<![0-9])${c}(?![0-9])`));
   });
 });

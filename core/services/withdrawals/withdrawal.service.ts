@@ -143,6 +143,7 @@ export class WithdrawalService implements WithdrawalsPort {
       action: "withdraw.previewed",
       detail: { order: order.id, mode: order.mode, mint: token.mint, amount: amount.toString(), label: dest.label, to: dest.address, usd },
     });
+    d.log.info({ order: order.id, user: userId, mode: order.mode, mint: token.mint, amount: amount.toString(), to: dest.address }, "withdrawal previewed");
     return order;
   }
 
@@ -175,7 +176,13 @@ export class WithdrawalService implements WithdrawalsPort {
     const o = await this.order(userId, orderId);
     if (!o.withdrawal) throw new UserError("order_unknown", "I can't find that withdrawal.");
     if (o.status !== "previewed") return { kind: "already", order: o };
-    await d.twoFactor.verify(userId, code, "withdraw");
+    try {
+      await d.twoFactor.verify(userId, code, "withdraw");
+    } catch (err) {
+      // Never the code itself: only that it was refused, and why.
+      d.log.warn({ order: o.id, user: userId, why: isUserError(err) ? err.code : "error" }, "withdrawal code refused; nothing claimed");
+      throw err;
+    }
     try {
       const dest = await d.book.usable(userId, o.withdrawal.label);
       if (dest.address !== o.withdrawal.to) throw new UserError("withdraw_address_unknown", `The address for "${o.withdrawal.label}" changed since the preview.`);
@@ -187,6 +194,7 @@ export class WithdrawalService implements WithdrawalsPort {
     }
     const r = await d.trading.confirm(userId, orderId, { dailyCapUsd: d.config.dailyCapUsd, ...(opts.toldByReply ? { toldByReply: true } : {}) });
     if (r.kind !== "already") {
+      d.log.info({ order: o.id, user: userId, outcome: r.kind, status: r.order.status, signature: r.order.signature }, "withdrawal confirmed");
       await d.audit.record({ at: d.clock.now(), userId, action: "withdraw.result", detail: { order: o.id, status: r.order.status, signature: r.order.signature } });
     }
     return r;
