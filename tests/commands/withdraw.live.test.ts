@@ -90,8 +90,12 @@ describe("withdrawals on Solana (live mode, LiteSVM)", () => {
     const p = await preview(x, userId, { amount: "25.5", token: "USDC", label: "cold" });
     expect(p.text).toMatch(/Amount\s+25\.5 USDC \(~\$25\.50\)/);
     expect(p.text).toMatch(/0\.001005 SOL network fee \+ 0\.00203928 SOL to open the destination's USDC account/);
-    const r = await confirmWithCode(x, p.ctx, p.orderId);
-    expect(r.text).toMatch(/^Withdrawal landed: 25\.5 USDC to Cold/);
+    // a double Confirm: two codes for it at once
+    await withdrawSendActions.withdrawConfirm.run(p.ctx, { orderId: p.orderId });
+    const texts = (await Promise.all([withdrawCodeHandler(p.ctx, p.orderId, GOOD_CODE), withdrawCodeHandler(p.ctx, p.orderId, GOOD_CODE)])).map(plainText).sort();
+    expect(texts[0]).toMatch(/^Already done/);
+    expect(texts[1]).toMatch(/^Withdrawal landed: 25\.5 USDC to Cold/);
+    expect(world.sol.landedBy(wallet)).toHaveLength(1);
     expect(world.sol.tokenBalance(cold, world.mints.USDC)).toBe(25_500_000n);
     expect(world.sol.tokenBalance(wallet, world.mints.USDC)).toBe(474_500_000n);
     expect(world.sol.solBalance(wallet)).toBe(2_000_000_000n - FEE_HIGH - 2_039_280n);
