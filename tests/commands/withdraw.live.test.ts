@@ -165,6 +165,23 @@ describe("withdrawals on Solana (live mode, LiteSVM)", () => {
     expect(world.sol.solBalance(cold)).toBe(250_000_000n);
   });
 
+  it("a preview left past its 5 minutes: Confirm says so, a late code expires it, nothing is sent", async () => {
+    const world = await sharedWorld();
+    const clock = new FakeClock(Date.now());
+    const x = await open(world, await tempSqliteUrl(), clock);
+    const { userId } = await userWithWallet(x);
+    const cold = newAddress();
+    x.book.put(userId, "cold", cold.toBase58());
+    const p = await preview(x, userId, { amount: "0.1", token: "SOL", label: "cold" });
+    const q = await preview(x, userId, { amount: "0.1", token: "SOL", label: "cold" });
+    await withdrawSendActions.withdrawConfirm.run(q.ctx, { orderId: q.orderId }); // asked in time, the code comes late
+    clock.advance(5 * 60_000 + 1);
+    expect(plainText(await withdrawSendActions.withdrawConfirm.run(p.ctx, { orderId: p.orderId }))).toMatch(/That preview expired; nothing was sent/);
+    expect(plainText(await withdrawCodeHandler(q.ctx, q.orderId, GOOD_CODE))).toMatch(/That preview expired, so nothing was sent/);
+    expect((await x.w.app.repos.orders.get(q.orderId))!.status).toBe("expired");
+    expect(world.sol.solBalance(cold)).toBe(0n);
+  });
+
   it("a tampered destination in the built transaction is refused before signing: nothing signed, nothing sent, audited", async () => {
     const world = await sharedWorld();
     const attacker = newAddress();
