@@ -249,7 +249,7 @@ export const SETTINGS = {
     schema: z.enum(["off", "on"]),
     default: "off",
     doc:
-      "Withdrawals to a user's matured address-book addresses, each confirmed with a 2FA code (/withdraw <amount or all> <token> to <label>). " +
+      "Withdrawals to a user's matured address-book addresses, each confirmed with a 2FA code (/withdraw 1.5 SOL to cold). " +
       "Off by default in both modes; in paper mode they are simulated (the paper book is debited, no chain is touched)",
   },
   WITHDRAW_DAILY_CAP_USD: {
