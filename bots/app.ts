@@ -38,6 +38,7 @@ import {
   type Trade,
   type Wiring,
 } from "./wiring.js";
+import { addWithdrawals } from "./withdraw-send.js";
 
 export { CONSOLE_USER, type AppOptions } from "./wiring.js";
 
@@ -111,8 +112,12 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     },
   };
   await addTreasury(w, services, trade);
-  // The 2FA service wires in here when it lands (services.twoFactor); tests pass one.
-  addAddressBook(w, services, opts.withdrawals?.twoFactor, opts.withdrawals);
+  // 2FA (built above, or the test's), the address book on it, and the withdrawal service on both
+  const tf = opts.withdrawals?.twoFactor ?? twoFactor;
+  if (tf) services.twoFactor = tf;
+  addAddressBook(w, services, tf, opts.withdrawals);
+  const book = opts.withdrawals?.book ?? services.addressBook;
+  if (book && tf) addWithdrawals(w, services, trade, { book, twoFactor: tf });
   const router = buildRouter(w, registry, services, intent);
   const parts: Running = { w, trade, alerts, automations, outbox, retention, snapshots, services, router, unsubTicks };
   return {

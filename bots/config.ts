@@ -250,6 +250,18 @@ export const SETTINGS = {
     default: "24",
     doc: "A withdrawal address added with /withdraw add becomes usable this many hours later (announced at once on every linked platform, with a \"This wasn't me\" that freezes withdrawals)",
   },
+  WITHDRAWALS: {
+    schema: z.enum(["off", "on"]),
+    default: "off",
+    doc:
+      "Withdrawals to a user's matured address-book addresses, each confirmed with a 2FA code (/withdraw 1.5 SOL to cold). " +
+      "Off by default in both modes; in paper mode they are simulated (the paper book is debited, no chain is touched)",
+  },
+  WITHDRAW_DAILY_CAP_USD: {
+    schema: z.coerce.number().positive(),
+    default: "1000",
+    doc: "Most a user may withdraw per UTC day, in USD (judged atomically at Confirm, separate from DAILY_TRADE_CAP_USD)",
+  },
   WALLET_EXPORT_DELETE_S: { schema: int(10, 3600), default: "60", doc: "An exported wallet key message is deleted after this many seconds" },
   MAX_ALERTS_PER_USER: { schema: int(1, 10_000), default: "50", doc: "Active alerts one user may have" },
   MAX_AUTOMATIONS_PER_USER: { schema: int(1, 1000), default: "20", doc: "Active automations (armed or paused: limit, stop, take-profit, trailing, DCA) one user may have" },

@@ -12,7 +12,6 @@ import type { SettingsService } from "../core/services/settings.service.js";
 import type { TokenRegistry } from "../core/services/token-registry.service.js";
 import type { TradingService } from "../core/services/trading.service.js";
 import type { WalletService } from "../core/services/wallet.service.js";
-import type { TwoFactorService } from "../core/services/two-factor.service.js";
 import type { AuditLog } from "../core/ports/audit.port.js";
 import type { ChartRenderer } from "../core/ports/chart.port.js";
 import type { Clock } from "../core/ports/clock.port.js";
@@ -20,6 +19,8 @@ import type { Assistant } from "../core/ports/assistant.port.js";
 import type { DeploymentInfo } from "../core/ports/commands.port.js";
 import type { WithdrawalsPort } from "../core/ports/withdrawals.port.js";
 import type { AddressBookService } from "../core/services/withdrawals/address-book.js";
+import type { TwoFactorPort } from "../core/ports/two-factor.port.js";
+import type { WithdrawalService } from "../core/services/withdrawals/withdrawal.service.js";
 
 /**
  * The services this composition root wired, as their classes (start, stop, register, ...). The router
@@ -47,11 +48,11 @@ export interface Services {
   /** Users' own settings (/settings), under the operator's ceilings. */
   settings: SettingsService;
   /** TOTP 2FA (issue 19); absent when there is no key to seal secrets with (bots/two-factor.ts). */
-  twoFactor?: TwoFactorService;
+  twoFactor?: TwoFactorPort;
   clock: Clock;
   info: DeploymentInfo;
   /** The withdrawal address book (issue 19); absent without 2FA. */
   addressBook?: AddressBookService;
-  /** Withdrawals (issue 19): the send service with the address book as `book`. */
+  /** Withdrawals (issue 19): the send service with the address book as `book` (book-only while no send service is wired). */
   withdrawals?: WithdrawalsPort;
 }

@@ -1,6 +1,8 @@
 import { JupiterSwapProvider } from "../adapters/jupiter/jupiter-swap.js";
 import { AesKeyVault, isSolanaAddress } from "../adapters/solana/key-vault.js";
 import { SolanaChain } from "../adapters/solana/solana-chain.js";
+import { SolanaWithdrawals } from "../adapters/solana/withdraw-tx.js";
+import type { WithdrawChain } from "../core/ports/withdraw-tx.port.js";
 import type { AuditLog } from "../core/ports/audit.port.js";
 import type { Clock } from "../core/ports/clock.port.js";
 import type { Logger } from "../core/ports/logger.port.js";
@@ -21,6 +23,8 @@ export interface TradingOverrides {
   swap?: SwapProvider;
   chain?: Chain | null;
   vault?: KeyVault;
+  /** The builder and inspector of live withdrawals (issue 19); null: none. Default: SOLANA_RPC_URL when there is a chain. */
+  withdrawTx?: WithdrawChain | null;
   confirmWaitMs?: number;
   pollMs?: number;
 }
@@ -58,6 +62,11 @@ export function buildTrading(
     over.chain === null
       ? undefined
       : (over.chain ?? new SolanaChain({ rpcUrl: config.SOLANA_RPC_URL, ...(config.SOLANA_WS_URL ? { wsUrl: config.SOLANA_WS_URL } : {}), log }));
+  // Withdrawals are built by Purser on the same RPC as everything else live (only when there is a chain).
+  const withdrawTx =
+    over.withdrawTx === null || !chain
+      ? undefined
+      : (over.withdrawTx ?? new SolanaWithdrawals({ rpcUrl: config.SOLANA_RPC_URL, maxPriorityFeeLamports: config.PRIORITY_FEE_MAX_LAMPORTS, log }));
   const vault = over.vault ?? (config.MASTER_KEY ? new AesKeyVault({ masterKey: config.MASTER_KEY }) : undefined);
   const mints = (list: readonly string[]) => new Set(list.map((x) => d.tokens.builtin(x)?.mint ?? x));
   const explorer = explorerTx(config);
@@ -68,6 +77,7 @@ export function buildTrading(
     swap,
     ...(chain ? { chain } : {}),
     ...(vault ? { vault } : {}),
+    ...(withdrawTx ? { withdrawTx } : {}),
     market: d.market,
     audit: d.audit,
     clock: d.clock,
@@ -110,5 +120,5 @@ export function buildTrading(
     clock: d.clock,
     mode: config.TRADING_MODE,
   });
-  return { trading, portfolio, wallets, chain, explorer, vault };
+  return { trading, portfolio, wallets, chain, explorer, vault, withdrawTx };
 }

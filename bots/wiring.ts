@@ -38,6 +38,8 @@ import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
 import { loadTreasurySettings } from "./treasury-file.js";
 import { TickWatch } from "./health.js";
 import type { WithdrawalOverrides } from "./withdrawals.js";
+import type { TwoFactorPort } from "../core/ports/two-factor.port.js";
+import type { WithdrawAddressBook } from "../core/ports/withdrawals.port.js";
 
 /** The parts buildApp (bots/app.ts) wires, each from config and the parts before it. */
 
@@ -55,8 +57,14 @@ export interface AppOptions {
   treasury?: TreasurySettings;
   /** The chain reader behind token cards' safety checks; null: none (also the default when `trading.chain` is null). */
   tokenSafety?: ChainTokenReader | null;
-  /** Withdrawals' outside parts (issue 19): the 2FA service, the chain check of addresses. */
+  /** Withdrawals' outside parts (issue 19): tests may pass the 2FA service, the chain check of addresses, the address book. */
   withdrawals?: WithdrawalOverrides;
+}
+
+/** The address book and 2FA a withdrawal needs (built by their own wiring; tests pass fakes). */
+export interface WithdrawalParts {
+  book: WithdrawAddressBook;
+  twoFactor: TwoFactorPort;
 }
 
 /** The local operator of the terminal chat: always an admin of their own Purser. */

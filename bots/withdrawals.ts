@@ -1,8 +1,7 @@
 import { SolanaAddressChecker } from "../adapters/solana/address-check.js";
-import { UserError } from "../core/errors.js";
 import type { AddressChecker } from "../core/ports/address-book.port.js";
 import type { TwoFactorPort } from "../core/ports/two-factor.port.js";
-import type { WithdrawAddressBook, WithdrawalsPort } from "../core/ports/withdrawals.port.js";
+import type { WithdrawAddressBook } from "../core/ports/withdrawals.port.js";
 import { AddressBookService } from "../core/services/withdrawals/address-book.js";
 import type { Services } from "./services.js";
 import type { Clock } from "../core/ports/clock.port.js";
@@ -24,6 +23,8 @@ export interface WithdrawalOverrides {
   twoFactor?: TwoFactorPort;
   /** The chain check of a withdrawal address (default: SOLANA_RPC_URL). */
   addressCheck?: AddressChecker;
+  /** An address book in place of the real one (the withdrawal service's tests). */
+  book?: WithdrawAddressBook;
 }
 
 /**
@@ -49,10 +50,6 @@ export function buildAddressBook(w: BookWiring, services: Pick<Services, "action
   });
 }
 
-const off = () => Promise.reject(new UserError("withdrawals_off", "Withdrawals are off here."));
-
-/** A WithdrawalsPort with the book and nothing to send with (until the withdrawal service is wired). */
-export const bookOnlyWithdrawals = (book: WithdrawAddressBook): WithdrawalsPort => ({ enabled: false, book, preview: off, confirm: off, cancel: off });
 
 /** Adds the address book (and the book-only withdrawals port) to the services when 2FA is there. */
 export function addAddressBook(w: BookWiring, services: Services, twoFactor: TwoFactorPort | undefined, over: WithdrawalOverrides = {}): void {
@@ -62,5 +59,4 @@ export function addAddressBook(w: BookWiring, services: Services, twoFactor: Two
   }
   const book = buildAddressBook(w, services, twoFactor, over);
   services.addressBook = book;
-  services.withdrawals = bookOnlyWithdrawals(book);
 }

@@ -5,13 +5,15 @@ import type { Reply } from "../core/router/message.js";
 import { bold, reply } from "../core/router/reply.js";
 import { requireTwoFactor, TWOFA_SECRET_DELETE_S } from "./twofa.common.js";
 import { revealReply } from "./wallet.reveal.js";
+import { addressAddCodeHandler } from "./withdraw.book.js";
+import { withdrawCodeHandler } from "./withdraw.send.js";
 
 /**
  * What a code completes, by the kind of step waiting for it (TwoFactorPort.expectCode). /code takes the
  * step (once) and runs its handler with the code; every handler checks the code through the 2FA service.
  * Other steps add theirs here ("withdraw", "address_add"), with the ports they need in CODE_NEEDS.
  */
-export const CODE_NEEDS = ["twoFactor", "wallets", "info"] as const satisfies readonly PortName[];
+export const CODE_NEEDS = ["twoFactor", "wallets", "info", "withdrawals", "addressBook", "clock"] as const satisfies readonly PortName[];
 export type CodePorts = (typeof CODE_NEEDS)[number];
 
 export type CodeHandler = (ctx: CommandContext<CodePorts>, step: PendingCodeStep, code: string) => Promise<Reply>;
@@ -43,4 +45,7 @@ export const codeHandlers: Readonly<Record<string, CodeHandler>> = {
   "2fa_setup": confirmSetup,
   "2fa_disable": disable,
   export: exportKey,
+  // issue 19: a withdrawal's Confirm, and an address added without its code, wait for the next code
+  withdraw: (ctx, step, code) => withdrawCodeHandler(ctx, step, code),
+  address_add: (ctx, step, code) => addressAddCodeHandler(ctx, step, code),
 };

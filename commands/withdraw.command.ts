@@ -49,7 +49,7 @@ export default defineCommand({
   }),
   positional: ["action", "arg1", "arg2", "arg3", "arg4"],
   subcommands: { action: { freeze: "admin", "unfreeze all": "admin" } },
-  needs: ["addressBook", "withdrawals", "clock"],
+  needs: ["addressBook", "withdrawals", "twoFactor", "clock", "info"],
   async run(ctx, { action, arg1: a, arg2: b, arg3: c, arg4: d }) {
     if (action === undefined || action === "addresses" || action === "list") return bookReply(ctx);
     if (action === "add") {

@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   // withdrawal address book and freezes (issue 19)
   "withdraw_address_unknown", "withdraw_address_young", "withdraw_frozen", "withdraw_address_exists", "withdraw_address_limit",
   "withdraw_address_refused", "withdraw_check_failed", "withdraw_needs_2fa", "withdraw_code_expired", "withdrawals_off",
+  "withdraw_daily_cap",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

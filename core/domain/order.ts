@@ -23,7 +23,23 @@ export const isExecuted = (status: OrderStatus): boolean => EXECUTED_STATUSES.in
 
 /** Paper (simulated fills, the default) or live (real swaps on Solana). */
 export type TradingMode = "paper" | "live";
-export type OrderSide = "buy" | "sell" | "swap";
+/** "withdraw": funds sent out of the book to an address of the user's (issue 19); input = output = the token sent. */
+export type OrderSide = "buy" | "sell" | "swap" | "withdraw";
+
+/**
+ * What a withdrawal order carries besides the token and amount (input = output, inAmount = the exact
+ * amount sent): the destination from the user's address book, and the costs shown in the preview.
+ */
+export interface WithdrawalInfo {
+  /** The destination wallet address (for SPL tokens: its owner; the transfer goes to its associated token account). */
+  to: string;
+  /** The address book label the user named. */
+  label: string;
+  /** Base fee plus priority fee of the transfer (0 in paper mode). */
+  networkFeeLamports: bigint;
+  /** Rent of the destination's token account when the transfer creates it (0: it exists, or SOL). */
+  rentLamports: bigint;
+}
 
 /** A fee the swap route charges, in base units of the mint it is charged in. */
 export interface RouteFee {
@@ -86,7 +102,11 @@ export interface Order {
    * `acknowledged`, Confirm needs the explicit "I understand the risks" (see trade-risk.ts).
    */
   risk?: OrderRisk | null;
+  /** A withdrawal (side "withdraw"): where it goes and what it costs; absent or null for trades. */
+  withdrawal?: WithdrawalInfo | null;
 }
+
+export const isWithdrawal = (o: Pick<Order, "side">): boolean => o.side === "withdraw";
 
 /** What a previewed order has none of yet: no Confirm, no transaction, no fill, no fee paid, no error. */
 export const NOTHING_EXECUTED = {

@@ -18,6 +18,11 @@ export interface Fill {
   /** Trade value in USD micro-dollars: the sold side's cost leaves, this enters the bought side. */
   valueMicro: bigint;
   feeLamports?: bigint;
+  /**
+   * "withdrawal": the input leaves the book (sent to the user's own address): its cost basis leaves in
+   * proportion, no PnL is realised (it was not sold), nothing is credited. Absent: a trade.
+   */
+  kind?: "trade" | "withdrawal";
 }
 
 export type FillResult = "filled" | "insufficient" | "not_in_flight";
@@ -36,12 +41,14 @@ export interface OrderStore {
   markTold(id: string, now: number): Promise<void>;
   /** Confirmed orders now in one of `statuses` that ended before `finalBefore` and were never told. */
   untold(statuses: readonly OrderStatus[], finalBefore: number): Promise<Order[]>;
-  /** USD notional of the user's confirmed-or-later trades since `since`. */
-  usdSince(userId: string, since: number): Promise<number>;
+  /** USD notional of the user's confirmed-or-later trades (or, with "withdraw", their withdrawals) since `since`. */
+  usdSince(userId: string, since: number, of?: "trade" | "withdraw"): Promise<number>;
   /**
    * In ONE atomic step, judged one caller at a time per user (in every process): moves a previewed
    * order to confirmed (confirmedAt = now) only if the user's confirmed-or-later USD since `cap.since`
    * plus this order's stays within `cap.usd`. Presses at once can never confirm past the cap.
+   * Trades and withdrawals have separate caps: a withdrawal is judged against the user's withdrawals
+   * only, a trade against their trades only (the same per-user lock serialises both).
    */
   confirmWithinCap(id: string, now: number, cap: { since: number; usd: number }): Promise<CapClaim>;
 }

@@ -1,4 +1,5 @@
 import type { Order } from "../domain/order.js";
+import type { ConfirmResult, NotifyTarget } from "./trading.port.js";
 
 /**
  * Withdrawals (issue 19): an address book whose entries become usable only after a delay, a freeze
@@ -45,6 +46,8 @@ export interface WithdrawRequest {
   /** A positive decimal amount, or "all". */
   amount: string;
   label: string;
+  /** The chat the outcome belongs to (the user's private chat); it also reaches every linked platform. */
+  notify?: NotifyTarget;
 }
 
 /** The withdrawal service as the /withdraw command drives it. Withdrawals are orders (kind "withdrawal"): tracked to landing exactly once. */
@@ -56,4 +59,13 @@ export interface WithdrawalsPort {
   /** Confirm plus a fresh 2FA code: claimed once (daily cap WITHDRAW_DAILY_CAP_USD judged atomically), built, inspected, recorded, sent, tracked. */
   confirm(userId: string, orderId: string, code: string): Promise<Order>;
   cancel(userId: string, orderId: string): Promise<Order>;
+  /** WITHDRAW_DAILY_CAP_USD. */
+  readonly dailyCapUsd: number;
+  /** One of the user's withdrawals; UserError order_unknown for anything else. */
+  order(userId: string, orderId: string): Promise<Order>;
+  /**
+   * `confirm` with how it ended for this caller ("already": another press, code or process got there
+   * first). `toldByReply`: the caller's reply tells the outcome and marks it told once delivered.
+   */
+  confirmWithCode(userId: string, orderId: string, code: string, opts?: { toldByReply?: boolean }): Promise<ConfirmResult>;
 }

@@ -4,7 +4,7 @@ import type { NewOutboxMessage, OutboxStore } from "../ports/alerts.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { Logger } from "../ports/logger.port.js";
 import type { DeliveryResult, Notifier, PushProgress } from "../ports/notifier.port.js";
-import { pushRows, type PushEvent, type PushRecipient, type PushRenderOptions } from "./push-events.js";
+import { pushRows, reachesEveryPlatform, type PushEvent, type PushRecipient, type PushRenderOptions } from "./push-events.js";
 
 export type { PushEvent, PushRecipient } from "./push-events.js";
 
@@ -49,6 +49,7 @@ export class Notifications implements PushPlanner {
    * transaction as its own change (an alert's firing). A failed lookup of linked accounts sends no copies.
    */
   async plan(to: PushRecipient, event: PushEvent): Promise<NewOutboxMessage[]> {
+    if (reachesEveryPlatform(event)) return pushRows(to, event, await this.everywhere(to), this.d);
     const only = await this.pushPlatforms(to.userId);
     if (!only) return pushRows(to, event, await this.copies(to), this.d);
     // The user chose platforms: the chat the push belongs to if it is on one of them, their linked
@@ -91,6 +92,18 @@ export class Notifications implements PushPlanner {
       this.d.log.warn({ err, user: userId }, "push platforms not known: the push goes everywhere it would by default");
       return null;
     }
+  }
+
+  /**
+   * Every other platform the user is linked on, by DM: Telegram and Discord always, X where DMs are on
+   * (copyTo). A failed lookup of linked accounts sends the push to its own chat only.
+   */
+  private async everywhere(to: PushRecipient): Promise<ChatTarget[]> {
+    if (!this.d.identities) return [];
+    const linked = await this.d.identities(to.userId).catch(() => []);
+    return linked
+      .filter((i) => i.platform === "telegram" || i.platform === "discord" || (this.d.copyTo ?? []).includes(i.platform))
+      .map((i) => directChat({ platform: i.platform, id: i.platformUserId }));
   }
 
   /** The user's other chats that get a copy: their linked account on each `copyTo` platform. */

@@ -2,6 +2,7 @@ import type { Alert } from "../domain/alert.js";
 import type { ChatTarget } from "../domain/identity.js";
 import type { Reply } from "../domain/message.js";
 import type { PriceTick } from "../domain/price.js";
+import { isWithdrawal } from "../domain/order.js";
 import type { NewOutboxMessage } from "../ports/alerts.port.js";
 import { alertReply } from "./alert-reply.js";
 import { describeOutcome } from "./automations/describe.js";
@@ -65,6 +66,14 @@ export function renderPush(e: PushEvent, o: PushRenderOptions = {}): RenderedPus
     return { kind: "automation", key: automationPushKey(e), reply: describeOutcome(e, o.explorerTx), sourceAt: e.receivedAt };
   }
   return { kind: e.type, key: dedupeKey("trade", e.order.id, e.type), reply: tradeEventReply(e, o.explorerTx) };
+}
+
+/**
+ * Pushes that reach every platform the user is linked on, whatever their push-platform choice: the
+ * outcome of a withdrawal (issue 19), so that funds leaving are seen wherever the user looks.
+ */
+export function reachesEveryPlatform(e: PushEvent): boolean {
+  return e.type.startsWith("trade.") && "order" in e && isWithdrawal(e.order);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { DEFAULT_USER_SETTINGS } from "../domain/user-settings.js";
-import type { Order } from "../domain/order.js";
+import { isWithdrawal, type Order } from "../domain/order.js";
+import type { PriorityFeeLevel } from "../domain/user-settings.js";
 import { ackNeededText, needsRiskAck } from "../domain/trade-risk.js";
 import { UserError, WalletKeyError, isUserError } from "../errors.js";
 import type { KeyVault, SwapQuote, TxCheck } from "../ports/trading.port.js";
@@ -41,14 +42,16 @@ export class TradeExecutor {
     if (needsRiskAck(o) && !acknowledgeRisk) throw new UserError("token_unsafe", ackNeededText(o.risk!), { orderId: o.id, mint: o.risk!.mint });
     const cap = dailyCapUsd ?? d.config.dailyCapUsd;
     // The cap is judged and the order claimed in one atomic step: presses at once cannot both fit.
+    // Withdrawals are judged against their own cap (the caller passes it), trades against theirs.
     const claim = await d.orders.confirmWithinCap(o.id, now, { since: startOfUtcDay(now), usd: cap });
     if (claim === "over_cap") {
       await d.orders.transition(o.id, ["previewed"], "cancelled", { finalAt: now, error: "daily limit reached" });
+      if (isWithdrawal(o)) throw new UserError("withdraw_daily_cap", `Confirming would take you past today's withdrawal limit of $${cap}. Nothing was sent.`);
       throw new UserError("daily_cap", `Confirming would take you past today's limit of $${cap}.`);
     }
     if (claim !== "confirmed") return { kind: "already", order: await this.ctx.owned(userId, orderId) };
     const claimed = { ...o, status: "confirmed" as const, confirmedAt: now };
-    await d.audit.record({ at: now, userId, action: "trade.confirmed", detail: { order: o.id, mode: o.mode } });
+    await d.audit.record({ at: now, userId, action: `${auditPrefix(o)}.confirmed`, detail: { order: o.id, mode: o.mode } });
     if (needsRiskAck(o)) {
       const r = o.risk!;
       await d.audit.record({ at: now, userId, action: "trade.risk_acknowledged", detail: { order: o.id, mint: r.mint, flags: r.flags.map((f) => f.code), unchecked: r.unchecked } });
@@ -60,27 +63,26 @@ export class TradeExecutor {
     const d = this.ctx.d;
     const wallet = await this.signerOf(o);
     if (!wallet) return this.closeConfirmed(o, "failed", "wallet unavailable");
+    const leg = isWithdrawal(o) ? this.withdrawLeg(o, wallet.address) : this.swapLeg(o, wallet.address);
     let built: { txBase64: string; lastValidBlockHeight: number };
     try {
       // The owner's priority-fee level (clamped to the operator's cap); their settings unreadable: the default.
       const priorityFee = d.settings ? (await d.settings.get(o.userId).catch(() => DEFAULT_USER_SETTINGS)).priorityFee : undefined;
-      built = await d.swap.buildSwap(quoteOf(o), wallet.address, priorityFee ? { priorityFee } : {});
+      built = await leg.build(priorityFee);
     } catch (err) {
-      d.log.warn({ err, order: o.id }, "swap build failed");
-      return this.closeConfirmed(o, "failed", "Jupiter could not build the swap");
+      d.log.warn({ err, order: o.id }, `${leg.what} build failed`);
+      return this.closeConfirmed(o, "failed", leg.buildFailed);
     }
     let check: TxCheck;
     try {
-      check = await this.ctx.beforeSigning(() =>
-        this.ctx.chain().inspect(built.txBase64, { owner: wallet.address, inputMint: o.input.mint, outputMint: o.output.mint, inAmount: o.inAmount, minOutAmount: o.minOut }),
-      );
+      check = await this.ctx.beforeSigning(() => leg.inspect(built.txBase64));
     } catch (err) {
       return this.failUnsent(o, err);
     }
     if (!check.ok) {
       const r = await this.closeConfirmed(o, "refused", check.reason);
-      await d.audit.record({ at: this.ctx.now(), userId: o.userId, action: "trade.refused", detail: { order: o.id, reason: check.reason } });
-      d.log.warn({ order: o.id, reason: check.reason }, "swap transaction refused");
+      await d.audit.record({ at: this.ctx.now(), userId: o.userId, action: `${auditPrefix(o)}.refused`, detail: { order: o.id, reason: check.reason } });
+      d.log.warn({ order: o.id, reason: check.reason }, `${leg.what} transaction refused`);
       return r;
     }
     const signed = await this.sign(o, wallet, built.txBase64);
@@ -98,6 +100,33 @@ export class TradeExecutor {
     const stored = await this.ctx.fresh(o.id);
     await this.tracker.send(stored);
     return this.tracker.waitFinal(stored, d.config.confirmWaitMs);
+  }
+
+  /** A swap: built by the swap provider (Jupiter), judged by the swap rules. */
+  private swapLeg(o: Order, owner: string): Leg {
+    const d = this.ctx.d;
+    return {
+      what: "swap",
+      buildFailed: "Jupiter could not build the swap",
+      build: (priorityFee) => d.swap.buildSwap(quoteOf(o), owner, priorityFee ? { priorityFee } : {}),
+      inspect: (tx) => this.ctx.chain().inspect(tx, { owner, inputMint: o.input.mint, outputMint: o.output.mint, inAmount: o.inAmount, minOutAmount: o.minOut }),
+    };
+  }
+
+  /** A withdrawal (issue 19): Purser builds the transfer itself and judges it by the withdrawal rules. */
+  private withdrawLeg(o: Order, owner: string): Leg {
+    const tx = this.ctx.d.withdrawTx;
+    const to = o.withdrawal?.to;
+    const transfer = { owner, to: to ?? "", mint: o.input.mint, decimals: o.input.decimals, amount: o.inAmount };
+    const missing = async (): Promise<never> => {
+      throw new Error(tx ? `withdrawal ${o.id} has no destination` : "live withdrawals need the Solana withdrawal builder");
+    };
+    return {
+      what: "withdrawal",
+      buildFailed: "the withdrawal transaction could not be built; nothing was sent",
+      build: (priorityFee) => (tx && to ? tx.build(transfer, priorityFee) : missing()),
+      inspect: (built) => (tx && to ? tx.inspect(built, transfer) : missing()),
+    };
   }
 
   /** The order's custodial wallet with its key, if it is still there and a vault can sign with it. */
@@ -139,6 +168,18 @@ export class TradeExecutor {
     throw err;
   }
 }
+
+/** How one kind of order becomes a transaction: built, then inspected before anything is signed. */
+interface Leg {
+  what: string;
+  /** The order's error when building fails (nothing was signed or sent). */
+  buildFailed: string;
+  build(priorityFee: PriorityFeeLevel | undefined): Promise<{ txBase64: string; lastValidBlockHeight: number }>;
+  inspect(txBase64: string): Promise<TxCheck>;
+}
+
+/** Audit actions: "trade.confirmed", "withdraw.refused", ... */
+const auditPrefix = (o: Order) => (isWithdrawal(o) ? "withdraw" : "trade");
 
 /** The stored quote as the provider gave it: what building the swap needs. */
 function quoteOf(o: Order): SwapQuote {

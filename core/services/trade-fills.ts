@@ -1,5 +1,5 @@
 import { unitsToUsd } from "../domain/money.js";
-import { usdToMicro, type Order } from "../domain/order.js";
+import { isWithdrawal, usdToMicro, type Order } from "../domain/order.js";
 import type { TradeContext } from "./trade-context.js";
 import type { ConfirmResult } from "./trading-types.js";
 
@@ -23,10 +23,22 @@ export class TradeFills {
 
   /** A confirmed paper order filled at its quote, if the paper account still holds the input. */
   async fillPaper(o: Order, push: boolean): Promise<ConfirmResult> {
-    const valueMicro = await this.receivedValue(o, o.quotedOut);
+    // A paper withdrawal (WITHDRAWALS=on in paper mode) is simulated: the paper book is debited, no chain is touched.
+    const withdrawal = isWithdrawal(o);
+    const valueMicro = withdrawal ? usdToMicro(o.usdValue) : await this.receivedValue(o, o.quotedOut);
     const now = this.ctx.now();
     const r = await this.ctx.d.books.applyFill(
-      { orderId: o.id, userId: o.userId, book: o.book, inMint: o.input.mint, inAmount: o.inAmount, outMint: o.output.mint, outAmount: o.quotedOut, valueMicro },
+      {
+        orderId: o.id,
+        userId: o.userId,
+        book: o.book,
+        inMint: o.input.mint,
+        inAmount: o.inAmount,
+        outMint: o.output.mint,
+        outAmount: o.quotedOut,
+        valueMicro,
+        ...(withdrawal ? { kind: "withdrawal" as const } : {}),
+      },
       now,
       { requireBalance: true, from: ["confirmed"] },
     );
@@ -46,18 +58,21 @@ export class TradeFills {
     const ex = await this.ctx.chain().executed(signature, o.wallet);
     const spent = ex ? -(ex.deltas.get(o.input.mint) ?? 0n) : o.inAmount;
     const got = ex ? ex.deltas.get(o.output.mint) ?? 0n : o.quotedOut;
-    const outAmount = got > 0n ? got : 0n;
+    // A withdrawal moves exactly its amount (the inspection saw to it): that much leaves the book, and was delivered.
+    const withdrawal = isWithdrawal(o);
+    const outAmount = withdrawal ? o.inAmount : got > 0n ? got : 0n;
     const r = await this.ctx.d.books.applyFill(
       {
         orderId: o.id,
         userId: o.userId,
         book: o.book,
         inMint: o.input.mint,
-        inAmount: spent > 0n ? spent : o.inAmount,
+        inAmount: withdrawal ? o.inAmount : spent > 0n ? spent : o.inAmount,
         outMint: o.output.mint,
         outAmount,
-        valueMicro: await this.receivedValue(o, outAmount),
+        valueMicro: withdrawal ? usdToMicro(o.usdValue) : await this.receivedValue(o, outAmount),
         ...(ex ? { feeLamports: ex.feeLamports } : {}),
+        ...(withdrawal ? { kind: "withdrawal" as const } : {}),
       },
       this.ctx.now(),
       { requireBalance: false, from: ["signed", "sent"] },

@@ -1,6 +1,7 @@
 import { formatAmount } from "../domain/money.js";
 import { formatUsd, formatUtc } from "../domain/format.js";
-import type { Order } from "../domain/order.js";
+import { isWithdrawal, type Order } from "../domain/order.js";
+import { withdrawalEventReply, withdrawalWhat } from "./withdrawals/withdraw-format.js";
 import type { Reply } from "../domain/message.js";
 import type { TradeEvent } from "./trading.service.js";
 
@@ -52,6 +53,7 @@ export function fillRows(o: Order, explorerTx?: (sig: string) => string): Array<
 /** The push a user gets when a trade finishes in the background (after a restart, or a slow landing). */
 export function tradeEventReply(e: TradeEvent, explorerTx?: (sig: string) => string): Reply {
   const o = e.order;
+  if (isWithdrawal(o)) return withdrawalEventReply(e.type, o, explorerTx);
   const title: Record<TradeEvent["type"], string> = {
     "trade.filled": `Trade filled: ${o.input.symbol} -> ${o.output.symbol}`,
     "trade.failed": `Trade failed: ${o.input.symbol} -> ${o.output.symbol}`,
@@ -72,6 +74,8 @@ export function tradeEventReply(e: TradeEvent, explorerTx?: (sig: string) => str
 
 export function orderLine(o: Order): [string, string] {
   const when = formatUtc(o.createdAt).slice(5, 16);
+  // "withdraw 1.5 SOL to cold (live, filled, ~$225)"
+  if (isWithdrawal(o)) return [`${when} ${o.id}`, `withdraw ${withdrawalWhat(o)} (${o.mode}, ${statusText(o)}${o.usdValue ? `, ~${formatUsd(o.usdValue)}` : ""})`];
   const amounts = o.status === "filled" ? `${amountOf(o.filledIn ?? o.inAmount, o.input)} -> ${amountOf(o.filledOut ?? o.quotedOut, o.output)}` : `${amountOf(o.inAmount, o.input)} -> ~${amountOf(o.quotedOut, o.output)}`;
   // an order an automation placed names it and the firing: "auto a1b2c3d4e #2"
   const by = o.automation ? `, auto ${o.automation.id} #${o.automation.firing}` : "";

@@ -10,6 +10,7 @@ import type { BookStore, OrderStore, Wallet, WalletStore } from "../ports/orders
 import type { Chain, KeyVault, SwapProvider } from "../ports/trading.port.js";
 import type { SafetyFlagCode } from "../domain/token-safety.js";
 import type { SettingsPort } from "../ports/user-settings.port.js";
+import type { WithdrawChain } from "../ports/withdraw-tx.port.js";
 import type { MarketService } from "./market.service.js";
 import type { TokenSafetyCheck } from "./trade-safety.js";
 
@@ -77,6 +78,8 @@ export interface TradingDeps {
   swap: SwapProvider;
   chain?: Chain;
   vault?: KeyVault;
+  /** Live withdrawals (issue 19): builds and inspects the transfer of a "withdraw" order; absent: none are executed live. */
+  withdrawTx?: WithdrawChain;
   market: MarketService;
   audit: AuditLog;
   clock: Clock;

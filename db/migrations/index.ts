@@ -17,6 +17,7 @@ import * as orderRisk from "./2026-12-06T1800-order-risk.js";
 import * as automationRisk from "./2026-12-07T0900-automation-risk.js";
 import * as twoFactor from "./2026-12-07T1000-two-factor.js";
 import * as withdrawAddresses from "./2026-12-07T1100-withdraw-addresses.js";
+import * as withdrawals from "./2026-12-07T1200-withdrawals.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-07T0900-automation-risk": automationRisk,
   "2026-12-07T1000-two-factor": twoFactor,
   "2026-12-07T1100-withdraw-addresses": withdrawAddresses,
+  "2026-12-07T1200-withdrawals": withdrawals,
 };

@@ -57,10 +57,14 @@ export class KyselyBooks implements BookStore {
       const tracked = held < f.inAmount ? held : f.inAmount;
       const costOut = inPos && held > 0n ? (inPos.costMicro * tracked) / held : 0n;
       const valueTracked = f.inAmount > 0n ? (f.valueMicro * tracked) / f.inAmount : 0n;
-      const realized = valueTracked - costOut;
+      // A withdrawal was not sold: its cost basis leaves with it, no PnL is realised, nothing comes in.
+      const withdrawal = f.kind === "withdrawal";
+      const realized = withdrawal ? 0n : valueTracked - costOut;
       if (inPos) await this.put(trx, f.userId, f.book, f.inMint, held - tracked, inPos.costMicro - costOut, now);
-      const outPos = await this.position(trx, f.userId, f.book, f.outMint);
-      await this.put(trx, f.userId, f.book, f.outMint, (outPos?.amount ?? 0n) + f.outAmount, (outPos?.costMicro ?? 0n) + f.valueMicro, now);
+      if (!withdrawal) {
+        const outPos = await this.position(trx, f.userId, f.book, f.outMint);
+        await this.put(trx, f.userId, f.book, f.outMint, (outPos?.amount ?? 0n) + f.outAmount, (outPos?.costMicro ?? 0n) + f.valueMicro, now);
+      }
       await trx
         .updateTable("books")
         .set({ realized_micro: (realizedBefore + realized).toString() })

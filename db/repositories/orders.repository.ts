@@ -6,6 +6,7 @@ import type { Database } from "../schema.js";
 import type { OrdersTable } from "../tables/trading.table.js";
 import { riskFromJson, riskToJson } from "./order-risk-codec.js";
 import { lockTradeUser } from "./trade-locks.js";
+import { withdrawalFromJson, withdrawalToJson } from "./withdrawal-codec.js";
 
 const big = (s: string | null) => (s === null ? null : BigInt(s));
 const num = (v: number | string | null) => (v === null ? null : Number(v));
@@ -51,6 +52,7 @@ export function toOrder(r: Selectable<OrdersTable>): Order {
     // Absent for the user's own trades, as orders are built before automations existed.
     ...(r.automation_id !== null ? { automation: { id: r.automation_id, firing: Number(r.automation_firing ?? 0) } } : {}),
     ...(r.risk_json !== null ? { risk: riskFromJson(r.risk_json) } : {}),
+    ...(r.withdrawal_json !== null ? { withdrawal: withdrawalFromJson(r.withdrawal_json) } : {}),
   };
 }
 
@@ -68,11 +70,16 @@ export function patchColumns(p: OrderPatch): Partial<OrdersTable> {
   return out;
 }
 
-async function spentSince(db: Kysely<Database> | Transaction<Database>, userId: string, since: number): Promise<number> {
+/** What a daily cap counts: the user's trades, or their withdrawals (each has its own cap). */
+type CapClass = "trade" | "withdraw";
+const classOf = (side: string): CapClass => (side === "withdraw" ? "withdraw" : "trade");
+
+async function spentSince(db: Kysely<Database> | Transaction<Database>, userId: string, since: number, of: CapClass = "trade"): Promise<number> {
   const r = await db
     .selectFrom("orders")
     .select((eb) => eb.fn.sum<number>("usd_value").as("total"))
     .where("user_id", "=", userId)
+    .where("side", of === "withdraw" ? "=" : "<>", "withdraw")
     // Executed orders count: claimed by Confirm and not (yet) failed or expired.
     .where("status", "in", [...EXECUTED_STATUSES])
     .where("confirmed_at", ">=", since)
@@ -130,6 +137,7 @@ export class KyselyOrders implements OrderStore {
         automation_id: o.automation?.id ?? null,
         automation_firing: o.automation?.firing ?? null,
         risk_json: riskToJson(o.risk),
+        withdrawal_json: withdrawalToJson(o.withdrawal),
       })
       .execute();
   }
@@ -159,8 +167,8 @@ export class KyselyOrders implements OrderStore {
     return rows.map(toOrder);
   }
 
-  usdSince(userId: string, since: number): Promise<number> {
-    return spentSince(this.db, userId, since);
+  usdSince(userId: string, since: number, of: CapClass = "trade"): Promise<number> {
+    return spentSince(this.db, userId, since, of);
   }
 
   async confirmWithinCap(id: string, now: number, cap: { since: number; usd: number }): Promise<CapClaim> {
@@ -169,9 +177,10 @@ export class KyselyOrders implements OrderStore {
       if (!owner) return "not_previewed";
       await lockTradeUser(trx, this.dialect, owner.user_id, now);
       // Read again under the lock: a press that went first may have claimed this order or used the cap.
-      const o = await trx.selectFrom("orders").select(["status", "usd_value"]).where("id", "=", id).executeTakeFirst();
+      const o = await trx.selectFrom("orders").select(["status", "usd_value", "side"]).where("id", "=", id).executeTakeFirst();
       if (o?.status !== "previewed") return "not_previewed";
-      if ((await spentSince(trx, owner.user_id, cap.since)) + Number(o.usd_value) > cap.usd) return "over_cap";
+      // A withdrawal is judged against the user's withdrawals today, a trade against their trades.
+      if ((await spentSince(trx, owner.user_id, cap.since, classOf(o.side))) + Number(o.usd_value) > cap.usd) return "over_cap";
       const r = await trx.updateTable("orders").set({ status: "confirmed", confirmed_at: now }).where("id", "=", id).where("status", "=", "previewed").executeTakeFirst();
       return Number(r.numUpdatedRows) === 1 ? "confirmed" : "not_previewed";
     });

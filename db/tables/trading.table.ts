@@ -87,6 +87,8 @@ export interface OrdersTable {
   automation_firing: number | null;
   /** TOKEN_SAFETY: the received token's judged safety (JSON, see order-risk-codec.ts); null: none. */
   risk_json: string | null;
+  /** A withdrawal's destination and costs (JSON, see withdrawal-codec.ts); null: a trade. */
+  withdrawal_json: string | null;
 }
 
 export interface PortfolioSnapshotsTable {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../core/errors.js";
 import type { Db } from "../../db/index.js";
 import { testDatabases, type TestDb } from "../helpers/databases.js";
-import { ADMIN, ALICE, ALICE_DISCORD, withdrawWorld, type WithdrawWorld } from "../helpers/withdraw-world.js";
+import { ADMIN, ALICE, ALICE_DISCORD, withdrawWorld, type WithdrawWorld } from "../helpers/address-book-world.js";
 
 /*
  * Issue 19's address book through the whole app (router, /withdraw, the book, the outbox) on SQLite and

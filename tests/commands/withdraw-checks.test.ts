@@ -10,7 +10,7 @@ import type { Db } from "../../db/index.js";
 import { commandContext } from "../helpers/command-context.js";
 import { testDatabases, type TestDb } from "../helpers/databases.js";
 import { createTokenAccountAt } from "../fakes/solana/tokens.js";
-import { ALICE, withdrawWorld, type WithdrawWorld } from "../helpers/withdraw-world.js";
+import { ALICE, withdrawWorld, type WithdrawWorld } from "../helpers/address-book-world.js";
 
 /*
  * What may be added to the address book (checked on a LiteSVM-backed node through the real adapter),

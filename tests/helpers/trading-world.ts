@@ -1,8 +1,11 @@
+import type { WithdrawalOverrides } from "../../bots/withdrawals.js";
 import { BUILTIN_TOKENS } from "../../core/domain/builtin-tokens.js";
 import type { PriceQuote } from "../../core/domain/price.js";
 import type { Token } from "../../core/domain/token.js";
 import type { PriceSource } from "../../core/ports/price-source.port.js";
 import type { TradingOverrides } from "../../bots/trading.js";
+import type { Logger } from "../../core/ports/logger.port.js";
+import type { Db } from "../../db/index.js";
 import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import { startSwapWorld, type SwapWorld } from "../fakes/solana/swap-harness.js";
 import { makeTestApp, type TestApp } from "./app.js";
@@ -54,6 +57,10 @@ export async function tradingWorld(
     secondSource?: boolean;
     /** More tokens the stub token search knows (not built in: TOKEN_SAFETY judges them). */
     listed?: Token[];
+    withdrawals?: WithdrawalOverrides;
+    log?: Logger;
+    /** An open database shared with other apps (two processes on one database). */
+    db?: Db;
   } = {},
 ): Promise<TradingWorld> {
   const world = opts.world ?? (await startSwapWorld());
@@ -83,6 +90,9 @@ export async function tradingWorld(
     },
     trading: { confirmWaitMs: 15_000, pollMs: 50, ...opts.trading },
     ...(opts.treasury ? { treasury: opts.treasury } : {}),
+    ...(opts.withdrawals ? { withdrawals: opts.withdrawals } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.db ? { db: opts.db } : {}),
   });
   return {
     app,

@@ -1,69 +1,119 @@
-import { Keypair, type PublicKey } from "@solana/web3.js";
-import { SolanaAddressChecker } from "../../adapters/solana/address-check.js";
-import type { Db } from "../../db/index.js";
-import { decodeReply } from "../../db/repositories/outbox.repository.js";
-import type { Reply } from "../../core/domain/message.js";
-import { startSolanaFake, type SolanaFake } from "../fakes/solana/rpc-server.js";
-import { makeTestApp, type TestApp } from "./app.js";
-import { FakeTwoFactor } from "./two-factor.js";
+import { Keypair, PublicKey } from "@solana/web3.js";
+import { SolanaChain } from "../../adapters/solana/solana-chain.js";
+import { SolanaWithdrawals } from "../../adapters/solana/withdraw-tx.js";
+import { withdrawCodeHandler, withdrawSendActions, previewWithdrawal } from "../../commands/withdraw.send.js";
+import { silentLogger, type Logger } from "../../core/ports/logger.port.js";
+import type { Chain, KeyVault } from "../../core/ports/trading.port.js";
+import type { WithdrawChain } from "../../core/ports/withdraw-tx.port.js";
+import type { WithdrawRequest } from "../../core/ports/withdrawals.port.js";
+import { plainText } from "../../core/router/reply.js";
+import type { Reply } from "../../core/router/message.js";
+import type { SwapWorld } from "../fakes/solana/swap-harness.js";
+import type { FakeClock } from "./clock.js";
+import { commandContext } from "./command-context.js";
+import { tradingWorld, type TradingWorld } from "./trading-world.js";
+import { FakeAddressBook, FakeTwoFactor, GOOD_CODE } from "./withdrawals.js";
 
-/**
- * The address book's world: the whole app on a test database, a fake Solana node (LiteSVM) checked
- * by the real adapter, and a stand-in 2FA. Alice is telegram:1001 (linked to discord:2002 by `link()`);
- * the admin is telegram:9999.
- */
+export const MASTER_KEY = "test-master-key-0123456789abcdefghijklmnop";
+
+/** A Purser wired for withdrawals on the LiteSVM world, with a fake address book and 2FA, and its user. */
 export interface WithdrawWorld {
-  app: TestApp;
-  sol: SolanaFake;
-  tf: FakeTwoFactor;
-  /** A funded System-owned wallet (a valid withdrawal address). */
-  wallet: () => PublicKey;
-  /** The user id behind a telegram account. */
-  userOf(id: string, platform?: "telegram" | "discord"): Promise<string>;
-  /** Links discord:2002 to telegram:1001 through /link. */
-  link(): Promise<void>;
-  /** The outbox rows announcing the address book's changes: target and reply. */
-  notices(): Promise<Array<{ key: string; platform: string; chatId: string; reply: Reply }>>;
+  w: TradingWorld;
+  book: FakeAddressBook;
+  twoFactor: FakeTwoFactor;
   close(): Promise<void>;
 }
 
-export const ALICE = { platform: "telegram" as const, id: "1001" };
-export const ALICE_DISCORD = { platform: "discord" as const, id: "2002" };
-export const ADMIN = { platform: "telegram" as const, id: "9999" };
+export interface WithdrawWorldOptions {
+  env?: Record<string, string>;
+  /** Wraps the real chain (a crash around sending). */
+  chain?: (real: Chain) => Chain;
+  /** Wraps the real withdrawal builder (a tampered transaction). */
+  withdrawTx?: (real: SolanaWithdrawals) => WithdrawChain;
+  vault?: KeyVault;
+  log?: Logger;
+  twoFactor?: FakeTwoFactor;
+}
 
-export async function withdrawWorld(db: Db, opts: { env?: Record<string, string> } = {}): Promise<WithdrawWorld> {
-  const sol = await startSolanaFake();
-  const tf = new FakeTwoFactor();
-  const app = await makeTestApp({
-    db,
-    env: { ADMIN_IDS: "telegram:9999", ...opts.env },
-    withdrawals: { twoFactor: tf, addressCheck: new SolanaAddressChecker({ rpcUrl: sol.url, timeoutMs: 5_000 }) },
+export async function withdrawWorld(world: SwapWorld, db: string, clock: FakeClock, o: WithdrawWorldOptions = {}): Promise<WithdrawWorld> {
+  const log = o.log ?? silentLogger;
+  const real = new SolanaChain({ rpcUrl: world.sol.url, wsUrl: world.sol.wsUrl, log });
+  const realTx = new SolanaWithdrawals({ rpcUrl: world.sol.url, maxPriorityFeeLamports: 1_000_000, log });
+  const book = new FakeAddressBook(() => clock.now());
+  const twoFactor = o.twoFactor ?? new FakeTwoFactor(() => clock.now());
+  const w = await tradingWorld({
+    world,
+    clock,
+    env: { TRADING_MODE: "live", MASTER_KEY, DATABASE_URL: db, WITHDRAWALS: "on", ...o.env },
+    trading: {
+      chain: o.chain ? o.chain(real) : real,
+      withdrawTx: o.withdrawTx ? o.withdrawTx(realTx) : realTx,
+      confirmWaitMs: 1500,
+      ...(o.vault ? { vault: o.vault } : {}),
+    },
+    withdrawals: { book, twoFactor },
+    log,
   });
-  const userOf = async (id: string, platform: "telegram" | "discord" = "telegram") => (await app.services.identity.resolve(platform, id, `user${id}`)).user.id;
+  return { w, book, twoFactor, close: () => w.close() };
+}
+
+/** The user "42" on Telegram: their custodial wallet (funded with SOL and USDC in live mode). */
+export async function userWithWallet(x: WithdrawWorld, fund = true): Promise<{ userId: string; wallet: PublicKey }> {
+  const r = await x.w.app.say("/wallet new", { id: "42" });
+  const address = /Your new wallet: (\w+)/.exec(r.text)?.[1];
+  const userId = (await x.w.app.repos.users.findByIdentity("telegram", "42"))!.user.id;
+  if (!address) return { userId, wallet: PublicKey.default };
+  const wallet = new PublicKey(address);
+  if (fund) {
+    x.w.world.sol.airdrop(wallet, 2_000_000_000n);
+    x.w.world.sol.mintTo(x.w.world.mints.USDC, wallet, 500_000_000n);
+  }
+  return { userId, wallet };
+}
+
+export const newAddress = () => Keypair.generate().publicKey;
+
+/** The /withdraw command's context for the user (telegram, private chat 42), from the app's services. */
+export function withdrawCtx(x: WithdrawWorld, userId: string) {
+  const s = x.w.app.services;
+  return commandContext(
+    { withdrawals: s.withdrawals!, twoFactor: x.twoFactor, clock: s.clock, info: s.info },
+    {
+      user: { id: userId, displayName: "alice", role: "user", createdAt: 0 },
+      msg: { platform: "telegram", updateId: "1", chat: { id: "42", kind: "private" }, sender: { id: "42", name: "alice" }, text: "" },
+    },
+  );
+}
+
+export type WithdrawCtx = ReturnType<typeof withdrawCtx>;
+
+/** /withdraw <amount> <token> to <label>: the preview's text and its order. */
+export async function preview(x: WithdrawWorld, userId: string, req: WithdrawRequest): Promise<{ ctx: WithdrawCtx; text: string; orderId: string; reply: Reply }> {
+  const ctx = withdrawCtx(x, userId);
+  const reply = await previewWithdrawal(ctx, req);
+  const spec = ctx.issued.specs.find((s) => s.action === "withdrawConfirm");
+  const orderId = (spec?.payload as { orderId?: string } | undefined)?.orderId;
+  if (!orderId) throw new Error(`no Confirm in: ${plainText(reply)}`);
+  return { ctx, text: plainText(reply), orderId, reply };
+}
+
+/** Presses Confirm (which asks for the code), then sends the code as the 2FA step's handler would. */
+export async function confirmWithCode(x: WithdrawWorld, ctx: WithdrawCtx, orderId: string, code = GOOD_CODE): Promise<{ asked: string; reply: Reply; text: string }> {
+  const asked = plainText(await withdrawSendActions.withdrawConfirm.run(ctx, { orderId }));
+  const step = await x.twoFactor.takeExpected(ctx.user.id);
+  if (!step) throw new Error(`no code asked for: ${asked}`);
+  const reply = await withdrawCodeHandler(ctx, step, code);
+  return { asked, reply, text: plainText(reply) };
+}
+
+/** A plain object whose methods call the real chain (so single methods can be overridden). */
+export function bindChain(real: Chain): Chain {
   return {
-    app,
-    sol,
-    tf,
-    wallet: () => {
-      const k = Keypair.generate().publicKey;
-      sol.airdrop(k, 1_000_000_000n);
-      return k;
-    },
-    userOf,
-    async link() {
-      const r = await app.say("/link", ALICE);
-      const code = /Your link code: (\S+)/.exec(r.text)?.[1];
-      if (!code) throw new Error(`no link code in: ${r.text}`);
-      const done = await app.say(`/link ${code}`, ALICE_DISCORD);
-      if (!done.text.includes("Linked.")) throw new Error(`not linked: ${done.text}`);
-    },
-    async notices() {
-      const rows = await db.db.selectFrom("outbox").select(["dedupe_key", "platform", "chat_id", "payload"]).where("dedupe_key", "like", "withdraw:%").orderBy("created_at").orderBy("dedupe_key").execute();
-      return rows.map((r) => ({ key: r.dedupe_key, platform: r.platform, chatId: r.chat_id, reply: decodeReply(r.payload) }));
-    },
-    close: async () => {
-      await app.close();
-      await sol.close();
-    },
+    balances: (o) => real.balances(o),
+    inspect: (t, e) => real.inspect(t, e),
+    send: (t) => real.send(t),
+    status: (s, h) => real.status(s, h),
+    blockHeight: () => real.blockHeight(),
+    executed: (s, o) => real.executed(s, o),
   };
 }

@@ -3,7 +3,7 @@ import { createTelegram } from "../../../bots/telegram.js";
 import type { Reply } from "../../../core/domain/message.js";
 import { startTelegramFake, type TelegramFake } from "../../fakes/telegram-bot-api.js";
 import { testDatabases } from "../../helpers/databases.js";
-import { ALICE, ALICE_DISCORD, withdrawWorld } from "../../helpers/withdraw-world.js";
+import { ALICE, ALICE_DISCORD, withdrawWorld } from "../../helpers/address-book-world.js";
 
 /*
  * The address-added announcement as a pushed message (issue 19): delivered by the outbox through the
