@@ -127,8 +127,8 @@ for (const target of testDatabases()) {
     });
 
     it("the send form is parsed and handed to the withdrawal preview; anything else gets the usage", async () => {
-      expect((await w.app.say("/withdraw 1.5 SOL to cold", ALICE)).text).toContain("Withdrawals are off here.");
-      expect((await w.app.say("/withdraw all USDC cold", ALICE)).text).toContain("Withdrawals are off here.");
+      expect((await w.app.say("/withdraw 1.5 SOL to cold", ALICE)).text).toContain("Withdrawals are off on this bot (the operator's WITHDRAWALS setting).");
+      expect((await w.app.say("/withdraw all USDC cold", ALICE)).text).toContain("Withdrawals are off on this bot (the operator's WITHDRAWALS setting).");
       expect((await w.app.say("/withdraw 1.5 SOL", ALICE)).text).toContain("Use /withdraw <amount|all> <token> to <label>");
       expect((await w.app.say("/withdraw lots SOL to cold", ALICE)).text).toContain("Give an amount");
     });
