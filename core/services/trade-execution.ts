@@ -29,9 +29,11 @@ export class TradeExecutor {
     private readonly tracker: OrderTracker,
   ) {}
 
-  async claimAndExecute(userId: string, orderId: string, dailyCapUsd: number | undefined, acknowledgeRisk = false): Promise<ConfirmResult> {
+  async claimAndExecute(userId: string, orderId: string, dailyCapUsd: number | undefined, acknowledgeRisk = false, withdrawal = false): Promise<ConfirmResult> {
     const d = this.ctx.d;
     const o = await this.ctx.owned(userId, orderId);
+    // A withdrawal is confirmed only by the withdrawal service (after its 2FA code), never as a trade.
+    if (isWithdrawal(o) !== withdrawal) throw new UserError("order_unknown", "I can't find that order.");
     if (o.status !== "previewed") return { kind: "already", order: o };
     const now = this.ctx.now();
     if (now >= o.quoteExpiresAt) {

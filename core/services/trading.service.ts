@@ -125,11 +125,17 @@ export class TradingService implements TradingPort, ToldOrders {
    * the outcome and marks the order told once delivered (markTold); otherwise a final result counts as
    * told when it is returned. `acknowledgeRisk`: the user pressed "I understand the risks" (an order whose
    * received token needs it is refused with token_unsafe without it, and stays previewed).
+   * `withdrawal`: the withdrawal service confirming a withdrawal (after its 2FA code); a withdrawal is
+   * never confirmed without it, nor a trade with it.
    */
-  async confirm(userId: string, orderId: string, opts: { dailyCapUsd?: number; toldByReply?: boolean; acknowledgeRisk?: boolean } = {}): Promise<ConfirmResult> {
+  async confirm(
+    userId: string,
+    orderId: string,
+    opts: { dailyCapUsd?: number; toldByReply?: boolean; acknowledgeRisk?: boolean; withdrawal?: boolean } = {},
+  ): Promise<ConfirmResult> {
     let r: ConfirmResult;
     try {
-      r = await this.executor.claimAndExecute(userId, orderId, opts.dailyCapUsd, opts.acknowledgeRisk === true);
+      r = await this.executor.claimAndExecute(userId, orderId, opts.dailyCapUsd, opts.acknowledgeRisk === true, opts.withdrawal === true);
     } catch (err) {
       // A failure the caller answers with an error reply (nothing was sent): told by that reply.
       const o = await this.ctx.d.orders.get(orderId);

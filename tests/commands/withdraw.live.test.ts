@@ -152,6 +152,8 @@ describe("withdrawals on Solana (live mode, LiteSVM)", () => {
     x.book.put(userId, "cold", cold.toBase58());
     const p = await preview(x, userId, { amount: "0.25", token: "SOL", label: "cold" });
     await expect(confirmWithCode(x, p.ctx, p.orderId, "000000")).rejects.toThrow(/not right/);
+    // never through the trade path (no code there): as if it did not exist
+    await expect(x.w.app.services.trading.confirm(userId, p.orderId)).rejects.toThrow(/can't find that order/);
     expect((await x.w.app.repos.orders.get(p.orderId))!.status).toBe("previewed");
     expect(x.twoFactor.expected(userId)).toEqual({ kind: "withdraw", ref: p.orderId }); // the step waits for the next code
     expect(world.sol.solBalance(cold)).toBe(0n);

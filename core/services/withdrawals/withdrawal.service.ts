@@ -192,7 +192,7 @@ export class WithdrawalService implements WithdrawalsPort {
       await d.audit.record({ at: d.clock.now(), userId, action: "withdraw.destination_refused", detail: { order: o.id, label: o.withdrawal.label, code: err.code } });
       throw new UserError(err.code, `${err.message} Nothing was sent.`, err.context);
     }
-    const r = await d.trading.confirm(userId, orderId, { dailyCapUsd: d.config.dailyCapUsd, ...(opts.toldByReply ? { toldByReply: true } : {}) });
+    const r = await d.trading.confirm(userId, orderId, { dailyCapUsd: d.config.dailyCapUsd, withdrawal: true, ...(opts.toldByReply ? { toldByReply: true } : {}) });
     if (r.kind !== "already") {
       d.log.info({ order: o.id, user: userId, outcome: r.kind, status: r.order.status, signature: r.order.signature }, "withdrawal confirmed");
       await d.audit.record({ at: d.clock.now(), userId, action: "withdraw.result", detail: { order: o.id, status: r.order.status, signature: r.order.signature } });
