@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
@@ -66,8 +66,19 @@ export class ConsoleChat {
   }
 
   stop(): void {
+    this.forget([...this.ephemeral]);
     this.stopped = true;
     this.rl?.close();
+  }
+
+  /** Image files of replies meant to disappear (deleteAfterS), removed when their time is up. */
+  private readonly ephemeral = new Set<string>();
+
+  private forget(files: string[]): void {
+    for (const f of files) {
+      this.ephemeral.delete(f);
+      rmSync(f, { force: true });
+    }
   }
 
   private async send(text: string): Promise<void> {
@@ -95,10 +106,20 @@ export class ConsoleChat {
     const stamp = `${this.session}-${this.seq}`;
     const path = (i: number) => join(this.o.imageDir, `purser-${stamp}-${i}.png`);
     const out = renderConsole(r, this.o.interactive, path);
+    const written: string[] = [];
     out.images.forEach((img, i) => {
       mkdirSync(this.o.imageDir, { recursive: true });
-      writeFileSync(path(i), img.png);
+      // owner-only: an image may carry a secret (a 2FA QR code)
+      writeFileSync(path(i), img.png, { mode: 0o600 });
+      written.push(path(i));
     });
+    // A reply the platforms delete after a while (a 2FA QR code, a key): its image files go too, and at
+    // the latest when the chat stops.
+    if (r.deleteAfterS !== undefined && written.length) {
+      for (const f of written) this.ephemeral.add(f);
+      const t = setTimeout(() => this.forget(written), r.deleteAfterS * 1000);
+      t.unref();
+    }
     if (out.choices.length) this.choices = out.choices;
     this.write(this.o.interactive ? `purser> ${out.text.split("\n").join("\n        ")}` : out.text);
     if (!this.o.interactive) this.write("");

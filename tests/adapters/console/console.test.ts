@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -97,6 +97,30 @@ describe("terminal chat", () => {
     expect(out).toContain("pressed");
     expect(pressed).toMatch(/^a1\./);
     await app.close();
+  });
+
+  it("an image of a reply meant to disappear (a 2FA QR code) is written owner-only and removed when the chat stops", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "img-"));
+    const input = new PassThrough();
+    const output = new PassThrough();
+    output.resume();
+    const png = new PNG({ width: 1, height: 1 });
+    const bytes = PNG.sync.write(png);
+    const chat = new ConsoleChat({
+      input,
+      output,
+      interactive: false,
+      user: { id: "local", name: "op" },
+      imageDir: dir,
+      handle: async (msg, respond) => respond(msg.text === "/secret" ? reply().image(bytes, "qr").deleteAfter(600).build() : reply().image(bytes, "chart").build()),
+    });
+    const done = chat.run();
+    input.end("/secret\n/chart\n");
+    await done;
+    chat.stop();
+    const left = readdirSync(dir);
+    expect(left).toHaveLength(1); // the chart stays; the secret's image is gone
+    expect(statSync(join(dir, left[0]!)).mode & 0o777).toBe(0o600);
   });
 
   it("renders tables aligned and strips terminal escapes from untrusted text", () => {
