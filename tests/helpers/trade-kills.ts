@@ -37,11 +37,13 @@ export class TradeKillWorld {
     readonly tg: TelegramFake,
     readonly swap: SwapWorld,
     readonly pyth: PythFake,
+    /** Settings added to (or overriding) env() for every process started (the withdrawal kill tests turn WITHDRAWALS on). */
+    private readonly extraEnv: Record<string, string> = {},
   ) {}
 
-  static async open(w: SharedDb): Promise<TradeKillWorld> {
+  static async open(w: SharedDb, extraEnv: Record<string, string> = {}): Promise<TradeKillWorld> {
     const [tg, swap, pyth] = await Promise.all([startTelegramFake({ limits: false }), startSwapWorld(), startPythFake()]);
-    return new TradeKillWorld(w, tg, swap, pyth);
+    return new TradeKillWorld(w, tg, swap, pyth, extraEnv);
   }
 
   get sol() {
@@ -68,6 +70,7 @@ export class TradeKillWorld {
       OUTBOX_LEASE_S: "1",
       USER_RATE_LIMIT_PER_MIN: "1000",
       TRADE_TAKEOVER_S: String(TAKEOVER_S),
+      ...this.extraEnv,
     };
   }
 
