@@ -6,9 +6,11 @@ import {
   TOKEN_PROGRAM_ID,
   createAssociatedTokenAccountIdempotentInstruction,
   createTransferCheckedInstruction,
+  getEpochFee,
   getAccountLen,
   getAccountTypeOfMintType,
   getExtensionTypes,
+  getTransferFeeConfig,
   isAccountExtension,
   unpackMint,
 } from "@solana/spl-token";
@@ -131,7 +133,26 @@ export class SolanaWithdrawals implements WithdrawChain {
       const size = accountSizeFor(tk.mint, tk.mintInfo, tk.program);
       rentLamports = BigInt(await this.rpc("getMinimumBalanceForRentExemption", () => this.connection.getMinimumBalanceForRentExemption(size)));
     }
-    return { held, lamports: BigInt(lamports), networkFeeLamports: fee.feeLamports, rentLamports, destinationLamports: 0n, rentExemptMinimum: BigInt(rentExemptMinimum) };
+    const transferFee = await this.transferFee(tk);
+    return {
+      held,
+      lamports: BigInt(lamports),
+      networkFeeLamports: fee.feeLamports,
+      rentLamports,
+      destinationLamports: 0n,
+      rentExemptMinimum: BigInt(rentExemptMinimum),
+      ...(transferFee ? { transferFee } : {}),
+    };
+  }
+
+  /** A Token-2022 mint's transfer fee in force this epoch (the destination receives the amount minus it), if any. */
+  private async transferFee(tk: NonNullable<Accounts["token"]>): Promise<{ bps: number; maxFee: bigint } | undefined> {
+    if (!tk.program.equals(TOKEN_2022_PROGRAM_ID)) return undefined;
+    const config = getTransferFeeConfig(unpackMint(tk.mint, tk.mintInfo, tk.program));
+    if (!config) return undefined;
+    const { epoch } = await this.rpc("getEpochInfo", () => this.connection.getEpochInfo("confirmed"));
+    const f = getEpochFee(config, BigInt(epoch));
+    return f.transferFeeBasisPoints > 0 ? { bps: f.transferFeeBasisPoints, maxFee: f.maximumFee } : undefined;
   }
 
   async build(t: WithdrawTransfer, level?: PriorityFeeLevel): Promise<{ txBase64: string; lastValidBlockHeight: number }> {

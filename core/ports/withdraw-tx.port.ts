@@ -27,6 +27,8 @@ export interface WithdrawPlan {
   destinationLamports: bigint;
   /** The rent-exempt minimum of a plain (0-byte) account: a SOL balance left in a wallet must be 0 or at least this. */
   rentExemptMinimum: bigint;
+  /** A Token-2022 transfer fee in force this epoch (absent: none): the destination receives the amount minus it. */
+  transferFee?: { bps: number; maxFee: bigint };
 }
 
 /**

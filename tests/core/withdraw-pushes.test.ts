@@ -8,6 +8,7 @@ import { mayBeHeld } from "../../core/services/push-events.js";
 import { orderLine } from "../../core/services/trade-format.js";
 import { plainText } from "../../core/router/reply.js";
 import { renderPush } from "../../core/services/push-events.js";
+import { withdrawalRows } from "../../core/services/withdrawals/withdraw-format.js";
 
 const SOL = { mint: "So11111111111111111111111111111111111111112", symbol: "SOL", decimals: 9 };
 const withdrawal: Order = {
@@ -82,5 +83,14 @@ describe("a withdrawal's outcome", () => {
       /^Withdrawal expired without landing: 1\.5 SOL to cold[\s\S]*Funds\s+nothing was sent/,
     );
     expect(orderLine(withdrawal)[1]).toBe("withdraw 1.5 SOL to cold (live, filled, ~$225.00)");
+  });
+});
+
+describe("a withdrawal of a token with a transfer fee", () => {
+  it("says what arrives and what the token's fee keeps; a plain one has no such row", () => {
+    const TAX = { mint: "TaXmint111111111111111111111111111111111111", symbol: "TAX", decimals: 6 };
+    const taxed: Order = { ...withdrawal, input: TAX, output: TAX, inAmount: 100_000_000n, quotedOut: 97_500_000n, minOut: 97_500_000n, filledIn: null, filledOut: null };
+    expect(withdrawalRows(taxed)).toContainEqual(["Arrives", "97.5 TAX (the token's transfer fee keeps 2.5 TAX)"]);
+    expect(withdrawalRows(withdrawal).map(([k]) => k)).not.toContain("Arrives");
   });
 });

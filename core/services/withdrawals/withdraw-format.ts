@@ -29,6 +29,10 @@ export function withdrawalRows(o: Order, explorerTx?: (sig: string) => string): 
   const rows: Array<[string, string]> = [
     ["Amount", `${units(o.filledIn ?? o.inAmount, o.input)}${o.usdValue ? ` (~${formatUsd(o.usdValue)})` : ""}`],
     ["To", w ? `${w.label}: ${w.to}` : "-"],
+    // a Token-2022 transfer fee keeps part of it on the way
+    ...(o.quotedOut < o.inAmount
+      ? [["Arrives", `${units(o.quotedOut, o.input)} (the token's transfer fee keeps ${units(o.inAmount - o.quotedOut, o.input)})`] as [string, string]]
+      : []),
     ["Costs", withdrawalCosts(o)],
     ["Mode", o.mode === "paper" ? "paper (simulated)" : `LIVE from ${shortAddress(o.wallet ?? "")}`],
     ["Order", o.id],

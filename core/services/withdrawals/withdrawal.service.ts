@@ -1,3 +1,4 @@
+import { netOfTransferFee } from "../../domain/trade-risk.js";
 import { randomBytes } from "node:crypto";
 import { NOTHING_EXECUTED, isWithdrawal, type Order, type TradingMode } from "../../domain/order.js";
 import type { Token } from "../../domain/token.js";
@@ -105,6 +106,8 @@ export class WithdrawalService implements WithdrawalsPort {
       );
     }
     const ref = { mint: token.mint, symbol: token.symbol, decimals: token.decimals };
+    // A Token-2022 transfer fee: the amount leaves the wallet, the destination receives it minus the fee.
+    const arrives = balances.live ? netOfTransferFee({ quotedOut: amount, minOut: amount }, balances.plan.transferFee).quotedOut : amount;
     const order: Order = {
       id: newOrderId(),
       userId,
@@ -116,8 +119,8 @@ export class WithdrawalService implements WithdrawalsPort {
       input: ref,
       output: ref,
       inAmount: amount,
-      quotedOut: amount,
-      minOut: amount,
+      quotedOut: arrives,
+      minOut: arrives,
       slippageBps: 0,
       priceImpactPct: 0,
       route: [],

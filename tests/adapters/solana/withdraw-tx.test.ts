@@ -6,6 +6,7 @@ import { ataOf } from "../../../adapters/solana/withdraw-rules.js";
 import { silentLogger } from "../../../core/ports/logger.port.js";
 import type { WithdrawTransfer } from "../../../core/ports/withdraw-tx.port.js";
 import { startSwapWorld, type SwapWorld } from "../../fakes/solana/swap-harness.js";
+import { seedSafetyMints } from "../../fakes/solana/safety-mints.js";
 
 /*
  * The withdrawal builder and its inspection through real web3.js / spl-token against the LiteSVM-backed
@@ -72,6 +73,16 @@ describe("withdrawal transactions built by Purser (SolanaWithdrawals on LiteSVM)
     expect(await tx.inspect(built.txBase64, t)).toEqual({ ok: true });
     const message = VersionedTransaction.deserialize(Buffer.from(built.txBase64, "base64")).message;
     expect(message.staticAccountKeys.some((k) => k.equals(TOKEN_2022_PROGRAM_ID))).toBe(true);
+  });
+
+  it("a Token-2022 mint with a transfer fee: the plan carries this epoch's fee (the destination receives the amount minus it); others carry none", async () => {
+    const { cases } = seedSafetyMints(world.sol);
+    const tax = cases.feeDelegate.mint;
+    const to = Keypair.generate().publicKey;
+    const plan = await tx.plan({ owner: owner().toBase58(), to: to.toBase58(), mint: tax, decimals: 6 });
+    expect(plan.transferFee).toEqual({ bps: 250, maxFee: 5_000_000_000n });
+    expect((await tx.plan({ owner: owner().toBase58(), to: to.toBase58(), mint: world.mints.T22.toBase58(), decimals: 9 })).transferFee).toBeUndefined();
+    expect((await tx.plan(usdcTransfer(to))).transferFee).toBeUndefined();
   });
 
   it.each([
