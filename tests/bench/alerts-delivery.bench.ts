@@ -57,10 +57,15 @@ export async function alertDeliveryBench(n = 1000): Promise<BenchRow[]> {
   const rate = ((tg.sent.length - 1) / Math.max(1, last - first)) * 1000;
   return [
     {
+      id: `delivery.telegram.${n}`,
       name: `${n} alerts on one tick -> Telegram fake (30/s, 1/s/chat)`,
       opsPerSec: rate,
       p50Ms: lat.p50,
       p99Ms: lat.p99,
+      target: {
+        text: ">= 97% of 30 msg/s, every alert delivered, no 429s, no duplicates",
+        pass: rate >= 0.97 * 30 && tg.sent.length === n && dupes === 0 && tg.tooManyRequests.length === 0,
+      },
       note: `delivered ${tg.sent.length}/${n}, duplicates ${dupes}, 429s received ${tg.tooManyRequests.length}, max ${maxWindow} in any 1 s, ${((rate / 30) * 100).toFixed(1)}% of 30/s, all in ${(ms / 1000).toFixed(1)} s (firing+outbox writes ${fired.toFixed(0)} ms); latency = tick -> delivered`,
     },
   ];

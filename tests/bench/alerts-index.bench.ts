@@ -138,20 +138,26 @@ export async function alertIndexBench(): Promise<BenchRow[]> {
     row(
       `alerts: build ${n.toLocaleString("en-US")} threshold alerts over ${TOKENS} tokens`,
       null,
-      `${Math.round((n / buildMs) * 1000).toLocaleString("en-US")} adds/s (${buildMs.toFixed(0)} ms); index memory ${totalMB} MB (heap ${heapMB} MB + typed arrays ${bufMB} MB); target < 500 MB`,
+      `${Math.round((n / buildMs) * 1000).toLocaleString("en-US")} adds/s (${buildMs.toFixed(0)} ms); index memory ${totalMB} MB (heap ${heapMB} MB + typed arrays ${bufMB} MB)`,
+      { id: "alerts.index.build", target: { text: "index < 500 MB", pass: Number(totalMB) < 500 } },
     ),
     row(
       "alerts: quiet tick, sorted index (1M alerts)",
       ours,
-      `median ${us(ours.p50Ms)}, fires nothing; target < 50 µs median; index ${totalMB} MB`,
+      `median ${us(ours.p50Ms)}, fires nothing; index ${totalMB} MB`,
+      { id: "alerts.index.quiet", target: (r) => ({ text: "< 50 µs median", pass: (r.p50Ms ?? Infinity) * 1000 < 50 }) },
     ),
-    row("alerts: quiet tick, linear scan over 1M {token, side, level}", scan, `median ${us(scan.p50Ms)}; ${SCAN_TICKS} ticks`),
-    row("alerts: quiet tick speed-up (median scan / median index)", null, `${Math.round(ratio).toLocaleString("en-US")}x; expect >= 1000x`),
+    row("alerts: quiet tick, linear scan over 1M {token, side, level}", scan, `median ${us(scan.p50Ms)}; ${SCAN_TICKS} ticks`, { id: "alerts.scan.quiet" }),
+    row("alerts: quiet tick speed-up (median scan / median index)", null, `${Math.round(ratio).toLocaleString("en-US")}x`, {
+      id: "alerts.index.speedup",
+      target: { text: ">= 1,000x the linear scan", pass: ratio >= 1000 },
+    }),
     row(
       `alerts: tick firing ${FIRE_BATCH.toLocaleString("en-US")} alerts at once`,
       burst,
       `median ${us(burst.p50Ms)} = ${((burst.p50Ms * 1e6) / FIRE_BATCH).toFixed(0)} ns per fired alert (taken from the index, handles returned)`,
+      { id: "alerts.index.fire" },
     ),
-    row("alerts: add + remove one alert at 1M (20k per token)", churn, `median ${us(churn.p50Ms)} per pair (binary search + copyWithin)`),
+    row("alerts: add + remove one alert at 1M (20k per token)", churn, `median ${us(churn.p50Ms)} per pair (binary search + copyWithin)`, { id: "alerts.index.churn" }),
   ];
 }

@@ -97,21 +97,25 @@ export async function automationsExecBench(): Promise<BenchRow[]> {
         `automations: ${N.toLocaleString("en-US")} firing on one tick, executed (paper, SQLite file)`,
         { n: N, totalMs: execMs, opsPerSec: autoRate, p50Ms: execMs / N, p99Ms: execMs / N },
         `tick SOL ${tick?.usd ?? "?"} -> ${orders.length} orders, ${fired.length} firings in ${execMs.toFixed(0)} ms; pushes delivered in ${pushMs.toFixed(0)} ms (p50/p99 = mean per firing)`,
+        { id: "automations-exec.execute" },
       ),
       row(
         `automations: baseline, ${N.toLocaleString("en-US")} direct paper trades (preview + Confirm, ${USERS} users at once)`,
         { n: N, totalMs: baseMs, opsPerSec: baseRate, p50Ms: baseMs / N, p99Ms: baseMs / N },
         `${filled} filled in ${baseMs.toFixed(0)} ms; automations run at ${((autoRate / baseRate) * 100).toFixed(0)}% of direct trades`,
+        { id: "automations-exec.baseline.direct" },
       ),
       row(
         `automations: ${N.toLocaleString("en-US")} firings executed within ${TARGET_MS / 1000} s of their tick`,
         null,
-        `${(execMs / 1000).toFixed(1)} s: ${execMs <= TARGET_MS ? "PASS" : "FAIL"}`,
+        `${(execMs / 1000).toFixed(1)} s`,
+        { id: "automations-exec.deadline", target: { text: `all within ${TARGET_MS / 1000} s`, pass: execMs <= TARGET_MS } },
       ),
       row(
         "automations: every firing executed exactly once",
         null,
-        `${perAutomation.size} automations with an order, max ${Math.max(0, ...perAutomation.values())} per automation, ${fired.length} firings, states ${JSON.stringify(Object.fromEntries(states.map((s) => [s.state, Number(s.n)])))}, no refire on the next tick: ${verdict ? "PASS" : "FAIL"}`,
+        `${perAutomation.size} automations with an order, max ${Math.max(0, ...perAutomation.values())} per automation, ${fired.length} firings, states ${JSON.stringify(Object.fromEntries(states.map((s) => [s.state, Number(s.n)])))}, no refire on the next tick`,
+        { id: "automations-exec.exactly_once", target: { text: "one order per firing, no refire", pass: verdict } },
       ),
     ];
   } finally {

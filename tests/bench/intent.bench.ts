@@ -25,5 +25,5 @@ export async function intentBench(n = 2000): Promise<BenchRow[]> {
   await w.close();
   await llm.close();
   if (ok < n) throw new Error(`only ${ok}/${n} intent round trips answered`);
-  return [row("intent: text -> openai SDK -> fake model -> /price", m, "router + SDK + HTTP to a local fake model (no model latency)")];
+  return [row("intent: text -> openai SDK -> fake model -> /price", m, "router + SDK + HTTP to a local fake model (no model latency)", { id: "intent.price" })];
 }

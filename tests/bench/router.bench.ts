@@ -66,8 +66,15 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
   raw.close();
   rmSync(dir, { recursive: true, force: true });
   return [
-    row("router /whoami end to end (SQLite file)", whoami, `target >= 5,000 msg/s, p99 < 5 ms`),
-    row("router /price SOL, cached, end to end", price, `${(price.opsPerSec / whoami.opsPerSec).toFixed(2)}x /whoami; ${priceFetches} upstream fetch(es) for ${n + 500} msgs`),
-    row("  baseline: raw better-sqlite3 insert, same table", base, `router /whoami costs ${(base.opsPerSec / whoami.opsPerSec).toFixed(1)} raw inserts`),
+    row("router /whoami end to end (SQLite file)", whoami, "", {
+      id: "router.whoami.sqlite",
+      target: (r) => ({ text: ">= 5,000 msg/s, p99 < 5 ms", pass: (r.opsPerSec ?? 0) >= 5000 && (r.p99Ms ?? Infinity) < 5 }),
+    }),
+    row("router /price SOL, cached, end to end", price, `${(price.opsPerSec / whoami.opsPerSec).toFixed(2)}x /whoami; ${priceFetches} upstream fetch(es) for ${n + 500} msgs`, {
+      id: "router.price.sqlite",
+    }),
+    row("  baseline: raw better-sqlite3 insert, same table", base, `router /whoami costs ${(base.opsPerSec / whoami.opsPerSec).toFixed(1)} raw inserts`, {
+      id: "baseline.sqlite.insert",
+    }),
   ];
 }

@@ -61,13 +61,14 @@ export async function telegramBench(n = 3000): Promise<BenchRow[]> {
   const perSec = (n / ms) * 1000;
   return [
     {
+      id: "telegram.whoami.adapter",
       name: "telegram adapter /whoami (runner -> router -> HTML -> fake API)",
       opsPerSec: perSec,
       p50Ms: null,
       p99Ms: null,
       note: `${n} updates in ${(ms / 1000).toFixed(2)} s; ${((perSec / raw.opsPerSec) * 100).toFixed(0)}% of the raw router`,
     },
-    row("  raw router /whoami, same database", raw, "no platform I/O"),
+    row("  raw router /whoami, same database", raw, "no platform I/O", { id: "telegram.whoami.raw" }),
   ];
 }
 

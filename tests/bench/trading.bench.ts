@@ -36,5 +36,5 @@ export async function tradingBench(n = 1500): Promise<BenchRow[]> {
   await w.close();
   rmSync(dir, { recursive: true, force: true });
   if (filled < n) throw new Error(`only ${filled}/${n} trades filled`);
-  return [row("paper trade: /buy -> quote (HTTP fake) -> Confirm -> fill", m, `${n} trades, all filled once; per trade = 2 messages`)];
+  return [row("paper trade: /buy -> quote (HTTP fake) -> Confirm -> fill", m, `${n} trades, all filled once; per trade = 2 messages`, { id: "trading.paper.buy" })];
 }
