@@ -126,47 +126,56 @@ export function parseCandleCsvGeneral(text: string): CandleCsvReport {
 // quote (quoted fields, lone CRs, mixed endings and exotic whitespace go the general way).
 const NOT_PLAIN = /[^\x20-\x21\x23-\x7e\t\n]/;
 
-const digit = (text: string, i: number): number => {
-  const d = text.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : Number.NaN;
-};
+/** Two decimal digits at `i`, NaN when either is not a digit. */
+function twoDigits(text: string, i: number): number {
+  const hi = text.charCodeAt(i) - 48;
+  const lo = text.charCodeAt(i + 1) - 48;
+  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : Number.NaN;
+}
+
+/** The last day start computed, so that 24 hourly rows share one Date.UTC. */
+interface DayCache {
+  key: number;
+  ms: number;
+}
 
 /**
  * Reads the times of a Binance export without a regex: `YYYY-MM-DDTHH:MM:SSZ` (20 characters) or
  * `YYYY-MM-DD HH:MM:SS` (19). Anything else goes to `parseCandleTime`; results are the same, with
- * the day's start (and its validity) computed once per day.
+ * the day's start (and its validity) computed once per day. (A plain function, not a closure:
+ * under tsx every closure created in a loop costs a `__name` call.)
  */
-function fastTimeReader(): (text: string, start: number, end: number) => number {
-  let dayKey = -1;
-  let dayMs = Number.NaN;
-  return (text, start, end) => {
-    const len = end - start;
-    const sep = text.charCodeAt(start + 10);
-    const last = text.charCodeAt(end - 1);
-    const plain =
-      (len === 20 ? last === 90 || last === 122 : len === 19) && // Z or z
-      text.charCodeAt(start + 4) === 45 && text.charCodeAt(start + 7) === 45 && // -
-      (sep === 84 || sep === 116 || sep === 32) && // T, t or space
-      text.charCodeAt(start + 13) === 58 && text.charCodeAt(start + 16) === 58; // :
-    if (!plain) return parseCandleTime(text.slice(start, end));
-    const n2 = (i: number) => digit(text, start + i) * 10 + digit(text, start + i + 1);
-    const y = n2(0) * 100 + n2(2);
-    const month = n2(5);
-    const day = n2(8);
-    const hour = n2(11);
-    const minute = n2(14);
-    const second = n2(17);
-    if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59 && y >= 0)) {
-      return Number.isNaN(y + month + day + hour + minute + second) ? parseCandleTime(text.slice(start, end)) : Number.NaN;
-    }
-    const key = y * 10_000 + month * 100 + day;
-    if (key !== dayKey) {
-      dayKey = key;
-      dayMs = Date.UTC(y, month - 1, day);
-      if (new Date(dayMs).getUTCDate() !== day) dayMs = Number.NaN; // 2025-02-30
-    }
-    return dayMs + hour * 3_600_000 + minute * 60_000 + second * 1000;
-  };
+function fastCandleTime(text: string, start: number, end: number, day: DayCache): number {
+  const len = end - start;
+  const sep = text.charCodeAt(start + 10);
+  const last = text.charCodeAt(end - 1);
+  const plain =
+    (len === 20 ? last === 90 || last === 122 : len === 19) && // Z or z
+    text.charCodeAt(start + 4) === 45 && text.charCodeAt(start + 7) === 45 && // -
+    (sep === 84 || sep === 116 || sep === 32) && // T, t or space
+    text.charCodeAt(start + 13) === 58 && text.charCodeAt(start + 16) === 58; // :
+  if (!plain) return parseCandleTime(text.slice(start, end));
+  const y = twoDigits(text, start) * 100 + twoDigits(text, start + 2);
+  const month = twoDigits(text, start + 5);
+  const dom = twoDigits(text, start + 8);
+  const hour = twoDigits(text, start + 11);
+  const minute = twoDigits(text, start + 14);
+  const second = twoDigits(text, start + 17);
+  if (!(month >= 1 && month <= 12 && dom >= 1 && dom <= 31 && hour <= 23 && minute <= 59 && second <= 59 && y >= 0)) {
+    return Number.isNaN(y + month + dom + hour + minute + second) ? parseCandleTime(text.slice(start, end)) : Number.NaN;
+  }
+  const key = y * 10_000 + month * 100 + dom;
+  if (key !== day.key) {
+    day.key = key;
+    day.ms = Date.UTC(y, month - 1, dom);
+    if (new Date(day.ms).getUTCDate() !== dom) day.ms = Number.NaN; // 2025-02-30
+  }
+  return day.ms + hour * 3_600_000 + minute * 60_000 + second * 1000;
+}
+
+/** A price between two offsets (start -1: the row has no such field), read like `parsePrice`. */
+function priceField(text: string, start: number, end: number): number {
+  return start < 0 ? Number.NaN : parsePrice(text.slice(start, end));
 }
 
 /** A line is blank for csv-parse (trim + skip_empty_lines) when it holds only spaces and tabs. */
@@ -197,8 +206,7 @@ function parsePlainCandleCsv(text: string): CandleCsvReport {
   const maxCol = Math.max(...cols);
   const starts = new Int32Array(maxCol + 1);
   const ends = new Int32Array(maxCol + 1);
-  const timeAt = fastTimeReader();
-  const field = (k: number): string | undefined => (starts[k]! < 0 ? undefined : text.slice(starts[k], ends[k]));
+  const day: DayCache = { key: -1, ms: Number.NaN };
   const [timeIdx, oIdx, hIdx, lIdx, cIdx] = cols;
 
   let skipped = 0;
@@ -229,12 +237,12 @@ function parsePlainCandleCsv(text: string): CandleCsvReport {
       let b = ends[timeIdx]!;
       while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
       while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
-      t = a < b ? timeAt(text, a, b) : parseCandleTime("");
+      t = a < b ? fastCandleTime(text, a, b, day) : Number.NaN;
     }
-    const o = parsePrice(field(oIdx));
-    const h = parsePrice(field(hIdx));
-    const l = parsePrice(field(lIdx));
-    const c = parsePrice(field(cIdx));
+    const o = priceField(text, starts[oIdx]!, ends[oIdx]!);
+    const h = priceField(text, starts[hIdx]!, ends[hIdx]!);
+    const l = priceField(text, starts[lIdx]!, ends[lIdx]!);
+    const c = priceField(text, starts[cIdx]!, ends[cIdx]!);
     if (Number.isFinite(t) && o > 0 && h > 0 && l > 0 && c > 0 && o < Infinity && h < Infinity && l < Infinity && c < Infinity) {
       read.push({ t, o, h, l, c });
     } else {
