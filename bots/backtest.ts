@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { SingleBar } from "cli-progress";
+import type { SingleBar } from "cli-progress";
 import { PngChartRenderer } from "../adapters/charts/chart-renderer.js";
 import { loadReplayDir } from "../adapters/replay/replay-data.js";
 import { parseDuration } from "../core/domain/alert.js";
@@ -15,7 +15,6 @@ import type { BacktestParams } from "../core/services/backtest-report.js";
 import { runBacktest } from "../core/services/backtest.service.js";
 import type { BacktestInput } from "../core/services/backtest.service.js";
 import { COMMON_OPTIONS, dateRange, eachSymbolEntry, FlagError, number, readOptions } from "./backtest-flags.js";
-import { loadTreasuryConfigFile } from "./treasury-config.js";
 
 const HELP = `Usage: npm run backtest -- [options]
 
@@ -68,10 +67,11 @@ interface Plan {
   json: boolean;
 }
 
-function readFlags(argv: string[]): Plan | "help" {
+async function readFlags(argv: string[]): Promise<Plan | "help"> {
   const values = readOptions(argv, OPTIONS);
   if (values.help) return "help";
-  const cfg = values.config ? loadTreasuryConfigFile(values.config) : undefined;
+  // Loaded only for --config: the YAML, cron and schema modules cost about 0.6 s of start-up.
+  const cfg = values.config ? (await import("./treasury-config.js")).loadTreasuryConfigFile(values.config) : undefined;
   const targets = values.targets ? parseTargets(values.targets) : cfg ? { ...cfg.targets } : undefined;
   if (!targets) throw new FlagError("give --targets, e.g. --targets SOL=40,USDC=30,JUP=15,WBTC=10,BONK=5 (or --config <file>)");
   const positive = (n: number) => n > 0;
@@ -119,7 +119,7 @@ function loadSeries(dir: string, targets: Record<string, number>): Record<string
 export async function main(argv: string[]): Promise<number> {
   let plan: Plan | "help";
   try {
-    plan = readFlags(argv);
+    plan = await readFlags(argv);
   } catch (e) {
     process.stderr.write(`backtest: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
@@ -133,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const series = loadSeries(plan.dataDir, input.targets);
     if (!json && process.stdout.isTTY) {
+      const { SingleBar } = await import("cli-progress"); // a terminal only
       bar = new SingleBar({ format: "backtest [{bar}] {percentage}% | {value}/{total} steps", stream: process.stdout, clearOnComplete: true, hideCursor: true });
     }
     let started = false;

@@ -56,20 +56,9 @@ const parsePrice = (raw: string | undefined): number => {
   return s === "" ? Number.NaN : Number(s);
 };
 
-/**
- * Reads OHLC candles from CSV text with a header row (`timestamp_utc|timestamp, open, high, low,
- * close[, volume]`). Rows that cannot be read are skipped and counted, the rest are sorted by
- * time and de-duplicated. Prices keep full float precision. Throws when the header lacks a column.
- */
-export function parseCandleCsv(text: string): CandleCsvReport {
-  const rows = parse(text, {
-    bom: true,
-    skip_empty_lines: true,
-    trim: true,
-    relax_column_count: true,
-  }) as string[][];
-
-  const header = (rows[0] ?? []).map((h) => h.toLowerCase());
+/** Column indexes of time, open, high, low, close in a header row; throws naming what is missing. */
+function headerColumns(fields: string[]): [number, number, number, number, number] {
+  const header = fields.map((h) => h.toLowerCase());
   const timeIdx = TIME_COLUMNS.map((c) => header.indexOf(c)).find((i) => i >= 0) ?? -1;
   const [oIdx, hIdx, lIdx, cIdx] = PRICE_COLUMNS.map((c) => header.indexOf(c)) as [number, number, number, number];
   const missing = PRICE_COLUMNS.filter((c) => !header.includes(c));
@@ -77,6 +66,42 @@ export function parseCandleCsv(text: string): CandleCsvReport {
     const want = [timeIdx < 0 ? ["timestamp_utc or timestamp"] : [], missing].flat().join(", ");
     throw new Error(`candle CSV header "${header.join(",").slice(0, 80)}" lacks ${want}`);
   }
+  return [timeIdx, oIdx, hIdx, lIdx, cIdx];
+}
+
+/** Sorts the rows read by time (stable: among equal times the first row in the file stays first) and drops repeats. */
+function sortedReport(read: Candle[], skipped: number): CandleCsvReport {
+  let inOrder = true;
+  for (let i = 1; i < read.length && inOrder; i++) inOrder = read[i - 1]!.t < read[i]!.t;
+  if (inOrder) return { candles: read, skipped, duplicates: 0 };
+  read.sort((a, b) => a.t - b.t);
+  const candles: Candle[] = [];
+  let duplicates = 0;
+  for (const candle of read) {
+    const last = candles[candles.length - 1];
+    if (last && last.t === candle.t) {
+      duplicates++;
+      continue;
+    }
+    candles.push(candle);
+  }
+  return { candles, skipped, duplicates };
+}
+
+/**
+ * `parseCandleCsv` through csv-parse: the general path, for text the single pass does not take
+ * (quoted fields, lone CRs, mixed line endings, non-ASCII bytes). Exported so tests can hold the
+ * fast path to it.
+ */
+export function parseCandleCsvGeneral(text: string): CandleCsvReport {
+  const rows = parse(text, {
+    bom: true,
+    skip_empty_lines: true,
+    trim: true,
+    relax_column_count: true,
+  }) as string[][];
+
+  const [timeIdx, oIdx, hIdx, lIdx, cIdx] = headerColumns(rows[0] ?? []);
 
   let skipped = 0;
   const read: Candle[] = [];
@@ -94,18 +119,157 @@ export function parseCandleCsv(text: string): CandleCsvReport {
     read.push({ t, o, h, l, c });
   }
 
-  read.sort((a, b) => a.t - b.t); // stable: among equal times the first row in the file stays first
-  const candles: Candle[] = [];
-  let duplicates = 0;
-  for (const candle of read) {
-    const last = candles[candles.length - 1];
-    if (last && last.t === candle.t) {
-      duplicates++;
+  return sortedReport(read, skipped);
+}
+
+// Text the single pass reads exactly as csv-parse would: printable ASCII, tabs and line feeds, no
+// quote (quoted fields, lone CRs, mixed endings and exotic whitespace go the general way).
+const NOT_PLAIN = /[^\x20-\x21\x23-\x7e\t\n]/;
+
+/** Two decimal digits at `i`, NaN when either is not a digit. */
+function twoDigits(text: string, i: number): number {
+  const hi = text.charCodeAt(i) - 48;
+  const lo = text.charCodeAt(i + 1) - 48;
+  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : Number.NaN;
+}
+
+/** The last day start computed, so that 24 hourly rows share one Date.UTC. */
+interface DayCache {
+  key: number;
+  ms: number;
+}
+
+/**
+ * Reads the times of a Binance export without a regex: `YYYY-MM-DDTHH:MM:SSZ` (20 characters) or
+ * `YYYY-MM-DD HH:MM:SS` (19). Anything else goes to `parseCandleTime`; results are the same, with
+ * the day's start (and its validity) computed once per day. (A plain function, not a closure:
+ * under tsx every closure created in a loop costs a `__name` call.)
+ */
+function fastCandleTime(text: string, start: number, end: number, day: DayCache): number {
+  const len = end - start;
+  const sep = text.charCodeAt(start + 10);
+  const last = text.charCodeAt(end - 1);
+  const plain =
+    (len === 20 ? last === 90 || last === 122 : len === 19) && // Z or z
+    text.charCodeAt(start + 4) === 45 && text.charCodeAt(start + 7) === 45 && // -
+    (sep === 84 || sep === 116 || sep === 32) && // T, t or space
+    text.charCodeAt(start + 13) === 58 && text.charCodeAt(start + 16) === 58; // :
+  if (!plain) return parseCandleTime(text.slice(start, end));
+  const y = twoDigits(text, start) * 100 + twoDigits(text, start + 2);
+  const month = twoDigits(text, start + 5);
+  const dom = twoDigits(text, start + 8);
+  const hour = twoDigits(text, start + 11);
+  const minute = twoDigits(text, start + 14);
+  const second = twoDigits(text, start + 17);
+  if (!(month >= 1 && month <= 12 && dom >= 1 && dom <= 31 && hour <= 23 && minute <= 59 && second <= 59 && y >= 0)) {
+    return Number.isNaN(y + month + dom + hour + minute + second) ? parseCandleTime(text.slice(start, end)) : Number.NaN;
+  }
+  const key = y * 10_000 + month * 100 + dom;
+  if (key !== day.key) {
+    day.key = key;
+    day.ms = Date.UTC(y, month - 1, dom);
+    if (new Date(day.ms).getUTCDate() !== dom) day.ms = Number.NaN; // 2025-02-30
+  }
+  return day.ms + hour * 3_600_000 + minute * 60_000 + second * 1000;
+}
+
+/** A price between two offsets (start -1: the row has no such field), read like `parsePrice`. */
+function priceField(text: string, start: number, end: number): number {
+  return start < 0 ? Number.NaN : parsePrice(text.slice(start, end));
+}
+
+/** A line is blank for csv-parse (trim + skip_empty_lines) when it holds only spaces and tabs. */
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch !== 32 && ch !== 9) return false;
+  }
+  return true;
+}
+
+/**
+ * One pass over plain text (see NOT_PLAIN; CRLF files are turned into LF first): lines by
+ * indexOf, only the five needed fields cut out, times read without a regex. Same candles, skips
+ * and errors as the general path.
+ */
+function parsePlainCandleCsv(text: string): CandleCsvReport {
+  let pos = 0;
+  let header: string[] | undefined;
+  const n = text.length;
+  while (pos < n && header === undefined) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = n;
+    if (!isBlank(text, pos, end)) header = text.slice(pos, end).split(",").map((h) => h.trim());
+    pos = end + 1;
+  }
+  const cols = headerColumns(header ?? []);
+  const maxCol = Math.max(...cols);
+  const starts = new Int32Array(maxCol + 1);
+  const ends = new Int32Array(maxCol + 1);
+  const day: DayCache = { key: -1, ms: Number.NaN };
+  const [timeIdx, oIdx, hIdx, lIdx, cIdx] = cols;
+
+  let skipped = 0;
+  const read: Candle[] = [];
+  while (pos < n) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = n;
+    if (isBlank(text, pos, end)) {
+      pos = end + 1;
       continue;
     }
-    candles.push(candle);
+    let s = pos;
+    for (let k = 0; k <= maxCol; k++) {
+      if (s > end) {
+        starts[k] = -1;
+        continue;
+      }
+      let e = text.indexOf(",", s);
+      if (e < 0 || e > end) e = end;
+      starts[k] = s;
+      ends[k] = e;
+      s = e + 1;
+    }
+    pos = end + 1;
+    let t = Number.NaN;
+    if (starts[timeIdx]! >= 0) {
+      let a = starts[timeIdx]!;
+      let b = ends[timeIdx]!;
+      while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
+      while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
+      t = a < b ? fastCandleTime(text, a, b, day) : Number.NaN;
+    }
+    const o = priceField(text, starts[oIdx]!, ends[oIdx]!);
+    const h = priceField(text, starts[hIdx]!, ends[hIdx]!);
+    const l = priceField(text, starts[lIdx]!, ends[lIdx]!);
+    const c = priceField(text, starts[cIdx]!, ends[cIdx]!);
+    if (Number.isFinite(t) && o > 0 && h > 0 && l > 0 && c > 0 && o < Infinity && h < Infinity && l < Infinity && c < Infinity) {
+      read.push({ t, o, h, l, c });
+    } else {
+      skipped++;
+    }
   }
-  return { candles, skipped, duplicates };
+  return sortedReport(read, skipped);
+}
+
+/**
+ * Reads OHLC candles from CSV text with a header row (`timestamp_utc|timestamp, open, high, low,
+ * close[, volume]`). Rows that cannot be read are skipped and counted, the rest are sorted by
+ * time and de-duplicated. Prices keep full float precision. Throws when the header lacks a column.
+ * Plain exports (every bundled file) take a single pass; anything unusual goes through csv-parse.
+ */
+export function parseCandleCsv(text: string): CandleCsvReport {
+  let body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.includes("\r")) {
+    // CRLF throughout reads like LF; a lone CR or a mix is csv-parse's to decide.
+    const lf = body.split("\n").length - 1;
+    const crlf = body.split("\r\n").length - 1;
+    const cr = body.split("\r").length - 1;
+    if (crlf !== lf || crlf !== cr) return parseCandleCsvGeneral(text);
+    body = body.replaceAll("\r\n", "\n");
+  }
+  if (body.includes('"') || NOT_PLAIN.test(body)) return parseCandleCsvGeneral(text);
+  return parsePlainCandleCsv(body);
 }
 
 /** Candles from CSV text: `parseCandleCsv` without the report. */

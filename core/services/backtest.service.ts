@@ -57,22 +57,67 @@ export interface BacktestResult {
 const decimalsOf = (sym: string, given?: Readonly<Record<string, number>>) =>
   given?.[sym] ?? BUILTIN_TOKENS.find((t) => t.symbol === sym || t.replaySymbol === sym)?.decimals ?? 9;
 
+/** Times all series share within [from, to] (ascending), and each series' close at each of them. */
+interface Common {
+  times: number[];
+  closes: Float64Array[];
+}
+
+/** `Common` by one merge walk; undefined unless every series is strictly increasing in time (as loaded from CSV). */
+function commonSorted(series: ReadonlyArray<ReadonlyArray<Candle>>, from: number, to: number): Common | undefined {
+  for (const s of series) for (let i = 1; i < s.length; i++) if (!(s[i - 1]!.t < s[i]!.t)) return undefined;
+  const first = series[0] ?? [];
+  const pos = new Int32Array(series.length);
+  const times: number[] = [];
+  const at: number[][] = series.map(() => []);
+  for (let i = 0; i < first.length; i++) {
+    const t = first[i]!.t;
+    if (!(t >= from && t <= to)) continue;
+    let all = true;
+    for (let k = 1; k < series.length && all; k++) {
+      const s = series[k]!;
+      let p = pos[k]!;
+      while (p < s.length && s[p]!.t < t) p++;
+      pos[k] = p;
+      all = p < s.length && s[p]!.t === t;
+    }
+    if (!all) continue;
+    times.push(t);
+    at[0]!.push(first[i]!.c);
+    for (let k = 1; k < series.length; k++) at[k]!.push(series[k]![pos[k]!]!.c);
+  }
+  return { times, closes: at.map((a) => Float64Array.from(a)) };
+}
+
+/** `Common` for any series (unsorted, repeated times: the last close at a time wins), through maps. */
+function commonAny(series: ReadonlyArray<ReadonlyArray<Candle>>, from: number, to: number): Common {
+  const maps = series.map((s) => new Map(s.map((c) => [c.t, c.c])));
+  const first = maps[0] ?? new Map<number, number>();
+  const times = [...first.keys()].filter((t) => t >= from && t <= to && maps.every((m) => m.has(t))).sort((a, b) => a - b);
+  return { times, closes: maps.map((m) => Float64Array.from(times, (t) => m.get(t) ?? Number.NaN)) };
+}
+
 /** The step times (common candles within [from, to], one per interval) and each symbol's close at every step ($1 for an unpriced hub). */
 function alignSteps(input: BacktestInput, symbols: string[], priced: string[], intervalMs: number): { steps: number[]; px: Map<string, Float64Array> } {
-  const closes = priced.map((s) => new Map((input.series[s] ?? []).map((c) => [c.t, c.c])));
+  const series = priced.map((s) => input.series[s] ?? []);
   const from = input.from ?? -Infinity;
   const to = input.to ?? Infinity;
-  const first = closes[0] ?? new Map<number, number>();
-  const times = [...first.keys()].filter((t) => t >= from && t <= to && closes.every((m) => m.has(t))).sort((a, b) => a - b);
+  const { times, closes } = commonSorted(series, from, to) ?? commonAny(series, from, to);
   const steps: number[] = [];
-  for (const t of times) if (steps.length === 0 || t >= (steps[steps.length - 1] ?? t) + intervalMs) steps.push(t);
+  const rows: number[] = [];
+  times.forEach((t, i) => {
+    if (steps.length === 0 || t >= (steps[steps.length - 1] ?? t) + intervalMs) {
+      steps.push(t);
+      rows.push(i);
+    }
+  });
   if (steps.length < 2) throw new Error(`fewer than 2 common candles for ${priced.join(", ")} in the chosen range`);
 
   const px = new Map<string, Float64Array>(symbols.map((s) => [s, new Float64Array(steps.length).fill(1)]));
-  priced.forEach((s, i) => {
+  priced.forEach((s, k) => {
     const col = px.get(s);
-    const close = closes[i];
-    if (col && close) steps.forEach((t, j) => (col[j] = close.get(t) ?? Number.NaN));
+    const close = closes[k];
+    if (col && close) rows.forEach((i, j) => (col[j] = close[i] ?? Number.NaN));
   });
   return { steps, px };
 }
@@ -134,7 +179,9 @@ function simulate(input: BacktestInput, steps: number[], priceAt: (j: number) =>
       run.rebalances++;
       run.trades.push({ t, swaps: plan.swaps.length, turnoverUsd: plan.turnoverUsd, feesUsd: plan.feesUsd });
     }
-    run.rebalanced.push({ t, v: holdings.reduce((v, h) => v + (Number(h.amount) / 10 ** h.decimals) * (prices[h.symbol] ?? Number.NaN), 0) });
+    let value = 0; // a loop, not reduce: under tsx each closure made per step costs a __name call
+    for (const h of holdings) value += (Number(h.amount) / 10 ** h.decimals) * (prices[h.symbol] ?? Number.NaN);
+    run.rebalanced.push({ t, v: value });
     let bh = 0;
     for (const h of hold) bh += (h.units / h.scale) * (prices[h.symbol] ?? Number.NaN);
     run.buyAndHold.push({ t, v: bh });

@@ -59,6 +59,16 @@ describe("npm run backtest (the CLI on the bundled 2025 H1 candles)", () => {
     expect(r.stdout).not.toContain("\u001b["); // no progress bar when stdout is not a terminal
   });
 
+  it("takes targets, band and fee from a treasury config (--config, loaded only when given)", () => {
+    const r = run("--config", "deploy/treasury.example.yaml", "--from", "2025-02-01", "--to", "2025-02-07", "--json", "--out", join(dir, "cfg.png"));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ targets: { SOL: 40, USDC: 30, JUP: 15, WBTC: 10, BONK: 5 }, bandAbsPct: 5, feeBps: 30 });
+    const missing = run("--config", join(dir, "none.yaml"), "--out", join(dir, "never.png"));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^backtest: treasury config .*none\.yaml cannot be read/);
+  });
+
   it.each([
     [["--targets", "SOL=40,XYZ=60", "--band", "5"], "backtest: no candle file for XYZ in data/replay (it has BONK, BTC, ETH, JUP, SOL, USDC, WBTC)"],
     [["--targets", "SOL=40,USDC=50", "--band", "5"], "backtest: --targets must sum to 100, not 90"],

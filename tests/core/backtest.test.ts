@@ -129,3 +129,30 @@ describe("metrics", () => {
     expect(d[1499]).toEqual({ t: 10_000, v: 10_000 });
   });
 });
+
+describe("step alignment: sorted series (one merge walk) and any other order (maps) agree", () => {
+  // Three assets with different gaps and ranges; B and C miss some hours A has, C starts late.
+  const prices = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+  const a = candles(prices(300, (i) => 10 + Math.sin(i / 7) * 3));
+  const b = candles(prices(320, (i) => 5 + Math.cos(i / 5))).filter((_, i) => i % 11 !== 3);
+  const c = candles(prices(250, (i) => 2 + (i % 13) / 10), T0 + 40 * H).filter((_, i) => i % 17 !== 5);
+  const input = { targets: { A: 30, B: 30, C: 20, USDC: 20 }, bandAbsPct: 3, feeBps: 30, intervalMs: 2 * H, from: T0 + 45 * H, to: T0 + 280 * H };
+  const sorted = runBacktest({ ...input, series: { A: a, B: b, C: c } });
+
+  it("gives the same steps, values and trades when the candles arrive out of order", () => {
+    const shuffled = (xs: Candle[]) => xs.map((x, i) => [x, (i * 7919) % 1009] as const).sort((p, q) => p[1] - q[1]).map((p) => p[0]);
+    const unsorted = runBacktest({ ...input, series: { A: shuffled(a), B: shuffled(b), C: [...c].reverse() } });
+    expect(unsorted).toEqual(sorted);
+    expect(sorted.steps).toBeGreaterThan(80);
+    expect(sorted.rebalanced.rebalances).toBeGreaterThan(0);
+    const common = new Set(b.map((x) => x.t).filter((t) => c.some((y) => y.t === t)));
+    for (const p of sorted.series.rebalanced) expect(common.has(p.t)).toBe(true);
+  });
+
+  it("a repeated time in one series: the last close at that time counts, as before", () => {
+    const dup = [...a.slice(0, 100), { ...a[99]!, c: a[99]!.c * 2 }, ...a.slice(100)];
+    const withDup = runBacktest({ ...input, series: { A: dup, B: b, C: c } });
+    const patched = runBacktest({ ...input, series: { A: a.map((x, i) => (i === 99 ? { ...x, c: x.c * 2 } : x)), B: b, C: c } });
+    expect(withDup).toEqual(patched);
+  });
+});
