@@ -5,10 +5,8 @@ import { buildApp, CONSOLE_USER, VERSION, type App } from "./app.js";
 import { HttpServer } from "./http.js";
 import { mountHealth } from "./health.js";
 import { fstatSync } from "node:fs";
-import { createTelegram } from "./telegram.js";
-import { createTwitter, twitterConfigured } from "./twitter.js";
-import { createDiscord } from "./discord.js";
 import { PlatformConnections, type PlatformLink } from "./connect.js";
+import { configuredPlatforms, createPlatforms } from "./platforms.js";
 import { ConfigError, loadConfig, readEnvironment, secretValues, type Config } from "./config.js";
 import { guardStdio } from "./stdio.js";
 import pino from "pino";
@@ -25,44 +23,9 @@ function configOrExit(env: Record<string, string | undefined>): Config {
   }
 }
 
-/** The configured chat platforms, and the connections this process's role makes at start-up. */
-function createPlatforms(app: App, http: HttpServer) {
-  const config = app.config;
-  const telegram = config.TELEGRAM_BOT_TOKEN ? createTelegram(app, { http }) : undefined;
-  const discord =
-    config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID
-      ? createDiscord(app, {
-          http,
-          ...(config.DISCORD_GUILD_ID ? { guildId: config.DISCORD_GUILD_ID } : {}),
-          ...(config.DISCORD_INTERACTIONS_PATH ? { interactionsPath: config.DISCORD_INTERACTIONS_PATH } : {}),
-          ...(config.DISCORD_NOTIFY_CHANNEL_ID ? { notifyChannelId: config.DISCORD_NOTIFY_CHANNEL_ID } : {}),
-        })
-      : undefined;
-  const twitter = twitterConfigured(config)
-    ? createTwitter(app, {
-        pollS: config.TWITTER_POLL_S,
-        maxRepliesPerAuthorHour: config.TWITTER_MAX_REPLIES_PER_AUTHOR_HOUR,
-        dmAlerts: config.TWITTER_DM_ALERTS,
-        leaseTtlMs: config.LEASE_TTL_S * 1000,
-      })
-    : undefined;
-  // Intake (Telegram updates, Discord's gateway and slash commands) belongs to the tier that takes
-  // interactions (or the only process): a worker only pushes, so it never opens a second gateway
-  // session or polls Telegram. X mentions are polled by workers (one of them, by lease).
-  const links: PlatformLink[] = [];
-  if (telegram && config.PURSER_ROLE !== "worker") links.push({ name: "telegram", connect: (signal) => telegram.start(signal) });
-  if (discord && config.PURSER_ROLE !== "worker") links.push({ name: "discord", connect: (signal) => discord.start(signal) });
-  if (twitter && config.PURSER_ROLE !== "web") links.push({ name: "twitter", connect: () => twitter.start() });
-  return { telegram, discord, twitter, links };
-}
-
 /** Which platforms are configured, whether this is a terminal chat, and where the log goes. */
 function startupMode(config: Config) {
-  const platforms = [
-    config.TELEGRAM_BOT_TOKEN && "telegram",
-    config.DISCORD_TOKEN && config.DISCORD_APPLICATION_ID && "discord",
-    twitterConfigured(config) && "twitter",
-  ].filter(Boolean) as string[];
+  const platforms = configuredPlatforms(config);
   // stdin on /dev/null (a container without -i) means a headless server, not a terminal chat.
   const headless = !process.stdin.isTTY && fstatSync(0).isCharacterDevice();
   const consoleMode = platforms.length === 0 && !headless && config.PURSER_ROLE === "all";
@@ -135,7 +98,7 @@ async function main() {
   await app.start();
   warnIfReplay(app, config);
   const http = new HttpServer(log);
-  const { telegram, discord, twitter, links } = createPlatforms(app, http);
+  const { telegram, discord, twitter, links } = await createPlatforms(app, http);
   const connections = platformConnections(links, config, log);
   let stopping = false;
   if (!consoleMode) {

@@ -27,11 +27,6 @@ export interface Twitter {
   readonly adapter: TwitterAdapter;
 }
 
-/** True when all four OAuth 1.0a settings are present (the X adapter runs only then). */
-export function twitterConfigured(c: App["config"]): boolean {
-  return Boolean(c.TWITTER_APP_KEY && c.TWITTER_APP_SECRET && c.TWITTER_ACCESS_TOKEN && c.TWITTER_ACCESS_SECRET);
-}
-
 export function createTwitter(app: App, opts: TwitterOptions = {}): Twitter {
   const c = app.config;
   if (!c.TWITTER_APP_KEY || !c.TWITTER_APP_SECRET || !c.TWITTER_ACCESS_TOKEN || !c.TWITTER_ACCESS_SECRET) {

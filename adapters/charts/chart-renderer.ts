@@ -1,22 +1,21 @@
-import { createCanvas } from "@napi-rs/canvas";
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Filler,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  SubTitle,
-  Title,
-} from "chart.js";
 import type { ChartConfiguration, ChartItem, Plugin, Scale } from "chart.js";
 import type { BarChartInput, ChartRenderer, LineChartInput } from "../../core/ports/chart.port.js";
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Title, SubTitle, Legend, Filler, BarController, BarElement, CategoryScale);
+type Drawing = { Chart: typeof import("chart.js").Chart; createCanvas: typeof import("@napi-rs/canvas").createCanvas };
+let drawing: Promise<Drawing> | undefined;
+
+/**
+ * chart.js and the Skia canvas (a native module) are imported on the first chart, not at start-up:
+ * a process that never draws one never loads them.
+ */
+function loadDrawing(): Promise<Drawing> {
+  drawing ??= Promise.all([import("chart.js"), import("@napi-rs/canvas")]).then(([c, { createCanvas }]) => {
+    c.Chart.register(c.LineController, c.LineElement, c.PointElement, c.LinearScale, c.Title, c.SubTitle, c.Legend, c.Filler, c.BarController, c.BarElement, c.CategoryScale);
+    return { Chart: c.Chart, createCanvas };
+  });
+  drawing.catch(() => (drawing = undefined)); // a failed load is tried again on the next chart
+  return drawing;
+}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -267,6 +266,7 @@ function linePlugins(input: LineChartInput, hasCompare: boolean, scaleFont: numb
 
 /** Draws a chart.js configuration on a Skia canvas of the given size and encodes it as PNG. */
 async function renderPng(width: number, height: number, config: ChartConfiguration<"line", LineData> | ChartConfiguration<"bar", number[]>): Promise<Uint8Array> {
+  const { Chart, createCanvas } = await loadDrawing();
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext("2d");
   // chart.js takes any 2D context; outside a DOM it uses its BasicPlatform and draws synchronously.

@@ -1,4 +1,4 @@
-import OpenAI, { APIConnectionTimeoutError, APIError } from "openai";
+import type OpenAI from "openai";
 import { RemoteError } from "../../core/errors.js";
 import type { LlmClient, LlmMessage, LlmResult, LlmTool } from "../../core/ports/llm.port.js";
 
@@ -16,22 +16,34 @@ export interface OpenAiLlmOptions {
  * explicitly, so a stray OPENAI_BASE_URL in the environment cannot redirect it; the SDK's own
  * retries are off (the intent service owns fallback). A cut-off, empty, multi-tool or non-function
  * answer comes back as "malformed" and is never acted on.
+ *
+ * The SDK is imported on the first call, not at start-up: a Purser without a model never loads it.
  */
 export class OpenAiLlm implements LlmClient {
-  private readonly client: OpenAI;
+  private sdk: Promise<{ client: OpenAI; sdk: typeof import("openai") }> | undefined;
   readonly provider: string;
   readonly model: string;
 
-  constructor(o: OpenAiLlmOptions) {
+  constructor(private readonly o: OpenAiLlmOptions) {
     this.provider = o.provider;
     this.model = o.model;
-    this.client = new OpenAI({ apiKey: o.apiKey || "none", baseURL: o.baseURL, maxRetries: 0, timeout: o.timeoutMs });
+  }
+
+  private load(): Promise<{ client: OpenAI; sdk: typeof import("openai") }> {
+    this.sdk ??= import("openai").then((sdk) => {
+      const o = this.o;
+      return { sdk, client: new sdk.default({ apiKey: o.apiKey || "none", baseURL: o.baseURL, maxRetries: 0, timeout: o.timeoutMs }) };
+    });
+    this.sdk.catch(() => (this.sdk = undefined)); // a failed load is tried again on the next call
+    return this.sdk;
   }
 
   async complete(req: { messages: LlmMessage[]; tools?: LlmTool[]; toolChoice?: "auto" | "none"; maxTokens?: number }): Promise<LlmResult> {
+    const { client, sdk } = await this.load();
+    const { APIConnectionTimeoutError, APIError } = sdk;
     let res: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      res = await this.client.chat.completions.create({
+      res = await client.chat.completions.create({
         model: this.model,
         messages: req.messages,
         max_tokens: req.maxTokens ?? 400,

@@ -8,12 +8,13 @@ import { OFFLINE_ENV } from "./app.js";
  * Purser as a real OS process in `dir` (its own SQLite file), headless (stdin on /dev/null), offline,
  * replaying the bundled prices; `env` adds or overrides settings. `chat: true` gives it piped stdin
  * and stdout instead: with no platform configured that is the terminal chat, one message per line.
+ * `nodeArgs` go to node before the script (e.g. another `--import`).
  */
-export function startPurserProcess(dir: string, port: number, env: Record<string, string> = {}, opts: { chat?: boolean } = {}) {
+export function startPurserProcess(dir: string, port: number, env: Record<string, string> = {}, opts: { chat?: boolean; nodeArgs?: string[] } = {}) {
   // node itself with tsx's loader (not the tsx CLI, which runs node as its own child): the pid is
   // Purser's, and a signal reaches it directly.
   const loader = pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs")).href;
-  const child: ChildProcess = spawn(process.execPath, ["--import", loader, join(process.cwd(), "bots/main.ts")], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", loader, ...(opts.nodeArgs ?? []), join(process.cwd(), "bots/main.ts")], {
     cwd: dir,
     env: {
       ...process.env,
