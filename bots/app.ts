@@ -14,7 +14,7 @@ import type { Router } from "../core/router/router.js";
 import { ActionService } from "../core/services/actions.service.js";
 import type { AlertEngine } from "../core/services/alert-engine.service.js";
 import type { AutomationEngine } from "../core/services/automations/index.js";
-import { IdentityService } from "../core/services/identity.service.js";
+import { buildIdentity } from "./identity.js";
 import type { Services } from "./services.js";
 import type { OutboxDispatcher } from "../core/services/outbox-dispatcher.service.js";
 import type { PortfolioSnapshots } from "../core/services/portfolio-snapshots.service.js";
@@ -86,7 +86,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const { retention, snapshots } = buildHousekeeping(w, trade);
   const twoFactor = buildTwoFactor(config, { dbWhere: db.where, store: repos.twoFactor, kv: repos.kv, audit: repos.audit, clock, log });
   const services: Services = {
-    identity: new IdentityService({ users: repos.users, linkCodes: repos.linkCodes, audit: repos.audit, clock, limiters, adminKeys }),
+    identity: buildIdentity(w, adminKeys),
     actions: new ActionService({ store: repos.actionTokens, clock }),
     audit: repos.audit,
     tokens: market.tokens,
@@ -196,6 +196,7 @@ async function closeApp(p: Running): Promise<void> {
   const { db, redis } = p.w.stores;
   p.stopOutboxPoll?.();
   p.unsubTicks();
+  p.services.identity.close();
   // Background loops hand their leases over at once instead of after they run out.
   await p.snapshots.stop();
   await p.w.market.market.stop();

@@ -18,3 +18,13 @@ export interface IdentityPort {
   issueLinkCode(userId: string): Promise<{ code: string; expiresAt: number }>;
   redeemLinkCode(presenter: ResolvedUser, rawCode: string): Promise<{ userId: string; identities: Identity[] }>;
 }
+
+/**
+ * Tells every process that the cached identity answers of some users changed (a /link joined them,
+ * a role changed). In-process only with one process; Redis pub/sub with several.
+ */
+export interface IdentityInvalidations {
+  publish(userIds: readonly string[]): Promise<void>;
+  /** Returns an unsubscribe function. */
+  subscribe(listener: (userIds: readonly string[]) => void): () => void;
+}

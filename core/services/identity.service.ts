@@ -3,7 +3,7 @@ import { LRUCache } from "lru-cache";
 import { UserError } from "../errors.js";
 import { identityKey, type Identity, type Platform, type Role, type User } from "../domain/identity.js";
 import type { AuditLog } from "../ports/audit.port.js";
-import type { IdentityPort, ResolvedUser, UserResolver } from "../ports/identity.port.js";
+import type { IdentityInvalidations, IdentityPort, ResolvedUser, UserResolver } from "../ports/identity.port.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { LinkCodeStore } from "../ports/link-codes.port.js";
 import type { RateLimiter, RateLimiterFactory } from "../ports/rate-limit.port.js";
@@ -19,14 +19,30 @@ const CODE_LENGTH = 8;
 export const hashLinkCode = (code: string) =>
   createHash("sha256").update(code.trim().toUpperCase()).digest("hex");
 
+/** Identity lookups kept in-process by default: a bounded LRU (about 1 KB an entry). */
+export const IDENTITY_CACHE_MAX = 50_000;
+
+interface Entry {
+  at: number;
+  value: UserWithIdentities;
+}
+
 /**
  * Who is speaking: one user behind every linked platform identity, with roles.
- * Lookups are cached briefly in-process (the hot path of every message) in a bounded LRU: a flood
- * of new senders evicts the least recently seen, never everyone. Linking and role changes evict the
- * users concerned.
+ * Lookups are cached in-process (the hot path of every message) in a bounded LRU keyed by
+ * platform:id: a flood of new senders evicts the least recently seen, never everyone. An entry
+ * stays until something changes its answer: a /link evicts both users' identities, a role change
+ * the user's; with several processes the eviction is also published (`invalidations`) to the
+ * others. `cacheTtlMs` (unset: no expiry) is only a safety net for those deployments, where a
+ * published eviction can be lost while Redis reconnects.
  */
 export class IdentityService implements UserResolver, IdentityPort {
-  private readonly cache: LRUCache<string, { at: number; value: UserWithIdentities }>;
+  private readonly cache: LRUCache<string, Entry>;
+  /** userId -> the cache keys of its identities, so an eviction by user costs its own entries only. */
+  private readonly byUser = new Map<string, Set<string>>();
+  /** Bumped by every eviction: a lookup that raced one is answered but not cached. */
+  private generation = 0;
+  private readonly unsubscribe: () => void;
   private readonly linkAttempts: RateLimiter;
   private readonly linkIssues: RateLimiter;
 
@@ -39,11 +55,18 @@ export class IdentityService implements UserResolver, IdentityPort {
       limiters: RateLimiterFactory;
       /** `platform:id` keys from ADMIN_IDS (plus the local console user). */
       adminKeys: ReadonlySet<string>;
+      /** Safety-net expiry for multi-process deployments; unset or 0: entries live until evicted. */
       cacheTtlMs?: number;
       cacheMax?: number;
+      /** Evictions heard from and told to the other processes (Redis); absent with one process. */
+      invalidations?: IdentityInvalidations;
     },
   ) {
-    this.cache = new LRUCache({ max: deps.cacheMax ?? 50_000 });
+    this.cache = new LRUCache<string, Entry>({
+      max: deps.cacheMax ?? IDENTITY_CACHE_MAX,
+      dispose: (e, key) => this.unindex(e.value.user.id, key),
+    });
+    this.unsubscribe = deps.invalidations?.subscribe((ids) => this.forgetUsers(ids)) ?? (() => {});
     this.linkAttempts = deps.limiters.create("link-redeem", { points: 5, durationS: 600 });
     this.linkIssues = deps.limiters.create("link-issue", { points: 5, durationS: 600 });
   }
@@ -51,14 +74,15 @@ export class IdentityService implements UserResolver, IdentityPort {
   async resolve(platform: Platform, platformUserId: string, displayName: string): Promise<ResolvedUser> {
     const key = identityKey(platform, platformUserId);
     const now = this.deps.clock.now();
-    const ttl = this.deps.cacheTtlMs ?? 10_000;
+    const ttl = this.deps.cacheTtlMs;
     let found = this.cache.get(key);
-    if (!found || now - found.at > ttl) {
+    if (!found || (ttl && now - found.at > ttl)) {
+      const gen = this.generation;
       const value =
         (await this.deps.users.findByIdentity(platform, platformUserId)) ??
         (await this.deps.users.createWithIdentity({ platform, platformUserId, displayName, now }));
       found = { at: now, value };
-      this.cache.set(key, found);
+      if (gen === this.generation) this.remember(key, found);
     }
     const { user, identity, identities } = found.value;
     if (displayName && identity.displayName !== displayName) {
@@ -127,8 +151,7 @@ export class IdentityService implements UserResolver, IdentityPort {
       throw new UserError(`link_code_${used.reason}`, text);
     }
     await this.deps.users.merge(presenter.user.id, used.userId, now);
-    this.forgetUser(presenter.user.id);
-    this.forgetUser(used.userId);
+    await this.invalidate([presenter.user.id, used.userId]);
     await this.deps.audit.record({
       at: now,
       userId: used.userId,
@@ -139,18 +162,55 @@ export class IdentityService implements UserResolver, IdentityPort {
     return { userId: used.userId, identities: await this.deps.users.identities(used.userId) };
   }
 
-  /** Changes a user's role; this process sees it on their next message (others within the cache TTL). */
+  /** Changes a user's role; every process sees it on the user's next message. */
   async setRole(userId: string, role: Role): Promise<void> {
     await this.deps.users.setRole(userId, role);
-    this.forgetUser(userId);
+    await this.invalidate([userId]);
   }
 
-  /** Drops the cached lookups of every identity of `userId`. */
+  /** Evicts these users here at once, then tells the other processes (if any). */
+  async invalidate(userIds: readonly string[]): Promise<void> {
+    this.forgetUsers(userIds);
+    await this.deps.invalidations?.publish(userIds);
+  }
+
+  /** Drops the cached lookups of every identity of `userId` (this process only). */
   forgetUser(userId: string): void {
-    for (const [key, e] of this.cache.entries()) if (e.value.user.id === userId) this.cache.delete(key);
+    this.forgetUsers([userId]);
+  }
+
+  private forgetUsers(userIds: readonly string[]): void {
+    this.generation++;
+    for (const id of userIds) for (const key of [...(this.byUser.get(id) ?? [])]) this.cache.delete(key);
   }
 
   forget(): void {
+    this.generation++;
     this.cache.clear();
+  }
+
+  /** How many lookups are cached (tests check the bound). */
+  get cached(): number {
+    return this.cache.size;
+  }
+
+  /** Stops hearing other processes' evictions. */
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private remember(key: string, e: Entry) {
+    this.cache.set(key, e);
+    const id = e.value.user.id;
+    let keys = this.byUser.get(id);
+    if (!keys) this.byUser.set(id, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private unindex(userId: string, key: string) {
+    const keys = this.byUser.get(userId);
+    if (!keys) return;
+    keys.delete(key);
+    if (!keys.size) this.byUser.delete(userId);
   }
 }

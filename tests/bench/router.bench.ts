@@ -5,6 +5,7 @@ import SQLite from "better-sqlite3";
 import { renderConsole } from "../../adapters/console/render.js";
 import { buildApp } from "../../bots/app.js";
 import { loadConfig } from "../../bots/config.js";
+import { IDENTITY_CACHE_MAX } from "../../core/services/identity.service.js";
 import { silentLogger } from "../../core/ports/logger.port.js";
 import type { InboundMessage } from "../../core/router/message.js";
 import { startJupiterFake } from "../fakes/jupiter-api.js";
@@ -32,8 +33,8 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
   const app = await buildApp(config, { log: silentLogger });
   const users = 200;
   let seq = 0;
-  const msg = (i: number, text: string): InboundMessage => {
-    const u = String(Math.abs(i) % users);
+  const msg = (user: number, text: string): InboundMessage => {
+    const u = String(user);
     return {
       platform: "telegram",
       updateId: `bench-${++seq}`,
@@ -44,8 +45,8 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
     };
   };
   let rendered = 0;
-  const through = (text: string) => async (i: number) => {
-    await app.router.handle(msg(i, text), async (r) => {
+  const through = (text: string, user: (i: number) => number = (i) => Math.abs(i) % users) => async (i: number) => {
+    await app.router.handle(msg(user(i), text), async (r) => {
       rendered += renderConsole(r, false).text.length;
       if (r.kind === "error") throw new Error(`bench got an error reply: ${renderConsole(r, false).text}`);
     });
@@ -53,6 +54,16 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
   const whoami = await measure(n, through("/whoami"));
   const price = await measure(n, through("/price SOL"));
   const priceFetches = jup.requests.length;
+  // 100,000 distinct users: each one's first message (creates the user), then 100,000 messages from
+  // users drawn uniformly at random among them (a seeded generator: the same draw every run).
+  const many = 100_000;
+  const firstContact = await measure(many, through("/whoami", (i) => (i < 0 ? 2_000_000 - i : 1_000_000 + i)));
+  let seed = 20;
+  const draw = () => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return 1_000_000 + (seed % many);
+  };
+  const returning = await measure(many, through("/whoami", () => draw()));
   await app.close();
   await jup.close();
   if (!rendered) throw new Error("router bench rendered nothing");
@@ -69,6 +80,17 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
     row("router /whoami end to end (SQLite file)", whoami, "", {
       id: "router.whoami.sqlite",
       target: (r) => ({ text: ">= 5,000 msg/s, p99 < 5 ms", pass: (r.opsPerSec ?? 0) >= 5000 && (r.p99Ms ?? Infinity) < 5 }),
+    }),
+    row("router /whoami, 100k distinct users: first message each", firstContact, `user created: ${(base.opsPerSec / firstContact.opsPerSec).toFixed(1)} raw inserts a message`, {
+      id: "router.whoami.sqlite.100k.first",
+    }),
+    row("router /whoami, 100k distinct users: random returning", returning, `identity LRU ${IDENTITY_CACHE_MAX.toLocaleString("en-US")} entries; ${(base.opsPerSec / returning.opsPerSec).toFixed(1)} raw inserts a message`, {
+      id: "router.whoami.sqlite.100k",
+      target: (_r, rows) => {
+        const b = rows("baseline.sqlite.insert");
+        const share = b?.opsPerSec ? (returning.opsPerSec / b.opsPerSec) * 100 : 0;
+        return { text: ">= 60% of raw inserts, p99 < 1 ms", pass: share >= 60 && returning.p99Ms < 1 };
+      },
     }),
     row("router /price SOL, cached, end to end", price, `${(price.opsPerSec / whoami.opsPerSec).toFixed(2)}x /whoami; ${priceFetches} upstream fetch(es) for ${n + 500} msgs`, {
       id: "router.price.sqlite",

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { RedisIdentityInvalidations } from "../../adapters/redis/redis-identity-invalidations.js";
 import { makeTestApp, type TestApp } from "../helpers/app.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 
@@ -46,4 +47,45 @@ describe.skipIf(!url)(`two processes sharing Redis${url ? "" : " (skipped: TEST_
     await a.leases.release("poller", "a");
     await b.leases.release("poller", "b");
   });
+
+  it("a /link and a role change made in one process are seen by the other's next message (pub/sub eviction, not a TTL)", async () => {
+    const db = await tempSqliteUrl();
+    const prefix = `test-${randomBytes(4).toString("hex")}:`;
+    const env = { REDIS_URL: url!, REDIS_PREFIX: prefix, DATABASE_URL: db };
+    const a = await makeTestApp({ env });
+    const b = await makeTestApp({ env });
+    apps.push(a, b);
+    // A listener on b's subscriber connection, registered after b's identity service: when it hears
+    // an eviction, b's cache has already dropped the users (same message event, in order).
+    const heard: string[][] = [];
+    let wake: () => void = () => {};
+    const probe = new RedisIdentityInvalidations(b.redis!.main, b.redis!.sub, `${prefix}identity`);
+    const unsub = probe.subscribe((ids) => {
+      heard.push([...ids]);
+      wake();
+    });
+    await probe.ready();
+    const next = () => new Promise<void>((r) => (wake = r));
+    const tg = { platform: "telegram" as const, id: "111", name: "ann_tg" };
+    const dc = { platform: "discord" as const, id: "222", name: "ann_dc" };
+    const userOf = (t: string) => /User\s+(\w+)/.exec(t)?.[1];
+    // b has both identities cached as two users; its clock never moves, so no TTL can expire them.
+    const tgB = userOf((await b.say("/whoami", tg)).text);
+    expect(userOf((await b.say("/whoami", dc)).text)).not.toBe(tgB);
+    const code = /link code: (\w+)/.exec((await a.say("/link", tg)).text)![1]!;
+    const linked = next();
+    expect((await a.say(`/link ${code}`, dc)).text).toContain("Linked.");
+    await linked;
+    const dcWho = (await b.say("/whoami", dc)).text;
+    expect(userOf(dcWho)).toBe(tgB);
+    expect(dcWho).toMatch(/Linked\s+telegram:111/);
+    const promoted = next();
+    const owner = (await a.services.identity.resolve("telegram", "111", "ann_tg")).user.id;
+    await a.services.identity.setRole(owner, "admin");
+    await promoted;
+    expect((await b.services.identity.resolve("discord", "222", "ann_dc")).isAdmin).toBe(true);
+    expect(heard).toHaveLength(2);
+    unsub();
+  });
 });
+
