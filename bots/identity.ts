@@ -3,12 +3,12 @@ import { IdentityService } from "../core/services/identity.service.js";
 import type { Wiring } from "./wiring.js";
 
 /**
- * With several processes (Redis configured) a cached identity may outlive an eviction published
- * while this process's subscriber was reconnecting (pub/sub is at-most-once), or a role edited by
- * hand in the database: entries then also expire after this long. One process needs no expiry:
- * every change that alters a cached answer goes through IdentityService and evicts it at once.
+ * Every change that alters a cached answer goes through IdentityService and evicts it at once, and with
+ * Redis the eviction reaches the other processes. Entries still expire after this long, as a safety
+ * net: processes sharing one database without Redis hear no evictions, pub/sub is at-most-once (an
+ * eviction published while a subscriber reconnects is lost), and a role may be edited by hand.
  */
-export const IDENTITY_CACHE_SAFETY_TTL_MS = 60_000;
+export const IDENTITY_CACHE_SAFETY_TTL_MS = 30_000;
 
 /** The identity service: its LRU cache evicted by /link and role changes, across processes over Redis. */
 export function buildIdentity(w: Wiring, adminKeys: ReadonlySet<string>): IdentityService {
@@ -25,6 +25,7 @@ export function buildIdentity(w: Wiring, adminKeys: ReadonlySet<string>): Identi
     clock: w.clock,
     limiters,
     adminKeys,
-    ...(invalidations ? { invalidations, cacheTtlMs: IDENTITY_CACHE_SAFETY_TTL_MS } : {}),
+    cacheTtlMs: IDENTITY_CACHE_SAFETY_TTL_MS,
+    ...(invalidations ? { invalidations } : {}),
   });
 }
