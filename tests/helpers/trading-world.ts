@@ -71,7 +71,7 @@ export async function tradingWorld(
     world.sol.createMint(8, undefined, { address: MINTS.WBTC });
     for (const s of ["JUP", "BONK", "WIF", "WBTC"] as const) world.jup.setPrice(MINTS[s], USD[s]!);
   }
-  const clock = opts.clock ?? new FakeClock(Date.now());
+  const clock = opts.clock ?? new FakeClock(awayFromMidnight(Date.now()));
   const prices = new StaticPrices(clock);
   const prices2 = opts.secondSource ? new StaticPrices(clock, { ...USD }, "static2") : undefined;
   const app = await makeTestApp({
@@ -114,3 +114,17 @@ export const press = (r: Parameters<typeof buttonsOf>[0], label: RegExp) => {
   if (!b) throw new Error(`no button ${label}`);
   return b.action;
 };
+
+/**
+ * Now, moved (by at most 4 h) to between 04:00 and 20:00 UTC: a test that advances the clock an hour or
+ * two must not cross a UTC day, or "today" (the daily caps, the treasury's daily-loss breaker) would
+ * restart under it only when CI happens to run near midnight.
+ */
+export function awayFromMidnight(now: number): number {
+  const HOUR = 3_600_000;
+  const intoDay = now % (24 * HOUR);
+  const day = now - intoDay;
+  if (intoDay < 4 * HOUR) return day + 4 * HOUR;
+  if (intoDay >= 20 * HOUR) return day + 20 * HOUR;
+  return now;
+}
