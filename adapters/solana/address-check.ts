@@ -1,6 +1,7 @@
 import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from "@solana/spl-token";
 import { Connection, PublicKey, SystemProgram } from "@solana/web3.js";
 import type { AddressChecker, AddressFacts } from "../../core/ports/address-book.port.js";
+import { rpcConnection } from "./rpc-connection.js";
 import { makeRedactor, rpcFailure, type Redact } from "./rpc-errors.js";
 
 export interface AddressCheckOptions {
@@ -28,11 +29,7 @@ export class SolanaAddressChecker implements AddressChecker {
 
   constructor(opts: AddressCheckOptions) {
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    this.connection = new Connection(opts.rpcUrl, {
-      commitment: "confirmed",
-      disableRetryOnRateLimit: true,
-      fetchMiddleware: (info, init, next) => next(info, { ...init, signal: AbortSignal.timeout(timeoutMs) } as never),
-    });
+    this.connection = rpcConnection(opts.rpcUrl, { timeoutMs });
     this.redact = makeRedactor([opts.rpcUrl]);
   }
 

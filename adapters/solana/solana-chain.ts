@@ -19,6 +19,7 @@ import type {
   TxExpectation,
 } from "../../core/ports/trading.port.js";
 import { encodeBase58 } from "./base58.js";
+import { rpcConnection } from "./rpc-connection.js";
 import { makeRedactor, rpcFailure, type Redact } from "./rpc-errors.js";
 import { DEFAULT_ALLOWED_PROGRAMS, checkInstructions, wsolAtaOf } from "./tx-rules.js";
 import { judgeSimulation, type AccountState } from "./tx-simulation.js";
@@ -79,13 +80,7 @@ export class SolanaChain implements Chain {
 
   constructor(opts: SolanaChainOptions) {
     const timeoutMs = opts.timeoutMs ?? 15_000;
-    this.connection = new Connection(opts.rpcUrl, {
-      commitment: opts.commitment ?? "confirmed",
-      ...(opts.wsUrl ? { wsEndpoint: opts.wsUrl } : {}),
-      // Callers retry RemoteErrors themselves; web3.js's own 429 loop sleeps up to 8 s and writes to stderr.
-      disableRetryOnRateLimit: true,
-      fetchMiddleware: (info, init, next) => next(info, { ...init, signal: AbortSignal.timeout(timeoutMs) } as never),
-    });
+    this.connection = rpcConnection(opts.rpcUrl, { timeoutMs, commitment: opts.commitment ?? "confirmed", ...(opts.wsUrl ? { wsUrl: opts.wsUrl } : {}) });
     this.redact = makeRedactor([opts.rpcUrl, opts.wsUrl]);
     this.allowed = new Set(opts.allowedPrograms ?? DEFAULT_ALLOWED_PROGRAMS);
     this.maxFeeLamports = opts.maxFeeLamports ?? 10_000_000n;

@@ -20,6 +20,7 @@ import type { PoolMints } from "../../core/domain/pool-pair.js";
 import type { AgeFacts, HolderAccount, HolderFacts, MintExtensions, MintFacts } from "../../core/domain/token-safety.js";
 import type { ChainTokenReader } from "../../core/ports/token-safety.port.js";
 import { readPoolMints } from "./pool-mints.js";
+import { rpcConnection } from "./rpc-connection.js";
 import { makeRedactor, rpcFailure, type Redact } from "./rpc-errors.js";
 
 /**
@@ -100,12 +101,7 @@ export class SolanaTokenSafetyReader implements ChainTokenReader {
 
   constructor(opts: TokenSafetyReaderOptions) {
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    this.connection = new Connection(opts.rpcUrl, {
-      commitment: "confirmed",
-      // The card service decides about retries; web3.js's own 429 loop sleeps and writes to stderr.
-      disableRetryOnRateLimit: true,
-      fetchMiddleware: (info, init, next) => next(info, { ...init, signal: AbortSignal.timeout(timeoutMs) } as never),
-    });
+    this.connection = rpcConnection(opts.rpcUrl, { timeoutMs });
     this.redact = makeRedactor([opts.rpcUrl]);
     this.maxPages = Math.max(1, opts.maxSignaturePages ?? 5);
   }

@@ -29,6 +29,7 @@ import type { PriorityFeeLevel } from "../../core/domain/user-settings.js";
 import type { Logger } from "../../core/ports/logger.port.js";
 import type { TxCheck } from "../../core/ports/trading.port.js";
 import type { WithdrawChain, WithdrawPlan, WithdrawTransfer } from "../../core/ports/withdraw-tx.port.js";
+import { rpcConnection } from "./rpc-connection.js";
 import { makeRedactor, rpcFailure, type Redact } from "./rpc-errors.js";
 import { ataOf, checkWithdrawal } from "./withdraw-rules.js";
 
@@ -76,11 +77,7 @@ export class SolanaWithdrawals implements WithdrawChain {
 
   constructor(private readonly opts: SolanaWithdrawalsOptions) {
     const timeoutMs = opts.timeoutMs ?? 15_000;
-    this.connection = new Connection(opts.rpcUrl, {
-      commitment: "confirmed",
-      disableRetryOnRateLimit: true,
-      fetchMiddleware: (info, init, next) => next(info, { ...init, signal: AbortSignal.timeout(timeoutMs) } as never),
-    });
+    this.connection = rpcConnection(opts.rpcUrl, { timeoutMs });
     this.redact = makeRedactor([opts.rpcUrl]);
     this.log = opts.log.child({ adapter: "solana-withdraw" });
     this.maxPriority = BigInt(Math.max(0, Math.floor(opts.maxPriorityFeeLamports)));
