@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Metrics, OTHER, slippageBps, type HandledMessage } from "../../../adapters/metrics/metrics.js";
 import type { RouterContext } from "../../../core/router/pipeline.js";
 
@@ -162,24 +162,31 @@ describe("Metrics", () => {
   });
 
   it("polls outbox depth until stopped and survives a failing poll", async () => {
-    const m = new Metrics({ defaultMetrics: false });
-    let n = 0;
-    const errors: unknown[] = [];
-    const stop = m.pollOutbox(
-      async () => {
-        n++;
-        if (n === 2) throw new Error("db down");
-        return { pending: n, due: 0, dead: 0 };
-      },
-      { everyMs: 10, onError: (e) => errors.push(e) },
-    );
-    await new Promise((r) => setTimeout(r, 60));
-    stop();
-    const seen = n;
-    await new Promise((r) => setTimeout(r, 40));
-    expect(n).toBe(seen);
-    expect(errors).toHaveLength(1);
-    expect(await samples(m, "purser_outbox_pending")).toEqual([`purser_outbox_pending ${n}`]);
+    // Fake timers: the polls are counted by timer steps, not by how busy the machine is.
+    vi.useFakeTimers();
+    try {
+      const m = new Metrics({ defaultMetrics: false });
+      let n = 0;
+      const errors: unknown[] = [];
+      const stop = m.pollOutbox(
+        async () => {
+          n++;
+          if (n === 2) throw new Error("db down");
+          return { pending: n, due: 0, dead: 0 };
+        },
+        { everyMs: 10, onError: (e) => errors.push(e) },
+      );
+      await vi.advanceTimersByTimeAsync(30); // polls at 0, 10, 20 and 30 ms: the second one fails
+      stop();
+      const seen = n;
+      expect(seen).toBe(4);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(n).toBe(seen); // stopped: no more polls
+      expect(errors).toHaveLength(1);
+      expect(await samples(m, "purser_outbox_pending")).toEqual([`purser_outbox_pending ${n}`]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("core's RouterContext fits the router observer", () => {
