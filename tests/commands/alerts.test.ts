@@ -8,7 +8,7 @@ import { silentLogger } from "../../core/ports/logger.port.js";
 import { AlertEngine, type AlertEngineDeps } from "../../core/services/alert-engine.service.js";
 import { OutboxDispatcher } from "../../core/services/outbox-dispatcher.service.js";
 import { makeTestApp, testConfig, type TestApp } from "../helpers/app.js";
-import { FakeClock, WallClock } from "../helpers/clock.js";
+import { FakeClock } from "../helpers/clock.js";
 import { tempSqliteUrl } from "../helpers/databases.js";
 import { StaticPrices } from "../helpers/trading-world.js";
 
@@ -265,13 +265,20 @@ describe("alert engine and delivery", () => {
   });
 
   it("a send slower than the lease keeps its lease: another dispatcher does not send it again", async () => {
-    const clock = new WallClock();
+    // The send is held open while the (fake) clock runs past the lease several times; after each step
+    // the test waits for the heartbeat's renewal to reach the row, then lets the other dispatcher poll.
+    const clock = new FakeClock(Date.now());
     const { app } = await world({}, undefined, clock);
     const sent: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let sending!: () => void;
+    const started = new Promise<void>((r) => (sending = r));
     app.services.notifications.register({
       platform: "telegram",
       send: async (chatId) => {
-        await new Promise((r) => setTimeout(r, 900)); // a long platform queue, or a 429 being waited out
+        sending();
+        await held; // a long platform queue, or a 429 being waited out
         sent.push(chatId);
         return { ok: true, messageIds: ["1"] };
       },
@@ -280,11 +287,16 @@ describe("alert engine and delivery", () => {
     const mk = () => new OutboxDispatcher({ store: app.repos.outbox, notifications: app.services.notifications, clock, log: silentLogger, maxAttempts: 3, admins: [], leaseMs: 200 });
     const [a, b] = [mk(), mk()];
     const first = a.runOnce();
+    await started;
+    const leaseUntil = async () => (await app.db.db.selectFrom("outbox").select("lease_until").where("dedupe_key", "=", "slow").executeTakeFirstOrThrow()).lease_until ?? 0;
     let claimedByB = 0;
-    for (let t0 = Date.now(); Date.now() - t0 < 1200; ) {
+    for (let step = 0; step < 6; step++) {
+      clock.advance(150); // past the lease unless it was renewed
+      const due = clock.now();
+      while ((await leaseUntil()) <= due) await new Promise((r) => setTimeout(r, 5)); // the renewal has landed
       claimedByB += await b.runOnce();
-      await new Promise((r) => setTimeout(r, 30));
     }
+    release();
     expect(await first).toBe(1);
     expect(claimedByB).toBe(0);
     expect(sent).toEqual(["7"]);
