@@ -290,6 +290,9 @@ export async function startDiscordFake(opts: { token?: string; applicationId?: s
       });
     });
   });
+  // Idle keep-alive sockets stay open for the test's life: on a busy machine a client reusing one just as a
+  // 5 s server timeout closes it gets "fetch failed" (close() still ends idle sockets).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const gateway = new FakeGateway(server, { token, appId: applicationId, bot, url: () => url.replace("http", "ws") });

@@ -94,6 +94,10 @@ export async function startScriptedServer(route: (req: RecordedRequest) => Answe
     timers.add(t);
   });
 
+  // Idle keep-alive sockets stay open for the test's life: on a busy machine a client reusing one just as a
+  // 5 s server timeout closes it gets "fetch failed" (close() still ends idle sockets).
+  server.keepAliveTimeout = 120_000;
+
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

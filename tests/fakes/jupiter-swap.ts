@@ -310,6 +310,9 @@ export async function startJupiterSwapFake(opts: JupiterSwapFakeOptions): Promis
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => sendJson(res, 500, { error: String(e) }));
   });
+  // Idle keep-alive sockets stay open for the test's life: on a busy machine a client reusing one just as a
+  // 5 s server timeout closes it gets "fetch failed" (close() still ends idle sockets).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let closed: Promise<void> | undefined;

@@ -77,6 +77,9 @@ export async function startOpenAiFake(opts: { promptTokens?: number; completionT
       void answer(res, a, parsed.model);
     });
   });
+  // Idle keep-alive sockets stay open for the test's life: on a busy machine a client reusing one just as a
+  // 5 s server timeout closes it gets "fetch failed" (close() still ends idle sockets).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return {

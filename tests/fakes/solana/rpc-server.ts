@@ -268,6 +268,9 @@ export async function startSolanaFake(opts: SolanaFakeOptions = {}): Promise<Sol
     });
   });
   const ws = attachSignatureSubscriptions(server, chain, (method, params) => record("ws", method, params));
+  // Idle keep-alive sockets stay open for the test's life: on a busy machine a client reusing one just as a
+  // 5 s server timeout closes it gets "fetch failed" (close() still ends idle sockets).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
