@@ -4,6 +4,7 @@
 //   node scripts/compiled.mjs --build               compile (tsc -p tsconfig.build.json), then stamp dist/
 //   node scripts/compiled.mjs --build --prepare     the same on `npm install`, skipped when there is
 //                                                   nothing to build yet (a Docker dependency layer) or no compiler
+//   node scripts/compiled.mjs --build --if-stale    only when dist/ is missing or older than the sources (tests, benches)
 // Staleness is one stat per source file (~300 files, a few ms); `npm run dev` runs the sources with tsx instead.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -61,6 +62,7 @@ if (args[0] === "--build") {
     say("nothing to build here yet (no sources or no compiler): skipping the build");
     process.exit(0);
   }
+  if (args.includes("--if-stale") && existsSync(join(root, "dist", "bots", "main.js")) && builtAt() >= newestSource()) process.exit(0);
   const r = build();
   if (!r.ok) say(`build failed: ${r.why}`);
   process.exit(r.ok ? 0 : 1);
