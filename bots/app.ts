@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Metrics } from "../adapters/metrics/metrics.js";
@@ -42,8 +42,21 @@ import { addWithdrawals } from "./withdraw-send.js";
 
 export { CONSOLE_USER, type AppOptions } from "./wiring.js";
 
-export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
-  .version;
+/**
+ * The nearest package.json above this module: `bots/app.ts` under tsx, `dist/bots/app.js` once compiled
+ * (dist/ has none of its own, so both find the repository's).
+ */
+function packageVersion(): string {
+  for (let dir = new URL("./", import.meta.url); ; ) {
+    const file = new URL("package.json", dir);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+    const up = new URL("../", dir);
+    if (up.href === dir.href) throw new Error(`no package.json above ${import.meta.url}`);
+    dir = up;
+  }
+}
+
+export const VERSION = packageVersion();
 
 export interface App {
   /** This process among its peers (host:pid:random); the owner named on its leases. */

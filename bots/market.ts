@@ -82,7 +82,9 @@ export function buildMarket(
   let replay: ReplaySource | undefined = over.replay === null ? undefined : over.replay;
   if (over.replay === undefined) {
     if (existsSync(config.REPLAY_DATA_DIR)) {
-      replay = new ReplayMarket({ series: loadReplayDir(config.REPLAY_DATA_DIR), clock, start: config.REPLAY_START, speed: config.REPLAY_SPEED });
+      const dir = config.REPLAY_DATA_DIR;
+      const startedAt = clock.now();
+      replay = lazyReplay(() => new ReplayMarket({ series: loadReplayDir(dir), clock, start: config.REPLAY_START, speed: config.REPLAY_SPEED, startedAt }));
     } else log.warn({ dir: config.REPLAY_DATA_DIR }, "replay data directory not found: no replay fallback");
   }
   if (config.MARKET_SOURCE === "replay" && !replay) {
@@ -109,4 +111,22 @@ export function buildMarket(
   });
   const tokens = new TokenRegistry({ cache: deps.tokenCache, memory: cache, search, clock, log: log.child({ component: "tokens" }) });
   return { market, tokens, charts: new PngChartRenderer(), bus, cache, tokenInfo };
+}
+
+/**
+ * The bundled history read on first use, not at start-up (parsing its CSVs takes ~0.4 s and ~20 MB,
+ * and a chat that asks no price never needs them). `build` runs once, on the first call of any
+ * member; the market it builds plays back from the moment this was made (its `startedAt`).
+ */
+function lazyReplay(build: () => ReplayMarket): ReplaySource {
+  let made: ReplayMarket | undefined;
+  const market = () => (made ??= build());
+  return {
+    name: "replay",
+    kind: "replay",
+    now: () => market().now(),
+    range: () => market().range(),
+    getPrices: (tokens) => market().getPrices(tokens),
+    history: (token, fromMs, toMs, stepMs) => market().history(token, fromMs, toMs, stepMs),
+  };
 }

@@ -1,7 +1,4 @@
-import { JupiterSwapProvider } from "../adapters/jupiter/jupiter-swap.js";
-import { AesKeyVault, isSolanaAddress } from "../adapters/solana/key-vault.js";
-import { SolanaChain } from "../adapters/solana/solana-chain.js";
-import { SolanaWithdrawals } from "../adapters/solana/withdraw-tx.js";
+import { isSolanaAddress } from "../core/domain/base58.js";
 import type { WithdrawChain } from "../core/ports/withdraw-tx.port.js";
 import type { AuditLog } from "../core/ports/audit.port.js";
 import type { Clock } from "../core/ports/clock.port.js";
@@ -17,6 +14,8 @@ import { TradingService, type TradingDeps } from "../core/services/trading.servi
 import { WalletService } from "../core/services/wallet.service.js";
 import type { Repositories } from "../db/index.js";
 import type { Config } from "./config.js";
+import { lazyAdapter } from "./lazy.js";
+import type { AesKeyVault } from "../adapters/solana/key-vault.js";
 
 /** Test seams: fakes for the outside world; `chain: null` means no Solana connection at all. */
 export interface TradingOverrides {
@@ -50,9 +49,20 @@ export function buildTrading(
   over: TradingOverrides = {},
 ) {
   const log = d.log.child({ component: "trading" });
+  // The Solana and Jupiter adapters (and their SDKs) are imported on first use: a paper chat on
+  // replayed prices may never call them.
   const jupiter =
     over.swap ??
-    new JupiterSwapProvider({ root: config.JUPITER_API_ROOT, maxPriorityFeeLamports: config.PRIORITY_FEE_MAX_LAMPORTS, ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}), timeoutMs: 10_000 });
+    lazyAdapter<SwapProvider>(
+      async () =>
+        new (await import("../adapters/jupiter/jupiter-swap.js")).JupiterSwapProvider({
+          root: config.JUPITER_API_ROOT,
+          maxPriorityFeeLamports: config.PRIORITY_FEE_MAX_LAMPORTS,
+          ...(config.JUPITER_API_KEY ? { apiKey: config.JUPITER_API_KEY } : {}),
+          timeoutMs: 10_000,
+        }),
+      { quote: true, buildSwap: true },
+    );
   // Paper trading keeps working on replayed prices (offline): quotes are simulated and labelled so.
   const swap =
     config.TRADING_MODE === "paper"
@@ -61,13 +71,31 @@ export function buildTrading(
   const chain =
     over.chain === null
       ? undefined
-      : (over.chain ?? new SolanaChain({ rpcUrl: config.SOLANA_RPC_URL, ...(config.SOLANA_WS_URL ? { wsUrl: config.SOLANA_WS_URL } : {}), log }));
+      : (over.chain ??
+        lazyAdapter<Chain>(
+          async () =>
+            new (await import("../adapters/solana/solana-chain.js")).SolanaChain({
+              rpcUrl: config.SOLANA_RPC_URL,
+              ...(config.SOLANA_WS_URL ? { wsUrl: config.SOLANA_WS_URL } : {}),
+              log,
+            }),
+          { balances: true, inspect: true, send: true, status: true, blockHeight: true, executed: true },
+        ));
   // Withdrawals are built by Purser on the same RPC as everything else live (only when there is a chain).
   const withdrawTx =
     over.withdrawTx === null || !chain
       ? undefined
-      : (over.withdrawTx ?? new SolanaWithdrawals({ rpcUrl: config.SOLANA_RPC_URL, maxPriorityFeeLamports: config.PRIORITY_FEE_MAX_LAMPORTS, log }));
-  const vault = over.vault ?? (config.MASTER_KEY ? new AesKeyVault({ masterKey: config.MASTER_KEY }) : undefined);
+      : (over.withdrawTx ??
+        lazyAdapter<WithdrawChain>(
+          async () =>
+            new (await import("../adapters/solana/withdraw-tx.js")).SolanaWithdrawals({
+              rpcUrl: config.SOLANA_RPC_URL,
+              maxPriorityFeeLamports: config.PRIORITY_FEE_MAX_LAMPORTS,
+              log,
+            }),
+          { plan: true, build: true, inspect: true },
+        ));
+  const vault = over.vault ?? (config.MASTER_KEY ? lazyVault(config.MASTER_KEY) : undefined);
   const mints = (list: readonly string[]) => new Set(list.map((x) => d.tokens.builtin(x)?.mint ?? x));
   const explorer = explorerTx(config);
   const trading = new TradingService({
@@ -121,4 +149,14 @@ export function buildTrading(
     mode: config.TRADING_MODE,
   });
   return { trading, portfolio, wallets, chain, explorer, vault, withdrawTx };
+}
+
+/**
+ * The key vault (web3.js signs with it) imported on first use; addresses are told apart without it.
+ * `importSecret` (beyond the port) is how a treasury keypair file becomes a custodial wallet.
+ */
+function lazyVault(masterKey: string): KeyVault & Pick<AesKeyVault, "importSecret"> {
+  const load = async () => new (await import("../adapters/solana/key-vault.js")).AesKeyVault({ masterKey });
+  const vault = lazyAdapter<Pick<AesKeyVault, "create" | "sign" | "reveal" | "importSecret">>(load, { create: true, sign: true, reveal: true, importSecret: true });
+  return { ...vault, isAddress: isSolanaAddress };
 }

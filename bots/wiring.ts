@@ -3,8 +3,6 @@ import { Metrics } from "../adapters/metrics/metrics.js";
 import { MemoryRateLimiterFactory } from "../adapters/ratelimit/rate-limiters.js";
 import { RedisRateLimiterFactory } from "../adapters/ratelimit/redis-rate-limiters.js";
 import { MemorySpacer, RedisSpacer } from "../adapters/ratelimit/spacer.js";
-import { createRedis, redisReady } from "../adapters/redis/client.js";
-import { SolanaTokenSafetyReader } from "../adapters/solana/token-safety-reader.js";
 import { FallbackLeases, RedisLeases } from "../adapters/redis/redis-leases.js";
 import type { createRegistry } from "../commands/index.js";
 import { directChat, type PlatformAccount } from "../core/domain/identity.js";
@@ -32,10 +30,10 @@ import type { TreasurySettings } from "../core/services/treasury/index.js";
 import { createDatabase, migrate, repositories, type Db } from "../db/index.js";
 import type { Config } from "./config.js";
 import { buildLlm } from "./llm.js";
+import { lazyAdapter } from "./lazy.js";
 import { buildMarket, type MarketOverrides, type MarketParts } from "./market.js";
 import { buildTrading, explorerTx, type TradingOverrides } from "./trading.js";
 import { buildTreasury, treasuryMetricsObserver } from "./treasury.js";
-import { loadTreasurySettings } from "./treasury-file.js";
 import { TickWatch } from "./health.js";
 import type { WithdrawalOverrides } from "./withdrawals.js";
 import type { TwoFactorPort } from "../core/ports/two-factor.port.js";
@@ -78,10 +76,10 @@ export async function buildStores(config: Config, opts: AppOptions, clock: Clock
   const applied = await migrate(db.db, db.schema);
   if (applied.length) log.info({ applied, db: db.where }, "migrations applied");
   const repos = repositories(db, clock, log.child({ component: "db" }));
-  const redis = config.REDIS_URL
-    ? { main: createRedis(config.REDIS_URL, log, "main"), sub: createRedis(config.REDIS_URL, log, "sub", { subscriber: true }) }
-    : undefined;
-  if (redis && !(await redisReady(redis.main))) log.warn("redis not reachable at start-up: running degraded until it is");
+  const url = config.REDIS_URL;
+  const client = url ? await import("../adapters/redis/client.js") : undefined; // ioredis only when Redis is configured
+  const redis = client && url ? { main: client.createRedis(url, log, "main"), sub: client.createRedis(url, log, "sub", { subscriber: true }) } : undefined;
+  if (client && redis && !(await client.redisReady(redis.main))) log.warn("redis not reachable at start-up: running degraded until it is");
   const limiters = opts.limiters ?? (redis ? new RedisRateLimiterFactory(redis.main, `${config.REDIS_PREFIX}rl:`) : new MemoryRateLimiterFactory());
   const spacer: Spacer = redis ? new RedisSpacer(redis.main, (err) => log.warn({ err }, "redis spacer unavailable: spacing per process"), `${config.REDIS_PREFIX}space:`) : new MemorySpacer();
   const leases: Leases = redis
@@ -251,7 +249,10 @@ export function buildTokenSources(w: Pick<Wiring, "config" | "opts" | "market">)
       ? opts.tokenSafety
       : opts.trading?.chain === null
         ? null
-        : new SolanaTokenSafetyReader({ rpcUrl: config.SOLANA_RPC_URL });
+        : lazyAdapter<ChainTokenReader>(
+            async () => new (await import("../adapters/solana/token-safety-reader.js")).SolanaTokenSafetyReader({ rpcUrl: config.SOLANA_RPC_URL }),
+            { mintFacts: true, largestHolders: true, firstActivity: true, poolMints: true },
+          );
   return { ...(tokenSafety ? { tokenSafety } : {}), tokenInfo: w.market.tokenInfo };
 }
 
@@ -342,7 +343,7 @@ export function buildHousekeeping(w: Wiring, trade: Trade) {
 export async function addTreasury(w: Wiring, services: Services, trade: Trade): Promise<void> {
   const { config, opts, clock, log, instance, metrics, market } = w;
   const { repos, leases } = w.stores;
-  const treasurySettings = opts.treasury ?? (config.TREASURY_CONFIG ? await loadTreasurySettings(config.TREASURY_CONFIG, { repos, ...(trade.vault ? { vault: trade.vault } : {}), now: clock.now() }) : undefined);
+  const treasurySettings = opts.treasury ?? (config.TREASURY_CONFIG ? await (await import("./treasury-file.js")).loadTreasurySettings(config.TREASURY_CONFIG, { repos, ...(trade.vault ? { vault: trade.vault } : {}), now: clock.now() }) : undefined);
   if (treasurySettings) {
     services.treasury = buildTreasury(treasurySettings, {
       repos,

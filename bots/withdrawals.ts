@@ -1,4 +1,3 @@
-import { SolanaAddressChecker } from "../adapters/solana/address-check.js";
 import type { AddressChecker } from "../core/ports/address-book.port.js";
 import type { TwoFactorPort } from "../core/ports/two-factor.port.js";
 import type { WithdrawAddressBook } from "../core/ports/withdrawals.port.js";
@@ -8,6 +7,7 @@ import type { Clock } from "../core/ports/clock.port.js";
 import type { Logger } from "../core/ports/logger.port.js";
 import type { Repositories } from "../db/index.js";
 import type { Config } from "./config.js";
+import { lazyAdapter } from "./lazy.js";
 
 /** The parts of the wiring (bots/wiring.ts) the book is built from. */
 interface BookWiring {
@@ -37,7 +37,9 @@ export function buildAddressBook(w: BookWiring, services: Pick<Services, "action
   const { repos } = w.stores;
   return new AddressBookService({
     store: repos.addressBook,
-    checker: over.addressCheck ?? new SolanaAddressChecker({ rpcUrl: config.SOLANA_RPC_URL }),
+    checker:
+      over.addressCheck ??
+      lazyAdapter<AddressChecker>(async () => new (await import("../adapters/solana/address-check.js")).SolanaAddressChecker({ rpcUrl: config.SOLANA_RPC_URL }), { check: true }),
     twoFactor,
     actions: services.actions,
     notices: services.notifications,

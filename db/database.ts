@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from "kysely";
-import pg from "pg";
+import type Pg from "pg";
+import { createRequire } from "node:module";
 import type { Logger } from "../core/ports/logger.port.js";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -36,6 +37,7 @@ export const SQLITE_LOCK_WAIT_MS = 5000;
 /** `sqlite:./data/purser.db`, `sqlite::memory:`, or `postgres://user@host/db`. */
 export function createDatabase(url: string, opts: DbOptions = {}): Db {
   if (/^postgres(ql)?:\/\//i.test(url)) {
+    const pg = createRequire(import.meta.url)("pg") as typeof Pg; // loaded only for Postgres (a SQLite process never needs it)
     const pool = new pg.Pool({
       connectionString: url,
       max: opts.poolMax ?? 10,
@@ -85,7 +87,7 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
  * out between queries (a transaction). Unheard, either ends the process. Heard, the dead client
  * leaves the pool, the query in flight fails (as UnavailableError) and the next one reconnects.
  */
-function watchConnections(pool: pg.Pool, log: Logger | undefined): void {
+function watchConnections(pool: Pg.Pool, log: Logger | undefined): void {
   // Every client is watched from its first connect, so the pool's copy of an idle client's error
   // (its own 'error' event, which must have a listener) is already reported.
   pool.on("error", () => undefined);

@@ -11,6 +11,8 @@ export interface ReplayMarketOptions {
   start?: number;
   /** Historical ms per real ms: 1 plays in real time, 3600 plays an hour per second. Default 1. */
   speed?: number;
+  /** The clock's time when playback began (at `start`); defaults to now. A market built late keeps the time it was promised. */
+  startedAt?: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -125,7 +127,7 @@ export class ReplayMarket implements PriceSource, PriceHistorySource {
     this.from = from;
     this.to = to;
     this.offset = start - from;
-    this.startedAt = options.clock.now();
+    this.startedAt = options.startedAt ?? options.clock.now();
   }
 
   /** First and last candle time (epoch ms) across all series. */

@@ -12,6 +12,7 @@ import { retentionBench } from "./retention.bench.js";
 import { automationsBench } from "./automations.bench.js";
 import { automationsExecBench } from "./automations-exec.bench.js";
 import { tokenCardsBench } from "./token-cards.bench.js";
+import { startupBench } from "./startup.bench.js";
 
 /** `npm run bench`: one table of every figure the issues ask for, with the machine's size. */
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
@@ -26,6 +27,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ["automations", () => automationsBench()],
   ["automations-exec", () => automationsExecBench()],
   ["token-cards", () => tokenCardsBench()],
+  ["startup", () => startupBench()],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));

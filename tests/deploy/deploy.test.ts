@@ -238,13 +238,18 @@ describe("Dockerfile", () => {
     expect(df).toMatch(/^CMD \["npm", ?"start"\]$/m);
   });
 
-  it("copies only paths that exist, and tsx (how npm start runs) survives the prune", async () => {
+  it("copies only paths that exist, builds dist/ before the prune, and npm start runs it with node alone", async () => {
     const sources = [...df.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(sources.length).toBeGreaterThan(3);
     for (const s of sources) expect(existsSync(join(ROOT, s)), s).toBe(true);
+    for (const s of ["scripts", "tsconfig.build.json"]) expect(sources).toContain(s);
+    // prepare (the build) runs inside npm ci: its script is there first; the real build follows the sources, before the prune.
+    expect(df.indexOf("COPY scripts")).toBeLessThan(df.indexOf("RUN npm ci"));
+    expect(df.indexOf("RUN npm run build")).toBeGreaterThan(df.indexOf("COPY db"));
+    expect(df.indexOf("RUN npm run build")).toBeLessThan(df.indexOf("RUN npm prune"));
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-    expect(pkg.scripts.start).toMatch(/^tsx /);
-    expect(pkg.dependencies.tsx).toBeDefined();
+    expect(pkg.scripts.start).toMatch(/^node scripts\/compiled\.mjs bots\/main$/);
+    expect(pkg.scripts.prepare).toMatch(/--prepare/);
   });
 
   it("has a build-context filter BuildKit picks up for -f deploy/Dockerfile", () => {
