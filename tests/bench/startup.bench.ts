@@ -26,7 +26,7 @@ const ROOT = process.cwd();
 const RUNS = 5;
 const WELCOME = /Welcome to Purser/;
 /** The compiled start as `npm start` runs it (package.json's script), without npm: the pid is Purser's. */
-const START = ["scripts/compiled.mjs", "bots/main"];
+const START = ["bots/compiled.mjs", "bots/main"];
 
 function baseEnv(dir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...OFFLINE_ENV, MARKET_SOURCE: "replay", DATABASE_URL: `sqlite:${join(dir, "p.db")}`, LOG_FILE: join(dir, "purser.log") };

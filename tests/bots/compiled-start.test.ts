@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -39,7 +39,7 @@ function run(args: string[], input: string, env: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  const build = spawn(process.execPath, [join(ROOT, "scripts/compiled.mjs"), "--build", "--if-stale"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  const build = spawn(process.execPath, [join(ROOT, "bots/compiled.mjs"), "--build", "--if-stale"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   build.stderr.on("data", (d) => (err += d));
   const code = await new Promise<number | null>((r) => build.on("exit", r));
@@ -58,7 +58,7 @@ describe("the compiled start (npm start)", () => {
   }, 120_000);
 
   it("through the launcher npm start uses, with arguments for the entry: replayed prices load on the first /price", async () => {
-    const p = run([join(ROOT, "scripts/compiled.mjs"), "bots/main"], "/start\n/price SOL\n");
+    const p = run([join(ROOT, "bots/compiled.mjs"), "bots/main"], "/start\n/price SOL\n");
     expect(await p.exited).toBe(0);
     expect(p.stdout()).toContain("Welcome to Purser");
     expect(p.stdout()).toMatch(/SOL\s+\$[\d,.]+.*replay/);
@@ -66,13 +66,19 @@ describe("the compiled start (npm start)", () => {
   }, 120_000);
 
   it("a compiled bot script gets its own arguments: npm run backtest -- --help", async () => {
-    const p = run([join(ROOT, "scripts/compiled.mjs"), "bots/backtest", "--help"], "");
+    const p = run([join(ROOT, "bots/compiled.mjs"), "bots/backtest", "--help"], "");
     expect(await p.exited).toBe(0);
     expect(p.stdout() + p.stderr()).toContain("Usage: npm run backtest");
   }, 120_000);
 
   it("a stack trace from dist/ names the TypeScript source and line (source maps, as the launcher enables them)", async () => {
-    const money = pathToFileURL(join(ROOT, "dist/core/domain/money.js")).href;
+    // dist/ is a bundle: the chunk holding core/domain/money.ts is the one whose source map lists it.
+    const dir = join(ROOT, "dist/bots");
+    const chunk = readdirSync(dir)
+      .filter((f) => f.endsWith(".js.map"))
+      .find((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { sources: string[] }).sources.some((s) => s.endsWith("core/domain/money.ts")));
+    expect(chunk).toBeDefined();
+    const money = pathToFileURL(join(dir, chunk!.replace(/\.map$/, ""))).href;
     const script = `process.setSourceMapsEnabled(true); const { parseAmount } = await import(${JSON.stringify(money)}); try { parseAmount("", 9) } catch (e) { console.log(e.stack) }`;
     const p = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";

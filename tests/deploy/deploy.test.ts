@@ -242,13 +242,13 @@ describe("Dockerfile", () => {
     const sources = [...df.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(sources.length).toBeGreaterThan(3);
     for (const s of sources) expect(existsSync(join(ROOT, s)), s).toBe(true);
-    for (const s of ["scripts", "tsconfig.build.json"]) expect(sources).toContain(s);
-    // prepare (the build) runs inside npm ci: its script is there first; the real build follows the sources, before the prune.
-    expect(df.indexOf("COPY scripts")).toBeLessThan(df.indexOf("RUN npm ci"));
+    expect(sources).toContain("bots/compiled.mjs");
+    // prepare (the build) runs inside npm ci: its launcher is there first; the real build follows the sources, before the prune.
+    expect(df.indexOf("COPY bots/compiled.mjs")).toBeLessThan(df.indexOf("RUN npm ci"));
     expect(df.indexOf("RUN npm run build")).toBeGreaterThan(df.indexOf("COPY db"));
     expect(df.indexOf("RUN npm run build")).toBeLessThan(df.indexOf("RUN npm prune"));
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-    expect(pkg.scripts.start).toMatch(/^node scripts\/compiled\.mjs bots\/main$/);
+    expect(pkg.scripts.start).toMatch(/^node bots\/compiled\.mjs bots\/main$/);
     expect(pkg.scripts.prepare).toMatch(/--prepare/);
   });
 
