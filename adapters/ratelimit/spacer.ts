@@ -7,12 +7,14 @@ import type { Admission, Spacer, WindowRule } from "../../core/ports/rate-limit.
  * flight after this long: it then occupies its windows like a send that ended at that moment.
  */
 export const IN_FLIGHT_HOLD_MS = 120_000;
-/** Asked again this soon when only sends still in flight fill a window (their end is not known yet). */
-export const IN_FLIGHT_POLL_MS = 10;
 
-/** A key's sliding window: ticket -> end (admission + hold while in flight, the answer's time after). */
+/**
+ * A key's sliding window: ticket -> end (admission + hold while in flight, the answer's time after),
+ * and its pace: the theoretical time of the next admission (GCRA).
+ */
 interface Slots {
   ends: Map<string, number>;
+  tat: number;
   lastStart: number;
 }
 
@@ -22,12 +24,13 @@ function waitFor(s: Slots | undefined, rule: WindowRule, now: number): number {
   let wait = 0;
   for (const [t, end] of s.ends) if (end <= now - rule.windowMs) s.ends.delete(t);
   if (s.ends.size >= rule.limit) {
-    // The window frees up when the oldest (size - limit + 1) entries have left it.
+    // The window frees up when the oldest (size - limit + 1) entries have left it; one still in
+    // flight ends at the earliest now, so its window runs at least windowMs more.
     const blocker = [...s.ends.values()].sort((a, b) => a - b)[s.ends.size - rule.limit]!;
-    wait = blocker > now ? IN_FLIGHT_POLL_MS : blocker + rule.windowMs - now;
+    wait = Math.min(blocker, now) + rule.windowMs - now;
   }
-  const gap = rule.minGapMs ?? 0;
-  if (gap > 0 && now - s.lastStart < gap) wait = Math.max(wait, s.lastStart + gap - now);
+  const early = s.tat - (rule.gapToleranceMs ?? 0) - now;
+  if ((rule.minGapMs ?? 0) > 0 && early > 0) wait = Math.max(wait, early);
   return wait;
 }
 
@@ -46,8 +49,9 @@ export class MemorySpacer implements Spacer {
     const ticket = `m${++this.seq}`;
     for (const r of rules) {
       let s = this.windows.get(r.key);
-      if (!s) this.windows.set(r.key, (s = { ends: new Map(), lastStart: -Infinity }));
+      if (!s) this.windows.set(r.key, (s = { ends: new Map(), tat: -Infinity, lastStart: now }));
       s.ends.set(ticket, now + IN_FLIGHT_HOLD_MS);
+      s.tat = Math.max(s.tat, now) + (r.minGapMs ?? 0);
       s.lastStart = now;
     }
     if (this.windows.size > 100_000) this.prune(now);
@@ -82,35 +86,39 @@ export class MemorySpacer implements Spacer {
 }
 
 // Redis' own clock, so every process agrees on "now". KEYS: per rule its window (a sorted set of
-// tickets scored by their end) and its last admission; ARGV: ticket, hold, poll, then per rule
-// limit, window and min gap. Returns 0 when admitted (recorded under every rule), else ms to wait.
+// tickets scored by their end) and its pace (the theoretical time of the next admission); ARGV:
+// ticket, hold, then per rule limit, window, gap and gap tolerance. Returns 0 when admitted
+// (recorded under every rule), else the ms to wait.
 const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local hold, poll = tonumber(ARGV[2]), tonumber(ARGV[3])
+local hold = tonumber(ARGV[2])
 local n = #KEYS / 2
 local wait = 0
 for i = 1, n do
-  local zk, lk = KEYS[2 * i - 1], KEYS[2 * i]
-  local limit, win, gap = tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2]), tonumber(ARGV[3 * i + 3])
+  local zk, tk = KEYS[2 * i - 1], KEYS[2 * i]
+  local limit, win, gap, tol = tonumber(ARGV[4 * i - 1]), tonumber(ARGV[4 * i]), tonumber(ARGV[4 * i + 1]), tonumber(ARGV[4 * i + 2])
   redis.call('ZREMRANGEBYSCORE', zk, '-inf', now - win)
   local count = redis.call('ZCARD', zk)
   if count >= limit then
     local e = tonumber(redis.call('ZRANGE', zk, count - limit, count - limit, 'WITHSCORES')[2])
-    if e > now then wait = math.max(wait, poll) else wait = math.max(wait, e + win - now) end
+    wait = math.max(wait, math.min(e, now) + win - now)
   end
   if gap > 0 then
-    local last = redis.call('GET', lk)
-    if last and now - tonumber(last) < gap then wait = math.max(wait, tonumber(last) + gap - now) end
+    local tat = redis.call('GET', tk)
+    if tat and tonumber(tat) - tol > now then wait = math.max(wait, tonumber(tat) - tol - now) end
   end
 end
-if wait > 0 then return wait end
+if wait > 0 then return math.ceil(wait) end
 for i = 1, n do
-  local zk, lk = KEYS[2 * i - 1], KEYS[2 * i]
-  local win, gap = tonumber(ARGV[3 * i + 2]), tonumber(ARGV[3 * i + 3])
+  local zk, tk = KEYS[2 * i - 1], KEYS[2 * i]
+  local win, gap = tonumber(ARGV[4 * i]), tonumber(ARGV[4 * i + 1])
   redis.call('ZADD', zk, now + hold, ARGV[1])
   redis.call('PEXPIRE', zk, hold + win + 1000)
-  if gap > 0 then redis.call('SET', lk, now, 'PX', gap + 1000) end
+  if gap > 0 then
+    local tat = math.max(tonumber(redis.call('GET', tk) or '0'), now) + gap
+    redis.call('SET', tk, tostring(tat), 'PX', math.ceil(tat - now) + 1000)
+  end
 end
 return 0`;
 
@@ -144,10 +152,10 @@ export class RedisSpacer implements Spacer {
 
   async admit(rules: readonly WindowRule[]): Promise<Admission> {
     const ticket = `${this.id}:${++this.seq}`;
-    const keys = rules.flatMap((r) => [`${this.prefix}w:${r.key}`, `${this.prefix}w:${r.key}:last`]);
-    const args = rules.flatMap((r) => [String(r.limit), String(Math.ceil(r.windowMs)), String(Math.ceil(r.minGapMs ?? 0))]);
+    const keys = rules.flatMap((r) => [`${this.prefix}w:${r.key}`, `${this.prefix}w:${r.key}:pace`]);
+    const args = rules.flatMap((r) => [String(r.limit), String(Math.ceil(r.windowMs)), String(r.minGapMs ?? 0), String(r.gapToleranceMs ?? 0)]);
     try {
-      const wait = Number(await this.redis.eval(ADMIT, keys.length, ...keys, ticket, String(IN_FLIGHT_HOLD_MS), String(IN_FLIGHT_POLL_MS), ...args));
+      const wait = Number(await this.redis.eval(ADMIT, keys.length, ...keys, ticket, String(IN_FLIGHT_HOLD_MS), ...args));
       return wait > 0 ? { admitted: false, waitMs: wait } : { admitted: true, ticket };
     } catch (err) {
       this.onFallback(err);

@@ -17,14 +17,16 @@ export const TELEGRAM_CHAT_LIMITS = {
 } as const;
 
 /**
- * The overall window for `perSecond` (TELEGRAM_GLOBAL_PER_S): that many sends per second, never two
- * admitted closer than half the average gap (a backlog after a pause leaves at twice the pace at most,
- * still inside the window; timer lateness up to half a gap costs no throughput).
+ * The overall window for `perSecond` (TELEGRAM_GLOBAL_PER_S): that many sends in any second, paced at
+ * twice the average rate with one average gap of tolerance. So a window's sends spread over about half
+ * of it rather than leaving together, a backlog after a pause leaves at most three back to back, and a
+ * timer that fires up to a gap late costs no throughput (the window, not the pace, is what binds).
  */
 export function globalRule(perSecond: number): WindowRule {
   const limit = Math.max(1, Math.floor(perSecond));
   const windowMs = Math.ceil((1000 * limit) / perSecond) + WINDOW_MARGIN_MS;
-  return { key: "tg:global", limit, windowMs, minGapMs: windowMs / limit / 2 };
+  const gap = windowMs / limit;
+  return { key: "tg:global", limit, windowMs, minGapMs: gap / 2, gapToleranceMs: gap };
 }
 
 /** Methods that count against Telegram's sending limits. */

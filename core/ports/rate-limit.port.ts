@@ -10,16 +10,19 @@ export interface RateLimiterFactory {
 }
 
 /**
- * One sliding-window limit on sends that share `key`: at most `limit` sends in any `windowMs`, and
- * (when given) at least `minGapMs` between two admissions. A send occupies the window from the moment
- * it is admitted until `windowMs` after its answer came back: the platform counts it at some instant
- * in between, so this holds whatever the network and the event loop did to it on the way.
+ * One sliding-window limit on sends that share `key`: at most `limit` sends in any `windowMs`. A send
+ * occupies the window from the moment it is admitted until `windowMs` after its answer came back: the
+ * platform counts it at some instant in between, so this holds whatever the network and the event loop
+ * did to it on the way. Optionally also paced: admissions average at most one per `minGapMs`, and one
+ * may come up to `gapToleranceMs` early (a timer that fired late is made up for; a stall is not, since
+ * the pace is judged on the clock at admission: after one, at most 1 + tolerance/gap go back to back).
  */
 export interface WindowRule {
   key: string;
   limit: number;
   windowMs: number;
   minGapMs?: number;
+  gapToleranceMs?: number;
 }
 
 export type Admission = { admitted: true; ticket: string } | { admitted: false; waitMs: number };
