@@ -13,9 +13,15 @@ import type { BenchRow } from "./harness.js";
 
 const LIMIT = 30;
 
+/**
+ * A CPU-bound loop that also ends on its own when the bench is gone (its parent changed: killed by a
+ * signal that skipped our exit hook) or after 10 minutes, so it can never outlive a run.
+ */
+const SPIN = "const p = process.ppid, end = Date.now() + 600000; for (let i = 0; ; i++) if ((i & 0xfffff) === 0 && (process.ppid !== p || Date.now() > end)) process.exit();";
+
 /** Two processes spinning on the CPU (a 2-core machine on a bad day) until stopped. */
 function busyLoops(n = 2): () => void {
-  const kids: ChildProcess[] = Array.from({ length: n }, () => spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+  const kids: ChildProcess[] = Array.from({ length: n }, () => spawn(process.execPath, ["-e", SPIN], { stdio: "ignore" }));
   const stop = () => {
     for (const k of kids) if (k.exitCode === null && k.signalCode === null) k.kill("SIGKILL");
   };
@@ -44,7 +50,7 @@ function sustainedRate(times: readonly number[]): number {
  * window limits, auto-retry) and the outbox to a fake Bot API that enforces 30 msg/s overall and
  * 1 msg/s per chat with real 429s; `busy` runs it beside two busy-loop processes.
  */
-async function deliveryRun(n: number, busy: boolean): Promise<BenchRow> {
+export async function deliveryRun(n: number, busy: boolean): Promise<BenchRow> {
   const stopBusy = busy ? busyLoops() : () => {};
   const dir = mkdtempSync(join(tmpdir(), "purser-albench-"));
   try {
