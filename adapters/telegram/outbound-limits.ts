@@ -1,5 +1,5 @@
 import type { Transformer } from "grammy";
-import type { Spacer, WindowRule } from "../../core/ports/rate-limit.port.js";
+import type { Admission, Spacer, WindowRule } from "../../core/ports/rate-limit.port.js";
 
 /**
  * Telegram's sending limits as sliding windows: ~30 messages in any second overall, 1 a second per
@@ -32,15 +32,11 @@ export function globalRule(perSecond: number): WindowRule {
 /** Methods that count against Telegram's sending limits. */
 const SENDING = new Set(["sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageReplyMarkup", "copyMessage", "forwardMessage"]);
 
-/** What the limits wait with: timers, or a simulated loop in tests (the spacer has its own clock). */
+/** What the limits wait with: timers, or a simulated loop in tests (time is read by the spacer's clock). */
 export interface SpacingTime {
-  now(): number;
   sleep(ms: number): Promise<void>;
 }
-const realTime: SpacingTime = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise<void>((r) => setTimeout(r, ms)),
-};
+const realTime: SpacingTime = { sleep: (ms) => new Promise<void>((r) => setTimeout(r, ms)) };
 
 /**
  * Sends of this process waiting for the overall window, first come first served: only the head asks
@@ -67,7 +63,8 @@ class AdmissionQueue {
     this.pumping = true;
     try {
       while (this.waiting.length) {
-        const a = await this.spacer.admit(this.rules);
+        // A spacer that throws (it should fall back on its own) is asked again shortly: never stuck.
+        const a = await this.spacer.admit(this.rules).catch((): Admission => ({ admitted: false, waitMs: 50 }));
         if (a.admitted) this.waiting.shift()!(a.ticket);
         else await this.time.sleep(a.waitMs);
       }
