@@ -85,8 +85,8 @@ export const SETTINGS = {
   TELEGRAM_API_ROOT: { schema: httpUrl, default: "https://api.telegram.org", doc: "Telegram Bot API root" },
   TELEGRAM_GLOBAL_PER_S: {
     schema: z.coerce.number().min(1).max(30),
-    default: "28",
-    doc: "Messages per second Purser sends to Telegram overall, across every process (Telegram allows about 30)",
+    default: "30",
+    doc: "Messages Purser sends to Telegram in any one second overall, across every process (Telegram allows 30)",
   },
   TELEGRAM_WEBHOOK_URL: {
     schema: httpUrl.optional(),

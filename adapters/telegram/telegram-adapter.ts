@@ -1,6 +1,6 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
-import { Api, Bot, webhookCallback, type Context, type Transformer } from "grammy";
+import { Api, Bot, webhookCallback, type Context } from "grammy";
 import type { BotCommand, Update, UserFromGetMe } from "grammy/types";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InboundMessage, Reply } from "../../core/domain/message.js";
@@ -11,6 +11,7 @@ import type { Spacer } from "../../core/ports/rate-limit.port.js";
 import type { Outcome, ReplyMeta, Responder } from "../../core/router/pipeline.js";
 import { plainText, textReply } from "../../core/router/reply.js";
 import { normalizeUpdate } from "./normalize.js";
+import { sharedLimits } from "./outbound-limits.js";
 import { TelegramSender } from "./sender.js";
 import type { KvStore } from "../../core/ports/kv.port.js";
 
@@ -28,65 +29,17 @@ export interface TelegramAdapterOptions {
   botInfo?: UserFromGetMe;
   /** Webhook mode (TELEGRAM_WEBHOOK_URL): updates arrive over HTTP, checked against the secret. */
   webhook?: { url: string; secret: string };
-  /** Outbound limits (~28 msg/s overall, 1.1 s per chat, 3.1 s per group); false only for benchmarks. */
+  /** Outbound limits (sliding windows: 30 msg/s overall, 1/s per chat, 20/min per group); false only for benchmarks. */
   throttle?: boolean;
   /** Where the spacing is booked: this process (MemorySpacer) or every process (RedisSpacer). */
   spacer: Spacer;
-  /** Overall messages per second (default 28: under Telegram's ~30 with room for jitter). */
+  /** Overall messages in any second (default 30, Telegram's limit: the windows are exact, see outbound-limits.ts). */
   globalPerSecond?: number;
   retry?: { maxRetryAttempts?: number; maxDelaySeconds?: number };
   now?: () => number;
 }
 
-/**
- * Spacing, not bursts: Telegram (and our fake) count messages in sliding windows, so a reservoir that
- * refills on the second can still send 60 within one window. 36 ms apart is at most 28 in any second
- * (27.8/s sustained, 93% of the limit, with room for jitter when the event loop is busy); 1.1 s apart
- * per private chat and 3.1 s per group (under 20 a minute).
- */
-export const TELEGRAM_GAPS = { privateChatMs: 1100, groupMs: 3100 } as const;
-
-/** Methods that count against Telegram's sending limits. */
-const SENDING = new Set(["sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageReplyMarkup", "copyMessage", "forwardMessage"]);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** What sharedLimits waits with: the wall clock and timers, or a simulated loop in tests. */
-export interface SpacingTime {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-const realTime: SpacingTime = { now: () => Date.now(), sleep };
-
-/**
- * The same spacing as TELEGRAM_LIMITS, kept in a store every process shares. A send first books a
- * slot in the global queue, then, at that slot, takes its chat: if the chat had a message less
- * than 1.1 s (3.1 s for a group) ago it gives the slot up, waits until the chat is free and queues
- * again. Checking the chat at the moment of sending (not when queueing) keeps the per-chat gap even
- * when a long global queue would otherwise bunch two messages to one chat together.
- *
- * A slot is kept only when it is used on time. When the process wakes more than one gap after its
- * slot (its event loop was blocked, or the machine starved it of CPU), every send whose slot fell in
- * that pause wakes at once: sent, they would reach Telegram as one burst and break its 30/s window.
- * Such a send gives the stale slot up and books a new one, so sends go out at most one gap after
- * their slots: never more than 1000/gap + 2 in any second, however long the pause.
- */
-export function sharedLimits(spacer: Spacer, globalGapMs: number, time: SpacingTime = realTime): Transformer {
-  return async (prev, method, payload, signal) => {
-    const chat = (payload as { chat_id?: unknown } | undefined)?.chat_id;
-    if (!SENDING.has(method) || chat === undefined) return prev(method, payload, signal);
-    const gap = Number(chat) < 0 ? TELEGRAM_GAPS.groupMs : TELEGRAM_GAPS.privateChatMs;
-    for (let round = 0; round < 50; round++) {
-      const wait = await spacer.reserve("tg:global", globalGapMs);
-      const slot = time.now() + wait;
-      await time.sleep(wait);
-      if (time.now() - slot > globalGapMs) continue; // woke too late for this slot: book another
-      const chatWait = await spacer.take(`tg:chat:${String(chat)}`, gap);
-      if (chatWait <= 0) break;
-      await time.sleep(chatWait);
-    }
-    return prev(method, payload, signal);
-  };
-}
+export { sharedLimits, globalRule, TELEGRAM_CHAT_LIMITS, type SpacingTime } from "./outbound-limits.js";
 
 type GrammySignal = Parameters<Api["getMe"]>[0];
 
@@ -110,11 +63,10 @@ export class TelegramAdapter {
     this.log = o.log.child({ adapter: "telegram" });
     this.bot = new Bot(o.token, { client: { apiRoot: o.apiRoot }, ...(o.botInfo ? { botInfo: o.botInfo } : {}) });
     this.connectApi = new Api(o.token, { apiRoot: o.apiRoot });
-    const gap = Math.ceil(1000 / (o.globalPerSecond ?? 28));
     // Our own limiter rather than @grammyjs/transformer-throttler: that one spaces a chat's messages
     // when they join the queue, so a long global queue can bunch two of them into one second (a 429;
     // tests/adapters/telegram/spacing.test.ts), and it cannot be shared between processes.
-    if (o.throttle !== false) this.bot.api.config.use(sharedLimits(o.spacer, gap));
+    if (o.throttle !== false) this.bot.api.config.use(sharedLimits(o.spacer, { perSecond: o.globalPerSecond ?? 30 }));
     this.bot.api.config.use(
       autoRetry({ maxRetryAttempts: o.retry?.maxRetryAttempts ?? 5, maxDelaySeconds: o.retry?.maxDelaySeconds ?? 120 }),
     );
