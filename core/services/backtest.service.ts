@@ -1,6 +1,6 @@
 import { BUILTIN_TOKENS } from "../domain/builtin-tokens.js";
 import { candleCount, isCandleColumns, type CandleSeries } from "../domain/price.js";
-import { applySwaps, planRebalance } from "../domain/rebalance.js";
+import { alreadyInBand, applySwaps, planRebalance } from "../domain/rebalance.js";
 import type { RebalanceConstraints, RebalanceHolding } from "../domain/rebalance.js";
 import { summarise } from "./backtest-metrics.js";
 import type { BacktestMetrics, ValuePoint } from "./backtest-metrics.js";
@@ -191,8 +191,10 @@ function simulate(input: BacktestInput, steps: number[], priceAt: (j: number) =>
       usedToday = 0;
     }
     constraints.maxTurnoverUsd = Math.max(0, dailyCap - usedToday);
-    const plan = planRebalance(holdings, prices, input.targets, constraints);
-    if (plan.swaps.length > 0) {
+    // Most steps are in band: the planner's own early answer without building a plan (the first
+    // step always asks the planner, which validates the holdings, targets and limits).
+    const plan = j > 0 && alreadyInBand(holdings, prices, input.targets, constraints) ? undefined : planRebalance(holdings, prices, input.targets, constraints);
+    if (plan && plan.swaps.length > 0) {
       holdings = applySwaps(holdings, prices, plan.swaps, input.feeBps);
       run.turnoverUsd += plan.turnoverUsd;
       run.feesUsd += plan.feesUsd;
