@@ -34,7 +34,7 @@ export interface SoakOptions {
 function settled(gc: () => void) {
   for (let i = 0; i < 3; i++) gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed, external: m.external };
+  return { rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
 }
 
 const sizeOf = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
@@ -130,7 +130,7 @@ export async function soakBench(opts: SoakOptions = {}): Promise<BenchRow[]> {
       row(
         "soak: RSS after the run vs after warm-up (after GC)",
         null,
-        `${(before.rss / MB).toFixed(0)} -> ${(after.rss / MB).toFixed(0)} MB (${((growth - 1) * 100).toFixed(1)}%); heap ${(before.heap / MB).toFixed(0)} -> ${(after.heap / MB).toFixed(0)} MB, external ${(before.external / MB).toFixed(0)} -> ${(after.external / MB).toFixed(0)} MB`,
+        `${(before.rss / MB).toFixed(0)} -> ${(after.rss / MB).toFixed(0)} MB (${((growth - 1) * 100).toFixed(1)}%); heap used ${(before.heap / MB).toFixed(0)} -> ${(after.heap / MB).toFixed(0)} MB of ${(before.heapTotal / MB).toFixed(0)} -> ${(after.heapTotal / MB).toFixed(0)} MB committed, external ${(before.external / MB).toFixed(0)} -> ${(after.external / MB).toFixed(0)} MB`,
         { id: "soak.rss", target: { text: `after <= ${RSS_GROWTH_MAX}x before`, pass: growth <= RSS_GROWTH_MAX } },
       ),
     ];
