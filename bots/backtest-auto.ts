@@ -60,7 +60,7 @@ export function main(argv: string[]): number {
       return 0;
     }
     const { dataDir, json, ...input } = plan;
-    const series = Object.fromEntries(loadReplayDir(dataDir));
+    const series = Object.fromEntries(loadReplayDir(dataDir, { cache: true }));
     const result = runAutomationBacktest({ ...input, series });
     process.stdout.write(json ? `${JSON.stringify(automationBacktestJson(result), null, 2)}\n` : `${formatAutomationBacktest(result)}\n`);
     return 0;

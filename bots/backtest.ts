@@ -7,9 +7,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { SingleBar } from "cli-progress";
 import { PngChartRenderer } from "../adapters/charts/chart-renderer.js";
-import { loadReplayDir } from "../adapters/replay/replay-data.js";
+import { loadReplayColumns } from "../adapters/replay/replay-data.js";
 import { parseDuration } from "../core/domain/alert.js";
-import type { Candle } from "../core/domain/price.js";
+import type { CandleColumns } from "../core/domain/price.js";
 import { backtestJson, bandText, downsample, formatBacktestTable } from "../core/services/backtest-report.js";
 import type { BacktestParams } from "../core/services/backtest-report.js";
 import { runBacktest } from "../core/services/backtest.service.js";
@@ -102,13 +102,14 @@ async function readFlags(argv: string[]): Promise<Plan | "help"> {
 }
 
 /** Candles for every target (and the hub when there is a file for it); a missing file is an error. */
-function loadSeries(dir: string, targets: Record<string, number>): Record<string, Candle[]> {
-  const all = loadReplayDir(dir);
+function loadSeries(dir: string, targets: Record<string, number>): Record<string, CandleColumns> {
+  // Parsed once, then read from <dir>/.candle-cache/ (binary columns) while the CSVs are unchanged.
+  const all = loadReplayColumns(dir, { cache: true });
   const missing = Object.keys(targets).filter((s) => !all.has(s));
   if (missing.length) {
     throw new FlagError(`no candle file for ${missing.join(", ")} in ${dir} (it has ${[...all.keys()].sort().join(", ")})`);
   }
-  const series: Record<string, Candle[]> = {};
+  const series: Record<string, CandleColumns> = {};
   for (const s of [...Object.keys(targets), "USDC"]) {
     const candles = all.get(s);
     if (candles) series[s] = candles;

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "csv-parse/sync";
-import type { Candle } from "../../core/domain/price.js";
+import { fromCandleColumns, toCandleColumns, type Candle, type CandleColumns } from "../../core/domain/price.js";
+import { csvStamp, readCandleCache, writeCandleCache, type CandleColumnsReport } from "./candle-cache.js";
 
 /** What loading one CSV found: the candles kept and how many rows were left out, and why. */
 export interface CandleCsvReport {
@@ -284,17 +285,44 @@ export function symbolFromFileName(fileName: string): string {
   return upper.length > 4 && upper.endsWith("USDT") ? upper.slice(0, -4) : upper;
 }
 
-export interface LoadReplayDirOptions {
-  /** Called once per file with what was skipped, so the caller can log it. */
-  onFile?: (file: string, symbol: string, report: CandleCsvReport) => void;
+/** What loading one file found, for logging: candles kept, rows left out, and where they were read from. */
+export interface CandleFileReport {
+  count: number;
+  skipped: number;
+  duplicates: number;
+  from: "csv" | "cache";
 }
 
+export interface LoadReplayDirOptions {
+  /** Called once per file with what was skipped, so the caller can log it. */
+  onFile?: (file: string, symbol: string, report: CandleFileReport) => void;
+  /**
+   * Keep a binary copy of each parsed CSV in `<dir>/.candle-cache/` and read it instead while the
+   * CSV is unchanged (size, mtime, ctime): see candle-cache.ts. Off by default.
+   */
+  cache?: boolean;
+}
+
+/** One CSV's candles as columns: from its binary cache when that matches, else parsed (and cached when asked). */
+function loadColumnsFile(path: string, cache: boolean): CandleColumnsReport & { from: "csv" | "cache" } {
+  const stamp = cache ? csvStamp(path) : undefined;
+  const hit = stamp && readCandleCache(path, stamp);
+  if (hit) return { ...hit, from: "cache" };
+  const { candles, skipped, duplicates } = parseCandleCsv(readFileSync(path, "utf8"));
+  const read = { columns: toCandleColumns(candles), skipped, duplicates };
+  if (stamp) writeCandleCache(path, stamp, read);
+  return { ...read, from: "csv" };
+}
+
+/** One file's candles in the form a loader keeps, with its report. */
+type Loaded<T> = { value: T; report: CandleFileReport };
+
 /**
- * Loads every `*.csv` in `dir` into candles keyed by replay symbol (upper case).
- * Throws a clear Error when the directory cannot be read, holds no CSV, two files name the same
- * symbol, or a file yields no valid candle.
+ * Every `*.csv` in `dir` through `load`, keyed by replay symbol (upper case). Throws a clear Error
+ * when the directory cannot be read, holds no CSV, two files name the same symbol, or a file yields
+ * no valid candle.
  */
-export function loadReplayDir(dir: string, options: LoadReplayDirOptions = {}): Map<string, Candle[]> {
+function loadEachCsv<T>(dir: string, load: (path: string) => Loaded<T>, options: LoadReplayDirOptions): Map<string, T> {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -304,25 +332,56 @@ export function loadReplayDir(dir: string, options: LoadReplayDirOptions = {}): 
   const files = names.filter((n) => n.toLowerCase().endsWith(".csv")).sort();
   if (files.length === 0) throw new Error(`replay data directory ${dir} holds no candle CSV file (*.csv)`);
 
-  const series = new Map<string, Candle[]>();
+  const series = new Map<string, T>();
   const fileOf = new Map<string, string>();
   for (const file of files) {
     const symbol = symbolFromFileName(file);
     if (!symbol) throw new Error(`replay file ${file} in ${dir}: no symbol in the file name`);
     const previous = fileOf.get(symbol);
     if (previous) throw new Error(`replay files ${previous} and ${file} in ${dir} both hold ${symbol}`);
-    let report: CandleCsvReport;
+    let loaded: Loaded<T>;
     try {
-      report = parseCandleCsv(readFileSync(join(dir, file), "utf8"));
+      loaded = load(join(dir, file));
     } catch (e) {
       throw new Error(`replay file ${join(dir, file)}: ${(e as Error).message}`, { cause: e });
     }
-    if (report.candles.length === 0) {
-      throw new Error(`replay file ${join(dir, file)} holds no valid candle (${report.skipped} rows skipped)`);
+    if (loaded.report.count === 0) {
+      throw new Error(`replay file ${join(dir, file)} holds no valid candle (${loaded.report.skipped} rows skipped)`);
     }
-    options.onFile?.(file, symbol, report);
+    options.onFile?.(file, symbol, loaded.report);
     fileOf.set(symbol, file);
-    series.set(symbol, report.candles);
+    series.set(symbol, loaded.value);
   }
   return series;
+}
+
+/** Loads every `*.csv` in `dir` into candles keyed by replay symbol (upper case); errors as `loadEachCsv`. */
+export function loadReplayDir(dir: string, options: LoadReplayDirOptions = {}): Map<string, Candle[]> {
+  return loadEachCsv(
+    dir,
+    (path): Loaded<Candle[]> => {
+      if (options.cache) {
+        const { columns, skipped, duplicates, from } = loadColumnsFile(path, true);
+        return { value: fromCandleColumns(columns), report: { count: columns.t.length, skipped, duplicates, from } };
+      }
+      const { candles, skipped, duplicates } = parseCandleCsv(readFileSync(path, "utf8"));
+      return { value: candles, report: { count: candles.length, skipped, duplicates, from: "csv" } };
+    },
+    options,
+  );
+}
+
+/**
+ * `loadReplayDir` as columns (no object per candle): what the backtest reads years of hourly
+ * candles as. With `cache`, a second load reads each file's binary copy straight into the arrays.
+ */
+export function loadReplayColumns(dir: string, options: LoadReplayDirOptions = {}): Map<string, CandleColumns> {
+  return loadEachCsv(
+    dir,
+    (path): Loaded<CandleColumns> => {
+      const { columns, skipped, duplicates, from } = loadColumnsFile(path, options.cache ?? false);
+      return { value: columns, report: { count: columns.t.length, skipped, duplicates, from } };
+    },
+    options,
+  );
 }

@@ -26,6 +26,49 @@ export interface Candle {
   c: number;
 }
 
+/**
+ * Candles as columns: one typed array per field, all the same length, in ascending time. What a
+ * large history is handed over as (a binary cache read straight into arrays) without an object per
+ * candle.
+ */
+export interface CandleColumns {
+  t: Float64Array;
+  o: Float64Array;
+  h: Float64Array;
+  l: Float64Array;
+  c: Float64Array;
+}
+
+/** Candles in either form. */
+export type CandleSeries = ReadonlyArray<Candle> | CandleColumns;
+
+export const isCandleColumns = (s: CandleSeries): s is CandleColumns => !Array.isArray(s);
+
+export const candleCount = (s: CandleSeries): number => (isCandleColumns(s) ? s.t.length : s.length);
+
+/** Columns of candle objects (a copy). */
+export function toCandleColumns(candles: ReadonlyArray<Candle>): CandleColumns {
+  const n = candles.length;
+  const cols: CandleColumns = { t: new Float64Array(n), o: new Float64Array(n), h: new Float64Array(n), l: new Float64Array(n), c: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const k = candles[i]!;
+    cols.t[i] = k.t;
+    cols.o[i] = k.o;
+    cols.h[i] = k.h;
+    cols.l[i] = k.l;
+    cols.c[i] = k.c;
+  }
+  return cols;
+}
+
+/** Candle objects of columns. */
+export function fromCandleColumns(cols: CandleColumns): Candle[] {
+  const n = cols.t.length;
+  const out = new Array<Candle>(n);
+  for (let i = 0; i < n; i++) out[i] = { t: cols.t[i]!, o: cols.o[i]!, h: cols.h[i]!, l: cols.l[i]!, c: cols.c[i]! };
+  return out;
+}
+
 export type RejectReason = "nan" | "non_positive" | "stale" | "deviation";
 
 /** Why a price cannot be shown or acted on; null when it is sane. */

@@ -68,6 +68,44 @@ export function planRebalance(
   return outcome(slots, built, before, ctx.keep, { reasons, fallback });
 }
 
+/**
+ * What `planRebalance` answers by its early return, without planning: true exactly when the hub is
+ * priced, the value is above 0 and every asset is inside its band (the plan would be no swaps, in
+ * band). The same arithmetic in the same order (by symbol) as `toSlots` and `allInBand`, with no
+ * allocation: a caller stepping through history (the backtest) skips the planner on such steps.
+ * Does not validate: ask `planRebalance` once first.
+ */
+export function alreadyInBand(
+  holdings: ReadonlyArray<RebalanceHolding>,
+  prices: Readonly<Record<string, number>>,
+  targets: Readonly<Record<string, number>>,
+  c: RebalanceConstraints,
+): boolean {
+  let sorted = true;
+  for (let i = 1; i < holdings.length && sorted; i++) sorted = holdings[i - 1]!.symbol < holdings[i]!.symbol;
+  const hs = sorted ? holdings : [...holdings].sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
+  let value = 0;
+  let hubPriced = false;
+  for (const h of hs) {
+    const p = prices[h.symbol];
+    const priced = typeof p === "number" && Number.isFinite(p) && p > 0;
+    if (h.symbol === c.hub) hubPriced = priced;
+    value += priced ? Number(h.amount) * (p / 10 ** h.decimals) : 0;
+  }
+  if (!hubPriced || !(value > 0)) return false;
+  for (const h of hs) {
+    const p = prices[h.symbol];
+    const targetPct = targets[h.symbol] ?? 0;
+    const target = targetPct / 100;
+    const band = bandPct(targetPct, c) / 100;
+    if (typeof p === "number" && Number.isFinite(p) && p > 0) {
+      const w = (Number(h.amount) * (p / 10 ** h.decimals)) / value;
+      if (!(w <= target + band && w >= target - band)) return false;
+    } else if (!(h.amount === 0n && target <= band)) return false;
+  }
+  return true;
+}
+
 /** One slot per holding, sorted by symbol: its price (NaN when unknown), value, target and band as fractions. */
 function toSlots(
   holdings: ReadonlyArray<RebalanceHolding>,

@@ -1,6 +1,6 @@
 import { BUILTIN_TOKENS } from "../domain/builtin-tokens.js";
-import type { Candle } from "../domain/price.js";
-import { applySwaps, planRebalance } from "../domain/rebalance.js";
+import { candleCount, isCandleColumns, type CandleSeries } from "../domain/price.js";
+import { alreadyInBand, applySwaps, planRebalance } from "../domain/rebalance.js";
 import type { RebalanceConstraints, RebalanceHolding } from "../domain/rebalance.js";
 import { summarise } from "./backtest-metrics.js";
 import type { BacktestMetrics, ValuePoint } from "./backtest-metrics.js";
@@ -11,8 +11,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 export interface BacktestInput {
-  /** Candles per symbol (any order); only the close is used. */
-  series: Readonly<Record<string, ReadonlyArray<Candle>>>;
+  /** Candles per symbol (objects in any order, or columns); only the time and close are used. */
+  series: Readonly<Record<string, CandleSeries>>;
   /** Target weights in percent, summing to 100. */
   targets: Readonly<Record<string, number>>;
   bandAbsPct?: number;
@@ -63,35 +63,56 @@ interface Common {
   closes: Float64Array[];
 }
 
+/** A series' times and closes. */
+interface TimesCloses {
+  t: ArrayLike<number>;
+  c: ArrayLike<number>;
+}
+
+function timesCloses(s: CandleSeries): TimesCloses {
+  if (isCandleColumns(s)) return { t: s.t, c: s.c };
+  const t = new Float64Array(s.length);
+  const c = new Float64Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    t[i] = s[i]!.t;
+    c[i] = s[i]!.c;
+  }
+  return { t, c };
+}
+
 /** `Common` by one merge walk; undefined unless every series is strictly increasing in time (as loaded from CSV). */
-function commonSorted(series: ReadonlyArray<ReadonlyArray<Candle>>, from: number, to: number): Common | undefined {
-  for (const s of series) for (let i = 1; i < s.length; i++) if (!(s[i - 1]!.t < s[i]!.t)) return undefined;
-  const first = series[0] ?? [];
+function commonSorted(series: ReadonlyArray<TimesCloses>, from: number, to: number): Common | undefined {
+  for (const s of series) for (let i = 1; i < s.t.length; i++) if (!(s.t[i - 1]! < s.t[i]!)) return undefined;
+  const first = series[0] ?? { t: [], c: [] };
   const pos = new Int32Array(series.length);
   const times: number[] = [];
   const at: number[][] = series.map(() => []);
-  for (let i = 0; i < first.length; i++) {
-    const t = first[i]!.t;
+  for (let i = 0; i < first.t.length; i++) {
+    const t = first.t[i]!;
     if (!(t >= from && t <= to)) continue;
     let all = true;
     for (let k = 1; k < series.length && all; k++) {
       const s = series[k]!;
       let p = pos[k]!;
-      while (p < s.length && s[p]!.t < t) p++;
+      while (p < s.t.length && s.t[p]! < t) p++;
       pos[k] = p;
-      all = p < s.length && s[p]!.t === t;
+      all = p < s.t.length && s.t[p] === t;
     }
     if (!all) continue;
     times.push(t);
-    at[0]!.push(first[i]!.c);
-    for (let k = 1; k < series.length; k++) at[k]!.push(series[k]![pos[k]!]!.c);
+    at[0]!.push(first.c[i]!);
+    for (let k = 1; k < series.length; k++) at[k]!.push(series[k]!.c[pos[k]!]!);
   }
   return { times, closes: at.map((a) => Float64Array.from(a)) };
 }
 
 /** `Common` for any series (unsorted, repeated times: the last close at a time wins), through maps. */
-function commonAny(series: ReadonlyArray<ReadonlyArray<Candle>>, from: number, to: number): Common {
-  const maps = series.map((s) => new Map(s.map((c) => [c.t, c.c])));
+function commonAny(series: ReadonlyArray<TimesCloses>, from: number, to: number): Common {
+  const maps = series.map((s) => {
+    const m = new Map<number, number>();
+    for (let i = 0; i < s.t.length; i++) m.set(s.t[i]!, s.c[i]!);
+    return m;
+  });
   const first = maps[0] ?? new Map<number, number>();
   const times = [...first.keys()].filter((t) => t >= from && t <= to && maps.every((m) => m.has(t))).sort((a, b) => a - b);
   return { times, closes: maps.map((m) => Float64Array.from(times, (t) => m.get(t) ?? Number.NaN)) };
@@ -99,7 +120,7 @@ function commonAny(series: ReadonlyArray<ReadonlyArray<Candle>>, from: number, t
 
 /** The step times (common candles within [from, to], one per interval) and each symbol's close at every step ($1 for an unpriced hub). */
 function alignSteps(input: BacktestInput, symbols: string[], priced: string[], intervalMs: number): { steps: number[]; px: Map<string, Float64Array> } {
-  const series = priced.map((s) => input.series[s] ?? []);
+  const series = priced.map((s) => timesCloses(input.series[s] ?? []));
   const from = input.from ?? -Infinity;
   const to = input.to ?? Infinity;
   const { times, closes } = commonSorted(series, from, to) ?? commonAny(series, from, to);
@@ -170,8 +191,10 @@ function simulate(input: BacktestInput, steps: number[], priceAt: (j: number) =>
       usedToday = 0;
     }
     constraints.maxTurnoverUsd = Math.max(0, dailyCap - usedToday);
-    const plan = planRebalance(holdings, prices, input.targets, constraints);
-    if (plan.swaps.length > 0) {
+    // Most steps are in band: the planner's own early answer without building a plan (the first
+    // step always asks the planner, which validates the holdings, targets and limits).
+    const plan = j > 0 && alreadyInBand(holdings, prices, input.targets, constraints) ? undefined : planRebalance(holdings, prices, input.targets, constraints);
+    if (plan && plan.swaps.length > 0) {
       holdings = applySwaps(holdings, prices, plan.swaps, input.feeBps);
       run.turnoverUsd += plan.turnoverUsd;
       run.feesUsd += plan.feesUsd;
@@ -208,7 +231,10 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   const symbols = Object.keys(input.targets).sort();
   if (!symbols.includes(hub)) symbols.push(hub);
   const priced = symbols.filter((s) => s !== hub || input.series[hub] !== undefined);
-  for (const s of priced) if (!input.series[s]?.length) throw new Error(`no candles for ${s}`);
+  for (const s of priced) {
+    const candles = input.series[s];
+    if (!candles || candleCount(candles) === 0) throw new Error(`no candles for ${s}`);
+  }
 
   const { steps, px } = alignSteps(input, symbols, priced, intervalMs);
   const prices: Record<string, number> = {};

@@ -13,6 +13,7 @@ import { automationsBench } from "./automations.bench.js";
 import { automationsExecBench } from "./automations-exec.bench.js";
 import { tokenCardsBench } from "./token-cards.bench.js";
 import { startupBench } from "./startup.bench.js";
+import { soakBench } from "./soak.bench.js";
 
 /** `npm run bench`: one table of every figure the issues ask for, with the machine's size. */
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
@@ -30,7 +31,23 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ["startup", () => startupBench()],
 ];
 
+/** Suites that run only when named (`npm run bench -- soak`): minutes long, not part of the plain run. */
+const optIn: Array<[string, () => Promise<BenchRow[]>]> = [["soak", () => soakBench(soakOptions())]];
+
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+/** `--soak-messages=N`, `--soak-users=N`: a shorter soak for a quick look (defaults 1,000,000 and 100,000). */
+function soakOptions() {
+  const n = (v: string | undefined) => (v === undefined ? undefined : Number(v.replaceAll("_", "")));
+  const messages = n(flag("soak-messages"));
+  const users = n(flag("soak-users"));
+  return { ...(messages ? { messages } : {}), ...(users ? { users } : {}) };
+}
+const unknown = only.filter((name) => ![...suites, ...optIn].some(([s]) => s === name));
+if (unknown.length) {
+  process.stderr.write(`bench: no suite named ${unknown.join(", ")} (suites: ${suites.map(([s]) => s).join(", ")}; opt-in: ${optIn.map(([s]) => s).join(", ")})\n`);
+  process.exit(2);
+}
 const json = process.argv.includes("--json");
 const rerun = !process.argv.includes("--no-rerun");
 const cores = cpus().length;
@@ -55,10 +72,12 @@ async function measured(name: string, run: () => Promise<BenchRow[]>) {
 }
 
 const rows: MergedRow[] = [];
-for (const [name, run] of suites) {
-  if (only.length && !only.includes(name)) continue;
+for (const [name, run] of [...suites, ...optIn]) {
+  if (only.length ? !only.includes(name) : optIn.some(([s]) => s === name)) continue;
   const first = await measured(name, run);
-  if (!first.busy || !rerun) {
+  const long = optIn.some(([s]) => s === name); // minutes long: measured once, busy or not (the note says which)
+  if (!first.busy || !rerun || long) {
+    if (first.busy) process.stderr.write(`bench ${name}: the machine was busy (${first.said}); not re-run\n`);
     rows.push(...first.rows);
     continue;
   }

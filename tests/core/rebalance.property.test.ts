@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bandPct, planRebalance } from "../../core/domain/rebalance.js";
+import { alreadyInBand, bandPct, planRebalance } from "../../core/domain/rebalance.js";
 import type { BlockLimit, RebalanceConstraints, RebalanceHolding, RebalancePlan } from "../../core/domain/rebalance.js";
 
 /**
@@ -229,4 +229,53 @@ describe("rebalance planner, random portfolios (fast-check)", () => {
       { numRuns: Number(process.env.RB_RUNS ?? 1000) },
     );
   }, 900_000);
+});
+
+describe("alreadyInBand (the backtest's shortcut between rebalances)", () => {
+  /** The same portfolios moved to their target weights, then nudged: about half end inside every band. */
+  const nearTarget = fc.tuple(portfolioArb, fc.array(fc.double({ min: -0.15, max: 0.15, noNaN: true }), { minLength: ASSETS.length, maxLength: ASSETS.length })).map(([p, nudge]) => {
+    const value = Math.max(1, p.holdings.reduce((s, h) => s + (p.prices[h.symbol] ? (Number(h.amount) / 10 ** h.decimals) * p.prices[h.symbol]! : 0), 0));
+    const holdings = p.holdings.map((h, i) => {
+      const price = p.prices[h.symbol];
+      if (!price) return h;
+      const usd = (value * (p.targets[h.symbol] ?? 0) * (1 + nudge[i]!)) / 100;
+      return { ...h, amount: BigInt(Math.floor((usd / price) * 10 ** h.decimals)) };
+    });
+    return { ...p, holdings };
+  });
+
+  it("answers as the planner does: in band exactly when every weight it reports is inside its band, and then no swaps", () => {
+    const seen = { inBand: 0, out: 0 };
+    fc.assert(
+      fc.property(fc.oneof(portfolioArb, nearTarget), ({ holdings, prices, targets, constraints }) => {
+        const plan = planRebalance(holdings, prices, targets, constraints);
+        const fast = alreadyInBand(holdings, prices, targets, constraints);
+        const hubPriced = (prices[constraints.hub] ?? 0) > 0;
+        const weights = Object.entries(plan.before);
+        const near = weights.some(([sym, pct]) => {
+          const t = (targets[sym] ?? 0) / 100;
+          const b = bandPct(targets[sym] ?? 0, constraints) / 100;
+          return Math.abs(pct / 100 - (t + b)) < 1e-9 || Math.abs(pct / 100 - (t - b)) < 1e-9;
+        });
+        fc.pre(!near);
+        const heldUnpriced = holdings.some((h) => !(prices[h.symbol]! > 0) && h.amount > 0n);
+        const total = holdings.reduce((s, h) => s + (prices[h.symbol]! > 0 ? Number(h.amount) * (prices[h.symbol]! / 10 ** h.decimals) : 0), 0);
+        const inside = weights.every(([sym, pct]) => {
+          const t = (targets[sym] ?? 0) / 100;
+          const b = bandPct(targets[sym] ?? 0, constraints) / 100;
+          return pct / 100 <= t + b && pct / 100 >= t - b;
+        });
+        expect(fast).toBe(hubPriced && total > 0 && !heldUnpriced && inside);
+        if (fast) {
+          expect(plan.swaps).toEqual([]);
+          expect(plan.inBand).toBe(true);
+          expect(plan.after).toEqual(plan.before);
+        }
+        seen[fast ? "inBand" : "out"]++;
+      }),
+      { numRuns: 600 },
+    );
+    expect(seen.inBand).toBeGreaterThan(30);
+    expect(seen.out).toBeGreaterThan(30);
+  });
 });
