@@ -78,7 +78,11 @@ export interface App {
   leases: Leases;
   redis?: { main: Redis; sub: Redis };
   /** Start-up work that talks to the outside: market probe (auto), safety checks, price polling. */
-  start(opts?: { poll?: boolean; probeDeadlineMs?: number }): Promise<void>;
+  /**
+   * `probeInBackground`: with MARKET_SOURCE=auto, choose live or replay without holding up start-up
+   * (price reads wait for the choice). Live trading always waits: it refuses to run on replay.
+   */
+  start(opts?: { poll?: boolean; probeDeadlineMs?: number; probeInBackground?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -177,12 +181,16 @@ interface Running {
   stopOutboxPoll?: () => void;
 }
 
-async function startApp(p: Running, o: { poll?: boolean; probeDeadlineMs?: number }): Promise<void> {
+async function startApp(p: Running, o: { poll?: boolean; probeDeadlineMs?: number; probeInBackground?: boolean }): Promise<void> {
   const { config, clock, log, instance, metrics, market } = p.w;
   const { repos, leases } = p.w.stores;
   const m = market.market;
   const sol = market.tokens.builtin("SOL");
-  if (config.MARKET_SOURCE === "auto" && sol) await m.chooseSource(sol, o.probeDeadlineMs ?? Math.max(2000, config.PRICE_TIMEOUT_MS * 2));
+  const deadline = o.probeDeadlineMs ?? Math.max(2000, config.PRICE_TIMEOUT_MS * 2);
+  if (config.MARKET_SOURCE === "auto" && sol) {
+    if (o.probeInBackground && config.TRADING_MODE !== "live") m.chooseSourceInBackground(sol, deadline);
+    else await m.chooseSource(sol, deadline);
+  }
   if (config.TRADING_MODE === "live" && m.isReplay) {
     throw new Error("TRADING_MODE=live refuses to run on replayed prices: fix the price sources or set MARKET_SOURCE=live");
   }

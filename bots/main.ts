@@ -95,8 +95,10 @@ async function main() {
   // one slips through (a database outage on some forgotten path), it is logged, not fatal.
   process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection: Purser keeps running"));
   const app = await buildApp(config, { log, processMetrics: true });
-  await app.start();
-  warnIfReplay(app, config);
+  // A paper start does not wait for the live price probe (up to 2 s when offline): the first reply
+  // comes at once, price reads wait for the choice, and the replay warning follows when it is made.
+  await app.start({ probeInBackground: true });
+  void app.services.market.sourceChosen().then(() => warnIfReplay(app, config));
   const http = new HttpServer(log);
   const { telegram, discord, twitter, links } = await createPlatforms(app, http);
   const connections = platformConnections(links, config, log);

@@ -84,7 +84,7 @@ export function buildMarket(
     if (existsSync(config.REPLAY_DATA_DIR)) {
       const dir = config.REPLAY_DATA_DIR;
       const startedAt = clock.now();
-      replay = lazyReplay(() => new ReplayMarket({ series: loadReplayDir(dir), clock, start: config.REPLAY_START, speed: config.REPLAY_SPEED, startedAt }));
+      replay = lazyReplay(() => new ReplayMarket({ series: loadReplayDir(dir, { cache: true }), clock, start: config.REPLAY_START, speed: config.REPLAY_SPEED, startedAt }));
     } else log.warn({ dir: config.REPLAY_DATA_DIR }, "replay data directory not found: no replay fallback");
   }
   if (config.MARKET_SOURCE === "replay" && !replay) {

@@ -53,6 +53,8 @@ export const RANGES: Record<HistoryRange, { ms: number; stepMs: number }> = {
  */
 export class MarketService implements MarketPort {
   private mode: "live" | "replay";
+  /** The start-up probe still running (MARKET_SOURCE=auto in the background). */
+  private choosing: Promise<void> | undefined;
   private readonly lastBySource = new Map<string, Map<string, PriceQuote>>();
   private readonly inflight = new Map<string, Promise<PriceQuote | undefined>>();
   private readonly tracked = new Map<string, Token>();
@@ -84,6 +86,7 @@ export class MarketService implements MarketPort {
    * stale ones dropped), for a cross-check before money moves. Replay is one source: nothing to compare.
    */
   async quotesBySource(tokens: readonly Token[]): Promise<Map<string, PriceQuote[]>> {
+    await this.sourceChosen();
     const out = new Map<string, PriceQuote[]>();
     const answers = await Promise.all(
       this.sources().map(async (s) => {
@@ -124,6 +127,24 @@ export class MarketService implements MarketPort {
     return { reachable };
   }
 
+  /**
+   * MARKET_SOURCE=auto at start-up, without holding it up: the probe runs in the background and
+   * every price read waits for its answer (`sourceChosen`), so nothing is ever priced from the
+   * wrong source; a chat's first reply needs no price and comes at once.
+   */
+  chooseSourceInBackground(sample: Token, deadlineMs: number): void {
+    const choosing = this.chooseSource(sample, deadlineMs).finally(() => {
+      if (this.choosing === choosing) this.choosing = undefined;
+    });
+    this.choosing = choosing;
+    choosing.catch(() => {});
+  }
+
+  /** Resolves once the source is chosen (at once when nothing is being chosen). */
+  async sourceChosen(): Promise<void> {
+    if (this.choosing) await this.choosing;
+  }
+
   /** MARKET_SOURCE=auto at start-up: live when a live source answers in time, else bundled history. */
   async chooseSource(sample: Token, deadlineMs: number): Promise<void> {
     const { reachable } = await this.probe(sample, deadlineMs);
@@ -139,6 +160,7 @@ export class MarketService implements MarketPort {
 
   /** Sane prices keyed by mint; tokens without one are absent (the caller says "unavailable"). */
   async getPrices(tokens: readonly Token[]): Promise<Map<string, PriceQuote>> {
+    await this.sourceChosen();
     const out = new Map<string, PriceQuote>();
     const waits: Array<Promise<void>> = [];
     const mine: Token[] = [];
@@ -286,6 +308,7 @@ export class MarketService implements MarketPort {
 
   /** One poll: every source asked (so they can be cross-checked), sane prices published. */
   async pollOnce(): Promise<PriceTick[]> {
+    await this.sourceChosen();
     const tokens = [...this.tracked.values()];
     if (!tokens.length) return [];
     const answers = await Promise.all(
@@ -360,6 +383,7 @@ export class MarketService implements MarketPort {
 
   /** Chart history: history sources, else recorded ticks, else replay candles (labelled). */
   async history(token: Token, range: HistoryRange): Promise<ChartSeries> {
+    await this.sourceChosen();
     const { ms, stepMs } = RANGES[range];
     const toPoints = (c: Candle[]) => c.filter((x) => Number.isFinite(x.c) && x.c > 0).map((x) => ({ t: x.t, v: x.c }));
     if (this.mode === "live") {
