@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,9 +21,16 @@ import { measure, row, type BenchRow, type Measured } from "./harness.js";
  * The real logger, as bots/main.ts builds it (createLogger: redaction, scrubbing), at the default
  * level, writing JSON lines to a file in `dir` asynchronously: what a deployment pays per message.
  */
-export function fileLogger(dir: string, name: string) {
-  const dest = pino.destination({ dest: join(dir, name), sync: false, mkdir: true });
-  return { log: createLogger({ level: loadConfig({ ...OFFLINE_ENV }).LOG_LEVEL, destination: dest }), dest };
+export async function fileLogger(dir: string, name: string) {
+  const dest = pino.destination({ dest: join(dir, name), sync: false });
+  await once(dest, "ready");
+  const log = createLogger({ level: loadConfig({ ...OFFLINE_ENV }).LOG_LEVEL, destination: dest });
+  /** Everything written reaches the file (after the app closed). */
+  const close = async () => {
+    dest.end();
+    await once(dest, "close");
+  };
+  return { log, dest, close };
 }
 
 let seq = 0;
@@ -70,7 +78,7 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
     PRICE_CACHE_TTL_MS: "600000",
     PRICE_MAX_AGE_S: "3600",
   });
-  const logged = fileLogger(dir, "purser.log");
+  const logged = await fileLogger(dir, "purser.log");
   const app = await buildApp(config, { log: logged.log });
   const users = 200;
   const counter = { rendered: 0 };
@@ -89,7 +97,7 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
   };
   const returning = await measure(many, through("/whoami", () => draw()));
   await app.close();
-  logged.dest.flushSync();
+  await logged.close();
   await jup.close();
   if (!counter.rendered) throw new Error("router bench rendered nothing");
 
@@ -143,13 +151,13 @@ async function postgresRows(dir: string, n = 5_000): Promise<BenchRow[]> {
   try {
     const d = createDatabase(url, { schema });
     await migrate(d.db, schema);
-    const logged = fileLogger(dir, "purser-pg.log");
+    const logged = await fileLogger(dir, "purser-pg.log");
     const config = loadConfig({ ...OFFLINE_ENV, DATABASE_URL: url, USER_RATE_LIMIT_PER_MIN: "100000" });
     const app = await buildApp(config, { log: logged.log, db: d });
     const counter = { rendered: 0 };
     const whoami = await measure(n, sender(app, counter)("/whoami", (i) => 5_000_000 + (Math.abs(i) % 200)));
     await app.close();
-    logged.dest.flushSync();
+    await logged.close();
     const pool = d.raw?.kind === "postgres" ? d.raw.pool : undefined;
     let base: Measured | null = null;
     if (pool) {

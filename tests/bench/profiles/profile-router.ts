@@ -19,7 +19,7 @@ const msgs = Number(process.argv[3] ?? 100_000);
 const out = process.argv[4];
 const dir = mkdtempSync(join(tmpdir(), "purser-prof-"));
 const config = loadConfig({ ...OFFLINE_ENV, DATABASE_URL: `sqlite:${join(dir, "p.db")}`, USER_RATE_LIMIT_PER_MIN: "100000" });
-const logged = fileLogger(dir, "purser.log");
+const logged = await fileLogger(dir, "purser.log");
 const app = await buildApp(config, { log: logged.log });
 const send = sender(app, { rendered: 0 })("/whoami", (i) => 1_000_000 + i);
 for (let i = 0; i < users; i++) await send(i);
@@ -40,7 +40,7 @@ for (let i = 0; i < msgs; i++) await returning(i);
 const ms = performance.now() - t0;
 const { profile } = await session.post("Profiler.stop");
 await app.close();
-logged.dest.flushSync();
+await logged.close();
 rmSync(dir, { recursive: true, force: true });
 if (out) writeFileSync(out, JSON.stringify(profile));
 
