@@ -69,25 +69,45 @@ const PG_BATCH = {
   returning p.platform, p.update_id`,
 };
 
+/** The common batches - one claim, with no or one done mark - without arrays to unpack. */
+const PG_UPSERT = `insert into processed_updates as p (platform, update_id, state, claimed_at, done_at) values ($1, $2, 'claimed', $3, null)
+  on conflict (platform, update_id) do update set claimed_at = excluded.claimed_at
+  where p.state = 'claimed' and p.claimed_at < excluded.claimed_at - $4::int8
+  returning p.platform, p.update_id`;
+const PG_CLAIM = { name: "purser-processed-updates-claim", text: PG_UPSERT };
+const PG_DONE_CLAIM = {
+  name: "purser-processed-updates-done-claim",
+  text: `with done as (update processed_updates set state = 'done', done_at = $7 where platform = $5 and update_id = $6) ${PG_UPSERT}`,
+};
+
+type Row = { platform: string; update_id: string };
+
 export function postgresBatch(pool: pg.Pool): CommitBatch {
-  return async (claims, marks) => {
-    const values = [
-      marks.map((m) => m.platform),
-      marks.map((m) => m.updateId),
-      marks.map((m) => m.now),
-      claims.map((c) => c.platform),
-      claims.map((c) => c.updateId),
-      claims.map((c) => c.now),
-      claims[0]?.leaseMs ?? 0,
-    ];
-    let rows: Array<{ platform: string; update_id: string }>;
+  const query = async (q: { name: string; text: string }, values: unknown[]): Promise<Row[]> => {
     try {
-      rows = (await pool.query<{ platform: string; update_id: string }>({ ...PG_BATCH, values })).rows;
+      return (await pool.query<Row>({ ...q, values })).rows;
     } catch (err) {
       throw classifyDbError(err);
     }
-    if (claims.length === 1) return [rows.length === 1];
+  };
+  return async (claims, marks) => {
+    const c = claims[0];
+    if (c && claims.length === 1 && marks.length <= 1) {
+      const m = marks[0];
+      const claim = [c.platform, c.updateId, c.now, c.leaseMs];
+      const rows = m ? await query(PG_DONE_CLAIM, [...claim, m.platform, m.updateId, m.now]) : await query(PG_CLAIM, claim);
+      return [rows.length === 1];
+    }
+    const rows = await query(PG_BATCH, [
+      marks.map((m) => m.platform),
+      marks.map((m) => m.updateId),
+      marks.map((m) => m.now),
+      claims.map((x) => x.platform),
+      claims.map((x) => x.updateId),
+      claims.map((x) => x.now),
+      c?.leaseMs ?? 0,
+    ]);
     const won = new Set(rows.map((r) => `${r.platform}\u0000${r.update_id}`));
-    return claims.map((c) => won.has(`${c.platform}\u0000${c.updateId}`));
+    return claims.map((x) => won.has(`${x.platform}\u0000${x.updateId}`));
   };
 }

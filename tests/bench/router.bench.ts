@@ -139,7 +139,7 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
  * /whoami on Postgres (a fresh schema in TEST_DATABASE_URL, pino to a file) beside raw single-row
  * inserts over the same pool (one prepared statement); without the variable, one row saying why not.
  */
-async function postgresRows(dir: string, n = 5_000): Promise<BenchRow[]> {
+export async function postgresRows(dir: string, n = 5_000): Promise<BenchRow[]> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
     return [row("router /whoami end to end (Postgres)", null, "skipped: TEST_DATABASE_URL is not set (a Postgres to measure against)", { id: "router.whoami.pg" })];
