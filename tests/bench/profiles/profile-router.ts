@@ -56,8 +56,8 @@ for (const node of profile.nodes) {
   const t = self.get(node.id) ?? 0;
   total += t;
   const f = node.callFrame;
-  const file = f.url.replace(/^.*\/(node_modules\/)?/, (m) => (m.includes("node_modules") ? "nm:" : "")).replace(/^file:\/\//, "");
-  const name = `${f.functionName || "(anonymous)"} ${file ? `${file}:${f.lineNumber + 1}` : ""}`.trim();
+  const file = f.url.split("/").slice(f.url.includes("node_modules") ? -2 : -1).join("/");
+  const name = `${f.functionName || "(anonymous)"} ${file}`.trim();
   byFn.set(name, (byFn.get(name) ?? 0) + t);
 }
 const top = [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 15);
