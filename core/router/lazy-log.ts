@@ -3,19 +3,25 @@ import type { Logger } from "../ports/logger.port.js";
 /**
  * A request's child logger, made only when the request logs something: most messages log nothing
  * at the default level, and a pino child costs a few µs to make (three a message: platform and
- * chat, then user, then command). The bindings of nested children are merged into one child of
- * the base logger, so a line carries the same fields as with pino's own nesting.
+ * chat, then user, then command). A child of a lazy logger is lazy too; made, each is the pino
+ * child of its parent, so a line carries exactly the fields pino's own nesting gives it.
  */
 export class LazyChildLogger implements Logger {
   private made: Logger | undefined;
 
   constructor(
-    private readonly base: Logger,
+    private readonly parent: Logger,
     private readonly bindings: Record<string, unknown>,
   ) {}
 
+  /** The real child: of the parent's real logger (a lazy parent's child() would be lazy again). */
+  private real(): Logger {
+    const parent = this.parent instanceof LazyChildLogger ? this.parent.real() : this.parent;
+    return (this.made ??= parent.child(this.bindings));
+  }
+
   private get log(): Logger {
-    return (this.made ??= this.base.child(this.bindings));
+    return this.made ?? this.real();
   }
 
   debug(obj: unknown, msg?: string): void {
@@ -31,6 +37,6 @@ export class LazyChildLogger implements Logger {
     this.log.error(obj, msg);
   }
   child(bindings: Record<string, unknown>): Logger {
-    return new LazyChildLogger(this.base, { ...this.bindings, ...bindings });
+    return new LazyChildLogger(this, bindings);
   }
 }
