@@ -46,6 +46,7 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
   private kicked = false;
   private cancelTimer: (() => void) | undefined;
   private closed = false;
+  private failedFlushes = 0;
 
   constructor(
     private readonly commit: CommitBatch,
@@ -94,13 +95,24 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
     });
   }
 
-  /** Armed by the first pending mark; when it fires, whatever marks are pending are written. */
+  /**
+   * Armed by the first pending mark; when it fires, whatever marks are pending are written. After a
+   * failed flush (the database unreachable) it waits twice as long each time, up to 5 s.
+   */
   private arm(): void {
     if (this.cancelTimer || this.closed) return;
+    const base = this.opts.flushMs ?? DONE_FLUSH_MS;
     this.cancelTimer = (this.opts.timer ?? realTimer)(() => {
       this.cancelTimer = undefined;
-      if (this.marks.size) this.run(true).catch((err: unknown) => this.opts.onFlushError?.(err));
-    }, this.opts.flushMs ?? DONE_FLUSH_MS);
+      if (!this.marks.size) return;
+      this.run(true).then(
+        () => (this.failedFlushes = 0),
+        (err: unknown) => {
+          this.failedFlushes++;
+          this.opts.onFlushError?.(err);
+        },
+      );
+    }, Math.min(base * 2 ** this.failedFlushes, Math.max(base, 5000)));
   }
 
   private run(withMarks: boolean): Promise<void> {
