@@ -229,6 +229,8 @@ async function closeApp(p: Running): Promise<void> {
   await p.outbox.stop();
   await p.retention.stop();
   await p.router.idle();
+  // The done marks of the last replies, before the database goes (see ProcessedUpdates).
+  await p.w.stores.repos.updates.close().catch((err: unknown) => p.w.log.warn({ err }, "could not write the last done marks"));
   if (redis) await Promise.all([redis.main.quit().catch(() => undefined), redis.sub.quit().catch(() => undefined)]);
   if (!p.w.opts.db) await db.close();
 }

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import type { Logger } from "../core/ports/logger.port.js";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
-import { unavailableReason, UnavailabilityDialect } from "./unavailable.js";
+import { LockWait, unavailableReason, UnavailabilityDialect } from "./unavailable.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -19,7 +19,15 @@ export interface Db {
   /** Postgres schema when not the default (migrations keep their bookkeeping tables there too). */
   schema?: string;
   close(): Promise<void>;
+  /**
+   * The driver's own handle under Kysely, for db/ repositories' hot paths only (prepared statements
+   * kept, one statement per batch): the better-sqlite3 database with the lock wait Kysely's
+   * transactions use, or the pg pool. Nothing outside db/ uses it (a bench's baseline may).
+   */
+  raw?: RawHandle;
 }
+
+export type RawHandle = { kind: "sqlite"; sqlite: SQLite.Database; lockWait: LockWait } | { kind: "postgres"; pool: pg.Pool };
 
 export interface DbOptions {
   /** Postgres schema to use (tests isolate themselves in a fresh one). */
@@ -60,6 +68,7 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
       where: `postgres://${u.host}${u.pathname}`,
       ...(opts.schema ? { schema: opts.schema } : {}),
       close: () => db.destroy(),
+      raw: { kind: "postgres", pool },
     };
   }
   const m = /^sqlite:(.*)$/i.exec(url);
@@ -76,9 +85,17 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
   // instead of failing halfway with SQLITE_BUSY_SNAPSHOT.
   sqlite.pragma("busy_timeout = 0");
   sqlite.pragma("foreign_keys = ON");
-  const dialect = new UnavailabilityDialect(new SqliteDialect({ database: sqlite }), { lockWaitMs: SQLITE_LOCK_WAIT_MS });
+  // One lock wait for Kysely's statements and the repositories' prepared ones: both learn a lock is stuck.
+  const lockWait = new LockWait(SQLITE_LOCK_WAIT_MS);
+  const dialect = new UnavailabilityDialect(new SqliteDialect({ database: sqlite }), { lockWait });
   const db = new Kysely<Database>({ dialect });
-  return { db, dialect: "sqlite", where: memory ? "sqlite::memory:" : `sqlite:${file}`, close: () => db.destroy() };
+  return {
+    db,
+    dialect: "sqlite",
+    where: memory ? "sqlite::memory:" : `sqlite:${file}`,
+    close: () => db.destroy(),
+    raw: { kind: "sqlite", sqlite, lockWait },
+  };
 }
 
 /**

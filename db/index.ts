@@ -1,4 +1,5 @@
 import type { Db } from "./database.js";
+import { SqliteStatements } from "./sqlite-statements.js";
 import { systemClock, type Clock } from "../core/ports/clock.port.js";
 import { silentLogger, type Logger } from "../core/ports/logger.port.js";
 import { KyselyAutomations } from "./repositories/automations.repository.js";
@@ -14,7 +15,7 @@ import { KyselyAuditLog } from "./repositories/audit-log.repository.js";
 import { KyselyLinkCodes } from "./repositories/link-codes.repository.js";
 import { KyselyTickStore } from "./repositories/price-ticks.repository.js";
 import { KyselyRetention } from "./repositories/retention.repository.js";
-import { KyselyProcessedUpdates } from "./repositories/processed-updates.repository.js";
+import { processedUpdates, type BatchOptions } from "./repositories/processed-updates.repository.js";
 import { KyselyTokenCache } from "./repositories/tokens.repository.js";
 import { KyselyUserRepository } from "./repositories/users.repository.js";
 import { KyselyUserSettings } from "./repositories/user-settings.repository.js";
@@ -23,13 +24,17 @@ import { KyselyTwoFactor } from "./repositories/two-factor.repository.js";
 import { KyselyAddressBook } from "./repositories/withdraw-addresses.repository.js";
 
 export { createDatabase, migrate, MigrationError, type Db, type DialectName } from "./database.js";
+export { DONE_FLUSH_MS, type BatchOptions, type FlushTimer } from "./repositories/processed-updates.repository.js";
 
 /** Every repository over one database: what composition roots and tests wire into services. */
 /** `log`: where unreadable stored rows are reported (an automation whose rule is corrupt is skipped, not fatal). */
-export function repositories(d: Db, clock: Clock = systemClock, log: Logger = silentLogger) {
+/** `updates`: the dedupe store's flush timer (tests fire it by hand). */
+export function repositories(d: Db, clock: Clock = systemClock, log: Logger = silentLogger, updates: BatchOptions = {}) {
+  // SQLite: the per-message statements (dedupe, identity lookup) prepared once on Kysely's connection.
+  const hot = d.raw?.kind === "sqlite" ? new SqliteStatements(d.raw.sqlite, d.raw.lockWait, d.db) : undefined;
   return {
-    users: new KyselyUserRepository(d.db),
-    updates: new KyselyProcessedUpdates(d.db),
+    users: new KyselyUserRepository(d.db, hot),
+    updates: processedUpdates(d, hot, { onFlushError: (err) => log.warn({ err }, "could not write done marks: they go with the next claim"), ...updates }),
     audit: new KyselyAuditLog(d.db),
     linkCodes: new KyselyLinkCodes(d.db),
     actionTokens: new KyselyActionTokens(d.db),

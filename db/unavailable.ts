@@ -196,13 +196,15 @@ export class UnavailabilityDialect implements Dialect {
   constructor(
     private readonly inner: Dialect,
     /**
-     * SQLite: how long a statement waits for another writer's lock (its PRAGMA busy_timeout must be 0).
-     * With it, transactions begin IMMEDIATE: they hold the write lock from their first statement.
+     * SQLite: how long a statement waits for another writer's lock (its PRAGMA busy_timeout must be 0),
+     * or the LockWait itself (shared with the repositories' prepared statements). With either,
+     * transactions begin IMMEDIATE: they hold the write lock from their first statement.
      */
-    private readonly opts: { lockWaitMs?: number } = {},
+    private readonly opts: { lockWaitMs?: number; lockWait?: LockWait } = {},
   ) {}
   createDriver(): Driver {
-    return new GuardedDriver(this.inner.createDriver(), this.opts.lockWaitMs ? new LockWait(this.opts.lockWaitMs) : undefined);
+    const lockWait = this.opts.lockWait ?? (this.opts.lockWaitMs ? new LockWait(this.opts.lockWaitMs) : undefined);
+    return new GuardedDriver(this.inner.createDriver(), lockWait);
   }
   createQueryCompiler(): QueryCompiler {
     return this.inner.createQueryCompiler();

@@ -16,6 +16,7 @@ import { bindArgs, MAX_INPUT_CHARS, sanitize, splitCommand, tokenize, validArgs 
 import { Pipeline, type Call, type Claimed, type Identified, type Job, type Outcome, type Responder } from "./pipeline.js";
 import type { Route, Routed, RouterContext, Stage, Targeted, Validated } from "./pipeline.js";
 import { codeCall } from "./code-paste.js";
+import { LazyChildLogger } from "./lazy-log.js";
 import { pasteCall } from "./paste.js";
 import { refusalOf } from "./preconditions.js";
 import { PROPOSAL, proposalReply, readProposal } from "./proposal.js";
@@ -38,7 +39,17 @@ export interface RouterDeps {
   onDone?: (ctx: RouterContext) => void;
 }
 
-export const newCorrelationId = () => randomBytes(4).toString("hex");
+/** Random bytes drawn 4 KiB at a time: one system call per 1,024 correlation ids, not one each. */
+let corrPool = Buffer.alloc(0);
+let corrAt = 0;
+export const newCorrelationId = (): string => {
+  if (corrAt + 4 > corrPool.length) {
+    corrPool = randomBytes(4096);
+    corrAt = 0;
+  }
+  corrAt += 4;
+  return corrPool.toString("hex", corrAt - 4, corrAt);
+};
 
 /**
  * The one pipeline every platform feeds: claim (dedupe) -> identify -> route -> rate limit ->
@@ -78,7 +89,7 @@ export class Router {
       msg,
       respond,
       corr,
-      log: this.deps.log.child({ platform: msg.platform, chat: msg.chat.id, corr }),
+      log: new LazyChildLogger(this.deps.log, { platform: msg.platform, chat: msg.chat.id, corr }),
       startedAt: this.deps.clock.now(),
       text: "",
       outcome: "ignored",

@@ -1,36 +1,195 @@
-import type { Kysely } from "kysely";
 import type { Platform } from "../../core/domain/identity.js";
 import type { ClaimResult, ProcessedUpdates } from "../../core/ports/updates.port.js";
-import type { Database } from "../schema.js";
+import type { Db } from "../database.js";
+import { SqliteStatements } from "../sqlite-statements.js";
+import { postgresBatch, sqliteBatch, type ClaimRow, type CommitBatch, type DoneRow } from "./processed-updates.sql.js";
 
-export class KyselyProcessedUpdates implements ProcessedUpdates {
-  constructor(private readonly db: Kysely<Database>) {}
+/** Schedules `fn` once after `ms`; returns the cancel. Tests inject one they fire by hand. */
+export type FlushTimer = (fn: () => void, ms: number) => () => void;
 
-  async claim(platform: Platform, updateId: string, now: number, leaseMs: number): Promise<ClaimResult> {
-    const ins = await this.db
-      .insertInto("processed_updates")
-      .values({ platform, update_id: updateId, state: "claimed", claimed_at: now, done_at: null })
-      .onConflict((oc) => oc.columns(["platform", "update_id"]).doNothing())
-      .executeTakeFirst();
-    if (Number(ins.numInsertedOrUpdatedRows ?? 0n) === 1) return "claimed";
-    // Taken over only if its claimer died: still 'claimed' and older than the lease. One winner.
-    const upd = await this.db
-      .updateTable("processed_updates")
-      .set({ claimed_at: now })
-      .where("platform", "=", platform)
-      .where("update_id", "=", updateId)
-      .where("state", "=", "claimed")
-      .where("claimed_at", "<", now - leaseMs)
-      .executeTakeFirst();
-    return Number(upd.numUpdatedRows) === 1 ? "claimed" : "duplicate";
+/** How long a done mark may wait for a claim's transaction to ride along in before a flush writes it. */
+export const DONE_FLUSH_MS = 50;
+
+const realTimer: FlushTimer = (fn, ms) => {
+  const t = setTimeout(fn, ms);
+  t.unref(); // pending marks never keep a process alive: close() flushes them
+  return () => clearTimeout(t);
+};
+
+export interface BatchOptions {
+  /** Longest a done mark waits for a claim before it is flushed on its own (default DONE_FLUSH_MS). */
+  flushMs?: number;
+  timer?: FlushTimer;
+  /** A timer's flush failed (the marks stay pending and go with the next claim or flush). */
+  onFlushError?: (err: unknown) => void;
+}
+
+interface Pending {
+  row: ClaimRow;
+  resolve: (r: ClaimResult) => void;
+  reject: (err: unknown) => void;
+}
+
+const keyOf = (platform: string, updateId: string) => `${platform}\u0000${updateId}`;
+
+/**
+ * Group commit over the dedupe table (see the port for the contract). Claims made in the same turn
+ * of the event loop - or while the previous batch is in flight (Postgres) - commit together in one
+ * transaction, after every pending done mark; done marks wait in memory for that transaction or for
+ * the flush timer. The statements themselves (one batch = one transaction, prepared once) are in
+ * processed-updates.sql.ts.
+ */
+export class BatchedProcessedUpdates implements ProcessedUpdates {
+  private queue: Pending[] = [];
+  private readonly marks = new Map<string, DoneRow>();
+  private draining: Promise<void> | undefined;
+  private kicked = false;
+  private cancelTimer: (() => void) | undefined;
+  private closed = false;
+  private failedFlushes = 0;
+
+  constructor(
+    private readonly commit: CommitBatch,
+    private readonly opts: BatchOptions = {},
+  ) {}
+
+  claim(platform: Platform, updateId: string, now: number, leaseMs: number): Promise<ClaimResult> {
+    if (this.marks.has(keyOf(platform, updateId))) return Promise.resolve("duplicate"); // done here, mark not yet written
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row: { platform, updateId, now, leaseMs }, resolve, reject });
+      this.kick();
+    });
   }
 
-  async complete(platform: Platform, updateId: string, now: number): Promise<void> {
-    await this.db
-      .updateTable("processed_updates")
-      .set({ state: "done", done_at: now })
-      .where("platform", "=", platform)
-      .where("update_id", "=", updateId)
-      .execute();
+  complete(platform: Platform, updateId: string, now: number): Promise<void> {
+    this.marks.set(keyOf(platform, updateId), { platform, updateId, now });
+    this.arm();
+    return Promise.resolve();
   }
+
+  /** Every pending done mark (and queued claim) written; rejects when the marks could not be. */
+  flush(): Promise<void> {
+    return this.run(true);
+  }
+
+  /** Flushes and stops the timer (a process shutting down, after its router went idle). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    await this.flush();
+  }
+
+  /** Done marks not yet durable (tests). */
+  get pendingMarks(): number {
+    return this.marks.size;
+  }
+
+  /** The first claim of a turn schedules the batch; the rest of the turn's claims join it. */
+  private kick(): void {
+    if (this.kicked || this.draining) return; // a batch in flight takes the queue when it ends
+    this.kicked = true;
+    queueMicrotask(() => {
+      this.kicked = false;
+      void this.run(false);
+    });
+  }
+
+  /**
+   * Armed by the first pending mark; when it fires, whatever marks are pending are written. After a
+   * failed flush (the database unreachable) it waits twice as long each time, up to 5 s.
+   */
+  private arm(): void {
+    if (this.cancelTimer || this.closed) return;
+    const base = this.opts.flushMs ?? DONE_FLUSH_MS;
+    this.cancelTimer = (this.opts.timer ?? realTimer)(() => {
+      this.cancelTimer = undefined;
+      if (!this.marks.size) return;
+      this.run(true).then(
+        () => (this.failedFlushes = 0),
+        (err: unknown) => {
+          this.failedFlushes++;
+          this.opts.onFlushError?.(err);
+        },
+      );
+    }, Math.min(base * 2 ** this.failedFlushes, Math.max(base, 5000)));
+  }
+
+  private run(withMarks: boolean): Promise<void> {
+    if (this.draining) {
+      const after = this.draining.catch(() => undefined); // its failure was its caller's
+      return withMarks ? after.then(() => this.run(true)) : after;
+    }
+    const p = this.drain(withMarks).finally(() => {
+      this.draining = undefined;
+      if (this.queue.length) this.kick(); // claims that arrived as it ended
+    });
+    this.draining = p;
+    return p;
+  }
+
+  private async drain(withMarks: boolean): Promise<void> {
+    let marksWanted = withMarks;
+    let marksFailed: unknown;
+    while (this.queue.length || (marksWanted && this.marks.size)) {
+      marksWanted = false;
+      const failed = await this.batch();
+      if (failed !== undefined) marksFailed = failed.err;
+    }
+    if (withMarks && marksFailed !== undefined && this.marks.size) throw marksFailed;
+  }
+
+  /** One transaction: the pending done marks, then the queued claims of one lease. */
+  private async batch(): Promise<{ err: unknown } | undefined> {
+    const lease = this.queue[0]?.row.leaseMs;
+    const claims = this.queue.filter((p) => p.row.leaseMs === lease);
+    this.queue = claims.length === this.queue.length ? [] : this.queue.filter((p) => p.row.leaseMs !== lease);
+    // Claims of an update done here, or claimed twice in this batch: duplicates, not sent (a statement
+    // may not touch one row twice).
+    const todo: Pending[] = [];
+    const again: Pending[] = [];
+    const seen = new Set<string>();
+    for (const p of claims) {
+      const k = keyOf(p.row.platform, p.row.updateId);
+      if (this.marks.has(k)) p.resolve("duplicate");
+      else if (seen.has(k)) again.push(p);
+      else {
+        seen.add(k);
+        todo.push(p);
+      }
+    }
+    const marks = [...this.marks.values()];
+    this.marks.clear();
+    if (!todo.length && !marks.length) return undefined;
+    try {
+      const won = await this.commit(
+        todo.map((p) => p.row),
+        marks,
+      );
+      for (let i = 0; i < todo.length; i++) todo[i]!.resolve(won[i] ? "claimed" : "duplicate");
+      for (const p of again) p.resolve("duplicate");
+      return undefined;
+    } catch (err) {
+      // Nothing of the transaction was kept: the marks wait for the next one, the claims fail.
+      for (const m of marks) {
+        const k = keyOf(m.platform, m.updateId);
+        if (!this.marks.has(k)) this.marks.set(k, m);
+      }
+      if (this.marks.size) this.arm();
+      for (const p of [...todo, ...again]) p.reject(err);
+      return { err };
+    }
+  }
+}
+
+/** One batch's transaction on this database: prepared statements over the driver's own handle. */
+export function commitBatchFor(d: Db, sqlite?: SqliteStatements): CommitBatch {
+  const raw = d.raw;
+  if (!raw) throw new Error("processed updates need the database's driver handle (createDatabase sets it)");
+  return raw.kind === "sqlite" ? sqliteBatch(sqlite ?? new SqliteStatements(raw.sqlite, raw.lockWait, d.db)) : postgresBatch(raw.pool);
+}
+
+/** The dedupe store for this database. */
+export function processedUpdates(d: Db, sqlite?: SqliteStatements, opts: BatchOptions = {}): BatchedProcessedUpdates {
+  return new BatchedProcessedUpdates(commitBatchFor(d, sqlite), opts);
 }

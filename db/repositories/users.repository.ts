@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { Identity, Platform, Role, User } from "../../core/domain/identity.js";
 import type { UserRepository, UserWithIdentities } from "../../core/ports/users.port.js";
 import type { Database } from "../schema.js";
+import type { SqliteStatements } from "../sqlite-statements.js";
 import type { IdentitiesTable, UsersTable } from "../tables/users.table.js";
 
 const toUser = (r: Selectable<UsersTable>): User => ({
@@ -19,11 +20,36 @@ const toIdentity = (r: Selectable<IdentitiesTable>): Identity => ({
   linkedAt: Number(r.linked_at),
 });
 
+/** The identity lookup of every message whose sender is not cached: on SQLite a statement prepared once. */
+const FIND_BY_IDENTITY = `select u.id, u.display_name, u.role, u.merged_into, u.created_at,
+    a.platform, a.platform_user_id, a.user_id, a.display_name as identity_name, a.linked_at
+  from identities me join users u on u.id = me.user_id join identities a on a.user_id = u.id
+  where me.platform = ? and me.platform_user_id = ?`;
+
+type FoundRow = Selectable<UsersTable> & Omit<Selectable<IdentitiesTable>, "display_name"> & { identity_name: string };
+
 export class KyselyUserRepository implements UserRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** SQLite: the hot lookup runs on a kept prepared statement. */
+    private readonly sqlite?: SqliteStatements,
+  ) {}
 
   async findByIdentity(platform: Platform, platformUserId: string): Promise<UserWithIdentities | undefined> {
-    const rows = await this.db
+    const st = this.sqlite;
+    const rows: FoundRow[] = st
+      ? st.read(() => st.get(FIND_BY_IDENTITY).all(platform, platformUserId) as FoundRow[])
+      : await this.findRows(platform, platformUserId);
+    const first = rows[0];
+    if (!first) return undefined;
+    const user = toUser(first);
+    const identities = rows.map((r) => toIdentity({ ...r, display_name: r.identity_name }));
+    const identity = identities.find((i) => i.platform === platform && i.platformUserId === platformUserId)!;
+    return { user, identity, identities };
+  }
+
+  private findRows(platform: Platform, platformUserId: string): Promise<FoundRow[]> {
+    return this.db
       .selectFrom("identities as me")
       .innerJoin("users as u", "u.id", "me.user_id")
       .innerJoin("identities as all", "all.user_id", "u.id")
@@ -42,12 +68,6 @@ export class KyselyUserRepository implements UserRepository {
         "all.linked_at",
       ])
       .execute();
-    const first = rows[0];
-    if (!first) return undefined;
-    const user = toUser(first);
-    const identities = rows.map((r) => toIdentity({ ...r, display_name: r.identity_name }));
-    const identity = identities.find((i) => i.platform === platform && i.platformUserId === platformUserId)!;
-    return { user, identity, identities };
   }
 
   async createWithIdentity(input: {

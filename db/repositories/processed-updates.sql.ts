@@ -1,0 +1,113 @@
+import type pg from "pg";
+import type { Platform } from "../../core/domain/identity.js";
+import type { SqliteStatements } from "../sqlite-statements.js";
+import { classifyDbError } from "../unavailable.js";
+
+export interface ClaimRow {
+  platform: Platform;
+  updateId: string;
+  now: number;
+  leaseMs: number;
+}
+
+export interface DoneRow {
+  platform: Platform;
+  updateId: string;
+  now: number;
+}
+
+/**
+ * One transaction: every done mark, then every claim (no update twice in one batch, and none both
+ * marked and claimed); resolves with whether each claim won, in order, once committed. All claims
+ * of a batch share one lease.
+ */
+export type CommitBatch = (claims: readonly ClaimRow[], done: readonly DoneRow[]) => Promise<boolean[]>;
+
+/**
+ * A claim is one upsert: a new row is claimed; an existing one is taken over - its claim time moved
+ * to now - only if it is still 'claimed' and older than the lease (its process died); otherwise the
+ * statement changes nothing and returns no row: a duplicate. Under concurrent claims one wins: the
+ * row lock (Postgres) or the write lock (SQLite) orders them, and the loser sees the winner's claim.
+ */
+const SQLITE_CLAIM = `insert into processed_updates (platform, update_id, state, claimed_at, done_at) values (?, ?, 'claimed', ?, null)
+  on conflict (platform, update_id) do update set claimed_at = excluded.claimed_at
+  where processed_updates.state = 'claimed' and processed_updates.claimed_at < ?
+  returning 1 as won`;
+const SQLITE_DONE = "update processed_updates set state = 'done', done_at = ? where platform = ? and update_id = ?";
+
+/** SQLite: prepared statements kept, the whole batch one BEGIN IMMEDIATE ... COMMIT. */
+export function sqliteBatch(st: SqliteStatements): CommitBatch {
+  const claim = st.get(SQLITE_CLAIM);
+  const done = st.get(SQLITE_DONE);
+  return (claims, marks) =>
+    st.write(() => {
+      for (const m of marks) done.run(m.now, m.platform, m.updateId);
+      const won = new Array<boolean>(claims.length);
+      for (let i = 0; i < claims.length; i++) {
+        const c = claims[i]!;
+        won[i] = claim.get(c.platform, c.updateId, c.now, c.now - c.leaseMs) !== undefined;
+      }
+      return won;
+    });
+}
+
+/**
+ * Postgres: the whole batch is ONE statement (a statement is its own transaction: one round trip,
+ * one commit), a named prepared statement parsed once per connection; the rows travel as arrays.
+ */
+const PG_BATCH = {
+  name: "purser-processed-updates-batch",
+  text: `with done as (
+    update processed_updates p set state = 'done', done_at = d.at
+    from unnest($1::text[], $2::text[], $3::int8[]) as d(platform, update_id, at)
+    where p.platform = d.platform and p.update_id = d.update_id
+  )
+  insert into processed_updates as p (platform, update_id, state, claimed_at, done_at)
+  select c.platform, c.update_id, 'claimed', c.at, null from unnest($4::text[], $5::text[], $6::int8[]) as c(platform, update_id, at)
+  on conflict (platform, update_id) do update set claimed_at = excluded.claimed_at
+  where p.state = 'claimed' and p.claimed_at < excluded.claimed_at - $7::int8
+  returning p.platform, p.update_id`,
+};
+
+/** The common batches - one claim, with no or one done mark - without arrays to unpack. */
+const PG_UPSERT = `insert into processed_updates as p (platform, update_id, state, claimed_at, done_at) values ($1, $2, 'claimed', $3, null)
+  on conflict (platform, update_id) do update set claimed_at = excluded.claimed_at
+  where p.state = 'claimed' and p.claimed_at < excluded.claimed_at - $4::int8
+  returning p.platform, p.update_id`;
+const PG_CLAIM = { name: "purser-processed-updates-claim", text: PG_UPSERT };
+const PG_DONE_CLAIM = {
+  name: "purser-processed-updates-done-claim",
+  text: `with done as (update processed_updates set state = 'done', done_at = $7 where platform = $5 and update_id = $6) ${PG_UPSERT}`,
+};
+
+type Row = { platform: string; update_id: string };
+
+export function postgresBatch(pool: pg.Pool): CommitBatch {
+  const query = async (q: { name: string; text: string }, values: unknown[]): Promise<Row[]> => {
+    try {
+      return (await pool.query<Row>({ ...q, values })).rows;
+    } catch (err) {
+      throw classifyDbError(err);
+    }
+  };
+  return async (claims, marks) => {
+    const c = claims[0];
+    if (c && claims.length === 1 && marks.length <= 1) {
+      const m = marks[0];
+      const claim = [c.platform, c.updateId, c.now, c.leaseMs];
+      const rows = m ? await query(PG_DONE_CLAIM, [...claim, m.platform, m.updateId, m.now]) : await query(PG_CLAIM, claim);
+      return [rows.length === 1];
+    }
+    const rows = await query(PG_BATCH, [
+      marks.map((m) => m.platform),
+      marks.map((m) => m.updateId),
+      marks.map((m) => m.now),
+      claims.map((x) => x.platform),
+      claims.map((x) => x.updateId),
+      claims.map((x) => x.now),
+      c?.leaseMs ?? 0,
+    ]);
+    const won = new Set(rows.map((r) => `${r.platform}\u0000${r.update_id}`));
+    return claims.map((x) => won.has(`${x.platform}\u0000${x.updateId}`));
+  };
+}

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { buildApp } from "../../../bots/app.js";
+import { loadConfig } from "../../../bots/config.js";
+import { OFFLINE_ENV } from "../../helpers/app.js";
+import { fileLogger, sender } from "../router.bench.js";
+
+/**
+ * CPU profile of the router's hot path, as `router.whoami.sqlite.100k` measures it: USERS distinct
+ * users (first contact not profiled), then MSGS /whoami from users drawn uniformly at random, with
+ * pino writing to a file. Prints the top self-time functions and the µs a message each costs.
+ *   npx tsx tests/bench/profiles/profile-router.ts [USERS=100000] [MSGS=100000] [out.cpuprofile]
+ */
+const users = Number(process.argv[2] ?? 100_000);
+const msgs = Number(process.argv[3] ?? 100_000);
+const out = process.argv[4];
+const dir = mkdtempSync(join(tmpdir(), "purser-prof-"));
+const config = loadConfig({ ...OFFLINE_ENV, DATABASE_URL: `sqlite:${join(dir, "p.db")}`, USER_RATE_LIMIT_PER_MIN: "100000" });
+const logged = await fileLogger(dir, "purser.log");
+const app = await buildApp(config, { log: logged.log });
+const send = sender(app, { rendered: 0 })("/whoami", (i) => 1_000_000 + i);
+for (let i = 0; i < users; i++) await send(i);
+let seed = 20;
+const draw = () => {
+  seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+  return 1_000_000 + (seed % users);
+};
+const returning = sender(app, { rendered: 0 })("/whoami", () => draw());
+for (let i = 0; i < 2000; i++) await returning(i); // warm
+const session = new Session();
+session.connect();
+await session.post("Profiler.enable");
+await session.post("Profiler.setSamplingInterval", { interval: 50 });
+await session.post("Profiler.start");
+const t0 = performance.now();
+for (let i = 0; i < msgs; i++) await returning(i);
+const ms = performance.now() - t0;
+const { profile } = await session.post("Profiler.stop");
+await app.close();
+await logged.close();
+rmSync(dir, { recursive: true, force: true });
+if (out) writeFileSync(out, JSON.stringify(profile));
+
+// self time per function: samples x their intervals
+const self = new Map<number, number>();
+for (let i = 0; i < profile.samples!.length; i++) {
+  const id = profile.samples![i]!;
+  self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas![i] ?? 0));
+}
+const byFn = new Map<string, number>();
+let total = 0;
+for (const node of profile.nodes) {
+  const t = self.get(node.id) ?? 0;
+  total += t;
+  const f = node.callFrame;
+  const file = f.url.split("/").slice(f.url.includes("node_modules") ? -2 : -1).join("/");
+  const name = `${f.functionName || "(anonymous)"} ${file}`.trim();
+  byFn.set(name, (byFn.get(name) ?? 0) + t);
+}
+const top = [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 15);
+process.stdout.write(`${msgs} msgs from ${users} users in ${ms.toFixed(0)} ms: ${((ms * 1000) / msgs).toFixed(1)} µs a message (${((msgs / ms) * 1000).toFixed(0)}/s); profiled ${(total / 1000).toFixed(0)} ms\n`);
+process.stdout.write("| self % | µs/msg | function |\n|---:|---:|---|\n");
+for (const [name, t] of top) process.stdout.write(`| ${((t / total) * 100).toFixed(1)} | ${(t / msgs).toFixed(1)} | ${name} |\n`);

@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { buildApp, type App } from "../../bots/app.js";
+import { silentLogger } from "../../core/ports/logger.port.js";
+import type { InboundMessage } from "../../core/router/message.js";
+import type { Db } from "../../db/index.js";
+import {
+  BatchedProcessedUpdates,
+  commitBatchFor,
+  type FlushTimer,
+} from "../../db/repositories/processed-updates.repository.js";
+import type { ClaimRow, CommitBatch, DoneRow } from "../../db/repositories/processed-updates.sql.js";
+import { testConfig } from "../helpers/app.js";
+import { sharedTestDatabases, type TestDb } from "../helpers/databases.js";
+
+/** A flush timer that fires only when the test says so. */
+function manualTimer() {
+  const armed: Array<() => void> = [];
+  const timer: FlushTimer = (fn) => {
+    armed.push(fn);
+    return () => armed.splice(armed.indexOf(fn) >>> 0, 1);
+  };
+  return { timer, fire: () => armed.splice(0).forEach((f) => f()), get armed() { return armed.length; } };
+}
+
+/** The real transaction of `d`, recorded: one entry per transaction committed. */
+function recorded(d: Db) {
+  const inner = commitBatchFor(d);
+  const log: Array<{ claims: ClaimRow[]; done: DoneRow[] }> = [];
+  const waiters: Array<() => void> = [];
+  const commit: CommitBatch = async (claims, done) => {
+    const won = await inner(claims, done);
+    log.push({ claims: [...claims], done: [...done] });
+    for (const w of waiters.splice(0)) w();
+    return won;
+  };
+  /** Resolves when the next transaction has committed. */
+  const next = () => new Promise<void>((r) => waiters.push(r));
+  return { commit, log, next };
+}
+
+const state = async (d: Db, updateId: string) =>
+  (await d.db.selectFrom("processed_updates").select(["state", "claimed_at"]).where("update_id", "=", updateId).executeTakeFirst()) ?? null;
+
+const LEASE = 120_000;
+
+for (const target of sharedTestDatabases()) {
+  describe.skipIf(target.skip)(`dedupe group commit on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ""}`, () => {
+    let t: TestDb | undefined;
+    const apps: App[] = [];
+    afterEach(async () => {
+      await Promise.all(apps.splice(0).map((a) => a.close()));
+      await t?.cleanup();
+      t = undefined;
+    });
+    const open = async () => {
+      t ??= target.make();
+      return t.open();
+    };
+
+    it("a done mark waits in memory and is written in the next claim's transaction: one transaction a message", async () => {
+      const d = await open();
+      const rec = recorded(d);
+      const clock = manualTimer();
+      const u = new BatchedProcessedUpdates(rec.commit, { timer: clock.timer });
+      expect(await u.claim("telegram", "a", 1000, LEASE)).toBe("claimed");
+      await u.complete("telegram", "a", 1001);
+      expect(u.pendingMarks).toBe(1);
+      expect((await state(d, "a"))?.state).toBe("claimed");
+      expect(await u.claim("telegram", "b", 1002, LEASE)).toBe("claimed");
+      expect((await state(d, "a"))?.state).toBe("done");
+      expect(u.pendingMarks).toBe(0);
+      expect(rec.log.map((x) => [x.claims.map((c) => c.updateId), x.done.map((m) => m.updateId)])).toEqual([
+        [["a"], []],
+        [["b"], ["a"]],
+      ]);
+    });
+
+    it("claims made together commit in one transaction; the same update twice in it: one claimed, one duplicate", async () => {
+      const d = await open();
+      const rec = recorded(d);
+      const u = new BatchedProcessedUpdates(rec.commit, { timer: manualTimer().timer });
+      const ids = ["g1", "g2", "g3", "g1"];
+      const results = await Promise.all(ids.map((id) => u.claim("telegram", id, 5000, LEASE)));
+      expect(results).toEqual(["claimed", "claimed", "claimed", "duplicate"]);
+      expect(rec.log).toHaveLength(1);
+    });
+
+    it("an update completed here is a duplicate at once, before its done mark is written; after it, to every process", async () => {
+      const d = await open();
+      const other = new BatchedProcessedUpdates(commitBatchFor(await open()), { timer: manualTimer().timer });
+      const u = new BatchedProcessedUpdates(commitBatchFor(d), { timer: manualTimer().timer });
+      expect(await u.claim("discord", "c", 1000, 50)).toBe("claimed");
+      await u.complete("discord", "c", 1001);
+      expect(await u.claim("discord", "c", 999_999, 50)).toBe("duplicate");
+      await u.flush();
+      expect(await other.claim("discord", "c", 999_999, 50)).toBe("duplicate"); // done stays done, lease or not
+    });
+
+    it("the timer writes pending marks when no claim comes; close writes them too", async () => {
+      const d = await open();
+      const clock = manualTimer();
+      const rec = recorded(d);
+      const u = new BatchedProcessedUpdates(rec.commit, { timer: clock.timer });
+      await u.claim("telegram", "t1", 1, LEASE);
+      await u.complete("telegram", "t1", 2);
+      expect(clock.armed).toBe(1);
+      const flushed = rec.next();
+      clock.fire();
+      await flushed; // the timer's own transaction
+      expect(rec.log.at(-1)).toEqual({ claims: [], done: [{ platform: "telegram", updateId: "t1", now: 2 }] });
+      expect(u.pendingMarks).toBe(0);
+      expect((await state(d, "t1"))?.state).toBe("done");
+      await u.claim("telegram", "t2", 3, LEASE);
+      await u.complete("telegram", "t2", 4);
+      await u.close();
+      expect((await state(d, "t2"))?.state).toBe("done");
+    });
+
+    it("a crash before the flush: a redelivery within the lease is a duplicate, after the lease it is taken over, once", async () => {
+      const crashed = new BatchedProcessedUpdates(commitBatchFor(await open()), { timer: manualTimer().timer });
+      expect(await crashed.claim("telegram", "k", 10_000, LEASE)).toBe("claimed");
+      await crashed.complete("telegram", "k", 10_500); // never written: the process dies now
+      const d = await open();
+      const peer = new BatchedProcessedUpdates(commitBatchFor(d), { timer: manualTimer().timer });
+      const peer2 = new BatchedProcessedUpdates(commitBatchFor(await open()), { timer: manualTimer().timer });
+      expect(await peer.claim("telegram", "k", 10_000 + LEASE - 1, LEASE)).toBe("duplicate");
+      const after = 10_000 + LEASE + 1;
+      const both = await Promise.all([peer.claim("telegram", "k", after, LEASE), peer2.claim("telegram", "k", after, LEASE)]);
+      expect(both.filter((r) => r === "claimed")).toHaveLength(1);
+      expect(await state(d, "k")).toEqual({ state: "claimed", claimed_at: after });
+    });
+
+    it("a failed transaction keeps its done marks for the next one and fails its claims", async () => {
+      const d = await open();
+      const inner = commitBatchFor(d);
+      let failNext = true;
+      const commit: CommitBatch = (claims, done) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error("database gone"));
+        }
+        return inner(claims, done);
+      };
+      const u = new BatchedProcessedUpdates(commit, { timer: manualTimer().timer });
+      u["marks"].set("telegram\u0000f0", { platform: "telegram", updateId: "f0", now: 1 }); // a mark from before
+      await expect(u.claim("telegram", "f1", 2, LEASE)).rejects.toThrow("database gone");
+      expect(u.pendingMarks).toBe(1);
+      expect(await u.claim("telegram", "f1", 3, LEASE)).toBe("claimed");
+      expect(u.pendingMarks).toBe(0);
+    });
+
+    it("two app instances on one database, each handed every update: each update runs once", async () => {
+      const [d1, d2] = [await open(), await open()];
+      for (const d of [d1, d2]) apps.push(await buildApp(testConfig(), { log: silentLogger, db: d }));
+      const [a, b] = apps as [App, App];
+      const msg = (i: number): InboundMessage => ({
+        platform: "telegram",
+        updateId: `twice-${i}`,
+        chat: { id: String(900 + (i % 7)), kind: "private" },
+        sender: { id: String(900 + (i % 7)), name: "u" },
+        text: "/whoami",
+      });
+      const replies = new Map<string, number>();
+      const handle = (app: App, i: number) =>
+        app.router.handle(msg(i), async () => void replies.set(`twice-${i}`, (replies.get(`twice-${i}`) ?? 0) + 1));
+      const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) => [handle(a, i), handle(b, i)]).flat());
+      expect(outcomes.filter((o) => o === "replied")).toHaveLength(60);
+      expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(60);
+      expect([...replies.values()].every((n) => n === 1)).toBe(true);
+      expect(replies.size).toBe(60);
+      await Promise.all([a.repos.updates.flush(), b.repos.updates.flush()]);
+      const rows = await d1.db.selectFrom("processed_updates").select("state").where("update_id", "like", "twice-%").execute();
+      expect(rows.filter((r) => r.state === "done")).toHaveLength(60);
+    });
+  });
+}
+
+describe("dedupe on SQLite beside Kysely's transactions", () => {
+  it("a claim made while Kysely holds a transaction open waits for it, and survives its rollback", async () => {
+    const t = sharedTestDatabases()[0]!.make();
+    try {
+      const d = await t.open();
+      const u = new BatchedProcessedUpdates(commitBatchFor(d), { timer: manualTimer().timer });
+      let claim: Promise<unknown> | undefined;
+      const tx = d.db
+        .transaction()
+        .execute(async (trx) => {
+          await trx.insertInto("kv").values({ key: "in-tx", value: "1", updated_at: 0 }).execute();
+          claim = u.claim("telegram", "beside-tx", 1, LEASE);
+          await new Promise((r) => setImmediate(r)); // the claim's batch runs while this transaction is open
+          throw new Error("rolled back");
+        })
+        .catch((err: unknown) => err);
+      expect(await tx).toMatchObject({ message: "rolled back" });
+      expect(await claim).toBe("claimed");
+      expect((await state(d, "beside-tx"))?.state).toBe("claimed");
+      expect(await d.db.selectFrom("kv").select("key").where("key", "=", "in-tx").execute()).toEqual([]);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
