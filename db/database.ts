@@ -27,7 +27,7 @@ export interface Db {
   raw?: RawHandle;
 }
 
-export type RawHandle = { kind: "sqlite"; sqlite: SQLite.Database; lockWait: LockWait } | { kind: "postgres"; pool: pg.Pool };
+export type RawHandle = { kind: "sqlite"; sqlite: SQLite.Database; lockWait: LockWait } | { kind: "postgres"; pool: Pg.Pool };
 
 export interface DbOptions {
   /** Postgres schema to use (tests isolate themselves in a fresh one). */
