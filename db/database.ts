@@ -105,15 +105,24 @@ export function createDatabase(url: string, opts: DbOptions = {}): Db {
  * leaves the pool, the query in flight fails (as UnavailableError) and the next one reconnects.
  */
 function watchConnections(pool: Pg.Pool, log: Logger | undefined): void {
+  // Each lost connection is reported once, naming the server's process id of it (what
+  // pg_stat_activity and the server log name), whichever way its loss surfaced.
+  const reported = new WeakSet<object>();
+  const lost = (client: Pg.PoolClient, err: Error) => {
+    if (reported.has(client)) return;
+    reported.add(client);
+    const pid = (client as { processID?: number | null }).processID ?? undefined;
+    log?.warn({ reason: unavailableReason(err) ?? err.name, pid, err }, "database connection lost: the pool reconnects on the next query");
+  };
   // Every client is watched from its first connect, so the pool's copy of an idle client's error
   // (its own 'error' event, which must have a listener) is already reported.
   pool.on("error", () => undefined);
-  pool.on("connect", (client) => {
-    // The server's process id of this connection: what pg_stat_activity and the server log name.
-    const pid = (client as { processID?: number | null }).processID ?? undefined;
-    client.on("error", (err) =>
-      log?.warn({ reason: unavailableReason(err) ?? err.name, pid, err }, "database connection lost: the pool reconnects on the next query"),
-    );
+  pool.on("connect", (client) => client.on("error", (err) => lost(client, err)));
+  // A connection the server ends while a query runs on it (pool.query, the dedupe's hot path) fails
+  // that query; the pool then discards the client, which never emits 'error'. Its release says why.
+  pool.on("release", (err: Error | undefined, client: Pg.PoolClient) => {
+    const reason = err && unavailableReason(err);
+    if (err && reason && !/^5[38]/.test(reason)) lost(client, err); // not disk full or out of memory: the connection itself
   });
 }
 

@@ -1,7 +1,10 @@
+import { Writable } from "node:stream";
 import SQLite from "better-sqlite3";
+import pino from "pino";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { UnavailableError } from "../../core/errors.js";
+import { unavailableReason } from "../../db/unavailable.js";
 import { createDatabase, migrate, repositories, type Db } from "../../db/index.js";
 import { startTcpProxy, type TcpProxy } from "../fakes/tcp-proxy.js";
 import { makeTestApp } from "../helpers/app.js";
@@ -156,6 +159,34 @@ describe.skipIf(noPg)(`Postgres: connections dropped, server unreachable${noPg ?
     await migrate(d.db);
     return { d, proxy, terminateAll: own.terminateAll };
   }
+
+  it("a connection the server ends while a query runs on it is reported once, with its server pid (the pool discards it without an 'error' event)", async () => {
+    const own = await ownPostgresDatabase(pgUrl!);
+    cleanups.push(() => own.drop());
+    const lines: Array<{ msg?: string; pid?: number; reason?: string }> = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const d = createDatabase(own.urlVia(own.port), { poolMax: 2, log: pino({ level: "warn" }, sink) });
+    cleanups.push(() => d.close());
+    if (d.raw.kind !== "postgres") throw new Error("expected the Postgres handle");
+    const pool = d.raw.pool;
+    // The hot path's way: pool.query checks a client out, runs, releases it (with the error, if any).
+    const running = failure(pool.query("select pg_sleep(30)"));
+    let sleeping: number[] = [];
+    await until(async () => (sleeping = await own.activePids()).length > 0, "the query to be running on the server", 10_000);
+    const dropped = await own.terminateAll();
+    expect(dropped).toEqual(expect.arrayContaining(sleeping));
+    expect(unavailableReason(await running)).toBe("57P01");
+    const lost = () => lines.filter((l) => l.msg?.startsWith("database connection lost"));
+    await until(() => lost().length > 0, "the lost connection to be reported", 10_000);
+    expect(lost().map((l) => l.pid)).toEqual(sleeping);
+    expect((await pool.query("select 1 as one")).rows[0]).toEqual({ one: 1 }); // a new connection
+    expect(lost()).toHaveLength(1);
+  }, 30_000);
 
   it("a transaction whose connection is dropped between two statements fails as UnavailableError, and the process carries on", async () => {
     const { d, terminateAll } = await ownDb();

@@ -85,6 +85,13 @@ export async function ownPostgresDatabase(adminUrl: string, prefix = "purser_fau
         );
         return r.rows.filter((x) => x.gone).map((x) => x.pid);
       }),
+    /** Server pids of this database's connections running a query now. */
+    activePids: () =>
+      admin(async (c) =>
+        (
+          await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()", [name])
+        ).rows.map((x) => x.pid),
+      ),
     connections: () =>
       admin(async (c) => Number((await c.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1", [name])).rows[0].n)),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
