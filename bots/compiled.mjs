@@ -76,6 +76,7 @@ async function build() {
       platform: "node",
       target: "node20",
       sourcemap: true,
+      sourcesContent: false,
       external,
       logLevel: "warning",
       // CommonJS libraries inside an ES module bundle still call require().
