@@ -75,7 +75,13 @@ async function build() {
       format: "esm",
       platform: "node",
       target: "node20",
+      // Memory of a running process (issue 20): V8 keeps every module's source text, and Node, with
+      // source maps on, parses and keeps every map with a line table of its file. The maps carry
+      // mappings only (no copies of the sources: stack traces need file:line, not text), and the
+      // output drops indentation and line breaks (names stay; ~3 MB less source held in memory).
       sourcemap: true,
+      sourcesContent: false,
+      minifyWhitespace: true,
       external,
       logLevel: "warning",
       // CommonJS libraries inside an ES module bundle still call require().

@@ -11,7 +11,7 @@ import { PythHermesSource } from "../adapters/prices/pyth-hermes.js";
 import { createResilience } from "../adapters/prices/resilience.js";
 import { RedisCache } from "../adapters/redis/redis-cache.js";
 import { RedisPriceBus } from "../adapters/redis/redis-price-bus.js";
-import { loadReplayDir } from "../adapters/replay/replay-data.js";
+import { loadReplayColumns } from "../adapters/replay/replay-data.js";
 import { ReplayMarket } from "../adapters/replay/replay-market.js";
 import type { Clock } from "../core/ports/clock.port.js";
 import type { Logger } from "../core/ports/logger.port.js";
@@ -84,7 +84,7 @@ export function buildMarket(
     if (existsSync(config.REPLAY_DATA_DIR)) {
       const dir = config.REPLAY_DATA_DIR;
       const startedAt = clock.now();
-      replay = lazyReplay(() => new ReplayMarket({ series: loadReplayDir(dir, { cache: true }), clock, start: config.REPLAY_START, speed: config.REPLAY_SPEED, startedAt }));
+      replay = lazyReplay(() => new ReplayMarket({ series: loadReplayColumns(dir, { cache: true }), clock, start: config.REPLAY_START, speed: config.REPLAY_SPEED, startedAt }));
     } else log.warn({ dir: config.REPLAY_DATA_DIR }, "replay data directory not found: no replay fallback");
   }
   if (config.MARKET_SOURCE === "replay" && !replay) {

@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, Routes, type AutocompleteInteraction, type Interaction } from "discord.js";
+import { Client, Events, GatewayIntentBits, Options, Routes, type AutocompleteInteraction, type Interaction } from "discord.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InboundMessage } from "../../core/domain/message.js";
 import type { KvStore } from "../../core/ports/kv.port.js";
@@ -49,6 +49,33 @@ export interface DiscordAdapterOptions {
 }
 
 /**
+ * What discord.js keeps in memory. Purser reads nothing from the caches but ids: interactions carry
+ * their user, member and channel, and replies and pushes go over REST. Guilds, channels and roles
+ * keep discord.js's defaults (it needs them; they are not limitable), and so do users; the bot's own
+ * member stays (discord.js reads it for permissions); everything else that grows with the guilds'
+ * activity (messages, members, presences, reactions, emojis, stickers, voice, threads' members,
+ * invites, bans, events, commands fetched) is not kept.
+ */
+const LEAN_CACHES = Options.cacheWithLimits({
+  ...Options.DefaultMakeCacheSettings,
+  MessageManager: 0,
+  GuildMemberManager: { maxSize: 0, keepOverLimit: (m) => m.id === m.client.user.id },
+  PresenceManager: 0,
+  ReactionManager: 0,
+  ReactionUserManager: 0,
+  GuildEmojiManager: 0,
+  GuildStickerManager: 0,
+  VoiceStateManager: 0,
+  ThreadMemberManager: 0,
+  GuildInviteManager: 0,
+  GuildBanManager: 0,
+  GuildScheduledEventManager: 0,
+  StageInstanceManager: 0,
+  AutoModerationRuleManager: 0,
+  ApplicationCommandManager: 0,
+});
+
+/**
  * Discord on discord.js: slash commands generated from the registry, interactions over the gateway (or the
  * HTTP interactions endpoint) turned into InboundMessages, answers within Discord's 3 s (direct, or
  * deferred then edited), private replies ephemeral, replies rendered as embeds, pushes by DM.
@@ -86,6 +113,7 @@ export class DiscordAdapter {
       intents: [GatewayIntentBits.Guilds],
       rest: { api: this.o.apiRoot, rejectOnRateLimit: (d) => d.retryAfter > maxWait },
       allowedMentions: { parse: [] },
+      makeCache: LEAN_CACHES,
       ...(this.o.shards !== undefined ? { shards: this.o.shards } : {}),
       ...(this.o.shardCount !== undefined ? { shardCount: this.o.shardCount } : {}),
     });

@@ -1,11 +1,12 @@
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
+import { lru } from "../../core/services/lru.js";
 import type { Cache } from "../../core/ports/price-bus.port.js";
 
 /** In-process TTL cache (the default; Redis replaces it when REDIS_URL is set). */
 export class MemoryCache implements Cache {
   private readonly lru: LRUCache<string, { v: unknown }>;
   constructor(max = 50_000) {
-    this.lru = new LRUCache({ max, ttlAutopurge: false });
+    this.lru = lru<string, { v: unknown }>(max, { ttlAutopurge: false });
   }
   get<T>(key: string): Promise<T | undefined> {
     return Promise.resolve(this.lru.get(key)?.v as T | undefined);

@@ -198,7 +198,7 @@ export class TwitterAdapter {
 
   /** Posts a reply in thread, waiting out 429s (until x-rate-limit-reset) and retrying 5xx. Never throws. */
   private async post(t: XTweet, text: string, mediaIds: string[] = []): Promise<void> {
-    const body = fitTweet(text);
+    const body = await fitTweet(text);
     for (let attempt = 1; attempt <= POST_ATTEMPTS; attempt++) {
       try {
         const r = await this.client.reply(body, t.id, mediaIds);

@@ -1,4 +1,3 @@
-import twitterText from "twitter-text";
 import type { Reply } from "../../core/domain/message.js";
 import { plainText } from "../../core/router/reply.js";
 
@@ -8,8 +7,22 @@ export const TWEET_MAX = 280;
 export const DM_MAX = 10_000;
 const ELLIPSIS = "…";
 
+/**
+ * twitter-text's weighted count, loaded on the first post rather than at start-up: the library and
+ * the core-js polyfills it pulls in are ~230 modules and ~4 MB of an idle process's memory.
+ */
+let counter: Promise<(text: string) => number> | undefined;
+const weigher = (): Promise<(text: string) => number> =>
+  (counter ??= import("twitter-text").then(
+    ({ default: twitterText }) => (text: string) => twitterText.parseTweet(text).weightedLength,
+    (e: unknown) => {
+      counter = undefined; // a failed import is tried again on the next post
+      throw e;
+    },
+  ));
+
 /** Weighted length per twitter-text (the same count X applies). */
-export const weightedLength = (text: string): number => twitterText.parseTweet(text).weightedLength;
+export const weightedLength = async (text: string): Promise<number> => (await weigher())(text);
 
 const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
 const graphemes = (s: string): string[] => Array.from(segmenter.segment(s), (x) => x.segment);
@@ -52,7 +65,7 @@ export function cutText(text: string, max: number, measure: (s: string) => numbe
 }
 
 /** Fits text into one post (280 weighted characters). */
-export const fitTweet = (text: string, max = TWEET_MAX): string => cutText(text, max, weightedLength);
+export const fitTweet = async (text: string, max = TWEET_MAX): Promise<string> => cutText(text, max, await weigher());
 
 /** Fits text into one direct message (10,000 characters, counted as code points). */
 export const fitDm = (text: string, max = DM_MAX): string => cutText(text, max, (s) => [...s].length);

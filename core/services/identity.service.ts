@@ -1,5 +1,6 @@
 import { createHash, randomInt } from "node:crypto";
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
+import { lru } from "./lru.js";
 import { UserError } from "../errors.js";
 import { identityKey, type Identity, type Platform, type Role, type User } from "../domain/identity.js";
 import type { AuditLog } from "../ports/audit.port.js";
@@ -70,8 +71,7 @@ export class IdentityService implements UserResolver, IdentityPort {
       invalidations?: IdentityInvalidations;
     },
   ) {
-    this.cache = new LRUCache<string, Entry>({
-      max: deps.cacheMax ?? IDENTITY_CACHE_MAX,
+    this.cache = lru<string, Entry>(deps.cacheMax ?? IDENTITY_CACHE_MAX, {
       dispose: (e, key) => this.unindex(e.value.user.id, key),
     });
     this.unsubscribe = deps.invalidations?.subscribe((ids) => this.forgetUsers(ids)) ?? (() => {});

@@ -1,4 +1,4 @@
-import { checkPrice, type Candle, type PriceQuote, type PriceTick, type RejectReason } from "../domain/price.js";
+import { checkPrice, type PriceQuote, type PriceTick, type RejectReason } from "../domain/price.js";
 import type { Token } from "../domain/token.js";
 import { UserError } from "../errors.js";
 import type { Clock } from "../ports/clock.port.js";
@@ -8,12 +8,11 @@ import type { Cache, PriceBus } from "../ports/price-bus.port.js";
 import type { HistoryRange, PriceHistorySource, PriceSource } from "../ports/price-source.port.js";
 import type { TickStore } from "../ports/tick-store.port.js";
 import { LeaderLoop, type LoopLease } from "./leader-loop.js";
+import { chartHistory } from "./market-history.js";
+import { MarketSourceChoice, type ReplaySource } from "./market-source.js";
 
-export interface ReplaySource extends PriceSource, PriceHistorySource {
-  /** Current historical time of the playback. */
-  now(): number;
-  range(): { from: number; to: number };
-}
+export { RANGES } from "./market-history.js";
+export type { ReplaySource } from "./market-source.js";
 
 export interface MarketOptions {
   live: PriceSource[];
@@ -39,22 +38,14 @@ export type { ChartSeries } from "../ports/market.port.js";
 /** The lease that makes one process of the deployment the price poller. */
 export const PRICE_POLLER_LEASE = "price-poller";
 
-export const RANGES: Record<HistoryRange, { ms: number; stepMs: number }> = {
-  "1d": { ms: 86_400_000, stepMs: 15 * 60_000 },
-  "7d": { ms: 7 * 86_400_000, stepMs: 3_600_000 },
-  "30d": { ms: 30 * 86_400_000, stepMs: 4 * 3_600_000 },
-  "90d": { ms: 90 * 86_400_000, stepMs: 86_400_000 },
-};
-
 /**
  * Every price Purser shows or acts on comes through here: sources asked in order, each answer
  * checked (NaN, zero/negative, stale, deviating from another source), cached briefly, and
  * published on the price stream. A rejected price is counted, never shown, never published.
  */
 export class MarketService implements MarketPort {
-  private mode: "live" | "replay";
-  /** The start-up probe still running (MARKET_SOURCE=auto in the background). */
-  private choosing: Promise<void> | undefined;
+  /** Live or replay, and the start-up probe that decides (MARKET_SOURCE=auto). */
+  private readonly source: MarketSourceChoice;
   private readonly lastBySource = new Map<string, Map<string, PriceQuote>>();
   private readonly inflight = new Map<string, Promise<PriceQuote | undefined>>();
   private readonly tracked = new Map<string, Token>();
@@ -64,8 +55,11 @@ export class MarketService implements MarketPort {
   private lastRecorded = new Map<string, number>();
 
   constructor(private readonly o: MarketOptions) {
-    this.mode = o.replayMode ? "replay" : "live";
-    if (this.mode === "replay" && !o.replay) throw new Error("replay mode needs a replay source");
+    this.source = new MarketSourceChoice(o);
+  }
+
+  private get mode(): "live" | "replay" {
+    return this.source.mode;
   }
 
   get isReplay(): boolean {
@@ -74,11 +68,11 @@ export class MarketService implements MarketPort {
 
   /** Market time: the clock, or the historical time of the playback. */
   now(): number {
-    return this.mode === "replay" ? this.o.replay!.now() : this.o.clock.now();
+    return this.source.now();
   }
 
   private sources(): PriceSource[] {
-    return this.mode === "replay" ? [this.o.replay!] : this.o.live;
+    return this.source.sources();
   }
 
   /**
@@ -112,19 +106,8 @@ export class MarketService implements MarketPort {
   }
 
   /** MARKET_SOURCE=auto: if no live source answers at start-up, play bundled history instead. */
-  async probe(sample: Token, deadlineMs: number): Promise<{ reachable: string[] }> {
-    const reachable: string[] = [];
-    await Promise.all(
-      this.o.live.map(async (s) => {
-        const ok = await Promise.race([
-          // Reachable means a sane price, not merely an answer: a source returning garbage is down.
-          s.getPrices([sample]).then((m) => [...m.values()].some((q) => !checkPrice(q, this.now(), this.o.maxAgeMs)), () => false),
-          new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref?.()),
-        ]);
-        if (ok) reachable.push(s.name);
-      }),
-    );
-    return { reachable };
+  probe(sample: Token, deadlineMs: number): Promise<{ reachable: string[] }> {
+    return this.source.probe(sample, deadlineMs);
   }
 
   /**
@@ -133,29 +116,21 @@ export class MarketService implements MarketPort {
    * wrong source; a chat's first reply needs no price and comes at once.
    */
   chooseSourceInBackground(sample: Token, deadlineMs: number): void {
-    const choosing = this.chooseSource(sample, deadlineMs).finally(() => {
-      if (this.choosing === choosing) this.choosing = undefined;
-    });
-    this.choosing = choosing;
-    choosing.catch(() => {});
+    this.source.chooseInBackground(sample, deadlineMs);
   }
 
   /** Resolves once the source is chosen (at once when nothing is being chosen). */
-  async sourceChosen(): Promise<void> {
-    if (this.choosing) await this.choosing;
+  sourceChosen(): Promise<void> {
+    return this.source.chosen();
   }
 
   /** MARKET_SOURCE=auto at start-up: live when a live source answers in time, else bundled history. */
-  async chooseSource(sample: Token, deadlineMs: number): Promise<void> {
-    const { reachable } = await this.probe(sample, deadlineMs);
-    if (!reachable.length) this.useReplay("no live price source answered at start-up");
-    else this.o.log.info({ reachable }, "live price sources reachable");
+  chooseSource(sample: Token, deadlineMs: number): Promise<void> {
+    return this.source.choose(sample, deadlineMs);
   }
 
   useReplay(reason: string): void {
-    if (!this.o.replay) throw new Error("no replay source configured");
-    this.mode = "replay";
-    this.o.log.warn({ reason }, "MARKET FALLBACK: no live price source reachable; playing bundled history (replay)");
+    this.source.useReplay(reason);
   }
 
   /** Sane prices keyed by mint; tokens without one are absent (the caller says "unavailable"). */
@@ -384,28 +359,12 @@ export class MarketService implements MarketPort {
   /** Chart history: history sources, else recorded ticks, else replay candles (labelled). */
   async history(token: Token, range: HistoryRange): Promise<ChartSeries> {
     await this.sourceChosen();
-    const { ms, stepMs } = RANGES[range];
-    const toPoints = (c: Candle[]) => c.filter((x) => Number.isFinite(x.c) && x.c > 0).map((x) => ({ t: x.t, v: x.c }));
-    if (this.mode === "live") {
-      for (const h of this.o.history ?? []) {
-        try {
-          const pts = toPoints(await h.history(token, this.now() - ms, this.now(), stepMs));
-          if (pts.length >= 2) return { points: pts, source: h.name, replay: false };
-        } catch (err) {
-          this.sourceFailed(h.name, err);
-        }
-      }
-      if (this.o.ticks) {
-        const pts = toPoints(await this.o.ticks.history(token.mint, this.now() - ms, this.now(), stepMs));
-        if (pts.length >= 2) return { points: pts, source: "recorded ticks", replay: false };
-      }
-    }
-    if (this.o.replay) {
-      const end = this.mode === "replay" ? this.o.replay.now() : this.o.replay.range().to;
-      const pts = toPoints(await this.o.replay.history(token, end - ms, end, stepMs));
-      if (pts.length >= 2) return { points: pts, source: "replay", replay: true };
-    }
-    throw new UserError("history_unavailable", `No price history for ${token.symbol} is available right now.`);
+    const { history, ticks, replay } = this.o;
+    return chartHistory(
+      { mode: this.mode, now: this.now(), failed: (name, err) => this.sourceFailed(name, err), ...(history ? { history } : {}), ...(ticks ? { ticks } : {}), ...(replay ? { replay } : {}) },
+      token,
+      range,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { LRUCache } from "lru-cache";
+import { lru } from "./lru.js";
 import { evaluateSafety, type SafetyThresholds } from "../domain/token-safety-flags.js";
 import { tradedMint } from "../domain/pool-pair.js";
 import type { CardPrice, TokenCard, TokenMarketInfo } from "../domain/token-card.js";
@@ -49,8 +49,8 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 export class TokenCardService implements TokenCardsPort {
   private readonly timeoutMs: number;
   private readonly cacheMs: number;
-  private readonly reports = new LRUCache<string, { at: number; value: SafetyReport }>({ max: CACHE_MAX });
-  private readonly markets = new LRUCache<string, { at: number; value: TokenMarketInfo | null }>({ max: CACHE_MAX });
+  private readonly reports = lru<string, { at: number; value: SafetyReport }>(CACHE_MAX);
+  private readonly markets = lru<string, { at: number; value: TokenMarketInfo | null }>(CACHE_MAX);
   private readonly checking = new Map<string, Promise<SafetyReport>>();
   private readonly fetching = new Map<string, Promise<TokenMarketInfo | null>>();
 

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { startXFake } from "../fakes/x-api.js";
+import { probe, until } from "../helpers/faults.js";
 import { freePort } from "../helpers/net.js";
 import { startPurserProcess } from "../helpers/process.js";
 
@@ -61,4 +63,26 @@ describe("SDKs are loaded only when configured or first used", () => {
     expect(loaded.has("grammy")).toBe(true);
     expect(["discord.js", "twitter-api-v2", "openai", "chart.js", "@napi-rs/canvas"].filter((s) => loaded.has(s))).toEqual([]);
   }, 120_000);
+
+  it("with X configured, twitter-text (the weighted length of a post) loads on the first reply, not at start-up", async () => {
+    const x = await startXFake();
+    cleanup.push(() => x.close());
+    const port = await freePort();
+    const p = probedPurser({
+      HTTP_PORT: String(port),
+      TWITTER_API_ROOT: x.url,
+      TWITTER_APP_KEY: "app-key",
+      TWITTER_APP_SECRET: "app-secret",
+      TWITTER_ACCESS_TOKEN: "bot-access-token",
+      TWITTER_ACCESS_SECRET: "bot-access-secret",
+      TWITTER_POLL_S: "5",
+    });
+    await until(async () => p.child.exitCode !== null || (await probe(port, "/readyz")).status === 200, "/readyz 200 with X connected", 90_000, p.stderr);
+    expect(p.packages().has("twitter-api-v2")).toBe(true);
+    expect(p.packages().has("twitter-text")).toBe(false);
+    const t = x.mention({ username: "alice", name: "Alice" }, "@PurserBot help");
+    const reply = await x.waitFor((r) => r.inReplyTo === t.id, 60_000);
+    expect(reply.text.length).toBeGreaterThan(0);
+    expect(p.packages().has("twitter-text")).toBe(true);
+  }, 180_000);
 });
