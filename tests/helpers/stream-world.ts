@@ -48,7 +48,7 @@ export async function streamWorld(opts: Partial<StreamOptions> = {}) {
   };
   const bus = new MemoryPriceBus();
   const outbox: unknown[] = [];
-  const notifications = new Notifications({ log: silentLogger, clock: new FakeClock(), outbox: { enqueue: async (row) => void outbox.push(row) } });
+  const notifications = new Notifications({ log: silentLogger, clock: new FakeClock(), outbox: { enqueue: async (row) => outbox.push(row) > 0 } });
   type Closed = { userId: string | undefined; code: number; reason: string };
   const closes: Closed[] = [];
   const closeWaiters: Array<(c: Closed) => void> = [];
