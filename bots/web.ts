@@ -1,0 +1,46 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { App } from "./app.js";
+import type { HttpServer } from "./http.js";
+import { webReads } from "./web-reads.js";
+import { mountStream } from "./web-stream.js";
+
+/** The repository root (the nearest package.json above this module: bots/ under tsx, dist/bots/ compiled). */
+function repoRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; ) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "node_modules"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no repository root above ${import.meta.url}`);
+    dir = up;
+  }
+}
+
+/**
+ * The web dashboard, REST API and live stream (issue 21) on the HTTP server: /web, /api/v1 and the
+ * WebSocket /api/v1/stream. Loaded only when WEB=on, and lazily (Hono, the API's schemas and ws are not
+ * imported otherwise). Returns the Hono app's fetch for tests.
+ */
+export async function mountWeb(app: App, http: HttpServer): Promise<((req: Request) => Promise<Response>) | undefined> {
+  const access = app.services.web;
+  if (app.config.WEB !== "on" || !access) return undefined;
+  const { createWebApp } = await import("../adapters/web/server.js");
+  const root = repoRoot();
+  const web = createWebApp({
+    access,
+    handle: (msg, respond) => app.router.handle(msg, respond),
+    reads: webReads(app),
+    tokenLimiter: app.limiters.create("api-token", { points: app.config.API_TOKEN_RATE_PER_MIN, durationS: 60 }),
+    clock: app.clock,
+    log: app.log.child({ component: "web" }),
+    publicDir: join(root, "adapters", "web", "public"),
+    nodeModulesDir: join(root, "node_modules"),
+    tradingMode: app.config.TRADING_MODE,
+  });
+  const fetch = async (req: Request) => web.fetch(req);
+  http.mount("/web", fetch);
+  http.mount("/api/v1", fetch);
+  // The live stream: the same sessions (Origin checked against WEB_BASE_URL) and API tokens.
+  await mountStream(app, http, { auth: { session: (c) => access.session(c), token: (t) => access.verifyToken(t) }, origin: access.baseUrl });
+  return fetch;
+}
