@@ -70,7 +70,7 @@ function Shell({ session }) {
     <header class="top">
       <a class="brand" href="#/portfolio">Purser</a>
       <nav aria-label="Views">${views.map((v) => html`<a href=${`#/${v.id}`} aria-current=${v === current ? "page" : undefined}>${v.title}</a>`)}</nav>
-      <span class=${`conn ${status}`} data-testid="conn" title="Live updates">${status === "live" ? "● live" : status === "signed-out" ? "signed out" : "○ " + status}</span>
+      <span class=${`conn ${status}`} data-testid="conn" data-status=${status} title="Live updates">${status === "live" ? "● live" : status === "signed-out" ? "signed out" : "○ " + status}</span>
     </header>
     <main><${View} key=${current.id} session=${session} /></main>
     <${LiveFeed} />
