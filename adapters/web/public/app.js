@@ -31,16 +31,18 @@ function useRoute() {
   return route;
 }
 
-/** One line for a pushed event; the server's own text when it sends one. */
+const leg = (l) => (l && l.amount !== null && l.amount !== undefined ? `${amount(l.amount)} ${l.symbol}` : l?.symbol ?? "");
+
+/** One line for a pushed event (the stream's typed fields, see adapters/web/stream-protocol.ts). */
 export function describeEvent(ev) {
-  if (ev.text) return ev.text;
   if (ev.kind === "fill") {
-    const what = [ev.side, ev.amount !== undefined ? amount(ev.amount) : "", ev.symbol ?? ev.token].filter(Boolean).join(" ");
-    return `Filled${what ? `: ${what}` : ""}${ev.orderId ? ` (${ev.orderId})` : ""}`;
+    const paper = ev.mode === "paper" ? " (paper)" : "";
+    return ev.input && ev.output ? `Filled${paper}: ${leg(ev.input)} -> ${leg(ev.output)}` : `Filled${paper}`;
   }
-  if (ev.kind === "alert") return `Alert: ${ev.symbol ?? ev.token ?? ""} ${ev.op ?? ""} ${ev.price ?? ""}`.trim();
-  if (ev.kind === "automation") return `Automation ${ev.id ?? ""} ${ev.outcome ?? ev.status ?? ""}`.trim();
-  return `${ev.kind ?? "event"} ${ev.status ?? ""}`.trim();
+  if (ev.kind === "order") return `Order ${ev.orderId ?? ""} ${ev.outcome ?? ev.status ?? ""}${ev.error ? `: ${ev.error}` : ""}`;
+  if (ev.kind === "alert") return `Alert: ${ev.symbol ?? "portfolio"} ${ev.alertKind ?? ""} ${ev.level ?? ""} (now ${ev.value ?? "-"})`;
+  if (ev.kind === "automation") return `${ev.rule ?? "Automation"} ${ev.symbol ?? ""}: ${ev.outcome ?? ""}${ev.reason ? ` (${ev.reason})` : ""}`;
+  return String(ev.kind ?? "event");
 }
 
 function LiveFeed() {

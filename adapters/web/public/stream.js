@@ -44,8 +44,8 @@ function connect() {
   ws.onclose = (e) => {
     if (socket !== ws) return;
     socket = null;
-    // 1008/4401: the session is gone; say so rather than retry for ever
-    status = e.code === 1008 || e.code === 4401 ? "signed-out" : "offline";
+    // 4401: the session is gone (signed out, expired, revoked); 1008: refused by policy. Retrying cannot help.
+    status = e.code === 4401 ? "signed-out" : e.code === 1008 ? "refused" : "offline";
     changed();
     if (status === "offline") setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 15_000);
