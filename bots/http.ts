@@ -1,8 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Logger } from "../core/ports/logger.port.js";
 
 /** A route's handler gets the request body already read (at most the server's cap). */
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
+
+/**
+ * A protocol upgrade (WebSocket) on an exact path: the handler owns the socket from here (answers
+ * 101, or an HTTP error and destroys it).
+ */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** Largest request body any route accepts (webhook updates and interactions are a few KB). */
 export const MAX_BODY_BYTES = 1 << 20;
@@ -23,6 +30,7 @@ export interface HttpServerOptions {
  */
 export class HttpServer {
   private readonly routes = new Map<string, Handler>();
+  private readonly upgrades = new Map<string, { handler: UpgradeHandler; close?: () => Promise<void> }>();
   private server: Server | undefined;
   private readonly maxBody: number;
 
@@ -38,8 +46,17 @@ export class HttpServer {
     return this;
   }
 
+  /**
+   * Upgrade requests to `path` go to `handler`; `close` ends its connections on shutdown (upgraded
+   * sockets are no longer requests the server waits for by itself).
+   */
+  upgrade(path: string, handler: UpgradeHandler, close?: () => Promise<void>): this {
+    this.upgrades.set(path, close ? { handler, close } : { handler });
+    return this;
+  }
+
   get size(): number {
-    return this.routes.size;
+    return this.routes.size + this.upgrades.size;
   }
 
   async listen(port: number, host = "0.0.0.0"): Promise<number> {
@@ -49,6 +66,7 @@ export class HttpServer {
       if (!this.declaredTooLarge(req)) res.writeContinue();
       void this.dispatch(req, res);
     });
+    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.dispatchUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);
       this.server!.listen(port, host, () => resolve());
@@ -71,6 +89,21 @@ export class HttpServer {
     } catch (err) {
       this.log.error({ err, path }, "http handler failed");
       if (!res.headersSent) res.writeHead(500).end();
+    }
+  }
+
+  private dispatchUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => undefined); // a client gone mid-handshake is not the process's error
+    const u = this.upgrades.get((req.url ?? "/").split("?")[0]!);
+    if (!u) {
+      refuseUpgrade(socket, 404);
+      return;
+    }
+    try {
+      u.handler(req, socket, head);
+    } catch (err) {
+      this.log.error({ err, path: req.url }, "upgrade handler failed");
+      refuseUpgrade(socket, 500);
     }
   }
 
@@ -124,6 +157,7 @@ export class HttpServer {
     const s = this.server;
     if (!s) return;
     this.server = undefined;
+    await Promise.all([...this.upgrades.values()].map((u) => u.close?.().catch((err: unknown) => this.log.warn({ err }, "upgrade close failed"))));
     await new Promise<void>((resolve) => {
       s.close(() => resolve());
       s.closeIdleConnections();
@@ -153,4 +187,16 @@ function answerAndDrain(req: IncomingMessage, res: ServerResponse, status: numbe
   req.once("end", () => clearTimeout(timer)).once("close", () => clearTimeout(timer));
   req.on("error", () => undefined);
   res.writeHead(status, { "content-type": "text/plain" }).end(text);
+}
+
+/** An HTTP answer on a socket that asked to upgrade, then the socket closed. */
+export function refuseUpgrade(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const text = STATUS_CODES[status] ?? "error";
+  const lines = [`HTTP/1.1 ${status} ${text}`, "Connection: close", "Content-Type: text/plain", `Content-Length: ${Buffer.byteLength(text)}`];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${text}`);
 }

@@ -296,6 +296,7 @@ export class AlertEngine implements AlertsPort {
       return;
     }
     this.d.onFired?.(a);
+    this.pushes.told?.(a.userId, event);
     this.load({ ...a, state: next, fireCount: a.fireCount + 1, lastFiredAt: now, updatedAt: now });
   }
 

@@ -27,7 +27,15 @@ export interface NotificationsDeps extends PushRenderOptions {
 /** Who plans pushes that are written along with another change (the alert engine's firing). */
 export interface PushPlanner {
   plan(to: PushRecipient, event: PushEvent): Promise<NewOutboxMessage[]>;
+  /**
+   * The planned push was written (its change committed): live listeners of the user's events (the
+   * web stream) hear it now. Never called for a plan whose change was refused.
+   */
+  told?(userId: string, event: PushEvent): void;
 }
+
+/** A live listener of every push told to a user (the web stream's tap): in this process, in order. */
+export type PushListener = (userId: string, event: PushEvent) => void;
 
 /**
  * Outgoing pushes (fills, alerts): a typed event for a user becomes outbox rows, one for the chat it
@@ -36,12 +44,34 @@ export interface PushPlanner {
  */
 export class Notifications implements PushPlanner {
   private readonly byPlatform = new Map<Platform, Notifier>();
+  private readonly listeners = new Set<PushListener>();
 
   constructor(private readonly d: NotificationsDeps) {}
 
-  /** Writes the push (and its copies) to the outbox; each is delivered once. */
+  /** Writes the push (and its copies) to the outbox; each is delivered once. Then tells live listeners. */
   async push(to: PushRecipient, event: PushEvent): Promise<void> {
     for (const row of await this.plan(to, event)) await this.d.outbox.enqueue(row, this.d.clock.now());
+    this.told(to.userId, event);
+  }
+
+  /**
+   * Live listeners hear every push once it is written: the same events, the same moment, no second
+   * decision of what a user is told. A failing listener is logged and hurts neither the push nor the others.
+   */
+  told(userId: string, event: PushEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(userId, event);
+      } catch (err) {
+        this.d.log.warn({ err, user: userId }, "push listener failed");
+      }
+    }
+  }
+
+  /** Listens to every push told to any user (the caller keeps each user's to that user). Returns the unsubscribe. */
+  listen(listener: PushListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**

@@ -208,6 +208,7 @@ export class FiringExecutor {
     const reason = outcome.kind === "filled" ? null : outcome.reason;
     const ok = await store.settleFiring(a.id, f.n, f.attempts, { status: outcome.kind, orderId, reason }, after, rows, now);
     if (!ok) this.d.log.warn({ automation: a.id, firing: f.n }, "firing already settled elsewhere");
+    else this.d.pushes?.told?.(a.userId, event);
     if (after.state !== "armed") this.hooks.forget([a.id]);
   }
 
