@@ -47,10 +47,11 @@ export function describeEvent(ev) {
 
 function LiveFeed() {
   const [events, setEvents] = useState([]);
-  useEvents((ev) => setEvents((list) => [{ ev, at: Date.now(), n: (list[0]?.n ?? 0) + 1 }, ...list].slice(0, 5)));
+  useEvents((ev) => setEvents((list) => [{ ev, at: Date.now(), n: (list[0]?.n ?? 0) + 1 }, ...list].slice(0, 3)));
   if (!events.length) return null;
   return html`<aside class="feed" role="log" aria-label="Live events">
-    ${events.map(({ ev, n }) => html`<p key=${n} class=${`event ${ev.kind}`}>${describeEvent(ev)}</p>`)}
+    ${events.map(({ ev, n }) => html`<p key=${n} class=${`event ${ev.kind}`}>${describeEvent(ev)}
+      <button class="close" aria-label="Dismiss" onClick=${() => setEvents((list) => list.filter((x) => x.n !== n))}>×</button></p>`)}
   </aside>`;
 }
 
