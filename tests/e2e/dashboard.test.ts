@@ -91,7 +91,7 @@ describe.skipIf(browserSkipReason)(`web dashboard in Chromium${browserSkipReason
     await form.getByLabel("Side").fill("buy");
     await form.getByLabel("Token").fill("SOL");
     await form.getByLabel("Amount").fill("100");
-    await form.getByLabel("Price").fill("at 50");
+    await form.getByLabel("Price").fill("50");
     const previewed = page.waitForResponse((r) => r.url().endsWith("/api/v1/automations/preview"));
     await form.getByRole("button", { name: "Preview" }).click();
     expect((await previewed).status()).toBe(200);

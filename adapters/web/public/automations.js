@@ -4,14 +4,18 @@ import { del, get, post } from "./api.js";
 import { useEvents } from "./stream.js";
 import { Badge, ErrorLine, Loading, Preview, Table, html, label, usd, when, useData } from "./ui.js";
 
-/** The fields of each automation kind: the chat command's arguments (see /help limit, stop, tp, trail, dca). */
+/**
+ * The fields of each automation kind (POST /automations/preview; the same rules as /limit, /stop, /tp, /trail
+ * and /dca in chat): [name, default, hint].
+ */
 const KINDS = {
-  limit: [["side", "buy", "buy or sell"], ["token", "SOL"], ["amount", "100", "amount (or NN% / all to sell)"], ["price", "at 100", "[pay token] at <price>"]],
-  stop: [["token", "SOL"], ["level", "at 10%", "at <price|N%> [amount|NN%|all]"]],
-  tp: [["token", "SOL"], ["level", "at 25%", "at <price|N%> [amount|NN%|all]"]],
-  trail: [["token", "SOL"], ["distance", "10%"], ["amount", "", "[amount|NN%|all]"]],
-  dca: [["token", "SOL"], ["amount", "20"], ["schedule", "every 1d times 3", "[pay token] every <1h..30d> [times n] [until date]"]],
+  limit: [["side", "buy", "buy or sell"], ["token", "SOL"], ["amount", "100", "amount, NN% or all"], ["price", "", "price in USD"], ["pay", "", "USDC"]],
+  stop: [["token", "SOL"], ["price", "10%", "price or N% below"], ["amount", "", "amount, NN% or all"]],
+  tp: [["token", "SOL"], ["price", "25%", "price or N% above"], ["amount", "", "amount, NN% or all"]],
+  trail: [["token", "SOL"], ["price", "10%", "N% below the high"], ["amount", "", "amount, NN% or all"]],
+  dca: [["token", "SOL"], ["amount", "20"], ["every", "1d", "1h..30d"], ["times", "3", "how many buys"], ["pay", "", "USDC"]],
 };
+const NUMERIC = new Set(["times"]);
 
 function AutomationForm({ onDone }) {
   const [kind, setKind] = useState("limit");
@@ -27,7 +31,7 @@ function AutomationForm({ onDone }) {
     const body = { kind };
     for (const [name, dflt] of fields) {
       const v = String(value(name, dflt)).trim();
-      if (v) body[name] = v;
+      if (v) body[name] = NUMERIC.has(name) ? Number(v) : v;
     }
     try {
       setPreview((await post("/automations/preview", body)).preview);
@@ -56,7 +60,7 @@ function AlertForm({ onDone }) {
     e.preventDefault();
     setError(null);
     try {
-      const r = await post("/alerts", { token: form.token.trim(), op: form.op, price: form.price.trim() });
+      const r = await post("/alerts", { token: form.token.trim(), op: form.op, price: Number(form.price.trim()) });
       if (r.preview) setPreview(r.preview);
       else onDone();
     } catch (err) {

@@ -9,18 +9,19 @@ import { Badge, ErrorLine, Loading, Preview, Table, Value, amount, html, label, 
 function valued(holdings) {
   const rows = holdings.map((h) => {
     const live = livePrice(h.symbol);
-    const priceUsd = live ? live.priceUsd : Number(h.priceUsd);
-    const valueUsd = live && Number.isFinite(Number(h.amount)) ? Number(h.amount) * live.priceUsd : Number(h.valueUsd);
+    const known = (v) => (v === null || v === undefined ? undefined : Number(v));
+    const priceUsd = live ? live.priceUsd : known(h.priceUsd);
+    const valueUsd = live && Number.isFinite(Number(h.amount)) ? Number(h.amount) * live.priceUsd : known(h.valueUsd);
     return { ...h, priceUsd, valueUsd, live: Boolean(live) };
   });
   const total = rows.reduce((s, r) => s + (Number.isFinite(r.valueUsd) ? r.valueUsd : 0), 0);
-  return { rows: rows.map((r) => ({ ...r, share: total > 0 ? (r.valueUsd / total) * 100 : 0 })), total };
+  return { rows: rows.map((r) => ({ ...r, share: total > 0 && Number.isFinite(r.valueUsd) ? (r.valueUsd / total) * 100 : undefined })), total };
 }
 
 const COLORS = ["#3b82f6", "#22c55e", "#f59e0b", "#ef4444", "#a855f7", "#14b8a6", "#ec4899", "#64748b"];
 
 function Allocation({ rows }) {
-  const shown = rows.filter((r) => r.share > 0);
+  const shown = rows.filter((r) => (r.share ?? 0) > 0);
   return html`<div class="alloc" role="img" aria-label="Allocation">
       ${shown.map((r, i) => html`<span style=${{ width: `${r.share}%`, background: COLORS[i % COLORS.length] }} title=${`${r.symbol} ${pct(r.share)}`}></span>`)}
     </div>

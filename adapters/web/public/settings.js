@@ -1,40 +1,39 @@
-// Settings: the user's own settings (the same ones /settings changes in chat), edited and saved with PATCH.
+// Settings: the user's own settings, the same ones /settings changes in chat (GET /settings, PATCH one at a time).
 import { useState } from "/web/vendor/preact-hooks.mjs";
 import { get, patch } from "./api.js";
-import { ErrorLine, Loading, Value, html, label, useData } from "./ui.js";
+import { ErrorLine, Loading, Table, html, label, useData } from "./ui.js";
 
-function Field({ name, value, onChange }) {
-  if (typeof value === "boolean")
-    return html`<label class="check"><input type="checkbox" name=${name} checked=${value} onChange=${(e) => onChange(e.currentTarget.checked)} /> ${label(name)}</label>`;
-  if (typeof value === "number")
-    return html`<label>${label(name)} <input type="number" step="any" name=${name} value=${value} onInput=${(e) => onChange(Number(e.currentTarget.value))} /></label>`;
-  if (typeof value === "string" || value === null)
-    return html`<label>${label(name)} <input name=${name} value=${value ?? ""} onInput=${(e) => onChange(e.currentTarget.value)} maxlength="200" /></label>`;
-  return html`<div class="readonly"><span>${label(name)}</span><${Value} v=${value} /></div>`;
-}
+/** What each setting takes, as the chat's /settings explains it. */
+const HINTS = {
+  slippage: "e.g. 0.5%",
+  presets: "quick-buy amounts, e.g. 10,25,50",
+  pay: "token you pay with, e.g. USDC",
+  quickbuy: "on or off",
+  alerts: "on or off",
+  quiet: "quiet hours, e.g. 22-07 or off",
+  fee: "priority fee, e.g. auto",
+};
 
-function SettingsForm({ initial }) {
-  const [values, setValues] = useState(initial);
-  const [changed, setChanged] = useState({});
-  const [status, setStatus] = useState(null);
+function Row({ name, value, onSaved }) {
+  const [v, setV] = useState(value);
   const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
   const save = async (e) => {
     e.preventDefault();
     setError(null);
+    setSaved(false);
     try {
-      const r = await patch("/settings", changed);
-      setValues(r.settings ?? { ...values, ...changed });
-      setChanged({});
-      setStatus("Saved.");
+      await patch("/settings", { name, value: v.trim() });
+      setSaved(true);
+      onSaved();
     } catch (err) {
       setError(err);
     }
   };
-  return html`<form class="settings" onSubmit=${save} aria-label="Settings">
-    ${Object.entries(values).map(([k, v]) => html`<${Field} name=${k} value=${k in changed ? changed[k] : v}
-      onChange=${(x) => { setStatus(null); setChanged({ ...changed, [k]: x }); }} />`)}
-    <button class="primary" type="submit" disabled=${!Object.keys(changed).length}>Save</button>
-    ${status && html`<span role="status" class="ok-text">${status}</span>`}
+  return html`<form class="setting" onSubmit=${save} aria-label=${label(name)}>
+    <input name=${name} value=${v} placeholder=${HINTS[name] ?? ""} maxlength="120" onInput=${(e) => { setSaved(false); setV(e.currentTarget.value); }} />
+    <button class="small" type="submit" disabled=${v === value}>Save</button>
+    ${saved && html`<span role="status" class="ok-text">Saved</span>`}
     <${ErrorLine} error=${error} />
   </form>`;
 }
@@ -43,7 +42,12 @@ export function Settings({ session }) {
   const settings = useData(() => get("/settings"));
   return html`<section aria-labelledby="h-settings">
     <h1 id="h-settings">Settings</h1>
-    <p class="muted">Signed in as ${session.name} (${session.role}). Sign-in links come from /web in a private chat; /web logout all signs out everywhere.</p>
-    <${Loading} state=${settings}>${(d) => html`<${SettingsForm} initial=${d.settings ?? d} />`}<//>
+    <p class="muted">Signed in as ${session.name} (${session.role}). Sign-in links come from <code>/web</code> in a private chat; <code>/web logout all</code> signs out everywhere.</p>
+    <${Loading} state=${settings}>${(d) => html`<article class="card">
+      <${Table} label="Settings" head=${["Setting", "Value"]} empty="No settings."
+        rows=${d.settings.map((s) => [label(s.name), html`<${Row} key=${`${s.name}=${s.value}`} name=${s.name} value=${s.value} onSaved=${settings.reload} />`])} />
+      ${d.text && html`<details><summary>As the chat shows them</summary><pre>${d.text}</pre></details>`}
+      <p class="muted">To start over: <button class="small" onClick=${() => patch("/settings", { name: "reset", value: "" }).then(settings.reload)}>Reset to defaults</button></p>
+    </article>`}<//>
   </section>`;
 }
