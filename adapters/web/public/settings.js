@@ -1,6 +1,6 @@
 // Settings: the user's own settings, the same ones /settings changes in chat (GET /settings, PATCH one at a time).
 import { useState } from "/web/vendor/preact-hooks.mjs";
-import { get, patch } from "./api.js";
+import { del, get, patch } from "./api.js";
 import { ErrorLine, Loading, Table, html, label, useData } from "./ui.js";
 
 /** What each setting takes, as the chat's /settings explains it. */
@@ -42,7 +42,8 @@ export function Settings({ session }) {
   const settings = useData(() => get("/settings"));
   return html`<section aria-labelledby="h-settings">
     <h1 id="h-settings">Settings</h1>
-    <p class="muted">Signed in as ${session.name} (${session.role}). Sign-in links come from <code>/web</code> in a private chat; <code>/web logout all</code> signs out everywhere.</p>
+    <p class="muted">Signed in as ${session.name} (${session.role}). Sign-in links come from <code>/web</code> in a private chat; <code>/web logout all</code> signs out everywhere.
+      <button class="small" onClick=${() => del("/session").finally(() => location.reload())}>Sign out</button></p>
     <${Loading} state=${settings}>${(d) => html`<article class="card">
       <${Table} label="Settings" head=${["Setting", "Value"]} empty="No settings."
         rows=${d.settings.map((s) => [label(s.name), html`<${Row} key=${`${s.name}=${s.value}`} name=${s.name} value=${s.value} onSaved=${settings.reload} />`])} />
