@@ -40,7 +40,7 @@ export function buildTrading(
     clock: Clock;
     log: Logger;
     /** Fill and failure pushes of trades that finish in the background. */
-    notifications: Pick<Notifications, "push">;
+    notifications: Pick<Notifications, "push"> & Partial<Pick<Notifications, "told">>;
     /** TOKEN_SAFETY: the received token's safety judged at every preview; absent: not checked. */
     safety?: TokenSafetyCheck;
     /** Users' settings: their default slippage and priority-fee level. */
@@ -127,6 +127,7 @@ export function buildTrading(
       resendEveryMs: 2000,
     },
     onEvent: (e) => d.notifications.push({ userId: e.order.userId, chat: e.order.notify }, e),
+    onTold: (e) => d.notifications.told?.(e.order.userId, e),
     ...(d.safety ? { safety: d.safety } : {}),
     ...(d.settings ? { settings: d.settings } : {}),
   });

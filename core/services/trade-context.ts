@@ -53,8 +53,20 @@ export class TradeContext {
     await this.d.orders.markTold(orderId, this.now());
   }
 
-  /** Queues the outcome push (the outbox delivers it); once queued, the order counts as told. */
-  async emit(type: TradeEventType, order: Order): Promise<void> {
+  /**
+   * Queues the outcome push (the outbox delivers it); once queued, the order counts as told. `push`
+   * false: the caller's reply tells the owner, nothing is queued, but live listeners of the user's
+   * events (the web stream) still hear the outcome.
+   */
+  async emit(type: TradeEventType, order: Order, push = true): Promise<void> {
+    if (!push) {
+      try {
+        this.d.onTold?.({ type, order });
+      } catch (err) {
+        this.d.log.warn({ err, order: order.id }, "trade outcome listener failed");
+      }
+      return;
+    }
     try {
       await this.d.onEvent({ type, order });
       await this.markTold(order.id);

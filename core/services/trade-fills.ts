@@ -48,7 +48,7 @@ export class TradeFills {
     const fresh = await this.ctx.fresh(o.id);
     if (r === "not_in_flight") return { kind: "already", order: fresh };
     const kind = r === "filled" ? "filled" : "failed";
-    if (push) await this.ctx.emit(kind === "filled" ? "trade.filled" : "trade.failed", fresh);
+    await this.ctx.emit(kind === "filled" ? "trade.filled" : "trade.failed", fresh, push);
     return { kind, order: fresh };
   }
 
@@ -79,7 +79,7 @@ export class TradeFills {
     );
     const f = await this.ctx.fresh(o.id);
     if (r !== "filled") return { kind: "already", order: f };
-    if (push) await this.ctx.emit("trade.filled", f);
+    await this.ctx.emit("trade.filled", f, push);
     return { kind: "filled", order: f };
   }
 }

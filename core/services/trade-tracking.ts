@@ -75,7 +75,7 @@ export class OrderTracker {
   private async end(o: Order, status: "failed" | "expired", error: string, push: boolean): Promise<ConfirmResult> {
     if (await this.ctx.d.orders.transition(o.id, ["signed", "sent"], status, { finalAt: this.ctx.now(), error })) {
       const f = await this.ctx.fresh(o.id);
-      if (push) await this.ctx.emit(status === "failed" ? "trade.failed" : "trade.expired", f);
+      await this.ctx.emit(status === "failed" ? "trade.failed" : "trade.expired", f, push);
       return { kind: status, order: f };
     }
     return { kind: "already", order: await this.ctx.fresh(o.id) };

@@ -89,6 +89,8 @@ export interface TradingDeps {
   safety?: TokenSafetyCheck;
   /** Fills and failures found in the background are pushed to the user. */
   onEvent: (e: TradeEvent) => Promise<void>;
+  /** An outcome its owner was told in the reply (no push): for live listeners only (the web stream). */
+  onTold?: (e: TradeEvent) => void;
   /** Users' own settings (default slippage, priority-fee level), already within the operator's caps. */
   settings?: Pick<SettingsPort, "get">;
   sleep?: (ms: number) => Promise<void>;

@@ -14,6 +14,7 @@ import { automationsExecBench } from "./automations-exec.bench.js";
 import { tokenCardsBench } from "./token-cards.bench.js";
 import { startupBench } from "./startup.bench.js";
 import { soakBench } from "./soak.bench.js";
+import { webStreamBench } from "./web-stream.bench.js";
 
 /** `npm run bench`: one table of every figure the issues ask for, with the machine's size. */
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
@@ -29,6 +30,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ["automations-exec", () => automationsExecBench()],
   ["token-cards", () => tokenCardsBench()],
   ["startup", () => startupBench()],
+  ["web", () => webStreamBench()],
 ];
 
 /** Suites that run only when named (`npm run bench -- soak`): minutes long, not part of the plain run. */

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { StreamServer } from "../../adapters/web/stream.js";
+import { HttpServer } from "../../bots/http.js";
+import { mountStream, STREAM_PATH } from "../../bots/web-stream.js";
+import { silentLogger } from "../../core/ports/logger.port.js";
+import { StreamClient } from "../helpers/stream-client.js";
+import { press, tradingWorld, type TradingWorld } from "../helpers/trading-world.js";
+
+let w: TradingWorld | undefined;
+let http: HttpServer | undefined;
+afterEach(async () => {
+  await http?.close();
+  await w?.close();
+  w = undefined;
+  http = undefined;
+});
+
+describe("the stream on the real app", () => {
+  it("a paper buy confirmed in chat reaches its owner's stream as a fill, and nobody else's; the market's ticks reach subscribers", async () => {
+    w = await tradingWorld({ env: { TRADING_MODE: "paper" } });
+    const { app } = w;
+    await app.say("/start");
+    await app.say("/start", { id: "2002" });
+    const alice = (await app.repos.users.findByIdentity("telegram", "1001"))!.user.id;
+    const bob = (await app.repos.users.findByIdentity("telegram", "2002"))!.user.id;
+    const tokens = new Map([
+      ["pst_alice", alice],
+      ["pst_bob", bob],
+    ]);
+    http = new HttpServer(silentLogger);
+    const stream: StreamServer = await mountStream(app, http, {
+      origin: "http://127.0.0.1",
+      auth: { session: async () => undefined, token: async (t) => (tokens.has(t) ? { userId: tokens.get(t)!, scope: "trade" } : undefined) },
+    });
+    const url = `ws://127.0.0.1:${await http.listen(0, "127.0.0.1")}${STREAM_PATH}`;
+    const a = await StreamClient.open(url, { headers: { authorization: "Bearer pst_alice" } });
+    const b = await StreamClient.open(url, { headers: { authorization: "Bearer pst_bob" } });
+    await Promise.all([a.type("ready"), b.type("ready")]);
+
+    const preview = await app.say("/buy JUP 20");
+    expect((await app.press(press(preview, /^Confirm/))).text).toContain("Filled (paper)");
+    const fill = (await a.until((m) => m.type === "event")).event;
+    expect(fill).toMatchObject({ kind: "fill", mode: "paper", side: "buy", status: "filled", input: { symbol: "USDC", amount: "20" }, output: { symbol: "JUP", amount: "40" } });
+
+    await b.subscribe("JUP");
+    await app.market.bus.publish([{ symbol: "JUP", mint: "m", usd: 0.51, source: "jupiter", at: 1 }]);
+    expect(await b.type("price")).toMatchObject({ symbol: "JUP", priceUsd: 0.51 });
+    expect(b.messages.filter((m) => m.type === "event")).toEqual([]);
+    expect(stream.stats().users).toBe(2);
+  });
+});
