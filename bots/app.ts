@@ -39,6 +39,8 @@ import {
   type Wiring,
 } from "./wiring.js";
 import { addWithdrawals } from "./withdraw-send.js";
+import type { RateLimiterFactory } from "../core/ports/rate-limit.port.js";
+import { WebAccessService } from "../core/services/web/web-access.service.js";
 
 export { CONSOLE_USER, type AppOptions } from "./wiring.js";
 
@@ -72,6 +74,8 @@ export interface App {
   metrics: Metrics;
   /** Outbound spacing shared by every process (Redis) or this one. */
   spacer: Spacer;
+  /** Named rate limiters (Redis-backed when shared): the web API's per-token limit uses them. */
+  limiters: RateLimiterFactory;
   /** /readyz checks: database, Redis when configured, prices. */
   readiness: ReadinessProbe[];
   /** Singleton leases: Redis when configured (database when Redis is down), else the database. */
@@ -128,6 +132,10 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       walletExportDeleteS: config.WALLET_EXPORT_DELETE_S,
     },
   };
+  if (config.WEB === "on") {
+    const baseUrl = config.WEB_BASE_URL ?? `http://127.0.0.1:${config.HTTP_PORT}`;
+    services.web = new WebAccessService({ store: repos.webAuth, audit: repos.audit, clock, baseUrl, sessionDays: config.WEB_SESSION_DAYS });
+  }
   await addTreasury(w, services, trade);
   // 2FA (built above, or the test's), the address book on it, and the withdrawal service on both
   const tf = opts.withdrawals?.twoFactor ?? twoFactor;
@@ -150,6 +158,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
     leases,
     metrics,
     spacer: stores.spacer,
+    limiters,
     readiness: standardProbes({
       db,
       ...(redis ? { redis: redis.main } : {}),

@@ -45,6 +45,18 @@ export const SETTINGS = {
     doc: "all (one process does everything), web (intake and commands only) or worker (pollers, alerts, outbox, treasury)",
   },
   HTTP_PORT: { schema: int(0, 65535), default: "8080", doc: "Port for webhooks, health and metrics" },
+  WEB: {
+    schema: z.enum(["on", "off"]),
+    default: "on",
+    doc: "Web dashboard and REST API under /web and /api/v1 on HTTP_PORT (on also starts the HTTP server in terminal mode)",
+  },
+  WEB_BASE_URL: {
+    schema: httpUrl.optional(),
+    default: "",
+    doc: "Public origin of the dashboard, used in sign-in links and the Origin check; unset = http://127.0.0.1:<HTTP_PORT>",
+  },
+  WEB_SESSION_DAYS: { schema: int(1, 365), default: "7", doc: "Days a dashboard session (cookie) lasts after sign-in" },
+  API_TOKEN_RATE_PER_MIN: { schema: int(1, 100_000), default: "120", doc: "Requests one API token may make per minute (over it: 429)" },
   PLATFORM_CONNECT_TIMEOUT_S: {
     schema: int(1, 300),
     default: "15",

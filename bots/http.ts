@@ -11,6 +11,9 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) 
  */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
+/** A fetch-style app (Hono's `app.fetch`) mounted under a path prefix. */
+export type FetchHandler = (req: Request) => Response | Promise<Response>;
+
 /** Largest request body any route accepts (webhook updates and interactions are a few KB). */
 export const MAX_BODY_BYTES = 1 << 20;
 /** After a 413 the rest of the body is read and thrown away, up to this much or this long, then the socket closes. */
@@ -31,6 +34,8 @@ export interface HttpServerOptions {
 export class HttpServer {
   private readonly routes = new Map<string, Handler>();
   private readonly upgrades = new Map<string, { handler: UpgradeHandler; close?: () => Promise<void> }>();
+  /** Prefix mounts, longest first: `/web` takes `/web` and `/web/...`, never `/webhook`. */
+  private readonly mounts: Array<{ prefix: string; handler: Handler }> = [];
   private server: Server | undefined;
   private readonly maxBody: number;
 
@@ -55,8 +60,25 @@ export class HttpServer {
     return this;
   }
 
+  /**
+   * Serves every path under `prefix` (`/api/v1` -> `/api/v1` and `/api/v1/...`) with a fetch-style app;
+   * exact routes win. The body arrives read and capped as for any route.
+   */
+  mount(prefix: string, app: FetchHandler): this {
+    const p = prefix.replace(/\/+$/, "");
+    this.mounts.push({ prefix: p, handler: fetchRoute(app) });
+    this.mounts.sort((a, b) => b.prefix.length - a.prefix.length);
+    return this;
+  }
+
   get size(): number {
-    return this.routes.size + this.upgrades.size;
+    return this.routes.size + this.upgrades.size + this.mounts.length;
+  }
+
+  private find(path: string): Handler | undefined {
+    const exact = this.routes.get(path);
+    if (exact) return exact;
+    return this.mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`))?.handler;
   }
 
   async listen(port: number, host = "0.0.0.0"): Promise<number> {
@@ -77,7 +99,7 @@ export class HttpServer {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!;
-    const h = this.routes.get(path);
+    const h = this.find(path);
     if (!h) {
       answerAndDrain(req, res, this.declaredTooLarge(req) ? 413 : 404, this.declaredTooLarge(req) ? "request body too large" : "not found");
       return;
@@ -165,6 +187,30 @@ export class HttpServer {
       s.once("close", () => clearInterval(idle));
     });
   }
+}
+
+/** Node's request (body already read) as a fetch Request, and the app's Response written back. */
+function fetchRoute(app: FetchHandler): Handler {
+  return async (req, res, body) => {
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
+    }
+    const method = req.method ?? "GET";
+    const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`;
+    const hasBody = method !== "GET" && method !== "HEAD" && body.length > 0;
+    const response = await app(new Request(url, { method, headers, ...(hasBody ? { body } : {}) }));
+    const out: Record<string, string | string[]> = {};
+    response.headers.forEach((v, k) => {
+      if (k === "set-cookie") return;
+      out[k] = v;
+    });
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length) out["set-cookie"] = cookies;
+    const buf = method === "HEAD" || !response.body ? undefined : Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, out).end(buf);
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { PlatformConnections, type PlatformLink } from "./connect.js";
 import { configuredPlatforms, createPlatforms } from "./platforms.js";
 import { ConfigError, loadConfig, readEnvironment, secretValues, type Config } from "./config.js";
 import { guardStdio } from "./stdio.js";
+import { mountWeb } from "./web.js";
 import pino from "pino";
 
 function configOrExit(env: Record<string, string | undefined>): Config {
@@ -111,9 +112,17 @@ async function main() {
     });
     http.route("/metrics", app.metrics.handler());
   }
+  // WEB=on: the dashboard and API, also in terminal mode (where the HTTP server serves nothing else).
+  await mountWeb(app, http);
   if (http.size) {
-    const port = await http.listen(config.HTTP_PORT);
-    log.info({ port }, "http listening");
+    try {
+      const port = await http.listen(config.HTTP_PORT);
+      log.info({ port }, "http listening");
+    } catch (err) {
+      // The terminal chat works without its dashboard (port taken by another Purser, say); a server does not.
+      if (!consoleMode) throw err;
+      log.warn({ err, port: config.HTTP_PORT }, "web dashboard unavailable: the HTTP port could not be opened");
+    }
   }
   if (telegram) app.services.notifications.register(telegram.notifier());
   if (discord) app.services.notifications.register(discord.notifier());

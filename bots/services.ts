@@ -20,6 +20,7 @@ import type { DeploymentInfo } from "../core/ports/commands.port.js";
 import type { WithdrawalsPort } from "../core/ports/withdrawals.port.js";
 import type { AddressBookService } from "../core/services/withdrawals/address-book.js";
 import type { TwoFactorPort } from "../core/ports/two-factor.port.js";
+import type { WebAccessService } from "../core/services/web/web-access.service.js";
 import type { WithdrawalService } from "../core/services/withdrawals/withdrawal.service.js";
 
 /**
@@ -55,4 +56,6 @@ export interface Services {
   addressBook?: AddressBookService;
   /** Withdrawals (issue 19): the send service with the address book as `book` (book-only while no send service is wired). */
   withdrawals?: WithdrawalsPort;
+  /** The web dashboard's sign-in links, sessions and API tokens (issue 21); absent when WEB=off. */
+  web?: WebAccessService;
 }

@@ -2,6 +2,7 @@ import type { AnyCommand } from "../core/router/command.js";
 import { CommandRegistry } from "../core/router/registry.js";
 import alert from "./alert.command.js";
 import alerts from "./alerts.command.js";
+import api from "./api.command.js";
 import ask from "./ask.command.js";
 import audit from "./audit.command.js";
 import auto from "./auto.command.js";
@@ -28,11 +29,12 @@ import twofa from "./twofa.command.js";
 import treasury from "./treasury.command.js";
 import unalert from "./unalert.command.js";
 import usage from "./usage.command.js";
+import web from "./web.command.js";
 import wallet from "./wallet.command.js";
 import whoami from "./whoami.command.js";
 import withdraw from "./withdraw.command.js";
 
 /** Every command, in the order /help lists them within a group. Later capabilities add theirs here. */
-export const commands: AnyCommand[] = [start, help, whoami, link, wallet, twofa, code, withdraw, settings, price, token, chart, balance, pnl, buy, sell, swap, trades, limit, stop, tp, trail, dca, auto, alert, alerts, unalert, ask, treasury, audit, usage];
+export const commands: AnyCommand[] = [start, help, whoami, link, web, api, wallet, twofa, code, withdraw, settings, price, token, chart, balance, pnl, buy, sell, swap, trades, limit, stop, tp, trail, dca, auto, alert, alerts, unalert, ask, treasury, audit, usage];
 
 export const createRegistry = (extra: AnyCommand[] = []) => new CommandRegistry([...commands, ...extra]);

@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   "withdraw_address_unknown", "withdraw_address_young", "withdraw_frozen", "withdraw_address_exists", "withdraw_address_limit",
   "withdraw_address_refused", "withdraw_check_failed", "withdraw_needs_2fa", "withdraw_code_expired", "withdrawals_off",
   "withdraw_daily_cap",
+  // the web dashboard and REST API (issue 21)
+  "web_off", "api_token_unknown",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -21,6 +21,7 @@ import { KyselyUserRepository } from "./repositories/users.repository.js";
 import { KyselyUserSettings } from "./repositories/user-settings.repository.js";
 import { KyselyHeldPushes } from "./repositories/held-pushes.repository.js";
 import { KyselyTwoFactor } from "./repositories/two-factor.repository.js";
+import { KyselyWebAuth } from "./repositories/web-auth.repository.js";
 import { KyselyAddressBook } from "./repositories/withdraw-addresses.repository.js";
 
 export { createDatabase, migrate, MigrationError, type Db, type DialectName } from "./database.js";
@@ -54,6 +55,7 @@ export function repositories(d: Db, clock: Clock = systemClock, log: Logger = si
     heldPushes: new KyselyHeldPushes(d.db, d.dialect),
     twoFactor: new KyselyTwoFactor(d.db),
     addressBook: new KyselyAddressBook(d.db, d.dialect),
+    webAuth: new KyselyWebAuth(d.db),
     automations: new KyselyAutomations(d.db, d.dialect, (err) => log.error({ err, automation: err.automationId }, "automation skipped: its stored rule cannot be read")),
   };
 }

@@ -14,6 +14,7 @@ import type { TokensTable } from "./tables/tokens.table.js";
 import type { IdentitiesTable, UsersTable } from "./tables/users.table.js";
 import type { UserSettingsTable } from "./tables/user-settings.table.js";
 import type { TwoFactorRecoveryTable, TwoFactorTable } from "./tables/two-factor.table.js";
+import type { ApiTokensTable, WebLoginLinksTable, WebSessionsTable } from "./tables/web-auth.table.js";
 import type { WithdrawAddressesTable, WithdrawFreezesTable } from "./tables/withdraw-addresses.table.js";
 
 /** The typed database. Timestamps are epoch milliseconds; token amounts are TEXT (bigint). */
@@ -47,4 +48,7 @@ export interface Database {
   two_factor_recovery: TwoFactorRecoveryTable;
   withdraw_addresses: WithdrawAddressesTable;
   withdraw_freezes: WithdrawFreezesTable;
+  web_login_links: WebLoginLinksTable;
+  web_sessions: WebSessionsTable;
+  api_tokens: ApiTokensTable;
 }

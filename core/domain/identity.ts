@@ -1,5 +1,9 @@
-/** Platforms Purser speaks on. `console` is the local terminal chat. */
-export type Platform = "telegram" | "discord" | "twitter" | "console";
+/**
+ * Platforms Purser speaks on. `console` is the local terminal chat; `web` is the dashboard and REST API
+ * (issue 21), whose sender id is Purser's own user id (signed in by a link from a chat).
+ */
+export type Platform = "telegram" | "discord" | "twitter" | "console" | "web";
+/** The chat platforms (ADMIN_IDS, push targets): `web` is not one, it has no chat of its own. */
 export const PLATFORMS: readonly Platform[] = ["telegram", "discord", "twitter", "console"];
 
 export type ChatKind = "private" | "group";

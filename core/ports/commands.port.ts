@@ -17,6 +17,7 @@ import type { TreasuryPort } from "./treasury.port.js";
 import type { TwoFactorPort } from "./two-factor.port.js";
 import type { SettingsPort } from "./user-settings.port.js";
 import type { WalletsPort } from "./wallets.port.js";
+import type { WebAccessPort } from "./web-access.port.js";
 import type { WithdrawalsPort } from "./withdrawals.port.js";
 
 /** Facts about this deployment that commands show (mode, version, explorer links). */
@@ -50,6 +51,8 @@ export interface CommandPorts {
   /** Present when TREASURY_CONFIG is set. */
   treasury?: TreasuryPort;
   wallets: WalletsPort;
+  /** The web dashboard's sign-in links, sessions and API tokens (issue 21); absent when WEB=off. */
+  web?: WebAccessPort;
   /** Token cards with chain safety checks (issue 18); absent until wired: /token then says cards are off. */
   tokenCards?: TokenCardsPort;
   /** TOTP 2FA (issue 19); absent when this deployment has no key to seal secrets with: /2fa then says so. */

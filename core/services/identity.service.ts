@@ -80,6 +80,7 @@ export class IdentityService implements UserResolver, IdentityPort {
   }
 
   async resolve(platform: Platform, platformUserId: string, displayName: string): Promise<ResolvedUser> {
+    if (platform === "web") return this.resolveWeb(platformUserId);
     const key = identityKey(platform, platformUserId);
     const now = this.deps.clock.now();
     const ttl = this.deps.cacheTtlMs;
@@ -97,6 +98,19 @@ export class IdentityService implements UserResolver, IdentityPort {
       await this.deps.users.rename(platform, platformUserId, displayName);
       identity.displayName = displayName;
     }
+    return { user, identity, identities, isAdmin: this.isAdmin(user, identities) };
+  }
+
+  /**
+   * The web dashboard and API (issue 21) speak for a user already signed in: the sender id is Purser's
+   * own user id (never a platform's), so it names that user and creates nothing. Read each time (a
+   * primary-key lookup), so a role change or a link shows at once.
+   */
+  private async resolveWeb(userId: string): Promise<ResolvedUser> {
+    const user = await this.deps.users.get(userId);
+    if (!user) throw new Error("web sender is not a known user");
+    const identities = await this.deps.users.identities(userId);
+    const identity: Identity = { platform: "web", platformUserId: userId, userId, displayName: user.displayName, linkedAt: user.createdAt };
     return { user, identity, identities, isAdmin: this.isAdmin(user, identities) };
   }
 

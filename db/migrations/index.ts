@@ -18,6 +18,7 @@ import * as automationRisk from "./2026-12-07T0900-automation-risk.js";
 import * as twoFactor from "./2026-12-07T1000-two-factor.js";
 import * as withdrawAddresses from "./2026-12-07T1100-withdraw-addresses.js";
 import * as withdrawals from "./2026-12-07T1200-withdrawals.js";
+import * as web from "./2026-12-07T1300-web.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-07T1000-two-factor": twoFactor,
   "2026-12-07T1100-withdraw-addresses": withdrawAddresses,
   "2026-12-07T1200-withdrawals": withdrawals,
+  "2026-12-07T1300-web": web,
 };
