@@ -39,5 +39,13 @@ export async function mountWeb(app: App, http: HttpServer): Promise<((req: Reque
   const fetch = async (req: Request) => web.fetch(req);
   http.mount("/web", fetch);
   http.mount("/api/v1", fetch);
+  // The live stream (/api/v1/stream, an upgrade on the same server): the same sessions and API tokens,
+  // looked up again on each connection, and cookies only from the dashboard's own origin.
+  const { mountStream } = await import("./web-stream.js");
+  const principal = (c: { userId: string; scope: string } | undefined) => (c ? { userId: c.userId, scope: c.scope } : undefined);
+  await mountStream(app, http, {
+    auth: { session: async (cookie) => principal(await access.session(cookie)), token: async (token) => principal(await access.verifyToken(token)) },
+    origin: new URL(access.baseUrl).origin,
+  });
   return fetch;
 }
