@@ -49,7 +49,7 @@ const PUSH = "push";
 export class Metrics {
   readonly registry = new Registry();
   private readonly now: () => number;
-  private readonly platforms = new LabelSet(PLATFORMS);
+  private readonly platforms = new LabelSet([...PLATFORMS, "web"]);
   private readonly commands: LabelSet;
   private readonly codes = new LabelSet(undefined, 100);
   private readonly models = new LabelSet(undefined, 10);

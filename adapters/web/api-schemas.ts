@@ -15,7 +15,7 @@ const ERROR_TEXT = {
   429: "Too many requests: retry after the Retry-After header's seconds",
 } as const;
 /** Every route may answer these. */
-export const readErrors = () => errors(401, 403, 429);
+export const readErrors = () => errors(401, 403, 404, 429);
 export const writeErrors = () => errors(400, 401, 403, 404, 409, 429);
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({

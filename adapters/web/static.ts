@@ -17,9 +17,10 @@ const TYPES: Record<string, string> = {
 
 /** The ESM builds served from node_modules (no CDN, no build step), and how each must be rewritten. */
 export const VENDOR: Record<string, { file: string; rewrite?: (s: string) => string }> = {
-  "preact.mjs": { file: "preact/dist/preact.module.js" },
+  // preact 11 ships dist/preact.mjs and hooks/dist/hooks.mjs (10.x named them *.module.js).
+  "preact.mjs": { file: "preact/dist/preact.mjs" },
   // Its bare `import ... from "preact"` cannot resolve in a browser without an import map (inline: CSP-blocked).
-  "preact-hooks.mjs": { file: "preact/hooks/dist/hooks.module.js", rewrite: (s) => s.replace(/from\s*(["'])preact\1/g, 'from"/web/vendor/preact.mjs"') },
+  "preact-hooks.mjs": { file: "preact/hooks/dist/hooks.mjs", rewrite: (s) => s.replace(/from\s*(["'])preact\1/g, 'from"/web/vendor/preact.mjs"') },
   "htm.mjs": { file: "htm/dist/htm.module.js" },
   "uplot.mjs": { file: "uplot/dist/uPlot.esm.js" },
   "uplot.css": { file: "uplot/dist/uPlot.min.css" },
