@@ -18,7 +18,7 @@ export function ValueChart({ points }) {
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true } },
-        axes: [{ stroke: "#889" }, { stroke: "#889", size: 60, values: (_u, v) => v.map((n) => `$${n.toLocaleString("en-US")}`) }],
+        axes: [{ stroke: "#889" }, { stroke: "#889", size: 76, values: (_u, v) => v.map((n) => `$${n.toLocaleString("en-US", { maximumFractionDigits: 2 })}`) }],
         series: [{}, { label: "Value (USD)", stroke: "#3b82f6", width: 2, fill: "rgba(59,130,246,0.12)" }],
       },
       [xs, ys],
