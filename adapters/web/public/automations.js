@@ -2,7 +2,7 @@
 import { useState } from "/web/vendor/preact-hooks.mjs";
 import { del, get, post } from "./api.js";
 import { useEvents } from "./stream.js";
-import { Badge, ErrorLine, Loading, Preview, Table, html, label, usd, when, useData } from "./ui.js";
+import { Badge, ErrorLine, Loading, Preview, Table, html, label, usd, useData } from "./ui.js";
 
 /**
  * The fields of each automation kind (POST /automations/preview; the same rules as /limit, /stop, /tp, /trail
@@ -104,15 +104,15 @@ export function Automations() {
     <h1 id="h-auto">Alerts and automations</h1>
     <div class="grid">
       <article class="card wide"><h2>Automations</h2>
-        <${Loading} state=${autos}>${(d) => html`<${Table} label="Automations" head=${["Id", "What", "Status", "Created", ""]} empty="No automations yet."
-          rows=${d.automations.map((a) => [html`<code>${a.id}</code>`, describe(a), html`<${Badge} kind=${live(a.status) ? "pending" : "bad"}>${a.status ?? "active"}<//>`, when(a.createdAt),
+        <${Loading} state=${autos}>${(d) => html`<${Table} label="Automations" head=${["Automation", "Status", ""]} empty="No automations yet."
+          rows=${d.automations.map((a) => [html`<span class="what">${describe(a)}</span> <code class="id">${a.id}</code>`, html`<${Badge} kind=${live(a.status) ? "pending" : "bad"}>${a.status ?? "active"}<//>`,
             live(a.status) ? html`<${CancelButton} path=${`/automations/${encodeURIComponent(a.id)}`} what=${a.id} onDone=${autos.reload} />` : ""])} />`}<//>
         <h3>New automation</h3>
         <${AutomationForm} onDone=${autos.reload} />
       </article>
       <article class="card wide"><h2>Alerts</h2>
-        <${Loading} state=${alerts}>${(d) => html`<${Table} label="Alerts" head=${["Id", "Alert", "Created", ""]} empty="No alerts yet."
-          rows=${d.alerts.map((a) => [html`<code>${a.id}</code>`, describe(a), when(a.createdAt), html`<${CancelButton} path=${`/alerts/${encodeURIComponent(a.id)}`} what=${a.id} onDone=${alerts.reload} />`])} />`}<//>
+        <${Loading} state=${alerts}>${(d) => html`<${Table} label="Alerts" head=${["Alert", ""]} empty="No alerts yet."
+          rows=${d.alerts.map((a) => [html`<span class="what">${describe(a)}</span> <code class="id">${a.id}</code>`, html`<${CancelButton} path=${`/alerts/${encodeURIComponent(a.id)}`} what=${a.id} onDone=${alerts.reload} />`])} />`}<//>
         <h3>New alert</h3>
         <${AlertForm} onDone=${alerts.reload} />
       </article>
