@@ -1,6 +1,7 @@
 import { HttpServer } from "../../bots/http.js";
 import { mountWeb } from "../../bots/web.js";
 import { silentLogger } from "../../core/ports/logger.port.js";
+import type { TreasurySettings } from "../../core/services/treasury/index.js";
 import { tradingWorld, type TradingWorld } from "./trading-world.js";
 
 /** The dashboard's public origin in tests (requests go to the loopback port; Origin headers name this). */
@@ -20,8 +21,8 @@ export interface WebWorld extends TradingWorld {
 }
 
 /** A paper trading world (static prices, fake Jupiter and Solana) with the web adapter on a real HTTP server. */
-export async function webWorld(env: Record<string, string> = {}): Promise<WebWorld> {
-  const w = await tradingWorld({ env: { TRADING_MODE: "paper", WEB: "on", WEB_BASE_URL: WEB_ORIGIN, ...env } });
+export async function webWorld(env: Record<string, string> = {}, opts: { treasury?: TreasurySettings } = {}): Promise<WebWorld> {
+  const w = await tradingWorld({ env: { TRADING_MODE: "paper", WEB: "on", WEB_BASE_URL: WEB_ORIGIN, ...env }, ...(opts.treasury ? { treasury: opts.treasury } : {}) });
   const http = new HttpServer(silentLogger);
   await mountWeb(w.app, http);
   const port = await http.listen(0, "127.0.0.1");

@@ -1,5 +1,6 @@
 import Ajv2020 from "ajv/dist/2020.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { treasurySettings } from "../../helpers/treasury.js";
 import { bearer, WEB_ORIGIN, webWorld, type WebWorld } from "../../helpers/web.js";
 
 let w: WebWorld;
@@ -85,8 +86,23 @@ describe("the REST API against its own OpenAPI document", () => {
 
     expect(v.seen).toEqual(
       expect.arrayContaining([
+        "get /session 200",
+        "get /portfolio 200",
+        "get /portfolio/history 200",
+        "get /prices 200",
+        "get /settings 200",
+        "patch /settings 200",
+        "post /trades/preview 200",
         "post /actions/{action} 200",
         "post /actions/{action} 409",
+        "get /trades 200",
+        "post /alerts 200",
+        "get /alerts 200",
+        "delete /alerts/{id} 200",
+        "post /automations/preview 200",
+        "get /automations 200",
+        "delete /automations/{id} 200",
+        "delete /session 200",
         "post /trades/preview 400",
         "get /portfolio 401",
         "get /treasury 403",
@@ -139,6 +155,25 @@ describe("trades through the API are the chat's trades", () => {
     expect((await w.req("/api/v1/treasury", { headers: h })).status).toBe(403);
     expect((await w.req("/api/v1/treasury/pause", { method: "POST", headers: h })).status).toBe(403);
     expect((await w.req("/api/v1/audit", { headers: h })).status).toBe(403);
+  });
+});
+
+describe("the treasury on the web", () => {
+  it("an admin sees allocation against targets and pauses it through the router; a non-admin cannot see it", async () => {
+    w = await webWorld({ ADMIN_IDS: "telegram:900" }, { treasury: treasurySettings() });
+    const admin = bearer(await w.newToken("trade", "900"));
+    const res = await w.req("/api/v1/treasury", { headers: admin });
+    expect(res.status).toBe(200);
+    const t = (await res.json()) as { paused: boolean; allocation: Array<{ symbol: string; target: number | null }> };
+    expect(t.paused).toBe(false);
+    expect(t.allocation.find((a) => a.symbol === "SOL")?.target).toBe(0.4);
+    const paused = await w.req("/api/v1/treasury/pause", { method: "POST", headers: admin });
+    expect(paused.status).toBe(200);
+    expect(((await (await w.req("/api/v1/treasury", { headers: admin })).json()) as { paused: boolean }).paused).toBe(true);
+    const user = bearer(await w.newToken("trade", "1001"));
+    expect((await w.req("/api/v1/treasury", { headers: user })).status).toBe(403);
+    expect((await w.req("/api/v1/treasury/resume", { method: "POST", headers: user })).status).toBe(403);
+    expect(((await (await w.req("/api/v1/treasury", { headers: admin })).json()) as { paused: boolean }).paused).toBe(true);
   });
 });
 
