@@ -72,7 +72,7 @@ export class HttpServer {
   }
 
   get size(): number {
-    return this.routes.size + this.upgrades.size + this.mounts.length;
+    return this.routes.size + this.mounts.length + this.upgrades.size;
   }
 
   private find(path: string): Handler | undefined {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { App } from "./app.js";
 import type { HttpServer } from "./http.js";
 import { webReads } from "./web-reads.js";
+import { mountStream } from "./web-stream.js";
 
 /** The repository root (the nearest package.json above this module: bots/ under tsx, dist/bots/ compiled). */
 function repoRoot(): string {
@@ -16,9 +17,9 @@ function repoRoot(): string {
 }
 
 /**
- * The web dashboard and REST API (issue 21) on the HTTP server: /web and /api/v1. Loaded only when
- * WEB=on, and lazily (Hono and the API's schemas are not imported otherwise). Returns the Hono app's
- * fetch for tests.
+ * The web dashboard, REST API and live stream (issue 21) on the HTTP server: /web, /api/v1 and the
+ * WebSocket /api/v1/stream. Loaded only when WEB=on, and lazily (Hono, the API's schemas and ws are not
+ * imported otherwise). Returns the Hono app's fetch for tests.
  */
 export async function mountWeb(app: App, http: HttpServer): Promise<((req: Request) => Promise<Response>) | undefined> {
   const access = app.services.web;
@@ -39,13 +40,7 @@ export async function mountWeb(app: App, http: HttpServer): Promise<((req: Reque
   const fetch = async (req: Request) => web.fetch(req);
   http.mount("/web", fetch);
   http.mount("/api/v1", fetch);
-  // The live stream (/api/v1/stream, an upgrade on the same server): the same sessions and API tokens,
-  // looked up again on each connection, and cookies only from the dashboard's own origin.
-  const { mountStream } = await import("./web-stream.js");
-  const principal = (c: { userId: string; scope: string } | undefined) => (c ? { userId: c.userId, scope: c.scope } : undefined);
-  await mountStream(app, http, {
-    auth: { session: async (cookie) => principal(await access.session(cookie)), token: async (token) => principal(await access.verifyToken(token)) },
-    origin: new URL(access.baseUrl).origin,
-  });
+  // The live stream: the same sessions (Origin checked against WEB_BASE_URL) and API tokens.
+  await mountStream(app, http, { auth: { session: (c) => access.session(c), token: (t) => access.verifyToken(t) }, origin: access.baseUrl });
   return fetch;
 }

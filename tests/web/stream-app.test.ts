@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 describe("the stream on the real app", () => {
-  it("a paper buy confirmed in chat reaches its owner's stream as a fill, and nobody else's; the market's ticks reach subscribers", async () => {
+  it("a paper buy confirmed in chat and an alert firing reach their owner's stream only; the market's ticks reach subscribers", async () => {
     w = await tradingWorld({ env: { TRADING_MODE: "paper" } });
     const { app } = w;
     await app.say("/start");
@@ -47,5 +47,13 @@ describe("the stream on the real app", () => {
     expect(await b.type("price")).toMatchObject({ symbol: "JUP", priceUsd: 0.51 });
     expect(b.messages.filter((m) => m.type === "event")).toEqual([]);
     expect(stream.stats().users).toBe(2);
+
+    // An alert of bob's fires on a tick: his stream hears it once the firing is written; alice's does not.
+    await app.services.alerts.start();
+    expect((await app.say("/alert JUP above 0.6", { id: "2002" })).text).toContain("Alert");
+    app.services.alerts.onTicks([{ symbol: "JUP", mint: (await app.market.tokens.resolve("JUP")).mint, usd: 0.7, source: "static", at: app.clock.now() }]);
+    await app.services.alerts.idle();
+    expect((await b.until((m) => m.type === "event")).event).toMatchObject({ kind: "alert", symbol: "JUP", alertKind: "above", level: 0.6, value: 0.7, firing: 1 });
+    expect(a.messages.filter((m) => m.type === "event")).toHaveLength(1); // still only her fill
   });
 });
