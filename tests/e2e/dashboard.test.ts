@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserSkipReason, launchBrowser, screenshots } from "./browser.js";
 import { startChatPurser, TREASURY_YAML, type ChatPurser } from "./purser.js";
-import { openLoginLink, signIn, type SignedIn } from "./session.js";
+import { openLoginLink, signIn } from "./session.js";
 
 /**
  * The dashboard in real headless Chromium against Purser as a real process: paper trading, replayed
@@ -15,7 +15,7 @@ describe.skipIf(browserSkipReason)(`web dashboard in Chromium${browserSkipReason
   let purser: ChatPurser;
   let browser: Browser;
   let link: string;
-  let admin: SignedIn & { errors: string[] };
+  let admin: Awaited<ReturnType<typeof signIn>>;
   let page: Page;
 
   beforeAll(async () => {
@@ -43,6 +43,9 @@ describe.skipIf(browserSkipReason)(`web dashboard in Chromium${browserSkipReason
     const cookies = await admin.context.cookies();
     const session = cookies.find((c) => c.name === "purser_session");
     expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
+    // live prices: the stream sends SOL's price (the last known at once, then each tick) and the table shows it
+    const tick = await admin.frame((m) => m.type === "price" && m.symbol === "SOL");
+    expect(tick).toMatchObject({ type: "price", symbol: "SOL" });
     await screenshots(page, "portfolio");
     expect(admin.errors).toEqual([]);
   });

@@ -24,16 +24,43 @@ export async function openLoginLink(browser: Browser, link: string, viewport = {
   // the browser's own /favicon.ico probe of the sign-in page (which names no icon) is not the dashboard's
   page.on("console", (m) => m.type() === "error" && !m.location().url.endsWith("/favicon.ico") && errors.push(`${m.text()} (${m.location().url})`));
   const stream = page.waitForEvent("websocket", { predicate: (ws) => ws.url().includes("/api/v1/stream"), timeout: 60_000 });
+  // every frame the dashboard's stream receives, from the first (the last known price comes at subscribe)
+  const frames: Array<{ type?: string; symbol?: string; event?: { kind?: string } }> = [];
+  const waiters = new Set<() => void>();
+  page.on("websocket", (ws) => {
+    if (!ws.url().includes("/api/v1/stream")) return;
+    ws.on("framereceived", (f) => {
+      frames.push(JSON.parse(String(f.payload)) as (typeof frames)[number]);
+      waiters.forEach((w) => w());
+    });
+  });
+  /** The first frame (already received or still to come) that fits. */
+  const frame = (fits: (m: (typeof frames)[number]) => boolean, timeoutMs = 60_000) =>
+    new Promise<(typeof frames)[number]>((resolve, reject) => {
+      const check = () => {
+        const m = frames.find(fits);
+        if (!m) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(m);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no such stream frame within ${timeoutMs} ms; received: ${JSON.stringify(frames).slice(0, 500)}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
   stream.catch(() => undefined); // a refused link never opens one
   await page.goto(link);
   const posted = page.waitForResponse((r) => isLoginPost(r.url(), r.request().method()));
   await page.getByRole("button", { name: /sign in/i }).click();
   const response = await posted;
-  return { context, page, stream, status: response.status(), errors };
+  return { context, page, stream, frame, status: response.status(), errors };
 }
 
 /** Signs in and waits for the dashboard with its live connection up. */
-export async function signIn(browser: Browser, link: string): Promise<SignedIn & { errors: string[] }> {
+export async function signIn(browser: Browser, link: string) {
   const s = await openLoginLink(browser, link);
   if (s.status >= 400) throw new Error(`the sign-in link was refused (HTTP ${s.status}): ${await s.page.textContent("body")}`);
   await s.page.waitForURL((u) => u.pathname === "/web/" || u.pathname === "/web");
