@@ -2,9 +2,10 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 
-/** The chromium binary: CHROMIUM_PATH, else `chromium` on PATH (Debian's package puts it at /usr/bin/chromium). */
+/** The chromium binary: CHROMIUM_PATH when set (and only it), else `chromium` on PATH (Debian's package: /usr/bin/chromium). */
 function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, ...(process.env.PATH ?? "").split(delimiter).map((d) => d && join(d, "chromium")), "/usr/bin/chromium"];
+  const set = process.env.CHROMIUM_PATH;
+  const candidates = set ? [set] : [...(process.env.PATH ?? "").split(delimiter).map((d) => d && join(d, "chromium")), "/usr/bin/chromium"];
   for (const c of candidates) {
     if (!c) continue;
     try {
@@ -50,3 +51,6 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
   await page.setViewportSize(before);
   return files;
 }
+
+// A skipped file shows only its count in the default reporter: say why once per file.
+if (browserSkipReason) process.stderr.write(`browser tests skipped: ${browserSkipReason}\n`);
