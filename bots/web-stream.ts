@@ -6,20 +6,44 @@ import type { HttpServer } from "./http.js";
 export const STREAM_PATH = "/api/v1/stream";
 
 /**
- * The WebSocket `/api/v1/stream` on the HTTP server (loaded only with the web adapter): price ticks from
- * the market's bus, the user's own events from the pushes Notifications tells, credentials checked by
- * `auth` (the web adapter's sessions and API tokens). The HTTP server's close ends its connections.
+ * The WebSocket `/api/v1/stream` on the HTTP server: price ticks from the market's bus, the user's own
+ * events from the pushes Notifications tells, credentials checked by `auth` (the web adapter's sessions
+ * and API tokens). Loaded on the first upgrade request (ws and the stream cost nothing until then, and
+ * it listens to prices only from then on); the HTTP server's close ends its connections. Returns the
+ * stream, loading it if need be (tests).
  */
-export async function mountStream(app: App, http: HttpServer, opts: { auth: StreamAuth; origin: string }): Promise<StreamServer> {
-  const { StreamServer } = await import("../adapters/web/stream.js");
-  const stream = new StreamServer({
-    auth: opts.auth,
-    prices: app.market.bus,
-    events: app.services.notifications,
-    log: app.log.child({ component: "web-stream" }),
-    origin: opts.origin,
-    explorerTx: app.services.info.explorerTx,
-  });
-  http.upgrade(STREAM_PATH, stream.upgrade, () => stream.stop());
+export function mountStream(app: App, http: HttpServer, opts: { auth: StreamAuth; origin: string }): () => Promise<StreamServer> {
+  let loading: Promise<StreamServer> | undefined;
+  const load = async () => {
+    const { StreamServer } = await import("../adapters/web/stream.js");
+    return new StreamServer({
+      auth: opts.auth,
+      prices: app.market.bus,
+      events: app.services.notifications,
+      log: app.log.child({ component: "web-stream" }),
+      origin: opts.origin,
+      explorerTx: app.services.info.explorerTx,
+    });
+  };
+  const stream = () =>
+    (loading ??= load().catch((err: unknown) => {
+      loading = undefined; // tried again by the next request
+      throw err;
+    }));
+  http.upgrade(
+    STREAM_PATH,
+    (req, socket, head) => {
+      stream().then(
+        (s) => s.upgrade(req, socket, head),
+        (err: unknown) => {
+          app.log.error({ err }, "web stream could not be loaded");
+          socket.destroy();
+        },
+      );
+    },
+    async () => {
+      if (loading) await (await loading).stop();
+    },
+  );
   return stream;
 }

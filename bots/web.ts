@@ -18,10 +18,10 @@ function repoRoot(): string {
 
 /**
  * The web dashboard, REST API and live stream (issue 21) on the HTTP server: /web, /api/v1 and the
- * WebSocket /api/v1/stream. Mounted only when
- * WEB=on, and loaded lazily: Hono, the API's schemas and the OpenAPI registry are imported on the first
- * request under those paths, so a Purser nobody opens the dashboard of pays nothing for it (start-up
- * time, idle memory). Returns the fetch handler (tests call it directly).
+ * WebSocket /api/v1/stream. Mounted only when WEB=on, and loaded lazily: Hono, the API's schemas and
+ * the OpenAPI registry (ws for the stream) are imported on the first request under those paths, so a
+ * Purser nobody opens the dashboard of pays nothing for it (start-up time, idle memory). Returns the
+ * fetch handler (tests call it directly).
  */
 export async function mountWeb(app: App, http: HttpServer): Promise<((req: Request) => Promise<Response>) | undefined> {
   const access = app.services.web;
@@ -53,6 +53,6 @@ export async function mountWeb(app: App, http: HttpServer): Promise<((req: Reque
   http.mount("/web", fetch);
   http.mount("/api/v1", fetch);
   // The live stream: the same sessions (Origin checked against WEB_BASE_URL) and API tokens.
-  await mountStream(app, http, { auth: { session: (c) => access.session(c), token: (t) => access.verifyToken(t) }, origin: access.baseUrl });
+  mountStream(app, http, { auth: { session: (c) => access.session(c), token: (t) => access.verifyToken(t) }, origin: access.baseUrl });
   return fetch;
 }

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { StreamServer } from "../../adapters/web/stream.js";
 import { HttpServer } from "../../bots/http.js";
 import { mountStream, STREAM_PATH } from "../../bots/web-stream.js";
 import { silentLogger } from "../../core/ports/logger.port.js";
@@ -28,7 +27,7 @@ describe("the stream on the real app", () => {
       ["pst_bob", bob],
     ]);
     http = new HttpServer(silentLogger);
-    const stream: StreamServer = await mountStream(app, http, {
+    const stream = mountStream(app, http, {
       origin: "http://127.0.0.1",
       auth: { session: async () => undefined, token: async (t) => (tokens.has(t) ? { userId: tokens.get(t)!, scope: "trade" } : undefined) },
     });
@@ -46,7 +45,7 @@ describe("the stream on the real app", () => {
     await app.market.bus.publish([{ symbol: "JUP", mint: "m", usd: 0.51, source: "jupiter", at: 1 }]);
     expect(await b.type("price")).toMatchObject({ symbol: "JUP", priceUsd: 0.51 });
     expect(b.messages.filter((m) => m.type === "event")).toEqual([]);
-    expect(stream.stats().users).toBe(2);
+    expect((await stream()).stats().users).toBe(2);
 
     // An alert of bob's fires on a tick: his stream hears it once the firing is written; alice's does not.
     await app.services.alerts.start();
