@@ -46,7 +46,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "^(tests|node_modules)/" },
+    // the dashboard's browser modules import /web/vendor/* URLs that only the browser resolves
+    exclude: { path: "^(tests|node_modules|adapters/web/public)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {
