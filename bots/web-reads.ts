@@ -1,8 +1,10 @@
-import { formatAmount } from "../core/domain/money.js";
+import { plainAmount } from "../core/domain/money.js";
 import type { Order } from "../core/domain/order.js";
 import type { WebReads } from "../adapters/web/server.js";
 import type { App } from "./app.js";
 
+/** USD figures to a millionth of a dollar: no float noise (0.39999999999997726) on the wire. */
+const usd = (v: number) => Math.round(v * 1e6) / 1e6;
 const share = (v: number | undefined, total: number) => (v === undefined || total <= 0 ? null : v / total);
 
 function tradeJson(o: Order, explorer: (sig: string) => string) {
@@ -13,7 +15,7 @@ function tradeJson(o: Order, explorer: (sig: string) => string) {
     id: o.id,
     side: buy ? ("buy" as const) : ("sell" as const),
     symbol: token.symbol,
-    amount: formatAmount(units, token.decimals),
+    amount: plainAmount(units, token.decimals),
     status: o.status,
     createdAt: o.createdAt,
     ...(o.signature ? { signature: o.signature, ...(o.mode === "live" ? { explorerUrl: explorer(o.signature) } : {}) } : {}),
@@ -37,14 +39,14 @@ export function webReads(app: App): WebReads {
         x.holdings.map((h) => ({
           symbol: h.token.symbol,
           mint: h.token.mint,
-          amount: formatAmount(h.amount, h.token.decimals),
+          amount: plainAmount(h.amount, h.token.decimals),
           priceUsd: h.quote?.usd ?? null,
-          valueUsd: h.usd ?? null,
+          valueUsd: h.usd === undefined ? null : usd(h.usd),
           share: share(h.usd, totalUsd),
         })),
       );
-      const sum = (k: "unrealizedUsd" | "realizedUsd") => (sections.some((x) => x[k] !== undefined) ? sections.reduce((a, x) => a + (x[k] ?? 0), 0) : null);
-      return { mode: app.config.TRADING_MODE, totalUsd, holdings, pnl: { unrealizedUsd: sum("unrealizedUsd"), realizedUsd: sum("realizedUsd") } };
+      const sum = (k: "unrealizedUsd" | "realizedUsd") => (sections.some((x) => x[k] !== undefined) ? usd(sections.reduce((a, x) => a + (x[k] ?? 0), 0)) : null);
+      return { mode: app.config.TRADING_MODE, totalUsd: usd(totalUsd), holdings, pnl: { unrealizedUsd: sum("unrealizedUsd"), realizedUsd: sum("realizedUsd") } };
     },
     async history(userId, sinceMs) {
       const h = await s.portfolio.history(userId, sinceMs);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatAmount } from "../../core/domain/money.js";
+import { plainAmount } from "../../core/domain/money.js";
 import type { Order } from "../../core/domain/order.js";
 import type { PriceTick } from "../../core/domain/price.js";
 import type { PushEvent } from "../../core/services/notifications.service.js";
@@ -58,7 +58,7 @@ export function priceFrame(t: PriceTick): Buffer {
 export const frame = (msg: Record<string, unknown>): Buffer => Buffer.from(JSON.stringify(msg));
 
 /** Token amounts on the wire: a plain decimal string (never a float, no thousands separators). */
-const amount = (units: bigint | null, decimals: number): string | null => (units === null ? null : formatAmount(units, decimals).replaceAll(",", ""));
+const amount = (units: bigint | null, decimals: number): string | null => (units === null ? null : plainAmount(units, decimals));
 
 /** What the stream says of an order: no quote internals, no raw transaction. */
 function orderView(o: Order, explorerTx?: (sig: string) => string) {

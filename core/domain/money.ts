@@ -43,6 +43,9 @@ export function formatAmount(units: bigint, decimals: number, maxFrac = decimals
   return `${neg ? "-" : ""}${w}${frac ? `.${frac}` : ""}`;
 }
 
+/** The same amount for machines (APIs, streams): a plain decimal string, no thousands separators. */
+export const plainAmount = (units: bigint, decimals: number): string => formatAmount(units, decimals).replaceAll(",", "");
+
 export type AmountSpec = { kind: "units"; units: bigint } | { kind: "percent"; bps: number } | { kind: "all" };
 
 /** An amount, or (where allowed) "NN%" of a balance, or "all". */
