@@ -172,7 +172,7 @@ describe.skipIf(noPg)(`Postgres: connections dropped, server unreachable${noPg ?
     });
     const d = createDatabase(own.urlVia(own.port), { poolMax: 2, log: pino({ level: "warn" }, sink) });
     cleanups.push(() => d.close());
-    if (d.raw.kind !== "postgres") throw new Error("expected the Postgres handle");
+    if (d.raw?.kind !== "postgres") throw new Error("expected the Postgres handle");
     const pool = d.raw.pool;
     // The hot path's way: pool.query checks a client out, runs, releases it (with the error, if any).
     const running = failure(pool.query("select pg_sleep(30)"));
