@@ -1,7 +1,10 @@
 import type SQLite from "better-sqlite3";
 import type { Kysely } from "kysely";
 import type { Database } from "./schema.js";
-import { classifyDbError, type LockWait } from "./unavailable.js";
+import { classifyDbError, isBusy, type LockWait } from "./unavailable.js";
+
+/** `tryWrite` could not write now: the caller waits with `write`. */
+export const NOT_NOW: unique symbol = Symbol("sqlite: not now");
 
 /**
  * better-sqlite3 statements prepared once and kept, for the per-message hot path (Kysely's SQLite
@@ -44,10 +47,31 @@ export class SqliteStatements {
     }
   }
 
-  /** `work` in one transaction, committed before this resolves; retried whole after SQLITE_BUSY (it rolled back). */
-  async write<T>(work: () => T): Promise<T> {
+  /**
+   * `work` committed now, synchronously, when the connection is free: with `bare`, `work` runs as it
+   * is (it must be ONE write statement: SQLite makes that its own transaction, taking the write lock
+   * before it reads), else inside BEGIN IMMEDIATE ... COMMIT. NOT_NOW when it cannot be done without
+   * waiting (another process holds the write lock, Kysely a transaction on this connection, or an
+   * earlier write is waiting out a lock): nothing was written, and `write` waits its turn.
+   */
+  tryWrite<T>(work: () => T, bare: boolean): T | typeof NOT_NOW {
+    if (this.sqlite.inTransaction || this.lockWait.waiting) return NOT_NOW;
     try {
-      return await this.lockWait.run(async () => (this.sqlite.inTransaction ? this.afterKysely(work) : this.once(work)));
+      return bare ? work() : this.once(work);
+    } catch (err) {
+      if (isBusy(err)) return NOT_NOW;
+      throw classifyDbError(err);
+    }
+  }
+
+  /**
+   * `work` in one transaction (with `bare`, `work` is one write statement: its own), committed before
+   * this resolves; retried whole after SQLITE_BUSY (it rolled back).
+   */
+  async write<T>(work: () => T, bare = false): Promise<T> {
+    const tx = bare ? work : () => this.once(work);
+    try {
+      return await this.lockWait.run(async () => (this.sqlite.inTransaction ? this.afterKysely(tx) : tx()));
     } catch (err) {
       throw classifyDbError(err);
     }
@@ -66,10 +90,10 @@ export class SqliteStatements {
   }
 
   /** Kysely has a transaction open on this connection: take the connection after it, as its next query would. */
-  private afterKysely<T>(work: () => T): Promise<T> {
+  private afterKysely<T>(tx: () => T): Promise<T> {
     return this.db.connection().execute(async () => {
       if (this.sqlite.inTransaction) throw new Error("sqlite: a transaction is still open on the connection Purser was handed");
-      return this.once(work);
+      return tx();
     });
   }
 }

@@ -77,7 +77,7 @@ const guard = async <T>(work: () => Promise<T>): Promise<T> => {
 
 /** SQLite's own back-off steps while another connection holds the lock (sqlite3.c, sqliteDefaultBusyCallback). */
 const LOCK_WAIT_STEPS_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
-const isBusy = (err: unknown) => {
+export const isBusy = (err: unknown): boolean => {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_RECOVERY";
 };
@@ -92,7 +92,13 @@ const isBusy = (err: unknown) => {
  */
 export class LockWait {
   private stuck = false;
+  private waits = 0;
   constructor(private readonly waitMs: number) {}
+
+  /** Some statement is waiting out a lock (a synchronous write would only find it taken too). */
+  get waiting(): boolean {
+    return this.waits > 0;
+  }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + (this.stuck ? 0 : this.waitMs);
@@ -108,7 +114,12 @@ export class LockWait {
           this.stuck = true;
           throw err;
         }
-        await new Promise((r) => setTimeout(r, Math.min(left, LOCK_WAIT_STEPS_MS[i] ?? 100)));
+        this.waits++;
+        try {
+          await new Promise((r) => setTimeout(r, Math.min(left, LOCK_WAIT_STEPS_MS[i] ?? 100)));
+        } finally {
+          this.waits--;
+        }
       }
     }
   }

@@ -37,6 +37,10 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   consume(key: string, points = 1): Promise<RateDecision> {
+    return Promise.resolve(this.consumeNow(key, points));
+  }
+
+  consumeNow(key: string, points = 1): RateDecision {
     const now = Date.now();
     let w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
@@ -45,7 +49,7 @@ export class MemoryRateLimiter implements RateLimiter {
       this.windows.set(key, w);
     }
     w.used += points;
-    return Promise.resolve(w.used <= this.points ? ALLOWED : { allowed: false, retryAfterMs: w.resetAt - now });
+    return w.used <= this.points ? ALLOWED : { allowed: false, retryAfterMs: w.resetAt - now };
   }
 
   private sweep(now: number): void {

@@ -11,6 +11,11 @@ export interface ResolvedUser {
 /** The router's first question of every message. */
 export interface UserResolver {
   resolve(platform: Platform, platformUserId: string, displayName: string): Promise<ResolvedUser>;
+  /**
+   * The same answer at once when it is cached and nothing needs writing (the name unchanged);
+   * undefined otherwise: then `resolve`. Optional: a resolver without a cache has none.
+   */
+  resolveCached?(platform: Platform, platformUserId: string, displayName: string): ResolvedUser | undefined;
 }
 
 /** Joining a user's accounts on several platforms (/link). */

@@ -2,6 +2,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: n
 
 export interface RateLimiter {
   consume(key: string, points?: number): Promise<RateDecision>;
+  /** The same, decided at once: limiters that keep their windows in this process (a shared store has none). */
+  consumeNow?(key: string, points?: number): RateDecision;
 }
 
 /** Builds named limiters (points per window); in-process by default, Redis-backed when shared. */

@@ -40,25 +40,36 @@ interface Rule {
 /** The first precondition the call fails, widest first (the command's scope, then its subcommand's or button's). */
 export function refusalOf(call: Call, caller: Caller): Refusal | undefined {
   const cmd = call.command;
-  for (const { rule, label, about } of [{ rule: cmd.scope, label: cmd.name, about: {} }, ...narrower(call)]) {
-    if (rule === undefined) continue;
-    const scope = typeof rule === "string" ? rule : rule.scope;
-    const failed = scope === "public" ? undefined : CHECKS[scope](caller, label);
-    if (!failed) continue;
-    return {
-      code: failed.code,
-      message: typeof rule === "string" ? failed.message : rule.refusal,
-      detail: { command: cmd.name, reason: failed.code, ...failed.where, ...about },
-    };
+  const own = judge(cmd, { rule: cmd.scope, label: cmd.name, about: NOTHING }, caller);
+  if (own) return own;
+  for (const r of narrower(call)) {
+    const refused = judge(cmd, r, caller);
+    if (refused) return refused;
   }
   return undefined;
 }
 
-function narrower(call: Call): Rule[] {
+const NOTHING: Record<string, unknown> = Object.freeze({});
+const NO_RULES: readonly Rule[] = [];
+
+function judge(cmd: AnyCommand, { rule, label, about }: Rule, caller: Caller): Refusal | undefined {
+  if (rule === undefined) return undefined;
+  const scope = typeof rule === "string" ? rule : rule.scope;
+  const failed = scope === "public" ? undefined : CHECKS[scope](caller, label);
+  if (!failed) return undefined;
+  return {
+    code: failed.code,
+    message: typeof rule === "string" ? failed.message : rule.refusal,
+    detail: { command: cmd.name, reason: failed.code, ...failed.where, ...about },
+  };
+}
+
+/** The subcommand's or button's rules (none for a command without subcommands: the common case). */
+function narrower(call: Call): readonly Rule[] {
   if (call.kind === "action") {
     return [{ rule: call.def.scope, label: call.command.name, about: { action: call.action } }];
   }
-  return subcommandRules(call.command, call.raw);
+  return call.command.subcommands ? subcommandRules(call.command, call.raw) : NO_RULES;
 }
 
 /**

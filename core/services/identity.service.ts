@@ -31,6 +31,8 @@ export const IDENTITY_CACHE_MAX = 100_000;
 interface Entry {
   at: number;
   value: UserWithIdentities;
+  /** The answer handed out for this entry, made on the first hit (the role check included). */
+  resolved?: ResolvedUser;
 }
 
 /**
@@ -77,6 +79,15 @@ export class IdentityService implements UserResolver, IdentityPort {
     this.unsubscribe = deps.invalidations?.subscribe((ids) => this.forgetUsers(ids)) ?? (() => {});
     this.linkAttempts = deps.limiters.create("link-redeem", { points: 5, durationS: 600 });
     this.linkIssues = deps.limiters.create("link-issue", { points: 5, durationS: 600 });
+  }
+
+  resolveCached(platform: Platform, platformUserId: string, displayName: string): ResolvedUser | undefined {
+    const found = this.cache.get(identityKey(platform, platformUserId));
+    const ttl = this.deps.cacheTtlMs;
+    if (!found || (ttl && this.deps.clock.now() - found.at > ttl)) return undefined;
+    const { user, identity, identities } = found.value;
+    if (displayName && identity.displayName !== displayName) return undefined; // resolve writes the new name
+    return (found.resolved ??= { user, identity, identities, isAdmin: this.isAdmin(user, identities) });
   }
 
   async resolve(platform: Platform, platformUserId: string, displayName: string): Promise<ResolvedUser> {

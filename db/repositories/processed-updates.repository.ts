@@ -30,6 +30,11 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+const DUPLICATE = "duplicate" as const;
+const CLAIMED: Promise<ClaimResult> = Promise.resolve("claimed");
+const DUPLICATE_P: Promise<ClaimResult> = Promise.resolve(DUPLICATE);
+const NO_MARKS: readonly DoneRow[] = [];
+
 const keyOf = (platform: string, updateId: string) => `${platform}\u0000${updateId}`;
 
 /**
@@ -47,6 +52,8 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
   private cancelTimer: (() => void) | undefined;
   private closed = false;
   private failedFlushes = 0;
+  /** A claim already committed synchronously this turn: the turn's next claims are batched. */
+  private turnTaken = false;
 
   constructor(
     private readonly commit: CommitBatch,
@@ -54,7 +61,13 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
   ) {}
 
   claim(platform: Platform, updateId: string, now: number, leaseMs: number): Promise<ClaimResult> {
-    if (this.marks.has(keyOf(platform, updateId))) return Promise.resolve("duplicate"); // done here, mark not yet written
+    if (this.marks.has(keyOf(platform, updateId))) return DUPLICATE_P; // done here, mark not yet written
+    if (this.commit.now && !this.turnTaken && !this.kicked && !this.draining) {
+      // The turn's first claim, nothing queued or in flight: committed at once, with the pending marks
+      // (SQLite, connection free). The turn's later claims queue and commit together as before.
+      const won = this.claimNow(this.commit.now, { platform, updateId, now, leaseMs });
+      if (won !== undefined) return won;
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ row: { platform, updateId, now, leaseMs }, resolve, reject });
       this.kick();
@@ -84,6 +97,33 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
   get pendingMarks(): number {
     return this.marks.size;
   }
+
+  /**
+   * One claim committed synchronously with every pending mark; undefined when the database must be
+   * waited for (then nothing was written and the claim queues). Marks the turn as taken.
+   */
+  private claimNow(now: NonNullable<CommitBatch["now"]>, row: ClaimRow): Promise<ClaimResult> | undefined {
+    this.turnTaken = true;
+    queueMicrotask(this.endTurn);
+    const marks = this.marks.size ? [...this.marks.values()] : NO_MARKS;
+    let won: boolean[] | undefined;
+    try {
+      won = now([row], marks);
+    } catch (err) {
+      if (marks.length) this.arm(); // nothing was kept: the marks wait for the next transaction
+      return Promise.reject(err);
+    }
+    if (won === undefined) return undefined;
+    for (const m of marks) {
+      const k = keyOf(m.platform, m.updateId);
+      if (this.marks.get(k) === m) this.marks.delete(k);
+    }
+    return won[0] ? CLAIMED : DUPLICATE_P;
+  }
+
+  private readonly endTurn = () => {
+    this.turnTaken = false;
+  };
 
   /** The first claim of a turn schedules the batch; the rest of the turn's claims join it. */
   private kick(): void {

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Platform } from "../../core/domain/identity.js";
-import type { SqliteStatements } from "../sqlite-statements.js";
+import { NOT_NOW, type SqliteStatements } from "../sqlite-statements.js";
 import { classifyDbError } from "../unavailable.js";
 
 export interface ClaimRow {
@@ -21,7 +21,13 @@ export interface DoneRow {
  * marked and claimed); resolves with whether each claim won, in order, once committed. All claims
  * of a batch share one lease.
  */
-export type CommitBatch = (claims: readonly ClaimRow[], done: readonly DoneRow[]) => Promise<boolean[]>;
+export type CommitBatch = ((claims: readonly ClaimRow[], done: readonly DoneRow[]) => Promise<boolean[]>) & {
+  /**
+   * The same batch committed synchronously, when that needs no waiting (SQLite with its connection
+   * free); undefined when it must wait: nothing was written, and the batch goes the async way.
+   */
+  now?: (claims: readonly ClaimRow[], done: readonly DoneRow[]) => boolean[] | undefined;
+};
 
 /**
  * A claim is one upsert: a new row is claimed; an existing one is taken over - its claim time moved
@@ -34,21 +40,59 @@ const SQLITE_CLAIM = `insert into processed_updates (platform, update_id, state,
   where processed_updates.state = 'claimed' and processed_updates.claimed_at < ?
   returning 1 as won`;
 const SQLITE_DONE = "update processed_updates set state = 'done', done_at = ? where platform = ? and update_id = ?";
+/**
+ * A done mark and a claim in ONE statement (its own transaction: no BEGIN/COMMIT): the mark's row
+ * becomes 'done' whatever it was (keeping its claim time), the claim's row behaves as SQLITE_CLAIM.
+ * The mark's row comes back as 'done', the claim's as 'claimed' when it won.
+ */
+const SQLITE_DONE_CLAIM = `insert into processed_updates (platform, update_id, state, claimed_at, done_at)
+  values (?, ?, 'done', ?, ?), (?, ?, 'claimed', ?, null)
+  on conflict (platform, update_id) do update set state = excluded.state,
+    claimed_at = iif(excluded.state = 'done', processed_updates.claimed_at, excluded.claimed_at), done_at = excluded.done_at
+  where excluded.state = 'done' or (processed_updates.state = 'claimed' and processed_updates.claimed_at < ?)
+  returning state`;
 
-/** SQLite: prepared statements kept, the whole batch one BEGIN IMMEDIATE ... COMMIT. */
+/**
+ * SQLite: prepared statements kept. The common batches - one claim with at most one done mark, or
+ * one mark alone - are one statement, committed on their own; larger ones one BEGIN IMMEDIATE ...
+ * COMMIT. Both run synchronously when the connection is free (`now`, no promise a message), else
+ * after the lock wait.
+ */
 export function sqliteBatch(st: SqliteStatements): CommitBatch {
   const claim = st.get(SQLITE_CLAIM);
   const done = st.get(SQLITE_DONE);
-  return (claims, marks) =>
-    st.write(() => {
-      for (const m of marks) done.run(m.now, m.platform, m.updateId);
-      const won = new Array<boolean>(claims.length);
-      for (let i = 0; i < claims.length; i++) {
-        const c = claims[i]!;
-        won[i] = claim.get(c.platform, c.updateId, c.now, c.now - c.leaseMs) !== undefined;
-      }
-      return won;
-    });
+  const doneClaim = st.get(SQLITE_DONE_CLAIM);
+  const claimOne = (c: ClaimRow) => claim.get(c.platform, c.updateId, c.now, c.now - c.leaseMs) !== undefined;
+  const many = (claims: readonly ClaimRow[], marks: readonly DoneRow[]) => () => {
+    for (const m of marks) done.run(m.now, m.platform, m.updateId);
+    const won = new Array<boolean>(claims.length);
+    for (let i = 0; i < claims.length; i++) won[i] = claimOne(claims[i]!);
+    return won;
+  };
+  /** The batch as one statement, when it is one of the common ones. */
+  const single = (claims: readonly ClaimRow[], marks: readonly DoneRow[]): (() => boolean[]) | undefined => {
+    if (claims.length > 1 || marks.length > 1) return undefined;
+    const c = claims[0];
+    const m = marks[0];
+    if (c && m) {
+      return () => {
+        const rows = doneClaim.all(m.platform, m.updateId, m.now, m.now, c.platform, c.updateId, c.now, c.now - c.leaseMs) as Array<{ state: string }>;
+        return [rows.length === 2 || rows[0]?.state === "claimed"];
+      };
+    }
+    if (c) return () => [claimOne(c)];
+    return m ? () => (done.run(m.now, m.platform, m.updateId), []) : undefined;
+  };
+  const commit: CommitBatch = (claims, marks) => {
+    const one = single(claims, marks);
+    return st.write(one ?? many(claims, marks), one !== undefined);
+  };
+  commit.now = (claims, marks) => {
+    const one = single(claims, marks);
+    const out = st.tryWrite(one ?? many(claims, marks), one !== undefined);
+    return out === NOT_NOW ? undefined : out;
+  };
+  return commit;
 }
 
 /**

@@ -175,6 +175,53 @@ for (const target of sharedTestDatabases()) {
   });
 }
 
+describe("dedupe on SQLite: a claim alone in its turn commits at once", () => {
+  it("sequential messages: each claim commits synchronously with the previous done mark, a burst's later claims batch", async () => {
+    const t = sharedTestDatabases()[0]!.make();
+    try {
+      const d = await t.open();
+      const inner = commitBatchFor(d);
+      const log: string[] = [];
+      const commit: CommitBatch = Object.assign(
+        async (claims: readonly ClaimRow[], done: readonly DoneRow[]) => {
+          log.push(`async ${claims.length}/${done.length}`);
+          return inner(claims, done);
+        },
+        {
+          now: (claims: readonly ClaimRow[], done: readonly DoneRow[]) => {
+            log.push(`now ${claims.length}/${done.length}`);
+            return inner.now!(claims, done);
+          },
+        },
+      );
+      const u = new BatchedProcessedUpdates(commit, { timer: manualTimer().timer });
+      expect(await u.claim("telegram", "s1", 1000, LEASE)).toBe("claimed");
+      await u.complete("telegram", "s1", 1001);
+      expect(await u.claim("telegram", "s2", 1002, LEASE)).toBe("claimed");
+      expect(await state(d, "s1")).toEqual({ state: "done", claimed_at: 1000 });
+      expect(await u.claim("telegram", "s1", 999_999, LEASE)).toBe("duplicate"); // done, written
+      await u.complete("telegram", "s2", 1003);
+      const burst = await Promise.all(["b1", "b2", "b3", "s2"].map((id) => u.claim("telegram", id, 2000, LEASE)));
+      expect(burst).toEqual(["claimed", "claimed", "claimed", "duplicate"]);
+      expect((await state(d, "s2"))?.state).toBe("done");
+      expect(log).toEqual(["now 1/0", "now 1/1", "now 1/0", "now 1/1", "async 3/0"]); // b1 took s2's mark; b2, b3, s2 together
+      // the mark and the claim in one statement: a crashed claim within its lease stays a duplicate, after it is taken over
+      const crashed = new BatchedProcessedUpdates(commitBatchFor(await t.open()), { timer: manualTimer().timer });
+      expect(await crashed.claim("telegram", "k", 10_000, LEASE)).toBe("claimed");
+      await u.complete("telegram", "b1", 2001);
+      expect(await u.claim("telegram", "k", 10_000 + LEASE - 1, LEASE)).toBe("duplicate");
+      expect((await state(d, "b1"))?.state).toBe("done");
+      await u.complete("telegram", "b2", 2002);
+      expect(await u.claim("telegram", "k", 10_000 + LEASE + 1, LEASE)).toBe("claimed");
+      expect(await state(d, "k")).toEqual({ state: "claimed", claimed_at: 10_000 + LEASE + 1 });
+      expect(await state(d, "b2")).toEqual({ state: "done", claimed_at: 2000 });
+      expect(log.slice(5)).toEqual(["now 1/1", "now 1/1"]);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
 describe("dedupe on SQLite beside Kysely's transactions", () => {
   it("a claim made while Kysely holds a transaction open waits for it, and survives its rollback", async () => {
     const t = sharedTestDatabases()[0]!.make();
