@@ -1,6 +1,7 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../core/ports/logger.port.js";
+import { refuse } from "../adapters/web/stream-auth.js";
 
 /** A route's handler gets the request body already read (at most the server's cap). */
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
@@ -235,14 +236,5 @@ function answerAndDrain(req: IncomingMessage, res: ServerResponse, status: numbe
   res.writeHead(status, { "content-type": "text/plain" }).end(text);
 }
 
-/** An HTTP answer on a socket that asked to upgrade, then the socket closed. */
-export function refuseUpgrade(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const text = STATUS_CODES[status] ?? "error";
-  const lines = [`HTTP/1.1 ${status} ${text}`, "Connection: close", "Content-Type: text/plain", `Content-Length: ${Buffer.byteLength(text)}`];
-  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-  socket.end(`${lines.join("\r\n")}\r\n\r\n${text}`);
-}
+/** An HTTP answer on a socket that asked to upgrade, then the socket closed (the stream refuses the same way). */
+export const refuseUpgrade = refuse;

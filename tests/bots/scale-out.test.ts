@@ -14,6 +14,7 @@ import { levelAlert } from "../helpers/alerts.js";
 import { until } from "../helpers/faults.js";
 import { freePort } from "../helpers/net.js";
 import { startPurserProcess } from "../helpers/process.js";
+import { TREASURY_YAML } from "../helpers/treasury-yaml.js";
 
 /*
  * Two real Purser OS processes (`tsx bots/main.ts`, as `npm start` runs it) on one Postgres database
@@ -144,28 +145,7 @@ describe.skipIf(skip)(`two Purser processes on one Postgres and Redis${skip ? ` 
     await c.end();
     writeFileSync(
       join(dir, "treasury.yaml"),
-      [
-        "mode: dry-run",
-        "wallet:",
-        "  kind: paper",
-        "paper_start_usd: 1000",
-        "targets:",
-        "  SOL: 50",
-        "  USDC: 50",
-        "band:",
-        "  abs_pct: 5",
-        "min_trade_usd: 25",
-        "max_trade_usd: 500",
-        "max_daily_turnover_usd: 2000",
-        "max_slippage_bps: 100",
-        "max_price_impact_pct: 1",
-        "cooldown: 1h",
-        "schedule:",
-        "  every: 1h",
-        "max_daily_loss_pct: 10",
-        "max_source_deviation_pct: 2",
-        "",
-      ].join("\n"),
+      TREASURY_YAML,
     );
     // Both start at once, as a rollout would: the migrator's lock lets one migrate, the other waits.
     const [a, b] = [await start(), await start()];

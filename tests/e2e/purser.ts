@@ -97,26 +97,4 @@ export async function startHeadlessPurser(env: Record<string, string> = {}, dir 
   return wrap(dir, port, p);
 }
 
-/** The treasury bot's settings for a paper treasury (dry-run: it plans, never trades on its own). */
-export const TREASURY_YAML = [
-  "mode: dry-run",
-  "wallet:",
-  "  kind: paper",
-  "paper_start_usd: 1000",
-  "targets:",
-  "  SOL: 50",
-  "  USDC: 50",
-  "band:",
-  "  abs_pct: 5",
-  "min_trade_usd: 25",
-  "max_trade_usd: 500",
-  "max_daily_turnover_usd: 2000",
-  "max_slippage_bps: 100",
-  "max_price_impact_pct: 1",
-  "cooldown: 1h",
-  "schedule:",
-  "  every: 1h",
-  "max_daily_loss_pct: 10",
-  "max_source_deviation_pct: 2",
-  "",
-].join("\n");
+export { TREASURY_YAML } from "../helpers/treasury-yaml.js";
