@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Alert } from "../../core/domain/alert.js";
 import type { PushEvent } from "../../core/services/notifications.service.js";
+import { levelAlert } from "../helpers/alerts.js";
 import { automation, order, RULES } from "../helpers/automation-rows.js";
 import { StreamClient, type StreamMsg } from "../helpers/stream-client.js";
 import { ORIGIN, streamWorld, type StreamWorld } from "../helpers/stream-world.js";
@@ -17,27 +18,8 @@ const fill = (userId: string, id: string): PushEvent => ({
   type: "trade.filled",
   order: order(id, { userId, status: "filled", side: "buy", input: RULES["limit-buy"].pay, output: RULES["limit-buy"].token, inAmount: 20_000_000n, quotedOut: 100_000_000n, filledIn: 20_000_000n, filledOut: 99_500_000n, signature: "sig1" }),
 });
-const alert = (userId: string, id: string): Alert => ({
-  id,
-  userId,
-  kind: "above",
-  mint: "mint-SOL",
-  symbol: "SOL",
-  level: 200,
-  pct: 0,
-  windowMs: 0,
-  repeat: false,
-  cooldownMs: 0,
-  hysteresisPct: 0,
-  expiresAt: null,
-  state: "armed",
-  fireCount: 0,
-  lastFiredAt: null,
-  refValue: 190,
-  createdAt: 1,
-  updatedAt: 1,
-  notify: { platform: "telegram", chatId: userId },
-});
+const alert = (userId: string, id: string): Alert =>
+  levelAlert({ id, userId, kind: "above", mint: "mint-SOL", symbol: "SOL", level: 200, refValue: 190, at: 1, notify: { platform: "telegram", chatId: userId } });
 const events = (c: StreamClient) => c.messages.filter((m) => m.type === "event").map((m) => m.event as Record<string, unknown>);
 
 describe("the stream's sign-in", () => {
