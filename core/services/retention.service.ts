@@ -58,6 +58,8 @@ export function retentionPlan(p: RetentionPolicy, now: number): RetentionStep[] 
     purge("processed_updates", UPDATES_KEEP_MS),
     purge("action_tokens", SPENT_GRACE_MS),
     purge("link_codes", SPENT_GRACE_MS),
+    purge("web_login_links", SPENT_GRACE_MS),
+    purge("web_sessions", SPENT_GRACE_MS),
     purge("outbox", p.outboxDays * DAY_MS),
     purge("audit_log", p.auditDays * DAY_MS),
     purge("llm_usage", p.llmUsageDays * DAY_MS),

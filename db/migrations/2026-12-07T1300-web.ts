@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 
 // The web dashboard and REST API (issue 21): one-time sign-in links, cookie sessions and API tokens.
-// Every secret is stored as its sha256 only; rows are revoked (kept for the audit trail), not deleted.
+// Every secret is stored as its sha256 only; sessions and tokens are revoked, not deleted at once; the retention job purges spent links and expired or revoked sessions a day later.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

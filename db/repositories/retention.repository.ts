@@ -20,7 +20,16 @@ const shape = (table: string, key: string[], time: string, where?: RawBuilder<un
   ...(where ? { where } : {}),
 });
 
-const shapes: Record<Exclude<PurgeTable, "link_codes">, Shape> = {
+/** Small tables of one-time secrets, purged without a cursor: their key, and when a row is past its use (before `b`). */
+const SPENT = {
+  link_codes: { key: "code_hash", spent: (b: number) => sql`expires_at < ${b} OR used_at < ${b}` },
+  web_login_links: { key: "token_hash", spent: (b: number) => sql`expires_at < ${b} OR used_at < ${b}` },
+  web_sessions: { key: "id_hash", spent: (b: number) => sql`expires_at < ${b} OR revoked_at < ${b}` },
+} as const;
+type SpentTable = keyof typeof SPENT;
+const isSpent = (t: PurgeTable): t is SpentTable => t in SPENT;
+
+const shapes: Record<Exclude<PurgeTable, SpentTable>, Shape> = {
   audit_log: shape("audit_log", ["id"], "at"),
   llm_usage: shape("llm_usage", ["id"], "at"),
   // Only finished rows: pending (and leased) messages are never deleted, however old.
@@ -52,10 +61,11 @@ export class KyselyRetention implements RetentionStore {
 
   async purgeBatch(table: PurgeTable, before: number, limit: number, from = Number.MIN_SAFE_INTEGER): Promise<RetentionBatchResult> {
     const b = Math.floor(before);
-    if (table === "link_codes") {
+    if (isSpent(table)) {
       // A handful of rows a day: no cursor needed.
-      const r = await sql<{ t: number }>`DELETE FROM link_codes WHERE code_hash IN (
-        SELECT code_hash FROM link_codes WHERE expires_at < ${b} OR used_at < ${b} LIMIT ${limit}) RETURNING expires_at AS t`.execute(this.db);
+      const { key, spent } = SPENT[table];
+      const [t, k] = [sql.table(table), sql.ref(key)];
+      const r = await sql<{ t: number }>`DELETE FROM ${t} WHERE ${k} IN (SELECT ${k} FROM ${t} WHERE ${spent(b)} LIMIT ${limit}) RETURNING expires_at AS t`.execute(this.db);
       return { rows: r.rows.length, next: from };
     }
     const s = shapes[table];

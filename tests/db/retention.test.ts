@@ -68,6 +68,10 @@ for (const target of testDatabases()) {
       await d.db.insertInto("action_tokens").values([button("a1", now - 2 * DAY_MS), button("a2", now - HOUR), button("a3", now + HOUR)]).execute();
       const code = (code_hash: string, expires_at: number, used_at: number | null) => ({ code_hash, user_id: "u", created_at: expires_at - 600_000, expires_at, used_at, used_by: used_at ? "v" : null });
       await d.db.insertInto("link_codes").values([code("c1", now - 2 * DAY_MS, null), code("c2", now + 600_000, now - 2 * DAY_MS), code("c3", now + 600_000, null)]).execute();
+      const link = (token_hash: string, expires_at: number, used_at: number | null) => ({ token_hash, user_id: "u", created_at: expires_at - 300_000, expires_at, used_at });
+      await d.db.insertInto("web_login_links").values([link("w1", now - 2 * DAY_MS, null), link("w2", now + 300_000, now - 2 * DAY_MS), link("w3", now + 300_000, null)]).execute();
+      const session = (id_hash: string, expires_at: number, revoked_at: number | null) => ({ id_hash, user_id: "u", created_at: now - 3 * DAY_MS, expires_at, last_seen_at: now - 3 * DAY_MS, revoked_at });
+      await d.db.insertInto("web_sessions").values([session("s1", now - 2 * DAY_MS, null), session("s2", now + DAY_MS, now - 2 * DAY_MS), session("s3", now + DAY_MS, null), session("s4", now + DAY_MS, now - HOUR)]).execute();
 
       const batches: RetentionBatch[] = [];
       const result = await job("test/retention", batches).runOnce();
@@ -81,6 +85,9 @@ for (const target of testDatabases()) {
       expect((await d.db.selectFrom("processed_updates").select("update_id").execute()).map((x) => x.update_id)).toEqual(["2"]);
       expect((await d.db.selectFrom("action_tokens").select("token").orderBy("token").execute()).map((x) => x.token)).toEqual(["a2", "a3"]);
       expect((await d.db.selectFrom("link_codes").select("code_hash").execute()).map((x) => x.code_hash)).toEqual(["c3"]);
+      // Sign-in links once expired or used, sessions once expired or revoked, each after the grace period.
+      expect((await d.db.selectFrom("web_login_links").select("token_hash").execute()).map((x) => x.token_hash)).toEqual(["w3"]);
+      expect((await d.db.selectFrom("web_sessions").select("id_hash").orderBy("id_hash").execute()).map((x) => x.id_hash)).toEqual(["s3", "s4"]);
       // A second run finds nothing more.
       expect(await job("test/retention").runOnce()).toEqual({ kind: "done", deleted: {}, stopped: false });
     });
