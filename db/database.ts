@@ -140,6 +140,8 @@ export class MigrationError extends Error {
     readonly migration: string | undefined,
     message: string,
     cause: unknown,
+    /** It failed before any migration's `up` ran (bookkeeping, lock, introspection): nothing half done. */
+    readonly beforeAnyRan = false,
   ) {
     super(message, { cause });
   }
@@ -158,7 +160,8 @@ export async function migrate(db: Kysely<Database>, schema?: string): Promise<st
     } catch (err) {
       // Kysely's introspection lists the tables of EVERY schema in the database; another schema dropped
       // at that moment (a test run beside us, an operator's cleanup) fails it with 3F000 naming that
-      // other schema. Ours is not the problem: look again.
+      // other schema, or with 42P01/42703 naming one of its tables or columns as it goes. Ours is not
+      // the problem: look again.
       if (attempt < 4 && otherSchemaVanished(err, schema)) continue;
       throw err;
     }
@@ -168,6 +171,9 @@ export async function migrate(db: Kysely<Database>, schema?: string): Promise<st
 /** A migration error caused by ANOTHER schema vanishing mid-introspection (worth a second look), not ours. */
 export function otherSchemaVanished(err: unknown, ours: string | undefined): boolean {
   const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  // A table or column gone while the catalogue was being read, before any migration of ours ran (no
+  // `up` half done): another schema's table dropped under the introspection.
+  if (err instanceof MigrationError && err.beforeAnyRan && (cause?.code === "42P01" || cause?.code === "42703")) return true;
   if (cause?.code !== "3F000" || typeof cause.message !== "string") return false;
   const named = /schema "([^"]+)" does not exist/.exec(cause.message)?.[1];
   return named !== undefined && named !== (ours ?? "public");
@@ -188,7 +194,8 @@ async function migrateOnce(db: Kysely<Database>, schema?: string): Promise<strin
     const named = /\bmigration "?(\d{4}-\d{2}-\d{2}T\d{4}-[\w-]+)"?/.exec(why)?.[1];
     if (named) throw new MigrationError(named, `migration ${named} failed: ${why}`, error);
     const next = await nextPending(migrator);
-    throw new MigrationError(next, next ? `migration ${next} (the next to apply) failed before it ran: ${why}` : `migrations failed before any ran: ${why}`, error);
+    const ranNone = !(results ?? []).some((r) => r.status === "Success");
+    throw new MigrationError(next, next ? `migration ${next} (the next to apply) failed before it ran: ${why}` : `migrations failed before any ran: ${why}`, error, ranNone);
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
