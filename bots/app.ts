@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import type { RedisUserEvents } from "../adapters/redis/redis-user-events.js";
 import type { Redis } from "ioredis";
 import type { Metrics } from "../adapters/metrics/metrics.js";
 import { createRegistry } from "../commands/index.js";
@@ -40,6 +41,7 @@ import {
 } from "./wiring.js";
 import { addWithdrawals } from "./withdraw-send.js";
 import type { RateLimiterFactory } from "../core/ports/rate-limit.port.js";
+import { shareUserEvents } from "./user-events.js";
 import { WebAccessService } from "../core/services/web/web-access.service.js";
 
 export { CONSOLE_USER, type AppOptions } from "./wiring.js";
@@ -81,6 +83,8 @@ export interface App {
   /** Singleton leases: Redis when configured (database when Redis is down), else the database. */
   leases: Leases;
   redis?: { main: Redis; sub: Redis };
+  /** Users' live events told by the other processes (Redis): the web stream hears them too. */
+  userEvents?: RedisUserEvents;
   /** Start-up work that talks to the outside: market probe (auto), safety checks, price polling. */
   /**
    * `probeInBackground`: with MARKET_SOURCE=auto, choose live or replay without holding up start-up
@@ -145,6 +149,9 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   if (book && tf) addWithdrawals(w, services, trade, { book, twoFactor: tf });
   const router = buildRouter(w, registry, services, intent);
   const parts: Running = { w, trade, alerts, automations, outbox, retention, snapshots, services, router, unsubTicks };
+  const userEvents = redis
+    ? shareUserEvents(redis, { notifications: services.notifications, channel: `${config.REDIS_PREFIX}user-events`, instance, log, explorerTx: services.info.explorerTx })
+    : undefined;
   return {
     instance,
     config,
@@ -170,6 +177,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
       now: () => clock.now(),
     }),
     ...(redis ? { redis } : {}),
+    ...(userEvents ? { userEvents } : {}),
     start: (o = {}) => startApp(parts, o),
     close: () => closeApp(parts),
   };

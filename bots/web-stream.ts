@@ -20,6 +20,7 @@ export function mountStream(app: App, http: HttpServer, opts: { auth: StreamAuth
       auth: opts.auth,
       prices: app.market.bus,
       events: app.services.notifications,
+      ...(app.userEvents ? { remoteEvents: app.userEvents } : {}),
       log: app.log.child({ component: "web-stream" }),
       origin: opts.origin,
       explorerTx: app.services.info.explorerTx,

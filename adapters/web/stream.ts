@@ -32,6 +32,8 @@ export interface StreamOptions {
   prices: { subscribe(listener: (ticks: readonly PriceTick[]) => void): () => void };
   /** Every push told to a user (Notifications.listen): each goes to that user's connections only. */
   events: { listen(listener: (userId: string, e: PushEvent) => void): () => void };
+  /** The same events told by other processes, already in wire form (Redis, when Purser runs in tiers). */
+  remoteEvents?: { subscribe(listener: (userId: string, event: Record<string, unknown>) => void): () => void };
   log: Logger;
   /** The dashboard's origin (WEB_BASE_URL): the only one a cookie session may connect from. */
   origin: string;
@@ -99,6 +101,7 @@ export class StreamServer {
     this.stops.push(
       o.prices.subscribe((ticks) => this.onTicks(ticks)),
       o.events.listen((userId, e) => this.onEvent(userId, e)),
+      o.remoteEvents?.subscribe((userId, event) => this.toUser(userId, () => frame({ type: "event", event }))) ?? (() => undefined),
       this.t.every(o.heartbeatMs ?? 20_000, () => this.heartbeat()),
     );
   }
@@ -246,12 +249,18 @@ export class StreamServer {
   }
 
   private onEvent(userId: string, e: PushEvent): void {
+    this.toUser(userId, () => {
+      const ev = streamEvent(e, this.o.explorerTx);
+      return ev ? frame({ type: "event", event: ev }) : undefined;
+    });
+  }
+
+  /** One frame to every connection of a user (serialized once, and only when the user is connected). */
+  private toUser(userId: string, make: () => Buffer | undefined): void {
     const mine = this.byUser.get(userId);
     if (!mine?.size) return;
-    const ev = streamEvent(e, this.o.explorerTx);
-    if (!ev) return;
-    const f = frame({ type: "event", event: ev });
-    for (const c of mine) this.send(c, f);
+    const f = make();
+    if (f) for (const c of mine) this.send(c, f);
   }
 
   /** Writes a frame, or closes a connection that already has more than the cap waiting (1013). */
