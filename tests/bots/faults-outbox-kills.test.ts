@@ -95,6 +95,9 @@ for (const d of sharedDatabases) {
         }
         kills++;
         tg.setGate(null);
+        // What the dead process had already written to its sockets is read (and counted) before the
+        // window is judged: otherwise a send still in a socket buffer is counted only after it.
+        await tg.quiet();
         const pending = await pendingKeys();
         for (const [k, n] of receipts()) if (n > (before.get(k) ?? 0) && pending.has(k)) hits.set(k, (hits.get(k) ?? 0) + 1);
       }

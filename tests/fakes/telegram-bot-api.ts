@@ -88,6 +88,8 @@ export interface TelegramFake {
   /** Every request, in arrival order; status/ok/description filled when answered. */
   readonly calls: readonly ApiCall[];
   readonly callbackAnswers: readonly CallbackAnswer[];
+  /** Resolves when no client holds a connection and no request is being handled (a killed client's sends are all counted). */
+  quiet(): Promise<void>;
   /** Every 429 the fake answered. */
   readonly tooManyRequests: readonly RateLimitHit[];
   /** The webhook set with setWebhook, or null. */
@@ -165,7 +167,38 @@ class TelegramFakeServer implements TelegramFake {
       },
       new SlidingWindowLimiter(resolveLimits(opts.limits)),
     );
-    server.on("request", (req, res) => void this.handle(req, res));
+    server.on("request", (req, res) => {
+      this.inflight++;
+      void this.handle(req, res).finally(() => {
+        this.inflight--;
+        this.settle();
+      });
+    });
+    server.on("connection", (socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => {
+        this.sockets.delete(socket);
+        this.settle();
+      });
+    });
+  }
+
+  private inflight = 0;
+  private readonly sockets = new Set<import("node:net").Socket>();
+  private quietWaiters: Array<() => void> = [];
+  private settle(): void {
+    if (this.inflight === 0 && this.sockets.size === 0) for (const f of this.quietWaiters.splice(0)) f();
+  }
+  /**
+   * Resolves once no client holds a connection and no request is being handled: after a client process
+   * was killed, everything it had already written to its sockets has been read and counted (or dropped
+   * with the connection), so `sent` is final for it.
+   */
+  quiet(): Promise<void> {
+    return new Promise((resolve) => {
+      this.quietWaiters.push(resolve);
+      this.settle();
+    });
   }
 
   get apiRoot(): string { return `http://127.0.0.1:${this.port}`; }
