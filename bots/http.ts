@@ -119,14 +119,14 @@ export class HttpServer {
     socket.on("error", () => undefined); // a client gone mid-handshake is not the process's error
     const u = this.upgrades.get((req.url ?? "/").split("?")[0]!);
     if (!u) {
-      refuseUpgrade(socket, 404);
+      refuse(socket, 404);
       return;
     }
     try {
       u.handler(req, socket, head);
     } catch (err) {
       this.log.error({ err, path: req.url }, "upgrade handler failed");
-      refuseUpgrade(socket, 500);
+      refuse(socket, 500);
     }
   }
 
@@ -236,5 +236,3 @@ function answerAndDrain(req: IncomingMessage, res: ServerResponse, status: numbe
   res.writeHead(status, { "content-type": "text/plain" }).end(text);
 }
 
-/** An HTTP answer on a socket that asked to upgrade, then the socket closed (the stream refuses the same way). */
-export const refuseUpgrade = refuse;
