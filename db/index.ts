@@ -12,6 +12,7 @@ import { KyselyOutbox } from "./repositories/outbox.repository.js";
 import { KyselyKv, KyselyLeases } from "./repositories/kv.repository.js";
 import { KyselyLlmUsage } from "./repositories/llm-usage.repository.js";
 import { KyselyAuditLog } from "./repositories/audit-log.repository.js";
+import { KyselyIdentityChanges } from "./repositories/identity-changes.repository.js";
 import { KyselyLinkCodes } from "./repositories/link-codes.repository.js";
 import { KyselyTickStore } from "./repositories/price-ticks.repository.js";
 import { KyselyRetention } from "./repositories/retention.repository.js";
@@ -35,9 +36,10 @@ export function repositories(d: Db, clock: Clock = systemClock, log: Logger = si
   const hot = d.raw?.kind === "sqlite" ? new SqliteStatements(d.raw.sqlite, d.raw.lockWait, d.db) : undefined;
   return {
     users: new KyselyUserRepository(d.db, hot),
-    updates: processedUpdates(d, hot, { onFlushError: (err) => log.warn({ err }, "could not write done marks: they go with the next claim"), ...updates }),
+    updates: processedUpdates(d, hot, { onFlushError: (err) => log.warn({ err }, "could not write done marks: they go with the next flush"), ...updates }),
     audit: new KyselyAuditLog(d.db),
     linkCodes: new KyselyLinkCodes(d.db),
+    identityChanges: new KyselyIdentityChanges(d.db),
     actionTokens: new KyselyActionTokens(d.db),
     tokens: new KyselyTokenCache(d.db),
     ticks: new KyselyTickStore(d.db),

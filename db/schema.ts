@@ -7,6 +7,7 @@ import type { AlertChangesTable, AlertsTable, OutboxTable } from "./tables/alert
 import type { KvTable, LeasesTable } from "./tables/kv.table.js";
 import type { LlmUsageTable } from "./tables/llm-usage.table.js";
 import type { AuditLogTable } from "./tables/audit-log.table.js";
+import type { IdentityChangesTable } from "./tables/identity-changes.table.js";
 import type { LinkCodesTable } from "./tables/link-codes.table.js";
 import type { PriceTicksTable } from "./tables/price-ticks.table.js";
 import type { ProcessedUpdatesTable } from "./tables/processed-updates.table.js";
@@ -24,6 +25,7 @@ export interface Database {
   processed_updates: ProcessedUpdatesTable;
   audit_log: AuditLogTable;
   link_codes: LinkCodesTable;
+  identity_changes: IdentityChangesTable;
   action_tokens: ActionTokensTable;
   tokens: TokensTable;
   price_ticks: PriceTicksTable;

@@ -26,10 +26,26 @@ export interface IdentityPort {
 
 /**
  * Tells every process that the cached identity answers of some users changed (a /link joined them,
- * a role changed). In-process only with one process; Redis pub/sub with several.
+ * a role changed): through the database's change log (read by every process once a second, never
+ * lost) and, with Redis, pub/sub as well (at once, at most once).
  */
 export interface IdentityInvalidations {
   publish(userIds: readonly string[]): Promise<void>;
   /** Returns an unsubscribe function. */
   subscribe(listener: (userIds: readonly string[]) => void): () => void;
+}
+
+/** One user whose identity answers changed, as the change log holds it. */
+export interface IdentityChange {
+  id: string;
+  userId: string;
+  at: number;
+}
+
+/** The shared, durable log of identity changes every process reads (db/repositories/identity-changes). */
+export interface IdentityChangeLog {
+  /** Records that these users' cached answers changed at `at`; resolves once it is durable. */
+  append(userIds: readonly string[], at: number): Promise<void>;
+  /** The changes recorded at or after `since`, oldest first. */
+  since(since: number): Promise<IdentityChange[]>;
 }

@@ -9,7 +9,8 @@ export type PurgeTable =
   | "action_tokens"
   | "link_codes"
   | "web_login_links"
-  | "web_sessions";
+  | "web_sessions"
+  | "identity_changes";
 
 /** Time series the retention job thins (one row kept per bucket) before it drops them. */
 export type ThinTable = "price_ticks" | "portfolio_snapshots";
@@ -29,7 +30,7 @@ export interface RetentionStore {
    * Deletes up to `limit` rows of `table` that are past `before` (epoch ms), each table by its own
    * rule: audit_log, llm_usage, price_ticks, portfolio_snapshots by time; outbox only sent, skipped
    * or dead rows (never pending or leased); processed_updates by claim time; action_tokens by expiry;
-   * link_codes and web_login_links when expired or used; web_sessions when expired or revoked. Oldest first, from time `from` (the previous batch's `next`).
+   * link_codes and web_login_links when expired or used; web_sessions when expired or revoked; identity_changes when older than `before`. Oldest first, from time `from` (the previous batch's `next`).
    */
   purgeBatch(table: PurgeTable, before: number, limit: number, from?: number): Promise<RetentionBatchResult>;
   /**

@@ -8,9 +8,9 @@ export type ClaimResult = "claimed" | "duplicate";
  * One durable write per message: a claim is committed (durable, visible to every process) before
  * `claim` resolves, so two processes never both run one update. Claims arriving together commit in
  * one transaction (group commit), and `complete` only records the "done" mark in memory: pending
- * marks ride along in the next claim's transaction, or are written by `flush` (called on a short
- * timer, at most `flushMs` after the mark, when no claim comes, and on close). So a message costs at
- * most one transaction under load.
+ * marks are written together by `flush` (called on a short timer, at most `flushMs` after the first
+ * pending mark, and on close). So a message costs one lone insert on its path, and the marks of a
+ * whole window one transaction beside it.
  *
  * What a crash can lose: the done marks of its last window (at most `flushMs`). Such an update stays
  * "claimed" with its claim time: a redelivery within the lease is still a duplicate, and one after
@@ -24,7 +24,7 @@ export interface ProcessedUpdates {
    * update this process completed is a duplicate at once, its done mark durable or not.
    */
   claim(platform: Platform, updateId: string, now: number, leaseMs: number): Promise<ClaimResult>;
-  /** Marks a claimed update done: durable with the next claim's transaction, or by the next flush. */
+  /** Marks a claimed update done: durable with the next flush. */
   complete(platform: Platform, updateId: string, now: number): Promise<void>;
   /** Writes every pending done mark now (resolves once they are durable). */
   flush(): Promise<void>;

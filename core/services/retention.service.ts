@@ -60,6 +60,7 @@ export function retentionPlan(p: RetentionPolicy, now: number): RetentionStep[] 
     purge("link_codes", SPENT_GRACE_MS),
     purge("web_login_links", SPENT_GRACE_MS),
     purge("web_sessions", SPENT_GRACE_MS),
+    purge("identity_changes", SPENT_GRACE_MS),
     purge("outbox", p.outboxDays * DAY_MS),
     purge("audit_log", p.auditDays * DAY_MS),
     purge("llm_usage", p.llmUsageDays * DAY_MS),

@@ -19,6 +19,7 @@ import * as twoFactor from "./2026-12-07T1000-two-factor.js";
 import * as withdrawAddresses from "./2026-12-07T1100-withdraw-addresses.js";
 import * as withdrawals from "./2026-12-07T1200-withdrawals.js";
 import * as web from "./2026-12-07T1300-web.js";
+import * as identityChanges from "./2026-12-08T0900-identity-changes.js";
 
 /** Timestamp-named migrations, applied in name order. Never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-07T1100-withdraw-addresses": withdrawAddresses,
   "2026-12-07T1200-withdrawals": withdrawals,
   "2026-12-07T1300-web": web,
+  "2026-12-08T0900-identity-changes": identityChanges,
 };

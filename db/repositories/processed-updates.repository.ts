@@ -7,7 +7,7 @@ import { postgresBatch, sqliteBatch, type ClaimRow, type CommitBatch, type DoneR
 /** Schedules `fn` once after `ms`; returns the cancel. Tests inject one they fire by hand. */
 export type FlushTimer = (fn: () => void, ms: number) => () => void;
 
-/** How long a done mark may wait for a claim's transaction to ride along in before a flush writes it. */
+/** How long a done mark waits in memory before the flush writes it with the others pending. */
 export const DONE_FLUSH_MS = 50;
 
 const realTimer: FlushTimer = (fn, ms) => {
@@ -17,10 +17,10 @@ const realTimer: FlushTimer = (fn, ms) => {
 };
 
 export interface BatchOptions {
-  /** Longest a done mark waits for a claim before it is flushed on its own (default DONE_FLUSH_MS). */
+  /** Longest a done mark waits before the flush writes it (default DONE_FLUSH_MS). */
   flushMs?: number;
   timer?: FlushTimer;
-  /** A timer's flush failed (the marks stay pending and go with the next claim or flush). */
+  /** A timer's flush failed (the marks stay pending and go with the next flush). */
   onFlushError?: (err: unknown) => void;
 }
 
@@ -40,9 +40,12 @@ const keyOf = (platform: string, updateId: string) => `${platform}\u0000${update
 /**
  * Group commit over the dedupe table (see the port for the contract). Claims made in the same turn
  * of the event loop - or while the previous batch is in flight (Postgres) - commit together in one
- * transaction, after every pending done mark; done marks wait in memory for that transaction or for
- * the flush timer. The statements themselves (one batch = one transaction, prepared once) are in
- * processed-updates.sql.ts.
+ * transaction. Done marks wait in memory for the flush timer, which writes every pending one in one
+ * transaction: a claim is a lone insert (the cost of a raw single-row insert), and the marks of a
+ * busy window cost one transaction together. (Folding each mark into the next claim's statement
+ * doubled that statement's cost: a second row rewritten per commit; measured in
+ * tests/bench/profiles/router.md.) The statements themselves (one batch = one transaction, prepared
+ * once) are in processed-updates.sql.ts.
  */
 export class BatchedProcessedUpdates implements ProcessedUpdates {
   private queue: Pending[] = [];
@@ -99,25 +102,19 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
   }
 
   /**
-   * One claim committed synchronously with every pending mark; undefined when the database must be
-   * waited for (then nothing was written and the claim queues). Marks the turn as taken.
+   * One claim committed synchronously on its own; undefined when the database must be waited for
+   * (then nothing was written and the claim queues). Marks the turn as taken.
    */
   private claimNow(now: NonNullable<CommitBatch["now"]>, row: ClaimRow): Promise<ClaimResult> | undefined {
     this.turnTaken = true;
     queueMicrotask(this.endTurn);
-    const marks = this.marks.size ? [...this.marks.values()] : NO_MARKS;
     let won: boolean[] | undefined;
     try {
-      won = now([row], marks);
+      won = now([row], NO_MARKS);
     } catch (err) {
-      if (marks.length) this.arm(); // nothing was kept: the marks wait for the next transaction
       return Promise.reject(err);
     }
     if (won === undefined) return undefined;
-    for (const m of marks) {
-      const k = keyOf(m.platform, m.updateId);
-      if (this.marks.get(k) === m) this.marks.delete(k);
-    }
     return won[0] ? CLAIMED : DUPLICATE_P;
   }
 
@@ -172,15 +169,15 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
     let marksWanted = withMarks;
     let marksFailed: unknown;
     while (this.queue.length || (marksWanted && this.marks.size)) {
+      const failed = await this.batch(marksWanted);
       marksWanted = false;
-      const failed = await this.batch();
       if (failed !== undefined) marksFailed = failed.err;
     }
     if (withMarks && marksFailed !== undefined && this.marks.size) throw marksFailed;
   }
 
-  /** One transaction: the pending done marks, then the queued claims of one lease. */
-  private async batch(): Promise<{ err: unknown } | undefined> {
+  /** One transaction: the pending done marks when `withMarks` (a flush), then the queued claims of one lease. */
+  private async batch(withMarks: boolean): Promise<{ err: unknown } | undefined> {
     const lease = this.queue[0]?.row.leaseMs;
     const claims = this.queue.filter((p) => p.row.leaseMs === lease);
     this.queue = claims.length === this.queue.length ? [] : this.queue.filter((p) => p.row.leaseMs !== lease);
@@ -198,8 +195,8 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
         todo.push(p);
       }
     }
-    const marks = [...this.marks.values()];
-    this.marks.clear();
+    const marks = withMarks ? [...this.marks.values()] : [];
+    if (withMarks) this.marks.clear();
     if (!todo.length && !marks.length) return undefined;
     try {
       const won = await this.commit(

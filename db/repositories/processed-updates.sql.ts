@@ -41,27 +41,13 @@ const SQLITE_CLAIM = `insert into processed_updates (platform, update_id, state,
   returning 1 as won`;
 const SQLITE_DONE = "update processed_updates set state = 'done', done_at = ? where platform = ? and update_id = ?";
 /**
- * A done mark and a claim in ONE statement (its own transaction: no BEGIN/COMMIT): the mark's row
- * becomes 'done' whatever it was (keeping its claim time), the claim's row behaves as SQLITE_CLAIM.
- * The mark's row comes back as 'done', the claim's as 'claimed' when it won.
- */
-const SQLITE_DONE_CLAIM = `insert into processed_updates (platform, update_id, state, claimed_at, done_at)
-  values (?, ?, 'done', ?, ?), (?, ?, 'claimed', ?, null)
-  on conflict (platform, update_id) do update set state = excluded.state,
-    claimed_at = iif(excluded.state = 'done', processed_updates.claimed_at, excluded.claimed_at), done_at = excluded.done_at
-  where excluded.state = 'done' or (processed_updates.state = 'claimed' and processed_updates.claimed_at < ?)
-  returning state`;
-
-/**
- * SQLite: prepared statements kept. The common batches - one claim with at most one done mark, or
- * one mark alone - are one statement, committed on their own; larger ones one BEGIN IMMEDIATE ...
- * COMMIT. Both run synchronously when the connection is free (`now`, no promise a message), else
- * after the lock wait.
+ * SQLite: prepared statements kept. The common batches - one claim alone, or one mark alone - are
+ * one statement, committed on its own; larger ones one BEGIN IMMEDIATE ... COMMIT. Both run
+ * synchronously when the connection is free (`now`, no promise a message), else after the lock wait.
  */
 export function sqliteBatch(st: SqliteStatements): CommitBatch {
   const claim = st.get(SQLITE_CLAIM);
   const done = st.get(SQLITE_DONE);
-  const doneClaim = st.get(SQLITE_DONE_CLAIM);
   const claimOne = (c: ClaimRow) => claim.get(c.platform, c.updateId, c.now, c.now - c.leaseMs) !== undefined;
   const many = (claims: readonly ClaimRow[], marks: readonly DoneRow[]) => () => {
     for (const m of marks) done.run(m.now, m.platform, m.updateId);
@@ -71,17 +57,11 @@ export function sqliteBatch(st: SqliteStatements): CommitBatch {
   };
   /** The batch as one statement, when it is one of the common ones. */
   const single = (claims: readonly ClaimRow[], marks: readonly DoneRow[]): (() => boolean[]) | undefined => {
-    if (claims.length > 1 || marks.length > 1) return undefined;
+    if (claims.length + marks.length !== 1) return undefined;
     const c = claims[0];
-    const m = marks[0];
-    if (c && m) {
-      return () => {
-        const rows = doneClaim.all(m.platform, m.updateId, m.now, m.now, c.platform, c.updateId, c.now, c.now - c.leaseMs) as Array<{ state: string }>;
-        return [rows.length === 2 || rows[0]?.state === "claimed"];
-      };
-    }
     if (c) return () => [claimOne(c)];
-    return m ? () => (done.run(m.now, m.platform, m.updateId), []) : undefined;
+    const m = marks[0]!;
+    return () => (done.run(m.now, m.platform, m.updateId), []);
   };
   const commit: CommitBatch = (claims, marks) => {
     const one = single(claims, marks);
@@ -113,16 +93,12 @@ const PG_BATCH = {
   returning p.platform, p.update_id`,
 };
 
-/** The common batches - one claim, with no or one done mark - without arrays to unpack. */
+/** The common batch - one claim alone - without arrays to unpack. */
 const PG_UPSERT = `insert into processed_updates as p (platform, update_id, state, claimed_at, done_at) values ($1, $2, 'claimed', $3, null)
   on conflict (platform, update_id) do update set claimed_at = excluded.claimed_at
   where p.state = 'claimed' and p.claimed_at < excluded.claimed_at - $4::int8
   returning p.platform, p.update_id`;
 const PG_CLAIM = { name: "purser-processed-updates-claim", text: PG_UPSERT };
-const PG_DONE_CLAIM = {
-  name: "purser-processed-updates-done-claim",
-  text: `with done as (update processed_updates set state = 'done', done_at = $7 where platform = $5 and update_id = $6) ${PG_UPSERT}`,
-};
 
 type Row = { platform: string; update_id: string };
 
@@ -136,10 +112,8 @@ export function postgresBatch(pool: pg.Pool): CommitBatch {
   };
   return async (claims, marks) => {
     const c = claims[0];
-    if (c && claims.length === 1 && marks.length <= 1) {
-      const m = marks[0];
-      const claim = [c.platform, c.updateId, c.now, c.leaseMs];
-      const rows = m ? await query(PG_DONE_CLAIM, [...claim, m.platform, m.updateId, m.now]) : await query(PG_CLAIM, claim);
+    if (c && claims.length === 1 && !marks.length) {
+      const rows = await query(PG_CLAIM, [c.platform, c.updateId, c.now, c.leaseMs]);
       return [rows.length === 1];
     }
     const rows = await query(PG_BATCH, [

@@ -38,6 +38,8 @@ const shapes: Record<Exclude<PurgeTable, SpentTable>, Shape> = {
   portfolio_snapshots: shape("portfolio_snapshots", ["user_id", "book", "at"], "at"),
   processed_updates: shape("processed_updates", ["platform", "update_id"], "claimed_at"),
   action_tokens: shape("action_tokens", ["token"], "expires_at"),
+  // read by every process for a minute after it is written (core/services/identity-changes.ts)
+  identity_changes: shape("identity_changes", ["id"], "at"),
 };
 
 /** The series a time-series row belongs to (thinning keeps the last row of each series per bucket). */

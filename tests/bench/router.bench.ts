@@ -15,7 +15,7 @@ import type { InboundMessage } from "../../core/router/message.js";
 import { createDatabase, migrate } from "../../db/index.js";
 import { startJupiterFake } from "../fakes/jupiter-api.js";
 import { OFFLINE_ENV } from "../helpers/app.js";
-import { measure, row, type BenchRow, type Measured } from "./harness.js";
+import { measureTurns as measure, row, type BenchRow, type Measured } from "./harness.js";
 
 /**
  * The real logger, as bots/main.ts builds it (createLogger: redaction, scrubbing), at the default

@@ -57,7 +57,7 @@ for (const target of sharedTestDatabases()) {
       return t.open();
     };
 
-    it("a done mark waits in memory and is written in the next claim's transaction: one transaction a message", async () => {
+    it("a claim is written alone; done marks wait in memory and the flush writes them all in one transaction", async () => {
       const d = await open();
       const rec = recorded(d);
       const clock = manualTimer();
@@ -67,11 +67,22 @@ for (const target of sharedTestDatabases()) {
       expect(u.pendingMarks).toBe(1);
       expect((await state(d, "a"))?.state).toBe("claimed");
       expect(await u.claim("telegram", "b", 1002, LEASE)).toBe("claimed");
-      expect((await state(d, "a"))?.state).toBe("done");
+      await u.complete("telegram", "b", 1003);
+      expect(await u.claim("telegram", "c", 1004, LEASE)).toBe("claimed");
+      expect((await state(d, "a"))?.state).toBe("claimed"); // not yet: no claim carries a mark
+      expect(u.pendingMarks).toBe(2);
+      const flushed = rec.next();
+      clock.fire();
+      await flushed;
       expect(u.pendingMarks).toBe(0);
+      expect((await state(d, "a"))?.state).toBe("done");
+      expect((await state(d, "b"))?.state).toBe("done");
+      expect((await state(d, "c"))?.state).toBe("claimed");
       expect(rec.log.map((x) => [x.claims.map((c) => c.updateId), x.done.map((m) => m.updateId)])).toEqual([
         [["a"], []],
-        [["b"], ["a"]],
+        [["b"], []],
+        [["c"], []],
+        [[], ["a", "b"]],
       ]);
     });
 
@@ -130,7 +141,7 @@ for (const target of sharedTestDatabases()) {
       expect(await state(d, "k")).toEqual({ state: "claimed", claimed_at: after });
     });
 
-    it("a failed transaction keeps its done marks for the next one and fails its claims", async () => {
+    it("a failed flush keeps its done marks for the next one; a failed claim fails", async () => {
       const d = await open();
       const inner = commitBatchFor(d);
       let failNext = true;
@@ -143,10 +154,15 @@ for (const target of sharedTestDatabases()) {
       };
       const u = new BatchedProcessedUpdates(commit, { timer: manualTimer().timer });
       u["marks"].set("telegram\u0000f0", { platform: "telegram", updateId: "f0", now: 1 }); // a mark from before
-      await expect(u.claim("telegram", "f1", 2, LEASE)).rejects.toThrow("database gone");
+      await expect(u.flush()).rejects.toThrow("database gone");
       expect(u.pendingMarks).toBe(1);
+      failNext = true;
+      await expect(u.claim("telegram", "f1", 2, LEASE)).rejects.toThrow("database gone");
       expect(await u.claim("telegram", "f1", 3, LEASE)).toBe("claimed");
+      expect(u.pendingMarks).toBe(1);
+      await u.flush();
       expect(u.pendingMarks).toBe(0);
+      expect((await state(d, "f1"))?.state).toBe("claimed");
     });
 
     it("two app instances on one database, each handed every update: each update runs once", async () => {
@@ -176,7 +192,7 @@ for (const target of sharedTestDatabases()) {
 }
 
 describe("dedupe on SQLite: a claim alone in its turn commits at once", () => {
-  it("sequential messages: each claim commits synchronously with the previous done mark, a burst's later claims batch", async () => {
+  it("sequential messages: each claim commits synchronously on its own, a burst's later claims batch, marks go with the flush", async () => {
     const t = sharedTestDatabases()[0]!.make();
     try {
       const d = await t.open();
@@ -198,24 +214,25 @@ describe("dedupe on SQLite: a claim alone in its turn commits at once", () => {
       expect(await u.claim("telegram", "s1", 1000, LEASE)).toBe("claimed");
       await u.complete("telegram", "s1", 1001);
       expect(await u.claim("telegram", "s2", 1002, LEASE)).toBe("claimed");
-      expect(await state(d, "s1")).toEqual({ state: "done", claimed_at: 1000 });
-      expect(await u.claim("telegram", "s1", 999_999, LEASE)).toBe("duplicate"); // done, written
+      expect(await state(d, "s1")).toEqual({ state: "claimed", claimed_at: 1000 }); // its mark is pending
+      expect(await u.claim("telegram", "s1", 999_999, LEASE)).toBe("duplicate"); // done here, mark not written
       await u.complete("telegram", "s2", 1003);
       const burst = await Promise.all(["b1", "b2", "b3", "s2"].map((id) => u.claim("telegram", id, 2000, LEASE)));
       expect(burst).toEqual(["claimed", "claimed", "claimed", "duplicate"]);
-      expect((await state(d, "s2"))?.state).toBe("done");
-      expect(log).toEqual(["now 1/0", "now 1/1", "now 1/0", "now 1/1", "async 3/0"]); // b1 took s2's mark; b2, b3, s2 together
-      // the mark and the claim in one statement: a crashed claim within its lease stays a duplicate, after it is taken over
+      expect(log).toEqual(["now 1/0", "now 1/0", "now 1/0", "async 2/0"]); // b1 at once; b2, b3 together; s2 known done
+      await u.flush();
+      expect(log.slice(4)).toEqual(["async 0/2"]); // both marks in one transaction
+      expect(await state(d, "s1")).toEqual({ state: "done", claimed_at: 1000 });
+      expect(await state(d, "s2")).toEqual({ state: "done", claimed_at: 1002 });
+      expect(await u.claim("telegram", "s1", 999_999, LEASE)).toBe("duplicate"); // done, written
+      // a crashed claim within its lease stays a duplicate, after it is taken over
       const crashed = new BatchedProcessedUpdates(commitBatchFor(await t.open()), { timer: manualTimer().timer });
       expect(await crashed.claim("telegram", "k", 10_000, LEASE)).toBe("claimed");
-      await u.complete("telegram", "b1", 2001);
       expect(await u.claim("telegram", "k", 10_000 + LEASE - 1, LEASE)).toBe("duplicate");
-      expect((await state(d, "b1"))?.state).toBe("done");
-      await u.complete("telegram", "b2", 2002);
       expect(await u.claim("telegram", "k", 10_000 + LEASE + 1, LEASE)).toBe("claimed");
+      expect(await u.claim("telegram", "k", 10_000 + LEASE + 2, LEASE)).toBe("duplicate");
       expect(await state(d, "k")).toEqual({ state: "claimed", claimed_at: 10_000 + LEASE + 1 });
-      expect(await state(d, "b2")).toEqual({ state: "done", claimed_at: 2000 });
-      expect(log.slice(5)).toEqual(["now 1/1", "now 1/1"]);
+      expect(log.slice(5)).toEqual(["now 1/0", "now 1/0", "now 1/0", "now 1/0"]);
     } finally {
       await t.cleanup();
     }

@@ -72,6 +72,7 @@ for (const target of testDatabases()) {
       await d.db.insertInto("web_login_links").values([link("w1", now - 2 * DAY_MS, null), link("w2", now + 300_000, now - 2 * DAY_MS), link("w3", now + 300_000, null)]).execute();
       const session = (id_hash: string, expires_at: number, revoked_at: number | null) => ({ id_hash, user_id: "u", created_at: now - 3 * DAY_MS, expires_at, last_seen_at: now - 3 * DAY_MS, revoked_at });
       await d.db.insertInto("web_sessions").values([session("s1", now - 2 * DAY_MS, null), session("s2", now + DAY_MS, now - 2 * DAY_MS), session("s3", now + DAY_MS, null), session("s4", now + DAY_MS, now - HOUR)]).execute();
+      await d.db.insertInto("identity_changes").values([{ id: "i1", user_id: "u", at: now - 2 * DAY_MS }, { id: "i2", user_id: "u", at: now - HOUR }]).execute();
 
       const batches: RetentionBatch[] = [];
       const result = await job("test/retention", batches).runOnce();
@@ -88,6 +89,8 @@ for (const target of testDatabases()) {
       // Sign-in links once expired or used, sessions once expired or revoked, each after the grace period.
       expect((await d.db.selectFrom("web_login_links").select("token_hash").execute()).map((x) => x.token_hash)).toEqual(["w3"]);
       expect((await d.db.selectFrom("web_sessions").select("id_hash").orderBy("id_hash").execute()).map((x) => x.id_hash)).toEqual(["s3", "s4"]);
+      // Identity changes are read within a minute of being written: kept a day.
+      expect((await d.db.selectFrom("identity_changes").select("id").execute()).map((x) => x.id)).toEqual(["i2"]);
       // A second run finds nothing more.
       expect(await job("test/retention").runOnce()).toEqual({ kind: "done", deleted: {}, stopped: false });
     });
