@@ -114,6 +114,33 @@ describe("withdrawals on Solana (live mode, LiteSVM)", () => {
     expect(world.sol.solBalance(cold)).toBe(2_000_000_000n - FEE_HIGH);
   });
 
+  it("the daily withdrawal cap holds under simultaneous Confirms: one transfer lands, the other is refused, nothing else moves", async () => {
+    const world = await sharedWorld();
+    const x = await open(world, await tempSqliteUrl(), new FakeClock(Date.now()), { env: { WITHDRAW_DAILY_CAP_USD: "100" } });
+    const { userId, wallet } = await userWithWallet(x);
+    const cold = newAddress();
+    x.book.put(userId, "cold", cold.toBase58());
+    // each 0.4 SOL (~$60) fits the $100 cap alone; together they do not
+    const p1 = await preview(x, userId, { amount: "0.4", token: "SOL", label: "cold" });
+    const p2 = await preview(x, userId, { amount: "0.4", token: "SOL", label: "cold" });
+    for (const p of [p1, p2]) {
+      await withdrawSendActions.withdrawConfirm.run(p.ctx, { orderId: p.orderId });
+      expect(await x.twoFactor.takeExpected(userId)).toEqual({ kind: "withdraw", ref: p.orderId });
+    }
+    const landed = world.sol.landedBy(wallet).length;
+    const results = await Promise.allSettled([withdrawCodeHandler(p1.ctx, p1.orderId, GOOD_CODE), withdrawCodeHandler(p2.ctx, p2.orderId, GOOD_CODE)]);
+    const done = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof withdrawCodeHandler>>> => r.status === "fulfilled");
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(done).toHaveLength(1);
+    expect(plainText(done[0]!.value)).toMatch(/^Withdrawal landed: 0\.4 SOL to cold/);
+    expect(refused).toHaveLength(1);
+    expect(String(refused[0]!.reason)).toMatch(/today's withdrawal limit of \$100\. Nothing was sent\./);
+    expect(world.sol.solBalance(cold)).toBe(400_000_000n);
+    expect(world.sol.landedBy(wallet).length).toBe(landed + 1);
+    const statuses = [(await x.w.app.repos.orders.get(p1.orderId))!.status, (await x.w.app.repos.orders.get(p2.orderId))!.status].sort();
+    expect(statuses).toEqual(["cancelled", "filled"]);
+  });
+
   it("refused before anything is stored: an address younger than the delay, an unknown label, a frozen book, bad amounts, an unknown token", async () => {
     const world = await sharedWorld();
     const clock = new FakeClock(Date.now());
