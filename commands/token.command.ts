@@ -43,8 +43,11 @@ const settingsOf = (ctx: CommandContext<"settings">): Promise<UserSettings> =>
 async function buyButtons(ctx: CommandContext<TokenNeed>, card: TokenCard): Promise<Button[][] | string> {
   const s = await settingsOf(ctx);
   const pay = s.payToken;
+  const other = pay === "SOL" ? "USDC" : "SOL";
   const payToken = await ctx.services.tokens.resolve(pay);
-  if (payToken.mint === card.mint) return [];
+  if (payToken.mint === card.mint) {
+    return `The buy buttons pay with ${pay}, so its own card has none: buy it with /buy ${pay} <amount> ${other}, or pay with ${other} (/settings pay ${other.toLowerCase()}).`;
+  }
   // A token the trade policy refuses (deny list, allow list, unverified) gets no buy buttons, but the reason.
   const blocked = await tradeBlocked(ctx, card.mint);
   if (blocked) return blocked;

@@ -151,7 +151,7 @@ export class TokenRegistry implements TokensPort {
       const retry = err instanceof RemoteError && err.retryable;
       throw new UserError(
         "token_lookup_failed",
-        `I couldn't look up ${q.slice(0, 20)} right now${retry ? "; try again in a minute" : ""}. Built-in tokens (SOL, USDC, JUP, ...) still work.`,
+        `I couldn't look up ${q.length > 20 ? shortMint(q) : q} right now${retry ? "; try again in a minute" : ""}. Built-in tokens (SOL, USDC, JUP, ...) still work.`,
       );
     }
   }

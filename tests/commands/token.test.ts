@@ -82,6 +82,12 @@ describe("/token: the card", () => {
     expect(some.text).toContain("No red flags in the checks that ran, but holder concentration, token age could not be checked.");
     expect(some.text).not.toContain("No red flags found by the checks that ran");
 
+    // no chain check ran at all (the node did not answer): "not checked", never a reassurance
+    cards.set(JUP, { market: marketInfo(JUP, "JUP"), price: { usd: 0.5, source: "jupiter", ageMs: 1_000 }, safety: safetyReport(JUP, now, { top10Pct: null, missing: ["mint", "holders", "age"] }) });
+    const unchecked = await app.say("/token JUP");
+    expect(unchecked.text).toContain("Not checked. The Solana node did not answer, so none of the safety checks ran: treat this token as unchecked");
+    expect(unchecked.text).not.toContain("No red flags");
+
     cards.set(JUP, { market: null, price: null, safety: null });
     const none = await app.say("/token JUP");
     expect(none.text).toContain("Partial: market data, price, safety checks unavailable.");
@@ -220,7 +226,9 @@ describe("the card's buy buttons", () => {
   it("no buy buttons on the card of the token one pays with", async () => {
     const { app, cards, now } = await cardWorld();
     cards.set(MINTS.SOL, { market: marketInfo(MINTS.SOL, "SOL"), price: { usd: 150, source: "jupiter", ageMs: 0 }, safety: safetyReport(MINTS.SOL, now) });
-    expect(labels(await app.say("/token SOL"))).toEqual([]);
+    const r = await app.say("/token SOL");
+    expect(labels(r)).toEqual([]);
+    expect(r.text).toContain("The buy buttons pay with SOL, so its own card has none: buy it with /buy SOL <amount> USDC, or pay with USDC (/settings pay usdc).");
   });
 
   it("a token the trade policy refuses (deny list) gets no buy buttons, and the card says why", async () => {

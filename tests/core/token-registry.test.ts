@@ -139,5 +139,9 @@ describe("token registry", () => {
     const down = await registry("fail").reg.resolve("WEN").catch((e: { code: string; message: string }) => e);
     expect(down).toMatchObject({ code: "token_lookup_failed" });
     expect((down as { message: string }).message).toContain("try again");
+    // a long address is named in its short form, never cut into something that looks like another address
+    const mint = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr";
+    const long = await registry("fail").reg.resolve(mint).catch((e: { message: string }) => e.message);
+    expect(long).toContain("I couldn't look up 7GCi...W2hr right now");
   });
 });
