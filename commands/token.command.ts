@@ -2,6 +2,7 @@ import { z } from "zod";
 import { formatUsd } from "../core/domain/format.js";
 import { mintFromPaste } from "../core/domain/mint-paste.js";
 import type { TokenCard } from "../core/domain/token-card.js";
+import type { Order } from "../core/domain/order.js";
 import { DEFAULT_USER_SETTINGS, type UserSettings } from "../core/domain/user-settings.js";
 import { isUserError, UserError } from "../core/errors.js";
 import type { TokenCardsPort } from "../core/ports/token-safety.port.js";
@@ -51,11 +52,16 @@ async function buyButtons(ctx: CommandContext<TokenNeed>, card: TokenCard): Prom
   // A token the trade policy refuses (deny list, allow list, unverified) gets no buy buttons, but the reason.
   const blocked = await tradeBlocked(ctx, card.mint);
   if (blocked) return blocked;
+  return presetButtons(ctx, s, card.mint, pay);
+}
+
+/** The presets (one group: one press uses them all) and "Custom amount" (its own), bound to the requester. */
+async function presetButtons(ctx: CommandContext<TokenNeed>, s: UserSettings, mint: string, pay: "SOL" | "USDC"): Promise<Button[][]> {
   const presets = s.buyPresets[pay].filter((p) => presetArg.safeParse(p).success).slice(0, 4);
   const buys = presets.length
-    ? await ctx.buttons(presets.map((amount) => ({ label: `Buy ${amount} ${pay}`, action: "buy", payload: { mint: card.mint, amount, pay } })))
+    ? await ctx.buttons(presets.map((amount) => ({ label: `Buy ${amount} ${pay}`, action: "buy", payload: { mint, amount, pay } })))
     : [];
-  const custom = await ctx.buttons([{ label: "Custom amount", action: "custom", payload: { mint: card.mint, pay } }]);
+  const custom = await ctx.buttons([{ label: "Custom amount", action: "custom", payload: { mint, pay } }]);
   return [buys, custom].filter((row) => row.length);
 }
 
@@ -83,8 +89,21 @@ async function buyPreset(ctx: CommandContext<TokenNeed>, p: z.infer<typeof buyRe
   const { tokens, trading } = ctx.services;
   const input = await tokens.resolve(p.pay);
   const output = await tokens.resolve(p.mint);
-  const order = await trading.preview(ctx.user.id, { side: "buy", input, output, amount: spec(p.amount, input, false) }, notifyTarget(ctx));
-  const limit = (await settingsOf(ctx)).quickBuyMaxUsd;
+  const settings = await settingsOf(ctx);
+  let order: Order;
+  try {
+    order = await trading.preview(ctx.user.id, { side: "buy", input, output, amount: spec(p.amount, input, false) }, notifyTarget(ctx));
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    // Refused before any order exists (not enough to pay with, a cap, the token policy): this press used
+    // the card's buttons, so the answer carries them again, with the way to pay with the other token.
+    const other = p.pay === "SOL" ? "USDC" : "SOL";
+    const out = reply("error").line(err.message);
+    if (err.code === "insufficient_balance") out.line(`Nothing was bought. To pay with ${other} instead: /settings pay ${other.toLowerCase()}`);
+    for (const row of await presetButtons(ctx, settings, p.mint, p.pay)) out.buttons(...row);
+    return out.private_().build();
+  }
+  const limit = settings.quickBuyMaxUsd;
   if (limit === null || !(order.usdValue <= limit)) return previewReply(ctx, order);
   const safety = await cardsOf(ctx).safety(p.mint).catch(() => undefined);
   if (!safety || safety.missing.length || riskyFlags(safety).length) {

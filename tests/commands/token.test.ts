@@ -216,6 +216,18 @@ describe("the card's buy buttons", () => {
     expect(preview.text).toMatch(/Receive\s+~30 JUP/);
   });
 
+  it("a preset refused before any order (no SOL in a new paper account) says how to pay with USDC and gives the buttons again", async () => {
+    const { app } = await cardWorld();
+    const refused = await app.press(press(await app.say("/token JUP"), /^Buy 0\.1 SOL$/));
+    expect(refused.text).toContain("You have 0 SOL in your paper account; that trade needs 0.1.");
+    expect(refused.text).toContain("Nothing was bought. To pay with USDC instead: /settings pay usdc");
+    expect(labels(refused)).toEqual(["Buy 0.1 SOL", "Buy 0.5 SOL", "Buy 1 SOL", "Custom amount"]);
+    // the buttons it gave back work: with SOL bought, the same preset previews
+    await app.press(press(await app.say("/buy SOL 150"), /^Confirm/));
+    const preview = await app.press(press(refused, /^Buy 0\.1 SOL$/));
+    expect(preview.text).toMatch(/Pay\s+0\.1 SOL \(~\$15\.00\)/);
+  });
+
   it("Custom answers with the /buy line to send, the mint filled in", async () => {
     const { app } = await cardWorld();
     const r = await app.press(press(await app.say("/token BONK"), /^Custom amount$/));
