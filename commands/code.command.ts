@@ -21,7 +21,7 @@ export default defineCommand({
     const step =
       (await twoFactor.takeExpected(ctx.user.id)) ?? ((await twoFactor.status(ctx.user.id)).pending ? { kind: "2fa_setup", ref: "setup" } : undefined);
     if (!step) {
-      throw new UserError("code_not_expected", "Nothing is waiting for a code right now. Codes are asked for by /2fa setup, /2fa disable and /wallet export (and withdrawals).");
+      throw new UserError("code_not_expected", "Nothing is waiting for a code right now. Codes are asked for by /2fa setup, /2fa disable, /wallet export, /withdraw add, /withdraw unfreeze and a withdrawal's Confirm.");
     }
     const handler = Object.hasOwn(codeHandlers, step.kind) ? codeHandlers[step.kind] : undefined;
     if (!handler) throw new UserError("code_not_expected", "That step is no longer available here: start it again.");
