@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isUserError, UserError } from "../core/errors.js";
+import { formatUtc } from "../core/domain/format.js";
 import { defineCommand } from "../core/router/command.js";
 import { CODE_NEEDS, codeHandlers } from "./code.handlers.js";
 import { CODE_STEP_TTL_MS, requireTwoFactor } from "./twofa.common.js";
@@ -21,6 +22,10 @@ export default defineCommand({
     const step =
       (await twoFactor.takeExpected(ctx.user.id)) ?? ((await twoFactor.status(ctx.user.id)).pending ? { kind: "2fa_setup", ref: "setup" } : undefined);
     if (!step) {
+      const { lockedUntil } = await twoFactor.status(ctx.user.id);
+      if (lockedUntil !== undefined) {
+        throw new UserError("twofa_locked", `Too many wrong 2FA codes: codes are locked until ${formatUtc(lockedUntil)}. Start the step again after that.`);
+      }
       throw new UserError("code_not_expected", "Nothing is waiting for a code right now. Codes are asked for by /2fa setup, /2fa disable, /wallet export, /withdraw add, /withdraw unfreeze and a withdrawal's Confirm.");
     }
     const handler = Object.hasOwn(codeHandlers, step.kind) ? codeHandlers[step.kind] : undefined;

@@ -120,7 +120,7 @@ function verdict(s: SafetyReport): Span[] {
     return [bold(`${parts.join(" and ")}.`), " Read them before you buy: a buy preview shows them again."];
   }
   if (s.missing.length >= Object.keys(MISSING_TEXT).length) {
-    return [bold("Not checked."), " The Solana node did not answer, so none of the safety checks ran: treat this token as unchecked (a buy preview asks you to accept that)."];
+    return [bold("Not checked."), " The Solana node did not answer, so none of the safety checks ran: treat this token as unchecked."];
   }
   if (s.missing.length) return [`No red flags in the checks that ran, but ${s.missing.map((m) => MISSING_TEXT[m]).join(", ")} could not be checked.`];
   return ["No red flags found by the checks that ran."];

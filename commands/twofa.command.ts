@@ -47,9 +47,11 @@ export default defineCommand({
     }
     const st = await twoFactor.status(userId);
     if (st.enabled) {
-      return reply()
+      const out = reply()
         .line(bold("2FA is on"), st.enabledAt !== undefined ? ` since ${formatUtc(st.enabledAt)}.` : ".")
-        .line(`Recovery codes left: ${st.recoveryLeft ?? 0} of 10.`)
+        .line(`Recovery codes left: ${st.recoveryLeft ?? 0} of 10.`);
+      if (st.lockedUntil !== undefined) out.line(`Codes are locked until ${formatUtc(st.lockedUntil)} after too many wrong ones.`);
+      return out
         .line("Codes are asked for by /wallet export, withdrawals and new withdrawal addresses. Turn it off with /2fa disable.")
         .build();
     }

@@ -13,6 +13,8 @@ export interface TwoFactorStatus {
   recoveryLeft?: number;
   /** Set up but the first code not yet given. */
   pending?: boolean;
+  /** Codes are refused until then (ms): too many wrong ones. */
+  lockedUntil?: number;
 }
 
 export interface TwoFactorSetup {

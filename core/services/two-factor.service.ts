@@ -81,7 +81,8 @@ export class TwoFactorService implements TwoFactorPort {
     if (!row) return { enabled: false };
     if (row.state === "pending") return { enabled: false, pending: true };
     const left = (await this.d.store.recovery(userId)).filter((r) => r.usedAt === undefined).length;
-    return { enabled: true, ...(row.enabledAt !== undefined ? { enabledAt: row.enabledAt } : {}), recoveryLeft: left };
+    const locked = row.lockedUntil !== undefined && row.lockedUntil > this.d.clock.now() ? { lockedUntil: row.lockedUntil } : {};
+    return { enabled: true, ...(row.enabledAt !== undefined ? { enabledAt: row.enabledAt } : {}), recoveryLeft: left, ...locked };
   }
 
   async enabled(userId: string): Promise<boolean> {

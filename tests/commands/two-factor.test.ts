@@ -169,8 +169,12 @@ describe.each(testDatabases())("2FA through the router on $name", ({ skip, make 
     for (let i = 0; i < 4; i++) expect((await w.app.say("000000")).text).toContain("That code is not right");
     expect((await w.app.say("000000")).text).toBe("Too many wrong 2FA codes: codes are locked until 2026-12-07 12:15 UTC (in 15 min).");
     expect((await w.app.say("/2fa disable 000000")).text).toContain("codes are locked until");
+    // a code sent while locked, with no step waiting, says so (not "nothing is waiting"); /2fa status too
+    expect((await w.app.say("123456")).text).toBe("Too many wrong 2FA codes: codes are locked until 2026-12-07 12:15 UTC. Start the step again after that.");
+    expect((await w.app.say("/2fa status")).text).toContain("Codes are locked until 2026-12-07 12:15 UTC after too many wrong ones.");
     expect(await w.app.services.audit.recent(5, "2fa.locked")).toHaveLength(1);
     w.app.clock.advance(15 * 60_000);
+    expect((await w.app.say("/2fa status")).text).not.toContain("locked");
     expect((await w.app.say(`/2fa disable ${recovery[0]}`)).text).toBe("2FA is off. Turn it on again with /2fa setup.");
   });
 

@@ -91,6 +91,14 @@ describe("router pipeline", () => {
     const ok = await app.say("/audit", { id: "42" });
     expect(ok.outcome).toBe("replied");
     expect(ok.text).toContain("auth.refused");
+    // an attempt's outcome is shown (a failed 2FA code stands out), never free text from the detail
+    await app.services.audit.record({ at: app.clock.now(), userId: "u1", action: "2fa.verify", detail: { purpose: "withdraw", ok: false, reason: "bad_code" } });
+    await app.services.audit.record({ at: app.clock.now(), userId: "u1", action: "2fa.verify", detail: { purpose: "setup", ok: true, method: "totp" } });
+    await app.services.audit.record({ at: app.clock.now(), userId: "u1", action: "2fa.verify", detail: { ok: false, reason: "<b>x</b> y" } });
+    const shown = (await app.say("/audit", { id: "42" })).text;
+    expect(shown).toContain("2fa.verify user u1: FAILED (bad_code, withdraw)");
+    expect(shown).toContain("2fa.verify user u1: ok (setup)");
+    expect(shown).toMatch(/2fa\.verify user u1: FAILED$/m);
   });
 
   it("unknown commands suggest the nearest one", async () => {
