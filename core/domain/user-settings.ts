@@ -87,7 +87,7 @@ const presetList = (token: "SOL" | "USDC") =>
         .string()
         .regex(new RegExp(`^\\d{1,7}(\\.\\d{1,${SETTING_BOUNDS.presets.decimals[token]}})?$`), `${token} presets are plain amounts like 0.5 (at most ${SETTING_BOUNDS.presets.decimals[token]} decimals)`)
         .refine((s) => Number(s) > 0, `${token} presets must be more than 0`)
-        .refine((s) => Number(s) <= SETTING_BOUNDS.presets.max[token], `${token} presets can be at most ${SETTING_BOUNDS.presets.max[token]}`),
+        .refine((s) => Number(s) <= SETTING_BOUNDS.presets.max[token], `Each ${token} preset can be at most ${SETTING_BOUNDS.presets.max[token]} ${token}.`),
     )
     .min(1, `Give at least one ${token} preset`)
     .max(SETTING_BOUNDS.presets.count, `At most ${SETTING_BOUNDS.presets.count} ${token} presets`);

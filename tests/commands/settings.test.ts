@@ -75,6 +75,7 @@ describe("/settings", () => {
     expect(await said("/settings fee high")).toContain("The priority fee can be at most medium: the operator's cap (MAX_PRIORITY_FEE_LEVEL).");
     expect(await said("/settings slippage lots")).toContain("Slippage is a whole number of basis points");
     expect(await said("/settings presets sol 1 2 3 4 5")).toContain("At most 4 SOL presets");
+    expect(await said("/settings presets sol 20000")).toContain("Each SOL preset can be at most 10000 SOL.");
     expect(await said("/settings presets btc 1")).toContain("Say which presets: sol or usdc.");
     expect(await said("/settings presets sol -1")).toContain("SOL presets are plain amounts");
     expect(await said("/settings pay bonk")).toContain("Pay with sol or usdc.");
