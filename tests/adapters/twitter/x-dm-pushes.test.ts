@@ -19,7 +19,7 @@ async function linkedUserFiresAlert(dmAlerts: boolean) {
   const code = /Your link code: (\S+)/.exec((await app.say("/link", { platform: "telegram", id: "4242" })).text)![1]!;
   const t = w.x.mention({ username: "judy" }, `@PurserBot link ${code}`);
   await w.x.waitFor((p) => p.inReplyTo === t.id);
-  app.clock.advance(60_000); // past the identity cache
+  app.clock.advance(60_000); // (the link evicted this process's cached identity at once)
   expect((await app.say("/alert SOL above 200", { platform: "telegram", id: "4242" })).text).toMatch(/^Alert/);
   await app.services.alerts.start();
   app.services.alerts.onTicks([{ mint: SOL.mint, symbol: "SOL", usd: 250, source: "jupiter", at: app.services.market.now() }]);
