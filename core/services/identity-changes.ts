@@ -14,8 +14,9 @@ type Listener = (userIds: readonly string[]) => void;
 /**
  * Identity invalidations through the database: `publish` appends the users to the shared change log
  * (durable before it resolves), and every process reads the log's recent rows once a second and
- * tells its listeners the users it had not seen yet. Nothing is lost while a process is up (a read
- * that fails is retried by the next, over the same window); a process that starts has an empty cache.
+ * tells its listeners the users it had not seen yet. Nothing is lost while a process is up and reads
+ * within the window (a read that fails is retried by the next, over the same window; a process cut off
+ * from the database for longer still has the cache's expiry); a process that starts has an empty cache.
  * Reading starts with the first subscriber and stops with the last.
  */
 export class IdentityChangeFeed implements IdentityInvalidations {
