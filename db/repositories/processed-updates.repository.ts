@@ -34,6 +34,7 @@ const DUPLICATE = "duplicate" as const;
 const CLAIMED: Promise<ClaimResult> = Promise.resolve("claimed");
 const DUPLICATE_P: Promise<ClaimResult> = Promise.resolve(DUPLICATE);
 const NO_MARKS: readonly DoneRow[] = [];
+const NO_CLAIMS: readonly ClaimRow[] = [];
 
 const keyOf = (platform: string, updateId: string) => `${platform}\u0000${updateId}`;
 
@@ -51,6 +52,8 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
   private queue: Pending[] = [];
   private readonly marks = new Map<string, DoneRow>();
   private draining: Promise<void> | undefined;
+  /** A flush of marks alone in flight beside the claims (concurrent batches: Postgres); never rejects. */
+  private marking: Promise<void> | undefined;
   private kicked = false;
   private cancelTimer: (() => void) | undefined;
   private closed = false;
@@ -84,7 +87,9 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
   }
 
   /** Every pending done mark (and queued claim) written; rejects when the marks could not be. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    // a timed flush in flight first: its marks are durable after it, or back in `marks` if it failed
+    if (this.marking) await this.marking;
     return this.run(true);
   }
 
@@ -142,7 +147,7 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
     this.cancelTimer = (this.opts.timer ?? realTimer)(() => {
       this.cancelTimer = undefined;
       if (!this.marks.size) return;
-      this.run(true).then(
+      (this.commit.concurrent ? this.writeMarks() : this.run(true)).then(
         () => (this.failedFlushes = 0),
         (err: unknown) => {
           this.failedFlushes++;
@@ -150,6 +155,40 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
         },
       );
     }, Math.min(base * 2 ** this.failedFlushes, Math.max(base, 5000)));
+  }
+
+  /**
+   * Concurrent batches (Postgres): the pending marks in a statement of their own, beside the claims -
+   * a claim made meanwhile does not wait for it (a claim of an update in it waits for its row lock,
+   * then sees it done: a duplicate). One such flush at a time; a failed one puts its marks back.
+   */
+  private writeMarks(): Promise<void> {
+    const before = this.marking;
+    const p = (async () => {
+      if (before) await before;
+      const marks = [...this.marks.values()];
+      this.marks.clear();
+      if (!marks.length) return;
+      try {
+        await this.commit(NO_CLAIMS, marks);
+      } catch (err) {
+        for (const m of marks) {
+          const k = keyOf(m.platform, m.updateId);
+          if (!this.marks.has(k)) this.marks.set(k, m);
+        }
+        if (this.marks.size) this.arm();
+        throw err;
+      }
+    })();
+    const settled: Promise<void> = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.marking = settled;
+    void settled.then(() => {
+      if (this.marking === settled) this.marking = undefined;
+    });
+    return p;
   }
 
   private run(withMarks: boolean): Promise<void> {

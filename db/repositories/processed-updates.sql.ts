@@ -27,6 +27,11 @@ export type CommitBatch = ((claims: readonly ClaimRow[], done: readonly DoneRow[
    * free); undefined when it must wait: nothing was written, and the batch goes the async way.
    */
   now?: (claims: readonly ClaimRow[], done: readonly DoneRow[]) => boolean[] | undefined;
+  /**
+   * Batches may run side by side (Postgres: each statement takes its own pooled connection), so a
+   * flush of done marks in flight need not hold the next claim back.
+   */
+  concurrent?: boolean;
 };
 
 /**
@@ -93,30 +98,33 @@ const PG_BATCH = {
   returning p.platform, p.update_id`,
 };
 
-/** The common batch - one claim alone - without arrays to unpack. */
+/**
+ * The common batch - one claim alone - without arrays to unpack, and without RETURNING: the command's
+ * row count answers (no row description and data row to send and parse on every message).
+ */
 const PG_UPSERT = `insert into processed_updates as p (platform, update_id, state, claimed_at, done_at) values ($1, $2, 'claimed', $3, null)
   on conflict (platform, update_id) do update set claimed_at = excluded.claimed_at
-  where p.state = 'claimed' and p.claimed_at < excluded.claimed_at - $4::int8
-  returning p.platform, p.update_id`;
+  where p.state = 'claimed' and p.claimed_at < excluded.claimed_at - $4::int8`;
 const PG_CLAIM = { name: "purser-processed-updates-claim", text: PG_UPSERT };
 
 type Row = { platform: string; update_id: string };
 
 export function postgresBatch(pool: pg.Pool): CommitBatch {
-  const query = async (q: { name: string; text: string }, values: unknown[]): Promise<Row[]> => {
+  const query = async (q: { name: string; text: string }, values: unknown[]): Promise<pg.QueryResult<Row>> => {
     try {
-      return (await pool.query<Row>({ ...q, values })).rows;
+      return await pool.query<Row>({ ...q, values });
     } catch (err) {
       throw classifyDbError(err);
     }
   };
-  return async (claims, marks) => {
+  const commit: CommitBatch = async (claims, marks) => {
     const c = claims[0];
     if (c && claims.length === 1 && !marks.length) {
-      const rows = await query(PG_CLAIM, [c.platform, c.updateId, c.now, c.leaseMs]);
-      return [rows.length === 1];
+      // no RETURNING: the row count says it (1: inserted or taken over, 0: the conflict's WHERE said no)
+      const res = await query(PG_CLAIM, [c.platform, c.updateId, c.now, c.leaseMs]);
+      return [res.rowCount === 1];
     }
-    const rows = await query(PG_BATCH, [
+    const { rows } = await query(PG_BATCH, [
       marks.map((m) => m.platform),
       marks.map((m) => m.updateId),
       marks.map((m) => m.now),
@@ -128,4 +136,6 @@ export function postgresBatch(pool: pg.Pool): CommitBatch {
     const won = new Set(rows.map((r) => `${r.platform}\u0000${r.update_id}`));
     return claims.map((x) => won.has(`${x.platform}\u0000${x.updateId}`));
   };
+  commit.concurrent = true;
+  return commit;
 }

@@ -118,7 +118,7 @@ for (const target of sharedTestDatabases()) {
       const flushed = rec.next();
       clock.fire();
       await flushed; // the timer's own transaction
-      expect(rec.log.at(-1)).toEqual({ claims: [], done: [{ platform: "telegram", updateId: "t1", now: 2 }] });
+      expect(rec.log.at(-1)).toEqual({ claims: [], done: [expect.objectContaining({ platform: "telegram", updateId: "t1", now: 2 })] });
       expect(u.pendingMarks).toBe(0);
       expect((await state(d, "t1"))?.state).toBe("done");
       await u.claim("telegram", "t2", 3, LEASE);
@@ -163,6 +163,36 @@ for (const target of sharedTestDatabases()) {
       await u.flush();
       expect(u.pendingMarks).toBe(0);
       expect((await state(d, "f1"))?.state).toBe("claimed");
+    });
+
+    it("a timed flush in flight does not hold claims back where batches run side by side (Postgres), and a failed one keeps its marks", async () => {
+      const d = await open();
+      const inner = commitBatchFor(d);
+      expect(inner.concurrent === true).toBe(d.dialect === "postgres");
+      // the marks' statement is held until the test lets it go (or fails it); claims go straight through
+      let release: ((fail: boolean) => void) | undefined;
+      const held = new Promise<boolean>((r) => (release = r));
+      const seen: string[] = [];
+      const commit: CommitBatch = async (claims, done) => {
+        if (done.length && !claims.length && seen.push("marks") === 1 && (await held)) throw new Error("database gone");
+        if (claims.length) seen.push(`claims ${claims.map((c) => c.updateId).join(",")}`);
+        return inner(claims, done);
+      };
+      commit.concurrent = true;
+      const clock = manualTimer();
+      const u = new BatchedProcessedUpdates(commit, { timer: clock.timer });
+      expect(await u.claim("telegram", "h1", 1, LEASE)).toBe("claimed");
+      await u.complete("telegram", "h1", 2);
+      clock.fire(); // the marks' flush starts and is held
+      expect(seen).toEqual(["claims h1", "marks"]);
+      expect(await u.claim("telegram", "h2", 3, LEASE)).toBe("claimed"); // not behind the held flush
+      const flushed = u.flush(); // waits for the held one first
+      release!(true); // ... which fails: its mark goes back, and flush() writes it
+      await flushed;
+      expect(u.pendingMarks).toBe(0);
+      expect((await state(d, "h1"))?.state).toBe("done");
+      expect(await u.claim("telegram", "h1", 999_999, 50)).toBe("duplicate");
+      expect(seen.slice(0, 3)).toEqual(["claims h1", "marks", "claims h2"]);
     });
 
     it("two app instances on one database, each handed every update: each update runs once", async () => {

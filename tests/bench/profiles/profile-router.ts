@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
@@ -5,6 +6,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { buildApp } from "../../../bots/app.js";
 import { loadConfig } from "../../../bots/config.js";
+import { createDatabase, migrate } from "../../../db/index.js";
 import { OFFLINE_ENV } from "../../helpers/app.js";
 import { fileLogger, sender } from "../router.bench.js";
 
@@ -13,14 +15,23 @@ import { fileLogger, sender } from "../router.bench.js";
  * users (first contact not profiled), then MSGS /whoami from users drawn uniformly at random, with
  * pino writing to a file. Prints the top self-time functions and the µs a message each costs.
  *   npx tsx tests/bench/profiles/profile-router.ts [USERS=100000] [MSGS=100000] [out.cpuprofile]
+ * With PROFILE_PG=<postgres url>, on Postgres instead (a fresh schema there, dropped afterwards), as
+ * `router.whoami.pg` measures it.
  */
 const users = Number(process.argv[2] ?? 100_000);
 const msgs = Number(process.argv[3] ?? 100_000);
 const out = process.argv[4];
 const dir = mkdtempSync(join(tmpdir(), "purser-prof-"));
-const config = loadConfig({ ...OFFLINE_ENV, DATABASE_URL: `sqlite:${join(dir, "p.db")}`, USER_RATE_LIMIT_PER_MIN: "100000" });
+const pgUrl = process.env.PROFILE_PG;
+const schema = `prof_${randomBytes(4).toString("hex")}`;
+const db = pgUrl ? createDatabase(pgUrl, { schema }) : undefined;
+if (db) {
+  await db.db.schema.createSchema(schema).execute();
+  await migrate(db.db, schema);
+}
+const config = loadConfig({ ...OFFLINE_ENV, DATABASE_URL: pgUrl ?? `sqlite:${join(dir, "p.db")}`, USER_RATE_LIMIT_PER_MIN: "100000" });
 const logged = await fileLogger(dir, "purser.log");
-const app = await buildApp(config, { log: logged.log });
+const app = await buildApp(config, { log: logged.log, ...(db ? { db } : {}) });
 const send = sender(app, { rendered: 0 })("/whoami", (i) => 1_000_000 + i);
 for (let i = 0; i < users; i++) await send(i);
 let seed = 20;
@@ -45,6 +56,10 @@ const ms = performance.now() - t0;
 const { profile } = await session.post("Profiler.stop");
 await app.close();
 await logged.close();
+if (db) {
+  await db.db.schema.dropSchema(schema).cascade().execute();
+  await db.close();
+}
 rmSync(dir, { recursive: true, force: true });
 if (out) writeFileSync(out, JSON.stringify(profile));
 
