@@ -58,6 +58,8 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
   private cancelTimer: (() => void) | undefined;
   private closed = false;
   private failedFlushes = 0;
+  /** A lone claim's statement in flight, sent without the queue (concurrent batches: Postgres). */
+  private direct = false;
   /** A claim already committed synchronously this turn: the turn's next claims are batched. */
   private turnTaken = false;
 
@@ -74,10 +76,26 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
       const won = this.claimNow(this.commit.now, { platform, updateId, now, leaseMs });
       if (won !== undefined) return won;
     }
+    if (this.commit.concurrent && !this.direct && !this.kicked && !this.draining) {
+      // Postgres, nothing queued or in flight: the claim's statement is sent at once, without the
+      // queue's microtask and batch bookkeeping. Claims made while it is in flight batch as before
+      // (beside it, on another pooled connection: at most two statements of claims in flight).
+      return this.claimDirect({ platform, updateId, now, leaseMs });
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ row: { platform, updateId, now, leaseMs }, resolve, reject });
       this.kick();
     });
+  }
+
+  private async claimDirect(row: ClaimRow): Promise<ClaimResult> {
+    this.direct = true;
+    try {
+      const won = await this.commit([row], NO_MARKS);
+      return won[0] ? "claimed" : DUPLICATE;
+    } finally {
+      this.direct = false;
+    }
   }
 
   complete(platform: Platform, updateId: string, now: number): Promise<void> {

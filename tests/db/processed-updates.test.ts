@@ -195,6 +195,21 @@ for (const target of sharedTestDatabases()) {
       expect(seen.slice(0, 3)).toEqual(["claims h1", "marks", "claims h2"]);
     });
 
+    it("where batches run side by side (Postgres) a lone claim is sent at once; claims meanwhile batch beside it; one update twice: one claimed", async () => {
+      const d = await open();
+      const rec = recorded(d);
+      rec.commit.concurrent = true;
+      const u = new BatchedProcessedUpdates(rec.commit, { timer: manualTimer().timer });
+      const results = await Promise.all(["s1", "s2", "s3", "s1"].map((id) => u.claim("telegram", id, 7000, LEASE)));
+      expect(results).toEqual(["claimed", "claimed", "claimed", "duplicate"]);
+      const batches = rec.log.map((x) => x.claims.map((c) => c.updateId)).sort((a, b) => a.length - b.length);
+      expect(batches).toEqual([["s1"], ["s2", "s3", "s1"]]);
+      // nothing in flight again: the next lone claim goes alone too
+      expect(await u.claim("telegram", "s4", 7001, LEASE)).toBe("claimed");
+      expect(rec.log.at(-1)?.claims.map((c) => c.updateId)).toEqual(["s4"]);
+      expect((await state(d, "s1"))?.state).toBe("claimed");
+    });
+
     it("two app instances on one database, each handed every update: each update runs once", async () => {
       const [d1, d2] = [await open(), await open()];
       for (const d of [d1, d2]) apps.push(await buildApp(testConfig(), { log: silentLogger, db: d }));
