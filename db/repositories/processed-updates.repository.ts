@@ -181,32 +181,34 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
    * then sees it done: a duplicate). One such flush at a time; a failed one puts its marks back.
    */
   private writeMarks(): Promise<void> {
-    const before = this.marking;
-    const p = (async () => {
-      if (before) await before;
+    const write = async () => {
       const marks = [...this.marks.values()];
       this.marks.clear();
       if (!marks.length) return;
       try {
         await this.commit(NO_CLAIMS, marks);
       } catch (err) {
-        for (const m of marks) {
-          const k = keyOf(m.platform, m.updateId);
-          if (!this.marks.has(k)) this.marks.set(k, m);
-        }
-        if (this.marks.size) this.arm();
+        this.putBack(marks);
         throw err;
       }
-    })();
-    const settled: Promise<void> = p.then(
-      () => undefined,
-      () => undefined,
-    );
+    };
+    // sent at once when none is in flight, else after it
+    const p = this.marking ? this.marking.then(write) : write();
+    const settled = p.catch(() => undefined);
     this.marking = settled;
     void settled.then(() => {
       if (this.marking === settled) this.marking = undefined;
     });
     return p;
+  }
+
+  /** Marks whose transaction failed wait for the next flush (a newer mark of the same update wins). */
+  private putBack(marks: readonly DoneRow[]): void {
+    for (const m of marks) {
+      const k = keyOf(m.platform, m.updateId);
+      if (!this.marks.has(k)) this.marks.set(k, m);
+    }
+    if (this.marks.size) this.arm();
   }
 
   private run(withMarks: boolean): Promise<void> {
@@ -265,11 +267,7 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
       return undefined;
     } catch (err) {
       // Nothing of the transaction was kept: the marks wait for the next one, the claims fail.
-      for (const m of marks) {
-        const k = keyOf(m.platform, m.updateId);
-        if (!this.marks.has(k)) this.marks.set(k, m);
-      }
-      if (this.marks.size) this.arm();
+      this.putBack(marks);
       for (const p of [...todo, ...again]) p.reject(err);
       return { err };
     }
