@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { betterOf, deriveId, isBusy, mergeRuns, report, withIds, type BenchRow } from "./harness.js";
+import { betterOf, deriveId, isBusy, measureAlternating, mergeRuns, report, withIds, type BenchRow } from "./harness.js";
 
 /** A row with made-up figures: nothing here is timed. */
 const fake = (id: string, f: Partial<BenchRow> = {}): BenchRow & { id: string } => ({
@@ -105,5 +105,26 @@ describe("better of two runs", () => {
     expect(base).toMatchObject({ opsPerSec: 90_000 });
     expect(base!.note).toContain("kept run 1");
     expect(report(merged)[2]!.runs).toBeUndefined();
+  });
+});
+
+describe("side by side", () => {
+  it("measureAlternating runs each workload in turn, block by block, after one warm-up block each", async () => {
+    const calls: string[] = [];
+    const seen = { a: new Set<number>(), b: new Set<number>() };
+    const fn = (k: "a" | "b") => (i: number) => {
+      calls.push(`${k}${i < 0 ? "w" : ""}`);
+      seen[k].add(i);
+    };
+    const [a, b] = await measureAlternating(3, 2, [fn("a"), fn("b")]);
+    expect(calls.join(" ")).toBe("aw aw bw bw a a b b a a b b a a b b");
+    expect([...seen.a].filter((i) => i >= 0).sort()).toEqual([0, 1, 2, 3, 4, 5]); // a distinct index per op
+    expect(a).toMatchObject({ n: 6 });
+    expect(b).toMatchObject({ n: 6 });
+    expect(a!.opsPerSec).toBeGreaterThan(0);
+  });
+
+  it("refuses a block size that is not a positive integer (indices would collide)", async () => {
+    await expect(measureAlternating(2, 62.5, [() => {}])).rejects.toThrow(/positive integer/);
   });
 });

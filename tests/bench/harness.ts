@@ -84,6 +84,46 @@ export async function measureTurns(n: number, fn: (i: number) => unknown, warmup
   return { n, totalMs, opsPerSec: (n / totalMs) * 1000, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99) };
 }
 
+/**
+ * Two (or more) workloads measured side by side: `blocks` rounds, each running a block of `size` ops
+ * of every workload in turn (each op in its own turn of the event loop, as measureTurns), after one
+ * warm-up block each. Each workload's figures are over all its blocks, so drift during the run - a
+ * WAL checkpoint, the disk's or the scheduler's mood, a table growing - falls on every workload
+ * alike, where back-to-back phases would hand it to whichever ran at the time. `fns[k](i)` gets a
+ * running index, distinct across blocks (negative in warm-up).
+ */
+export async function measureAlternating(blocks: number, size: number, fns: readonly ((i: number) => unknown)[]): Promise<Measured[]> {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`block size must be a positive integer, not ${size}`);
+  for (const fn of fns) {
+    for (let i = 0; i < size; i++) {
+      await nextTurn();
+      await fn(-1 - i);
+    }
+  }
+  const lat = fns.map(() => new Float64Array(blocks * size));
+  const total = fns.map(() => 0);
+  for (let b = 0; b < blocks; b++) {
+    for (let k = 0; k < fns.length; k++) {
+      const fn = fns[k]!;
+      const l = lat[k]!;
+      const start = performance.now();
+      for (let j = 0; j < size; j++) {
+        await nextTurn();
+        const t0 = performance.now();
+        await fn(b * size + j);
+        l[b * size + j] = performance.now() - t0;
+      }
+      total[k] = total[k]! + performance.now() - start;
+    }
+  }
+  return lat.map((l, k) => {
+    l.sort();
+    const n = l.length;
+    const totalMs = total[k]!;
+    return { n, totalMs, opsPerSec: (n / totalMs) * 1000, p50Ms: percentile(l, 50), p99Ms: percentile(l, 99) };
+  });
+}
+
 export const row = (name: string, m: Measured | null, note = "", extra: Pick<BenchRow, "id" | "target"> = {}): BenchRow => ({
   ...(extra.id ? { id: extra.id } : {}),
   name,

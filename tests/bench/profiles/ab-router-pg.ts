@@ -1,0 +1,95 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildApp } from "../../../bots/app.js";
+import { loadConfig } from "../../../bots/config.js";
+import type { ClaimResult, ProcessedUpdates } from "../../../core/ports/updates.port.js";
+import { createDatabase, migrate } from "../../../db/index.js";
+import { OFFLINE_ENV } from "../../helpers/app.js";
+import { measureAlternating } from "../harness.js";
+import { fileLogger, sender } from "../router.bench.js";
+
+/**
+ * Where the router's time goes on Postgres, by swapping its dedupe at run time and measuring the
+ * variants in alternating blocks in one process (tests/bench/profiles/router.md, fourth pass):
+ *   npx tsx tests/bench/profiles/ab-router-pg.ts [BLOCK=1000] [ROUNDS=8] [variants, comma-separated]
+ * Variants: router (as shipped), raw (the bench's raw insert), nomarks (done marks never written),
+ * nodb (claims answered without a database), rawclaim (the router with its claim replaced by the
+ * raw insert), router8 / raw8 (eight in flight; figures per batch of eight). Prints, a variant,
+ * the median over blocks of p50 and mean (ms) and the Node process's CPU an op (ms, user+sys; an op of
+ * the *8 variants is a batch of eight).
+ * PROFILE_PG=<url> (default the local test database); a fresh schema, dropped afterwards.
+ */
+const url = process.env.PROFILE_PG ?? "postgres://postgres@127.0.0.1:5432/test";
+const block = Number(process.argv[2] ?? 1000);
+const rounds = Number(process.argv[3] ?? 8);
+const chosen = (process.argv[4] ?? "router,raw,nomarks,rawclaim").split(",");
+
+const dir = mkdtempSync(join(tmpdir(), "purser-ab-"));
+const schema = `ab_${randomBytes(4).toString("hex")}`;
+const d = createDatabase(url, { schema });
+await d.db.schema.createSchema(schema).execute();
+await migrate(d.db, schema);
+const pool = d.raw?.kind === "postgres" ? d.raw.pool : undefined;
+if (!pool) throw new Error("PROFILE_PG is not a Postgres url");
+const logged = await fileLogger(dir, "p.log");
+const app = await buildApp(loadConfig({ ...OFFLINE_ENV, DATABASE_URL: url, USER_RATE_LIMIT_PER_MIN: "100000" }), { log: logged.log, db: d });
+
+const whoami = sender(app, { rendered: 0 })("/whoami", (i) => 5_000_000 + (Math.abs(i) % 200));
+const now = Date.now();
+const text = "insert into processed_updates (platform, update_id, state, claimed_at, done_at) values ($1, $2, 'done', $3, $4)";
+let k = 0;
+const raw = () => pool.query({ name: "bench-raw-insert", text, values: ["raw", `ab-${++k}`, now, now] });
+
+// the router's dedupe, swapped for one variant's messages
+const deps = (app.router as unknown as { deps: { updates: ProcessedUpdates } }).deps;
+const shipped = deps.updates;
+const claimed: Promise<ClaimResult> = Promise.resolve("claimed");
+const swapped = (u: Partial<ProcessedUpdates>) => async (i: number) => {
+  deps.updates = { ...shipped, claim: shipped.claim.bind(shipped), flush: shipped.flush.bind(shipped), complete: async () => {}, ...u };
+  try {
+    await whoami(i);
+  } finally {
+    deps.updates = shipped;
+  }
+};
+const eight = (fn: (i: number) => unknown) => (i: number) => Promise.all(Array.from({ length: 8 }, (_, j) => fn(i * 8 + j)));
+const variants: Record<string, (i: number) => unknown> = {
+  router: whoami,
+  raw,
+  nomarks: swapped({}),
+  nodb: swapped({ claim: () => claimed }),
+  rawclaim: swapped({ claim: async () => (await raw(), "claimed") }),
+  router8: eight(whoami),
+  raw8: eight(raw),
+};
+const names = chosen.filter((n) => variants[n]);
+const fns = names.map((n) => variants[n]!);
+
+// per round, each variant's block: its p50, mean and CPU a message
+const p50: number[][] = names.map(() => []);
+const mean: number[][] = names.map(() => []);
+const cpu: number[][] = names.map(() => []);
+for (let r = 0; r < rounds; r++) {
+  for (let v = 0; v < fns.length; v++) {
+    const before = process.cpuUsage();
+    const [m] = await measureAlternating(1, block, [fns[v]!]);
+    const used = process.cpuUsage(before);
+    p50[v]!.push(m!.p50Ms);
+    mean[v]!.push(m!.totalMs / block);
+    cpu[v]!.push((used.user + used.system) / 1000 / (2 * block)); // warm-up block included
+  }
+}
+const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+for (let v = 0; v < names.length; v++) {
+  console.log(`${names[v]!.padEnd(9)} p50 ${med(p50[v]!).toFixed(3)} ms  mean ${med(mean[v]!).toFixed(3)} ms  node cpu ${med(cpu[v]!).toFixed(3)} ms/op`);
+}
+const at = (n: string) => names.indexOf(n);
+if (at("router") >= 0 && at("raw") >= 0) console.log(`raw/router (medians of block means): ${(med(mean[at("raw")]!) / med(mean[at("router")]!)).toFixed(2)}`);
+
+await app.close();
+await logged.close();
+await d.db.schema.dropSchema(schema).cascade().execute();
+await d.close();
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import SQLite from "better-sqlite3";
+import { buildApp } from "../../../bots/app.js";
+import { loadConfig } from "../../../bots/config.js";
+import { OFFLINE_ENV } from "../../helpers/app.js";
+import { measureAlternating, measureTurns } from "../harness.js";
+import { fileLogger, sender } from "../router.bench.js";
+
+/**
+ * `router.whoami.sqlite.100k` on its own, for quick repeated looks (tests/bench/profiles/router.md,
+ * fourth pass): USERS first contacts, then ROUNDS x (a block of BLOCK /whoami from returning users,
+ * a block of BLOCK raw inserts on a second connection to the same file). Prints each block's mean
+ * and p50 (µs) and the ratio of the totals (raw time / router time: the bench row's share).
+ *   npx tsx tests/bench/profiles/ab-router-sqlite.ts [USERS=100000] [BLOCK=10000] [ROUNDS=10]
+ */
+const users = Number(process.argv[2] ?? 100_000);
+const block = Number(process.argv[3] ?? 10_000);
+const rounds = Number(process.argv[4] ?? 10);
+const dir = mkdtempSync(join(tmpdir(), "purser-ab-"));
+const config = loadConfig({ ...OFFLINE_ENV, DATABASE_URL: `sqlite:${join(dir, "p.db")}`, USER_RATE_LIMIT_PER_MIN: "100000" });
+const logged = await fileLogger(dir, "purser.log");
+const app = await buildApp(config, { log: logged.log });
+await measureTurns(users, sender(app, { rendered: 0 })("/whoami", (i) => (i < 0 ? 2_000_000 - i : 1_000_000 + i)));
+let seed = 20;
+const draw = () => {
+  seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+  return 1_000_000 + (seed % users);
+};
+const returning = sender(app, { rendered: 0 })("/whoami", () => draw());
+const raw = new SQLite(join(dir, "p.db"));
+raw.pragma("journal_mode = WAL");
+raw.pragma("synchronous = NORMAL");
+const ins = raw.prepare("insert into processed_updates (platform, update_id, state, claimed_at, done_at) values (?, ?, 'done', ?, ?)");
+const now = Date.now();
+let k = 0;
+const said = { router: [] as string[], raw: [] as string[] };
+const total = { router: 0, raw: 0 };
+for (let r = 0; r < rounds; r++) {
+  const [a, b] = await measureAlternating(1, block, [returning, () => ins.run("raw", `ab-${++k}`, now, now)]);
+  for (const [name, m] of [["router", a!], ["raw", b!]] as const) {
+    total[name] += m.totalMs;
+    said[name].push(`${((m.totalMs / block) * 1000).toFixed(0)}/${(m.p50Ms * 1000).toFixed(0)}`);
+  }
+}
+console.log(`router mean/p50 µs ${said.router.join(" ")}`);
+console.log(`raw    mean/p50 µs ${said.raw.join(" ")}`);
+console.log(`raw time / router time: ${(total.raw / total.router).toFixed(3)}`);
+raw.close();
+await app.close();
+await logged.close();
+rmSync(dir, { recursive: true, force: true });
