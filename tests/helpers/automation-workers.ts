@@ -33,6 +33,8 @@ export interface Worker {
 export class AutomationWorkers {
   readonly prefix = `test-${randomBytes(4).toString("hex")}:`;
   readonly procs: Worker[] = [];
+  /** The last publish time given (seconds): each move is published strictly later, as a live feed's are. */
+  private publishedS = 0;
   private constructor(
     readonly w: SharedDb,
     readonly swap: SwapWorld,
@@ -47,10 +49,16 @@ export class AutomationWorkers {
     return k;
   }
 
-  /** SOL's price everywhere: Pyth (the stream) and Jupiter (the quotes), published now. */
+  /**
+   * SOL's price everywhere: Pyth (the stream) and Jupiter (the quotes), published now. Pyth's
+   * publish_time counts whole seconds and a book takes only a tick newer than the last it took, so a
+   * move is given a publish time after the previous one's (a worker now starts in under a second: a
+   * move within the second of the last would be a tick no newer, and ignored).
+   */
   setSol(usd: number) {
-    this.pyth.setFeed(FEED.SOL, { price: String(Math.round(usd * 1e8)), publishTime: Math.floor(Date.now() / 1000) });
-    this.pyth.setFeed(FEED.USDC, { price: "100000000", publishTime: Math.floor(Date.now() / 1000) });
+    const publishTime = (this.publishedS = Math.max(Math.floor(Date.now() / 1000), this.publishedS + 1));
+    this.pyth.setFeed(FEED.SOL, { price: String(Math.round(usd * 1e8)), publishTime });
+    this.pyth.setFeed(FEED.USDC, { price: "100000000", publishTime });
     this.swap.jup.setPrice(NATIVE_MINT, usd);
   }
 
@@ -139,6 +147,8 @@ export class LockHolder {
   private constructor(private readonly c: pg.Client) {}
   static async open(url: string): Promise<LockHolder> {
     const c = new pg.Client({ connectionString: url });
+    // A test that fails while holding leaves it open until the database is dropped: no uncaught error then.
+    c.on("error", () => {});
     await c.connect();
     return new LockHolder(c);
   }
@@ -158,6 +168,7 @@ export class LockHolder {
 /** Backends of this database waiting for a lock, with the statement each is running. */
 export async function lockWaiters(w: SharedDb): Promise<string[]> {
   const c = new pg.Client({ connectionString: w.url });
+  c.on("error", () => {});
   await c.connect();
   try {
     const r = await c.query<{ query: string }>(
