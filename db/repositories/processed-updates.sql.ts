@@ -106,6 +106,14 @@ const PG_UPSERT = `insert into processed_updates as p (platform, update_id, stat
   on conflict (platform, update_id) do update set claimed_at = excluded.claimed_at
   where p.state = 'claimed' and p.claimed_at < excluded.claimed_at - $4::int8`;
 const PG_CLAIM = { name: "purser-processed-updates-claim", text: PG_UPSERT };
+/**
+ * A lone claim tries the plain insert first: a new update (nearly every one) costs what a raw
+ * single-row insert costs, where the upsert pays Postgres's speculative insertion on every row. Only
+ * an update already in the table (a redelivery, a takeover) fails it with a unique violation and
+ * then goes through the upsert, which decides as before.
+ */
+const PG_INSERT = { name: "purser-processed-updates-insert", text: "insert into processed_updates (platform, update_id, state, claimed_at, done_at) values ($1, $2, 'claimed', $3, null)" };
+const UNIQUE_VIOLATION = "23505";
 
 type Row = { platform: string; update_id: string };
 
@@ -120,7 +128,13 @@ export function postgresBatch(pool: pg.Pool): CommitBatch {
   const commit: CommitBatch = async (claims, marks) => {
     const c = claims[0];
     if (c && claims.length === 1 && !marks.length) {
-      // no RETURNING: the row count says it (1: inserted or taken over, 0: the conflict's WHERE said no)
+      try {
+        await pool.query({ ...PG_INSERT, values: [c.platform, c.updateId, c.now] });
+        return [true];
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw classifyDbError(err);
+      }
+      // no RETURNING: the row count says it (1: taken over, 0: the conflict's WHERE said no)
       const res = await query(PG_CLAIM, [c.platform, c.updateId, c.now, c.leaseMs]);
       return [res.rowCount === 1];
     }
