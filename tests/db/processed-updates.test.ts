@@ -165,6 +165,25 @@ for (const target of sharedTestDatabases()) {
       expect((await state(d, "f1"))?.state).toBe("claimed");
     });
 
+    it("a lone claim: new -> claimed, again within the lease -> duplicate, done -> duplicate after the lease; a statement failing for any other reason is an error, never a duplicate", async () => {
+      const d = await open();
+      const commit = commitBatchFor(d);
+      expect(await commit([{ platform: "telegram", updateId: "l1", now: 1000, leaseMs: LEASE }], [])).toEqual([true]);
+      expect(await commit([{ platform: "telegram", updateId: "l1", now: 2000, leaseMs: LEASE }], [])).toEqual([false]);
+      expect(await state(d, "l1")).toEqual({ state: "claimed", claimed_at: 1000 }); // the loser changed nothing
+      await commit([], [{ platform: "telegram", updateId: "l1", now: 3000 }]);
+      expect(await commit([{ platform: "telegram", updateId: "l1", now: 1000 + LEASE + 1, leaseMs: LEASE }], [])).toEqual([false]);
+      expect((await state(d, "l1"))?.state).toBe("done");
+      // the table gone (any failure but the update's own key): the claim fails loudly
+      await d.db.schema.alterTable("processed_updates").renameTo("processed_updates_away").execute();
+      try {
+        await expect(commit([{ platform: "telegram", updateId: "l2", now: 5000, leaseMs: LEASE }], [])).rejects.toThrow();
+      } finally {
+        await d.db.schema.alterTable("processed_updates_away").renameTo("processed_updates").execute();
+      }
+      expect(await commit([{ platform: "telegram", updateId: "l2", now: 5000, leaseMs: LEASE }], [])).toEqual([true]);
+    });
+
     it("a timed flush in flight does not hold claims back where batches run side by side (Postgres), and a failed one keeps its marks", async () => {
       const d = await open();
       const inner = commitBatchFor(d);
