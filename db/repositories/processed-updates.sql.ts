@@ -129,10 +129,10 @@ export function postgresBatch(pool: pg.Pool): CommitBatch {
     const c = claims[0];
     if (c && claims.length === 1 && !marks.length) {
       try {
-        await pool.query({ ...PG_INSERT, values: [c.platform, c.updateId, c.now] });
+        await query(PG_INSERT, [c.platform, c.updateId, c.now]);
         return [true];
       } catch (err) {
-        if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw classifyDbError(err);
+        if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err; // classified by query()
       }
       // no RETURNING: the row count says it (1: taken over, 0: the conflict's WHERE said no)
       const res = await query(PG_CLAIM, [c.platform, c.updateId, c.now, c.leaseMs]);
