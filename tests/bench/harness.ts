@@ -52,12 +52,32 @@ export async function measure(n: number, fn: (i: number) => unknown, warmup = Ma
     await fn(i);
     lat[i] = performance.now() - t0;
   }
-  const totalMs = performance.now() - start;
+  return summarize(lat, performance.now() - start);
+}
+
+/** A workload's figures from its ops' latencies (sorted here) and its wall time. */
+function summarize(lat: Float64Array, totalMs: number): Measured {
   lat.sort();
+  const n = lat.length;
   return { n, totalMs, opsPerSec: (n / totalMs) * 1000, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99) };
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * `count` ops of `fn`, each in its own turn of the event loop, op k given index `first + k`; with `lat`,
+ * each op's latency stored at lat[at + k]. Resolves with the wall time of the whole.
+ */
+async function turns(fn: (i: number) => unknown, first: number, count: number, lat?: Float64Array, at = 0): Promise<number> {
+  const start = performance.now();
+  for (let k = 0; k < count; k++) {
+    await nextTurn();
+    const t0 = performance.now();
+    await fn(first + k);
+    if (lat) lat[at + k] = performance.now() - t0;
+  }
+  return performance.now() - start;
+}
 
 /**
  * As `measure`, but each op starts in a new turn of the event loop, as a message arriving from a
@@ -67,21 +87,9 @@ const nextTurn = () => new Promise<void>((r) => setImmediate(r));
  * compared with is measured the same way, so the turn's own cost is in both.
  */
 export async function measureTurns(n: number, fn: (i: number) => unknown, warmup = Math.min(500, n)): Promise<Measured> {
-  for (let i = 0; i < warmup; i++) {
-    await nextTurn();
-    await fn(-1 - i);
-  }
+  await turns((i) => fn(-1 - i), 0, warmup);
   const lat = new Float64Array(n);
-  const start = performance.now();
-  for (let i = 0; i < n; i++) {
-    await nextTurn();
-    const t0 = performance.now();
-    await fn(i);
-    lat[i] = performance.now() - t0;
-  }
-  const totalMs = performance.now() - start;
-  lat.sort();
-  return { n, totalMs, opsPerSec: (n / totalMs) * 1000, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99) };
+  return summarize(lat, await turns(fn, 0, n, lat));
 }
 
 /**
@@ -94,34 +102,13 @@ export async function measureTurns(n: number, fn: (i: number) => unknown, warmup
  */
 export async function measureAlternating(blocks: number, size: number, fns: readonly ((i: number) => unknown)[]): Promise<Measured[]> {
   if (!Number.isInteger(size) || size < 1) throw new Error(`block size must be a positive integer, not ${size}`);
-  for (const fn of fns) {
-    for (let i = 0; i < size; i++) {
-      await nextTurn();
-      await fn(-1 - i);
-    }
-  }
+  for (const fn of fns) await turns((i) => fn(-1 - i), 0, size);
   const lat = fns.map(() => new Float64Array(blocks * size));
   const total = fns.map(() => 0);
   for (let b = 0; b < blocks; b++) {
-    for (let k = 0; k < fns.length; k++) {
-      const fn = fns[k]!;
-      const l = lat[k]!;
-      const start = performance.now();
-      for (let j = 0; j < size; j++) {
-        await nextTurn();
-        const t0 = performance.now();
-        await fn(b * size + j);
-        l[b * size + j] = performance.now() - t0;
-      }
-      total[k] = total[k]! + performance.now() - start;
-    }
+    for (let k = 0; k < fns.length; k++) total[k]! += await turns(fns[k]!, b * size, size, lat[k], b * size);
   }
-  return lat.map((l, k) => {
-    l.sort();
-    const n = l.length;
-    const totalMs = total[k]!;
-    return { n, totalMs, opsPerSec: (n / totalMs) * 1000, p50Ms: percentile(l, 50), p99Ms: percentile(l, 99) };
-  });
+  return lat.map((l, k) => summarize(l, total[k]!));
 }
 
 export const row = (name: string, m: Measured | null, note = "", extra: Pick<BenchRow, "id" | "target"> = {}): BenchRow => ({
