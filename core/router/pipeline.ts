@@ -103,6 +103,10 @@ export type Stage<In extends RouterContext, Out extends RouterContext = In> = (c
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyStage = Stage<any, any>;
 
+/** The step a context is in (set by the pipeline). */
+const AT = Symbol("pipeline step");
+type Tracked = RouterContext & { [AT]?: number };
+
 /**
  * Koa/grammY-style composition, typed: each step decides whether to call the rest, and the context
  * type the next step gets is the one this step hands on (`.then(identify).then(route)`).
@@ -118,18 +122,24 @@ export class Pipeline<In extends RouterContext, Cur extends RouterContext = In> 
     return new Pipeline<In, Next>([...this.steps, step]);
   }
 
+  /**
+   * The steps composed. Each step's `next` is made once here, not per message: a message's context
+   * carries the index of the step it is in, which is how a second call of one `next` is refused (a
+   * step hands on the context it was given, extended, as every router step does).
+   */
   build(): (ctx: In) => Promise<void> {
     const steps = this.steps;
-    const run = (i: number, ctx: RouterContext): Promise<void> => {
+    const enter = (i: number, ctx: Tracked): Promise<void> => {
       const step = steps[i];
       if (!step) return Promise.resolve();
-      let called = false;
-      return step(ctx, (out: RouterContext) => {
-        if (called) return Promise.reject(new Error(`step ${i} called next() twice`));
-        called = true;
-        return run(i + 1, out);
-      });
+      ctx[AT] = i;
+      return step(ctx, nexts[i]!);
     };
-    return (ctx) => run(0, ctx);
+    const nexts = steps.map((_, i) => (out: Tracked): Promise<void> => {
+      if (out[AT] !== undefined && out[AT] !== i) return Promise.reject(new Error(`step ${i} called next() twice`));
+      out[AT] = i + 1; // past this step, even when it is the last: a second call is refused
+      return enter(i + 1, out);
+    });
+    return (ctx) => enter(0, ctx);
   }
 }
