@@ -86,6 +86,26 @@ for (const target of sharedTestDatabases()) {
       ]);
     });
 
+    it("a flush of many marks (several statements' worth, two platforms) marks each update done at its own time, and no other", async () => {
+      const d = await open();
+      const u = new BatchedProcessedUpdates(commitBatchFor(d), { timer: manualTimer().timer });
+      const ids = Array.from({ length: 64 + 16 + 4 + 3 + 64 }, (_, i) => ({ platform: i % 3 ? ("telegram" as const) : ("discord" as const), id: `m${i}` }));
+      for (const [i, m] of ids.entries()) expect(await u.claim(m.platform, m.id, 10_000 + i, LEASE)).toBe("claimed");
+      // the same ids on the other platform, claimed and never completed: untouched by the flush
+      for (const m of ids.slice(0, 10)) expect(await u.claim(m.platform === "telegram" ? "discord" : "telegram", m.id, 10_000, LEASE)).toBe("claimed");
+      for (const [i, m] of ids.entries()) if (i !== 5) await u.complete(m.platform, m.id, 20_000 + i);
+      await u.flush();
+      const rows = await d.db.selectFrom("processed_updates").select(["platform", "update_id", "state", "done_at"]).execute();
+      expect(rows).toHaveLength(ids.length + 10);
+      const of = new Map(rows.map((r) => [`${r.platform}:${r.update_id}`, r]));
+      for (const [i, m] of ids.entries()) {
+        const r = of.get(`${m.platform}:${m.id}`)!;
+        if (i === 5) expect([r.state, r.done_at]).toEqual(["claimed", null]);
+        else expect([r.state, Number(r.done_at)]).toEqual(["done", 20_000 + i]);
+      }
+      for (const m of ids.slice(0, 10)) expect(of.get(`${m.platform === "telegram" ? "discord" : "telegram"}:${m.id}`)?.state).toBe("claimed");
+    });
+
     it("claims made together commit in one transaction; the same update twice in it: one claimed, one duplicate", async () => {
       const d = await open();
       const rec = recorded(d);
