@@ -13,7 +13,7 @@ import { failureReply, needsModelConfirm, newCorrelationId } from "./failure.js"
 import type { IntentResolver } from "./intent.js";
 import type { Button, InboundMessage, Reply } from "./message.js";
 import { sanitize, validArgs } from "./parse.js";
-import { Pipeline, type Call, type Claimed, type Identified, type Job, type Outcome, type Responder } from "./pipeline.js";
+import { Pipeline, type Call, type Claimed, type Identified, type Job, type Outcome, type ReplyMeta, type Responder } from "./pipeline.js";
 import type { Route, Routed, RouterContext, Stage, Targeted, Validated } from "./pipeline.js";
 import { LazyChildLogger } from "./lazy-log.js";
 import { refusalOf } from "./preconditions.js";
@@ -23,6 +23,9 @@ import { textReply } from "./reply.js";
 import { routeButton, routeText } from "./route.js";
 
 export { newCorrelationId, unavailableReply, userErrorReply } from "./failure.js";
+
+/** The meta of a reply that is not an error (shared: nothing writes to it). */
+const NO_META: Readonly<ReplyMeta> = Object.freeze({});
 
 export interface RouterDeps {
   registry: CommandRegistry;
@@ -299,7 +302,7 @@ export class Router {
 
   private async send(ctx: RouterContext, out: Reply): Promise<void> {
     ctx.reply = out;
-    await ctx.respond(out, ctx.errorCode ? { code: ctx.errorCode } : {});
+    await ctx.respond(out, ctx.errorCode ? { code: ctx.errorCode } : NO_META);
     if (out.tellsOrder) {
       await this.deps.services.trading.markTold(out.tellsOrder).catch((err: unknown) => ctx.log.warn({ err, order: out.tellsOrder }, "could not mark the order told"));
     }
