@@ -16,7 +16,9 @@ import { fileLogger, sender } from "../router.bench.js";
  *   npx tsx tests/bench/profiles/ab-router-pg.ts [BLOCK=1000] [ROUNDS=8] [variants, comma-separated]
  * Variants: router (as shipped), raw (the bench's raw insert), nomarks (done marks never written),
  * nodb (claims answered without a database), rawclaim (the router with its claim replaced by the
- * raw insert), router8 / raw8 (eight in flight; figures per batch of eight). Prints, a variant,
+ * raw insert), rawspin (the raw insert, then SPIN_US=20 µs of busy JavaScript: what a fixed amount of
+ * CPU after each round trip costs in wall time), router8 / raw8 (eight in flight; figures per batch
+ * of eight). Prints, a variant,
  * the median over blocks of p50 and mean (ms) and the Node process's CPU an op (ms, user+sys; an op of
  * the *8 variants is a batch of eight).
  * PROFILE_PG=<url> (default the local test database); a fresh schema, dropped afterwards.
@@ -61,6 +63,11 @@ const variants: Record<string, (i: number) => unknown> = {
   nomarks: swapped({}),
   nodb: swapped({ claim: () => claimed }),
   rawclaim: swapped({ claim: async () => (await raw(), "claimed") }),
+  rawspin: async () => {
+    await raw();
+    const until = performance.now() + Number(process.env.SPIN_US ?? 20) / 1000;
+    while (performance.now() < until);
+  },
   router8: eight(whoami),
   raw8: eight(raw),
 };
