@@ -56,6 +56,18 @@ export function sender(app: App, counter: { rendered: number }) {
   };
 }
 
+/**
+ * The bench's returning users: 1,000,000 + a seeded uniform pick among the first `users` (whose first
+ * contact made them 1,000,000 + i): the same sequence every run, in every tool that draws them.
+ */
+export function returningUser(users: number): () => number {
+  let seed = 20;
+  return () => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return 1_000_000 + (seed % users);
+  };
+}
+
 const share = (r: { opsPerSec: number | null } | undefined, base: { opsPerSec: number | null } | undefined) =>
   r?.opsPerSec && base?.opsPerSec ? (r.opsPerSec / base.opsPerSec) * 100 : 0;
 
@@ -90,11 +102,7 @@ export async function routerBench(n = 20_000): Promise<BenchRow[]> {
   // users drawn uniformly at random among them (a seeded generator: the same draw every run).
   const many = 100_000;
   const firstContact = await measure(many, through("/whoami", (i) => (i < 0 ? 2_000_000 - i : 1_000_000 + i)));
-  let seed = 20;
-  const draw = () => {
-    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-    return 1_000_000 + (seed % many);
-  };
+  const draw = returningUser(many);
   // The returning users and the raw inserts side by side: alternating blocks on the same file (the
   // raw inserts on a connection of their own, as another process would), so a checkpoint or the
   // disk's noise falls on both rather than on whichever phase ran at the time.

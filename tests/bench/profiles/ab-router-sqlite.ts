@@ -7,7 +7,7 @@ import { loadConfig } from "../../../bots/config.js";
 import { OFFLINE_ENV } from "../../helpers/app.js";
 import { startJupiterFake } from "../../fakes/jupiter-api.js";
 import { measureAlternating, measureTurns, type Measured } from "../harness.js";
-import { fileLogger, sender } from "../router.bench.js";
+import { fileLogger, returningUser, sender } from "../router.bench.js";
 
 /**
  * `router.whoami.sqlite.100k` on its own, for quick repeated looks (tests/bench/profiles/router.md,
@@ -39,11 +39,7 @@ if (process.env.AB_PRE === "1") {
   await measureTurns(20_000, sender(app, { rendered: 0 })("/price SOL", (i) => Math.abs(i) % 200));
 }
 await measureTurns(users, sender(app, { rendered: 0 })("/whoami", (i) => (i < 0 ? 2_000_000 - i : 1_000_000 + i)));
-let seed = 20;
-const draw = () => {
-  seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-  return 1_000_000 + (seed % users);
-};
+const draw = returningUser(users);
 const returning = sender(app, { rendered: 0 })("/whoami", () => draw());
 const raw = new SQLite(join(dir, "p.db"));
 raw.pragma("journal_mode = WAL");

@@ -5,7 +5,7 @@ import { buildApp } from "../../../bots/app.js";
 import { loadConfig } from "../../../bots/config.js";
 import { OFFLINE_ENV } from "../../helpers/app.js";
 import { measureAlternating, measureTurns } from "../harness.js";
-import { fileLogger, msg, sender } from "../router.bench.js";
+import { fileLogger, msg, returningUser, sender } from "../router.bench.js";
 import { renderConsole } from "../../../adapters/console/render.js";
 
 /**
@@ -27,11 +27,7 @@ await measureTurns(users, sender(app, { rendered: 0 })("/whoami", (i) => (i < 0 
 const claimed = Promise.resolve("claimed" as const);
 const done = Promise.resolve();
 (app.router as unknown as { deps: { updates: unknown } }).deps.updates = { claim: () => claimed, complete: () => done, flush: () => done };
-let seed = 20;
-const draw = () => {
-  seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-  return 1_000_000 + (seed % users);
-};
+const draw = returningUser(users);
 const full = sender(app, { rendered: 0 })("/whoami", () => draw());
 let sink = 0;
 const norender = async () => {

@@ -8,7 +8,7 @@ import { buildApp } from "../../../bots/app.js";
 import { loadConfig } from "../../../bots/config.js";
 import { createDatabase, migrate } from "../../../db/index.js";
 import { OFFLINE_ENV } from "../../helpers/app.js";
-import { fileLogger, sender } from "../router.bench.js";
+import { fileLogger, returningUser, sender } from "../router.bench.js";
 
 /**
  * CPU profile of the router's hot path, as `router.whoami.sqlite.100k` measures it: USERS distinct
@@ -16,7 +16,9 @@ import { fileLogger, sender } from "../router.bench.js";
  * pino writing to a file. Prints the top self-time functions and the µs a message each costs.
  *   npx tsx tests/bench/profiles/profile-router.ts [USERS=100000] [MSGS=100000] [out.cpuprofile]
  * With PROFILE_PG=<postgres url>, on Postgres instead (a fresh schema there, dropped afterwards), as
- * `router.whoami.pg` measures it.
+ * `router.whoami.pg` measures it. NODB=1: claims and done marks answered in memory (the router's
+ * JavaScript alone). ALLOC=1: the bytes each function allocates a message instead of CPU time. Before
+ * either, the same messages unprofiled print their µs a message and the event loop's idle time.
  */
 const users = Number(process.argv[2] ?? 100_000);
 const msgs = Number(process.argv[3] ?? 100_000);
@@ -34,11 +36,7 @@ const logged = await fileLogger(dir, "purser.log");
 const app = await buildApp(config, { log: logged.log, ...(db ? { db } : {}) });
 const send = sender(app, { rendered: 0 })("/whoami", (i) => 1_000_000 + i);
 for (let i = 0; i < users; i++) await send(i);
-let seed = 20;
-const draw = () => {
-  seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-  return 1_000_000 + (seed % users);
-};
+const draw = returningUser(users);
 const returning = sender(app, { rendered: 0 })("/whoami", () => draw());
 for (let i = 0; i < 2000; i++) await returning(i); // warm
 if (process.env.NODB === "1") {
@@ -52,33 +50,25 @@ if (process.env.NODB === "1") {
   // unprofiled, for the figure without the profiler's overhead
   const t = performance.now();
   const elu0 = performance.eventLoopUtilization();
-  for (let i = 0; i < msgs; i++) {
-    await new Promise<void>((r) => setImmediate(r));
-    await returning(i);
-  }
+  await turns();
   const elu = performance.eventLoopUtilization(elu0);
   console.log(`unprofiled: ${(((performance.now() - t) * 1000) / msgs).toFixed(1)} µs a message; event loop idle ${((elu.idle * 1000) / msgs).toFixed(1)} µs a message`);
 }
 const session = new Session();
 session.connect();
+if (process.env.ALLOC === "1") {
+  await allocations();
+  process.exit(0);
+}
 await session.post("Profiler.enable");
 await session.post("Profiler.setSamplingInterval", { interval: 50 });
 await session.post("Profiler.start");
 const t0 = performance.now();
 // each message in its own turn of the event loop, as the bench measures (harness.measureTurns)
-for (let i = 0; i < msgs; i++) {
-  await new Promise<void>((r) => setImmediate(r));
-  await returning(i);
-}
+await turns();
 const ms = performance.now() - t0;
 const { profile } = await session.post("Profiler.stop");
-await app.close();
-await logged.close();
-if (db) {
-  await db.db.schema.dropSchema(schema).cascade().execute();
-  await db.close();
-}
-rmSync(dir, { recursive: true, force: true });
+await close();
 if (out) writeFileSync(out, JSON.stringify(profile));
 
 // self time per function: samples x their intervals
@@ -101,3 +91,52 @@ const top = [...byFn].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TO
 process.stdout.write(`${msgs} msgs from ${users} users in ${ms.toFixed(0)} ms: ${((ms * 1000) / msgs).toFixed(1)} µs a message (${((msgs / ms) * 1000).toFixed(0)}/s); profiled ${(total / 1000).toFixed(0)} ms\n`);
 process.stdout.write("| self % | µs/msg | function |\n|---:|---:|---|\n");
 for (const [name, t] of top) process.stdout.write(`| ${((t / total) * 100).toFixed(1)} | ${(t / msgs).toFixed(1)} | ${name} |\n`);
+
+/** MSGS messages, each in its own turn of the event loop (harness.measureTurns). */
+async function turns(): Promise<void> {
+  for (let i = 0; i < msgs; i++) {
+    await new Promise<void>((r) => setImmediate(r));
+    await returning(i);
+  }
+}
+
+async function close(): Promise<void> {
+  await app.close();
+  await logged.close();
+  if (db) {
+    await db.db.schema.dropSchema(schema).cascade().execute();
+    await db.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * ALLOC=1: where the messages allocate, by the sampling heap profiler (objects the young and old
+ * collections freed counted too): the bytes a message each allocating function (self) is
+ * responsible for, with its caller.
+ */
+async function allocations(): Promise<void> {
+  await session.post("HeapProfiler.enable");
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await turns();
+  const { profile: heap } = await session.post("HeapProfiler.stopSampling");
+  await close();
+  type Node = { callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number }; selfSize: number; children: Node[] };
+  const bySite = new Map<string, number>();
+  let bytes = 0;
+  const walk = (n: Node, parent: string) => {
+    const f = n.callFrame;
+    const file = f.url.split("/").slice(f.url.includes("node_modules") ? -2 : -1).join("/");
+    // tsx runs each file as one line: the column (of the function's start) tells functions apart
+    const name = `${f.functionName || "(anonymous)"} ${file}:${f.lineNumber + 1}:${f.columnNumber ?? ""}`;
+    if (n.selfSize) {
+      const key = `${name}  <- ${parent}`;
+      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      bytes += n.selfSize;
+    }
+    for (const c of n.children) walk(c, name);
+  };
+  walk(heap.head as unknown as Node, "");
+  process.stdout.write(`${(bytes / msgs).toFixed(0)} bytes allocated a message (sampled)\n`);
+  for (const [k, b] of [...bySite].sort((x, y) => y[1] - x[1]).slice(0, Number(process.env.TOP ?? 30))) process.stdout.write(`${(b / msgs).toFixed(0).padStart(6)}  ${k}\n`);
+}
