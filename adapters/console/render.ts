@@ -1,4 +1,5 @@
 import type { Reply, Span } from "../../core/router/message.js";
+import { padKeys } from "../../core/router/reply.js";
 
 const ANSI = { bold: "\x1b[1m", italic: "\x1b[3m", code: "\x1b[36m", dim: "\x1b[2m", reset: "\x1b[0m", red: "\x1b[31m" };
 
@@ -7,22 +8,6 @@ const CONTROLS = new RegExp(CONTROL.source, "g");
 
 /** Strips terminal control sequences from untrusted text so it cannot repaint the screen. */
 export const safe = (s: string) => (CONTROL.test(s) ? s.replace(CONTROLS, "") : s);
-
-/** Characters as the terminal counts them (code points: a surrogate pair is one), without an array of them. */
-function width(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
-}
 
 function span(s: Span, color: boolean): string {
   if (typeof s === "string") return safe(s);
@@ -47,14 +32,11 @@ export function renderConsole(r: Reply, color: boolean, imagePath?: (i: number) 
       let line = "";
       for (const s of b.spans) line += span(s, color);
       lines.push(line);
-    }
-    else if (b.type === "code") lines.push(...safe(b.text).split("\n").map((l) => `  ${l}`));
+    } else if (b.type === "code") lines.push(...safe(b.text).split("\n").map((l) => `  ${l}`));
     else if (b.type === "table") {
       if (b.title) lines.push(color ? `${ANSI.bold}${safe(b.title)}${ANSI.reset}` : safe(b.title));
-      const keys = b.rows.map(([k]) => safe(k));
-      let w = 0;
-      for (const k of keys) w = Math.max(w, width(k));
-      b.rows.forEach(([, v], i) => lines.push(`  ${keys[i]!.padEnd(w)}  ${safe(v)}`));
+      const keys = padKeys(b.rows.map(([k]) => safe(k)));
+      b.rows.forEach(([, v], i) => lines.push(`  ${keys[i]}  ${safe(v)}`));
     } else {
       const where = imagePath?.(images.length);
       images.push({ png: b.png, alt: b.alt });

@@ -2,6 +2,7 @@
 // split under the length limit, with the inline keyboard on the last one. Pure: the sender sends.
 
 import type { Block, Button, Reply, Span } from "../../core/router/message.js";
+import { codePoints, padKeys } from "../../core/router/reply.js";
 import { BREAK, PLAIN, cutToFit, escapeAttr, escapeHtml, pack, sep, toHtml, tokenize } from "./render-split.js";
 import type { Tok, Wrap } from "./render-split.js";
 
@@ -72,13 +73,10 @@ class Wraps {
   }
 }
 
-const codePoints = (s: string) => [...s].length;
-
 /** Table rows as preformatted lines: keys padded (by code points) to the widest key. */
 function tableLines(rows: ReadonlyArray<readonly [string, string]>): string[] {
-  const cells = rows.map(([k, v]) => [k.replace(NEWLINES, " "), v.replace(NEWLINES, " ")] as const);
-  const width = Math.max(0, ...cells.map(([k]) => codePoints(k)));
-  return cells.map(([k, v]) => `${k}${" ".repeat(width - codePoints(k))}  ${v}`);
+  const keys = padKeys(rows.map(([k]) => k.replace(NEWLINES, " ")));
+  return rows.map(([, v], i) => `${keys[i]}  ${v.replace(NEWLINES, " ")}`);
 }
 
 function blockTokens(b: Exclude<Block, { type: "image" }>, wraps: Wraps): Tok[] {

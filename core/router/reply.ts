@@ -58,6 +58,29 @@ export class ReplyBuilder {
 export const reply = (kind: ReplyKind = "info") => new ReplyBuilder(kind);
 export const textReply = (text: string, kind: ReplyKind = "info"): Reply => reply(kind).line(text).build();
 
+/** Characters as a monospace block counts them: code points (a surrogate pair is one), without an array of them. */
+export function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i + 1 < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/** A table's keys, each padded with spaces to the widest (by code points): how every renderer aligns a table. */
+export function padKeys(keys: readonly string[]): string[] {
+  let width = 0;
+  for (const k of keys) width = Math.max(width, codePoints(k));
+  return keys.map((k) => k + " ".repeat(width - codePoints(k)));
+}
+
 /** Plain text of a reply (tests, logs, the X adapter's starting point). */
 export function plainText(r: Reply): string {
   const out: string[] = [];
@@ -65,8 +88,8 @@ export function plainText(r: Reply): string {
     if (b.type === "text") out.push(b.spans.map((s) => (typeof s === "string" ? s : s.text)).join(""));
     else if (b.type === "table") {
       if (b.title) out.push(b.title);
-      const w = Math.max(0, ...b.rows.map(([k]) => [...k].length));
-      for (const [k, v] of b.rows) out.push(`${k.padEnd(w)}  ${v}`);
+      const keys = padKeys(b.rows.map(([k]) => k));
+      b.rows.forEach(([, v], i) => out.push(`${keys[i]}  ${v}`));
     } else if (b.type === "code") out.push(b.text);
     else out.push(b.caption ?? `[image: ${b.alt}]`);
   }

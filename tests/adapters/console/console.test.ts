@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ConsoleChat } from "../../../adapters/console/console-chat.js";
 import { renderConsole } from "../../../adapters/console/render.js";
-import { reply } from "../../../core/router/reply.js";
+import { codePoints, padKeys, plainText, reply } from "../../../core/router/reply.js";
 import { PNG } from "pngjs";
 import { readFileSync } from "node:fs";
 import { makeTestApp, OFFLINE_ENV } from "../../helpers/app.js";
@@ -130,5 +130,13 @@ describe("terminal chat", () => {
     );
     expect(r.text).toBe("  SOL      1\n  BONK[2J  2\nevil]0;title");
     expect(r.text).not.toContain("\u001b");
+  });
+
+  it("aligns a table by characters, not UTF-16 units: a key with an emoji pads as the terminal counts it, in every renderer", () => {
+    const table = reply().table([["🚀", "1"], ["BONK", "2"], ["日本", "3"]]).build();
+    expect(renderConsole(table, false).text).toBe("  🚀     1\n  BONK  2\n  日本    3");
+    expect(plainText(table)).toBe("🚀     1\nBONK  2\n日本    3");
+    expect(codePoints("a🚀b\ud83d")).toBe(4); // a lone surrogate counts as one
+    expect(padKeys(["🚀", "ab", ""])).toEqual(["🚀 ", "ab", "  "]);
   });
 });
