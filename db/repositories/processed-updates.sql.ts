@@ -52,9 +52,9 @@ const sqliteDoneMany = (n: number) =>
   where p.platform = d.column1 and p.update_id = d.column2`;
 /**
  * Marks go in statements of these sizes, largest first (a flush holds hundreds: a statement a mark
- * costs about twice the time a mark of a 64-row statement does, measured).
+ * costs about twice the time a mark of a 64-row statement does, measured); the last few one each.
  */
-const MARK_CHUNKS = [64, 16, 4] as const;
+const MARK_CHUNKS = [64, 16, 4, 1] as const;
 /**
  * SQLite: prepared statements kept. The common batches - one claim alone, or one mark alone - are
  * one statement, committed on its own; larger ones one BEGIN IMMEDIATE ... COMMIT. Both run
@@ -78,7 +78,6 @@ export function sqliteBatch(st: SqliteStatements): CommitBatch {
         chunk.run(args);
       }
     }
-    for (; i < marks.length; i++) done.run(marks[i]!.now, marks[i]!.platform, marks[i]!.updateId);
   };
   const many = (claims: readonly ClaimRow[], marks: readonly DoneRow[]) => () => {
     markAll(marks);
