@@ -56,6 +56,13 @@ export function sender(app: App, counter: { rendered: number }) {
   };
 }
 
+/** The router's dedupe answered in memory (every claim won, marks dropped): its JavaScript alone, no database. */
+export function withoutDatabase(app: App): void {
+  const claimed = Promise.resolve("claimed" as const);
+  const done = Promise.resolve();
+  (app.router as unknown as { deps: { updates: unknown } }).deps.updates = { claim: () => claimed, complete: () => done, flush: () => done };
+}
+
 /**
  * The bench's returning users: 1,000,000 + a seeded uniform pick among the first `users` (whose first
  * contact made them 1,000,000 + i): the same sequence every run, in every tool that draws them.

@@ -5,7 +5,7 @@ import { buildApp } from "../../../bots/app.js";
 import { loadConfig } from "../../../bots/config.js";
 import { OFFLINE_ENV } from "../../helpers/app.js";
 import { measureAlternating, measureTurns } from "../harness.js";
-import { fileLogger, msg, returningUser, sender } from "../router.bench.js";
+import { fileLogger, msg, returningUser, sender, withoutDatabase } from "../router.bench.js";
 import { renderConsole } from "../../../adapters/console/render.js";
 
 /**
@@ -24,9 +24,7 @@ const config = loadConfig({ ...OFFLINE_ENV, DATABASE_URL: `sqlite:${join(dir, "p
 const logged = await fileLogger(dir, "purser.log");
 const app = await buildApp(config, { log: logged.log });
 await measureTurns(users, sender(app, { rendered: 0 })("/whoami", (i) => (i < 0 ? 2_000_000 - i : 1_000_000 + i)));
-const claimed = Promise.resolve("claimed" as const);
-const done = Promise.resolve();
-(app.router as unknown as { deps: { updates: unknown } }).deps.updates = { claim: () => claimed, complete: () => done, flush: () => done };
+withoutDatabase(app);
 const draw = returningUser(users);
 const full = sender(app, { rendered: 0 })("/whoami", () => draw());
 let sink = 0;

@@ -8,7 +8,8 @@ import { buildApp } from "../../../bots/app.js";
 import { loadConfig } from "../../../bots/config.js";
 import { createDatabase, migrate } from "../../../db/index.js";
 import { OFFLINE_ENV } from "../../helpers/app.js";
-import { fileLogger, returningUser, sender } from "../router.bench.js";
+import { measureTurns } from "../harness.js";
+import { fileLogger, returningUser, sender, withoutDatabase } from "../router.bench.js";
 
 /**
  * CPU profile of the router's hot path, as `router.whoami.sqlite.100k` measures it: USERS distinct
@@ -40,10 +41,7 @@ const draw = returningUser(users);
 const returning = sender(app, { rendered: 0 })("/whoami", () => draw());
 for (let i = 0; i < 2000; i++) await returning(i); // warm
 if (process.env.NODB === "1") {
-  // the router's JavaScript alone: claims and done marks answered without a database
-  const claimed = Promise.resolve("claimed" as const);
-  const done = Promise.resolve();
-  (app.router as unknown as { deps: { updates: unknown } }).deps.updates = { claim: () => claimed, complete: () => done, flush: () => done };
+  withoutDatabase(app);
   for (let i = 0; i < 2000; i++) await returning(i);
 }
 {
@@ -64,7 +62,6 @@ await session.post("Profiler.enable");
 await session.post("Profiler.setSamplingInterval", { interval: 50 });
 await session.post("Profiler.start");
 const t0 = performance.now();
-// each message in its own turn of the event loop, as the bench measures (harness.measureTurns)
 await turns();
 const ms = performance.now() - t0;
 const { profile } = await session.post("Profiler.stop");
@@ -92,12 +89,9 @@ process.stdout.write(`${msgs} msgs from ${users} users in ${ms.toFixed(0)} ms: $
 process.stdout.write("| self % | µs/msg | function |\n|---:|---:|---|\n");
 for (const [name, t] of top) process.stdout.write(`| ${((t / total) * 100).toFixed(1)} | ${(t / msgs).toFixed(1)} | ${name} |\n`);
 
-/** MSGS messages, each in its own turn of the event loop (harness.measureTurns). */
+/** MSGS messages, each in its own turn of the event loop, as the bench measures them. */
 async function turns(): Promise<void> {
-  for (let i = 0; i < msgs; i++) {
-    await new Promise<void>((r) => setImmediate(r));
-    await returning(i);
-  }
+  await measureTurns(msgs, returning, 0);
 }
 
 async function close(): Promise<void> {
