@@ -36,6 +36,8 @@ const DUPLICATE_P: Promise<ClaimResult> = Promise.resolve(DUPLICATE);
 const NO_MARKS: readonly DoneRow[] = [];
 const NO_CLAIMS: readonly ClaimRow[] = [];
 
+const first = (won: boolean[]) => won[0] === true;
+
 const keyOf = (platform: string, updateId: string) => `${platform}\u0000${updateId}`;
 
 /**
@@ -88,15 +90,26 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
     });
   }
 
-  private async claimDirect(row: ClaimRow): Promise<ClaimResult> {
+  private claimDirect(row: ClaimRow): Promise<ClaimResult> {
     this.direct = true;
     try {
-      const won = await this.commit([row], NO_MARKS);
-      return won[0] ? "claimed" : DUPLICATE;
-    } finally {
+      const { lone } = this.commit;
+      return (lone ? lone(row) : this.commit([row], NO_MARKS).then(first)).then(this.directWon, this.directFailed);
+    } catch (err) {
       this.direct = false;
+      return Promise.reject(err);
     }
   }
+
+  private readonly directWon = (won: boolean): ClaimResult => {
+    this.direct = false;
+    return won ? "claimed" : DUPLICATE;
+  };
+
+  private readonly directFailed = (err: unknown): never => {
+    this.direct = false;
+    throw err;
+  };
 
   complete(platform: Platform, updateId: string, now: number): Promise<void> {
     this.marks.set(keyOf(platform, updateId), { platform, updateId, now });

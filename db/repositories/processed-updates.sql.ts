@@ -32,6 +32,11 @@ export type CommitBatch = ((claims: readonly ClaimRow[], done: readonly DoneRow[
    * flush of done marks in flight need not hold the next claim back.
    */
   concurrent?: boolean;
+  /**
+   * One claim alone, its statement sent at once (concurrent batches): whether it won. The batch of
+   * that one claim without the batch's bookkeeping: no arrays of rows, no layers of promises.
+   */
+  lone?: (claim: ClaimRow) => Promise<boolean>;
 };
 
 /**
@@ -143,26 +148,21 @@ const UNIQUE_VIOLATION = "23505";
 type Row = { platform: string; update_id: string };
 
 export function postgresBatch(pool: pg.Pool): CommitBatch {
-  const query = async (q: { name: string; text: string }, values: unknown[]): Promise<pg.QueryResult<Row>> => {
-    try {
-      return await pool.query<Row>({ ...q, values });
-    } catch (err) {
-      throw classifyDbError(err);
-    }
+  const failed = (err: unknown): never => {
+    throw classifyDbError(err);
   };
+  const query = (q: { name: string; text: string }, values: unknown[]): Promise<pg.QueryResult<Row>> =>
+    pool.query<Row>({ name: q.name, text: q.text, values }).catch(failed);
+  const won = () => true;
+  const lone = (c: ClaimRow): Promise<boolean> =>
+    pool.query({ name: PG_INSERT.name, text: PG_INSERT.text, values: [c.platform, c.updateId, c.now] }).then(won, (err: unknown) => {
+      if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) failed(err);
+      // no RETURNING: the row count says it (1: taken over, 0: the conflict's WHERE said no)
+      return query(PG_CLAIM, [c.platform, c.updateId, c.now, c.leaseMs]).then((res) => res.rowCount === 1);
+    });
   const commit: CommitBatch = async (claims, marks) => {
     const c = claims[0];
-    if (c && claims.length === 1 && !marks.length) {
-      try {
-        await query(PG_INSERT, [c.platform, c.updateId, c.now]);
-        return [true];
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err; // classified by query()
-      }
-      // no RETURNING: the row count says it (1: taken over, 0: the conflict's WHERE said no)
-      const res = await query(PG_CLAIM, [c.platform, c.updateId, c.now, c.leaseMs]);
-      return [res.rowCount === 1];
-    }
+    if (c && claims.length === 1 && !marks.length) return [await lone(c)];
     const { rows } = await query(PG_BATCH, [
       marks.map((m) => m.platform),
       marks.map((m) => m.updateId),
@@ -176,5 +176,6 @@ export function postgresBatch(pool: pg.Pool): CommitBatch {
     return claims.map((x) => won.has(`${x.platform}\u0000${x.updateId}`));
   };
   commit.concurrent = true;
+  commit.lone = lone;
   return commit;
 }
