@@ -37,6 +37,20 @@ describe("Metrics", () => {
     expect(value(await samples(m, "purser_command_seconds_count"), 'command="price"')).toBe(2);
   });
 
+  it("command latencies waiting for the histogram are all in it at every scrape: none lost, none counted twice", async () => {
+    const m = new Metrics({ commands: ["price"], defaultMetrics: false });
+    // 600 messages: nine full batches of 64 handed over on the way, 24 waiting at the first scrape
+    for (let i = 0; i < 600; i++) m.routerDone(handled({ command: { name: "price" } }), 1_000 + (i % 3) * 20);
+    expect(value(await samples(m, "purser_command_seconds_count"), 'command="price"')).toBe(600);
+    expect(value(await samples(m, "purser_command_seconds_bucket"), 'le="0.001",command="price"')).toBe(200); // the 0 ms ones
+    expect(value(await samples(m, "purser_command_seconds_sum"), 'command="price"')).toBeCloseTo(200 * 0.02 + 200 * 0.04, 9);
+    m.routerDone(handled({ command: { name: "price" } }), 1_600);
+    expect(value(await samples(m, "purser_command_seconds_count"), 'command="price"')).toBe(601);
+    expect(value(await samples(m, "purser_command_seconds_count"), 'command="price"')).toBe(601); // a second scrape adds nothing
+    expect(value(await samples(m, "purser_command_seconds_bucket"), 'le="0.5",command="price"')).toBe(600);
+    expect(value(await samples(m, "purser_command_seconds_bucket"), 'le="+Inf",command="price"')).toBe(601);
+  });
+
   it("unknown commands, free text and odd platforms stay inside a bounded label set", async () => {
     const m = new Metrics({ commands: ["price"], defaultMetrics: false });
     m.routerDone(handled({ text: "/nosuch", outcome: "error", errorCode: "unknown_command" }));
