@@ -386,6 +386,6 @@ export function buildRouter(w: Wiring, registry: ReturnType<typeof createRegistr
     log,
     clock,
     userRatePerMin: config.USER_RATE_LIMIT_PER_MIN,
-    onDone: (ctx) => metrics.routerDone(ctx, clock.now()),
+    onDone: (ctx) => metrics.routerDone(ctx, ctx.finishedAt ?? clock.now()),
   });
 }

@@ -24,6 +24,8 @@ export interface RouterContext {
   corr: string;
   log: Logger;
   startedAt: number;
+  /** When its replies were done (set before the done mark and the observers). */
+  finishedAt?: number;
   /** The message text, sanitized ("" for a button press). */
   text: string;
   outcome: Outcome;

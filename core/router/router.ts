@@ -58,6 +58,7 @@ export class Router {
   private readonly pipeline: (ctx: RouterContext) => Promise<void>;
   private readonly userLimiter: RateLimiter;
   private readonly throttledNotice = new Map<string, number>();
+  private readonly ports = new Map<AnyCommand, CommandContext["services"]>();
   private readonly lease: number;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -99,14 +100,17 @@ export class Router {
         await this.send(ctx, failureReply(ctx, err)).catch((sendErr: unknown) => ctx.log.error({ err: sendErr }, "could not send the error reply"));
       }
       // After everything, replies included: the claimed update is done (a redelivery is a duplicate).
+      // One reading of the clock for the mark and the observers.
+      const finishedAt = (ctx.finishedAt = this.deps.clock.now());
       if (ctx.claimed) {
-        await this.deps.updates.complete(msg.platform, msg.updateId, this.deps.clock.now()).catch((err: unknown) => {
+        await this.deps.updates.complete(msg.platform, msg.updateId, finishedAt).catch((err: unknown) => {
           ctx.log.error({ err, updateId: msg.updateId }, "could not mark update done");
         });
       }
     } finally {
       this.inFlight--;
       if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+      ctx.finishedAt ??= this.deps.clock.now();
       this.deps.onDone?.(ctx);
     }
     return ctx.outcome;
@@ -132,7 +136,8 @@ export class Router {
       ctx.log.warn({ platform }, "update without id ignored");
       return;
     }
-    const claim = await this.deps.updates.claim(platform, updateId, this.deps.clock.now(), this.lease);
+    // claimed when the message arrived (the same instant: nothing is awaited before the claim)
+    const claim = await this.deps.updates.claim(platform, updateId, ctx.startedAt, this.lease);
     if (claim === "duplicate") {
       ctx.outcome = "duplicate";
       ctx.log.debug({ updateId }, "duplicate update skipped");
@@ -268,7 +273,7 @@ export class Router {
       identity: r.identity,
       identities: r.identities,
       isAdmin: r.isAdmin,
-      services: portsFor(this.deps.services, cmd.needs),
+      services: this.portsOf(cmd),
       registry: this.deps.registry,
       log: ctx.log,
       corr: ctx.corr,
@@ -287,6 +292,13 @@ export class Router {
     if ((origin === "confirmed" || origin === "picked") && !out.private) out = { ...out, editsOriginal: true };
     await this.send(ctx, out);
   };
+
+  /** The ports a command declares it needs: the same object for every call of the command. */
+  private portsOf(cmd: AnyCommand): CommandContext["services"] {
+    let ports = this.ports.get(cmd);
+    if (!ports) this.ports.set(cmd, (ports = Object.freeze(portsFor(this.deps.services, cmd.needs))));
+    return ports;
+  }
 
   /** A command's buttons: only actions it declares, with payloads their schemas accept (older commands: any). */
   private issue(cmd: AnyCommand, userId: string, specs: ButtonSpec[], ttlMs?: number): Promise<Button[]> {
