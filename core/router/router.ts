@@ -58,7 +58,6 @@ export class Router {
   private readonly pipeline: (ctx: RouterContext) => Promise<void>;
   private readonly userLimiter: RateLimiter;
   private readonly throttledNotice = new Map<string, number>();
-  private readonly ports = new Map<AnyCommand, CommandContext["services"]>();
   private readonly lease: number;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -273,7 +272,7 @@ export class Router {
       identity: r.identity,
       identities: r.identities,
       isAdmin: r.isAdmin,
-      services: this.portsOf(cmd),
+      services: portsFor(this.deps.services, cmd.needs),
       registry: this.deps.registry,
       log: ctx.log,
       corr: ctx.corr,
@@ -292,13 +291,6 @@ export class Router {
     if ((origin === "confirmed" || origin === "picked") && !out.private) out = { ...out, editsOriginal: true };
     await this.send(ctx, out);
   };
-
-  /** The ports a command declares it needs: the same object for every call of the command. */
-  private portsOf(cmd: AnyCommand): CommandContext["services"] {
-    let ports = this.ports.get(cmd);
-    if (!ports) this.ports.set(cmd, (ports = Object.freeze(portsFor(this.deps.services, cmd.needs))));
-    return ports;
-  }
 
   /** A command's buttons: only actions it declares, with payloads their schemas accept (older commands: any). */
   private issue(cmd: AnyCommand, userId: string, specs: ButtonSpec[], ttlMs?: number): Promise<Button[]> {
