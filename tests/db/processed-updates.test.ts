@@ -57,6 +57,29 @@ for (const target of sharedTestDatabases()) {
       return t.open();
     };
 
+    it("marks never pile up when the timer does not run: a full set starts a flush at once, one flush at a time", async () => {
+      const d = await open();
+      const rec = recorded(d);
+      const clock = manualTimer(); // never fired: as a process whose event loop never turns
+      const u = new BatchedProcessedUpdates(rec.commit, { timer: clock.timer, maxPendingMarks: 8 });
+      const ids = Array.from({ length: 40 }, (_, i) => `m${i}`);
+      let most = 0;
+      for (const id of ids) {
+        expect(await u.claim("telegram", id, 1000, LEASE)).toBe("claimed");
+        await u.complete("telegram", id, 2000);
+        most = Math.max(most, u.pendingMarks);
+      }
+      // a flush takes the pending marks when it starts; marks arriving while one is in flight wait for it
+      expect(most).toBeLessThan(16);
+      const before = rec.log.filter((t) => t.done.length).length;
+      expect(before).toBeGreaterThanOrEqual(3); // 40 marks: flushed 8 or so at a time, not all kept for a timer
+      await u.flush(); // what is left (close does the same)
+      const flushed = rec.log.flatMap((t) => t.done.map((m) => m.updateId));
+      expect(flushed.sort()).toEqual([...ids].sort()); // each mark written once
+      for (const id of ids) expect((await state(d, id))?.state).toBe("done");
+      expect(clock.armed).toBeGreaterThan(0); // the timer was armed all along, never needed
+    });
+
     it("a claim is written alone; done marks wait in memory and the flush writes them all in one transaction", async () => {
       const d = await open();
       const rec = recorded(d);
