@@ -210,16 +210,13 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
 
   /**
    * MAX_PENDING_MARKS reached: a flush now, one at a time (the marks arriving meanwhile wait for the
-   * next); after a failed one the timer's back-off decides when to try again, as for the timer's own.
+   * next; while claims are being batched, the batches take them - see run); after a failed one the
+   * timer's back-off decides when to try again, as for the timer's own.
    */
   private flushFull(): void {
     if (this.fullFlush || this.closed) return;
     if (this.failedFlushes) {
       this.arm();
-      return;
-    }
-    if (this.draining && !this.commit.concurrent) {
-      this.marksDue = true; // the batches in flight take them (a flush queued behind them could wait for ever)
       return;
     }
     this.fullFlush = this.timedFlush().finally(() => {
@@ -268,9 +265,10 @@ export class BatchedProcessedUpdates implements ProcessedUpdates {
       const after = this.draining.catch(() => undefined); // its failure was its caller's
       if (!withMarks) return after;
       // the batches in flight take the marks as soon as they can (claims arriving without a pause
-      // would otherwise keep this flush waiting); whatever is left after them is written then
+      // would otherwise keep this flush waiting); after them, a run of its own writes what is left,
+      // or waits for a batch that took them and is still in flight (resolved: the marks are durable)
       this.marksDue = true;
-      return after.then(() => (this.marks.size ? this.run(true) : undefined));
+      return after.then(() => this.run(true));
     }
     const p = this.drain(withMarks).finally(() => {
       this.draining = undefined;
