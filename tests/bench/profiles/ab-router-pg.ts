@@ -1,14 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildApp } from "../../../bots/app.js";
-import { loadConfig } from "../../../bots/config.js";
 import type { ClaimResult, ProcessedUpdates } from "../../../core/ports/updates.port.js";
-import { createDatabase, migrate } from "../../../db/index.js";
-import { OFFLINE_ENV } from "../../helpers/app.js";
 import { measureTurns } from "../harness.js";
-import { fileLogger, sender } from "../router.bench.js";
+import { openPgPair } from "./pg-pair.js";
 
 /**
  * Where the router's time goes on Postgres, by swapping its dedupe at run time and measuring the
@@ -23,26 +15,10 @@ import { fileLogger, sender } from "../router.bench.js";
  * the *8 variants is a batch of eight).
  * PROFILE_PG=<url> (default the local test database); a fresh schema, dropped afterwards.
  */
-const url = process.env.PROFILE_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 const block = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 8);
 const chosen = (process.argv[4] ?? "router,raw,nomarks,rawclaim").split(",");
-
-const dir = mkdtempSync(join(tmpdir(), "purser-ab-"));
-const schema = `ab_${randomBytes(4).toString("hex")}`;
-const d = createDatabase(url, { schema });
-await d.db.schema.createSchema(schema).execute();
-await migrate(d.db, schema);
-const pool = d.raw?.kind === "postgres" ? d.raw.pool : undefined;
-if (!pool) throw new Error("PROFILE_PG is not a Postgres url");
-const logged = await fileLogger(dir, "p.log");
-const app = await buildApp(loadConfig({ ...OFFLINE_ENV, DATABASE_URL: url, USER_RATE_LIMIT_PER_MIN: "100000" }), { log: logged.log, db: d });
-
-const whoami = sender(app, { rendered: 0 })("/whoami", (i) => 5_000_000 + (Math.abs(i) % 200));
-const now = Date.now();
-const text = "insert into processed_updates (platform, update_id, state, claimed_at, done_at) values ($1, $2, 'done', $3, $4)";
-let k = 0;
-const raw = () => pool.query({ name: "bench-raw-insert", text, values: ["raw", `ab-${++k}`, now, now] });
+const { app, whoami, raw, close } = await openPgPair("ab");
 
 // the router's dedupe, swapped for one variant's messages
 const deps = (app.router as unknown as { deps: { updates: ProcessedUpdates } }).deps;
@@ -96,8 +72,4 @@ for (let v = 0; v < names.length; v++) {
 const at = (n: string) => names.indexOf(n);
 if (at("router") >= 0 && at("raw") >= 0) console.log(`raw/router (medians of block means): ${(med(mean[at("raw")]!) / med(mean[at("router")]!)).toFixed(2)}`);
 
-await app.close();
-await logged.close();
-await d.db.schema.dropSchema(schema).cascade().execute();
-await d.close();
-rmSync(dir, { recursive: true, force: true });
+await close();

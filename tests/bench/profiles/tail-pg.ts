@@ -1,13 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance, PerformanceObserver } from "node:perf_hooks";
-import { buildApp } from "../../../bots/app.js";
-import { loadConfig } from "../../../bots/config.js";
-import { createDatabase, migrate } from "../../../db/index.js";
-import { OFFLINE_ENV } from "../../helpers/app.js";
-import { fileLogger, sender } from "../router.bench.js";
+import { openPgPair } from "./pg-pair.js";
 
 /**
  * Where the router's mean latency on Postgres goes beyond its median, beside the raw insert's:
@@ -16,24 +8,9 @@ import { fileLogger, sender } from "../router.bench.js";
  * the collections (by kind: 1 minor, 4 major) that ran during each variant's blocks.
  *   npx tsx tests/bench/profiles/tail-pg.ts [BLOCK=2000] [ROUNDS=10]
  */
-const url = process.env.PROFILE_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 const block = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 10);
-const dir = mkdtempSync(join(tmpdir(), "purser-tail-"));
-const schema = `tail_${randomBytes(4).toString("hex")}`;
-const d = createDatabase(url, { schema });
-await d.db.schema.createSchema(schema).execute();
-await migrate(d.db, schema);
-
-const pool = d.raw?.kind === "postgres" ? d.raw.pool : undefined;
-if (!pool) throw new Error("not Postgres");
-const logged = await fileLogger(dir, "p.log");
-const app = await buildApp(loadConfig({ ...OFFLINE_ENV, DATABASE_URL: url, USER_RATE_LIMIT_PER_MIN: "100000" }), { log: logged.log, db: d });
-const whoami = sender(app, { rendered: 0 })("/whoami", (i) => 5_000_000 + (Math.abs(i) % 200));
-const now = Date.now();
-const text = "insert into processed_updates (platform, update_id, state, claimed_at, done_at) values ($1, $2, 'done', $3, $4)";
-let k = 0;
-const raw = () => pool.query({ name: "bench-raw-insert", text, values: ["raw", `tail-${++k}`, now, now] });
+const { whoami, raw, close } = await openPgPair("tail");
 const fns = [whoami, raw];
 const names = ["router", "raw"];
 const lat = fns.map(() => [] as number[]);
@@ -83,8 +60,4 @@ for (let v = 0; v < fns.length; v++) {
   const n1 = lat[v]!.length;
   console.log(`       gc: ${[...gcs[v]!].map(([kind, g]) => `kind ${kind}: ${g.n} x, ${((g.ms * 1000) / n1).toFixed(2)} µs an op`).join("; ")}`);
 }
-await app.close();
-await logged.close();
-await d.db.schema.dropSchema(schema).cascade().execute();
-await d.close();
-rmSync(dir, { recursive: true, force: true });
+await close();
