@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import SQLite from "better-sqlite3";
+import { createDatabase, migrate } from "../../../db/index.js";
 
 /**
  * What a done mark costs on SQLite, and how much of it is the checkpoint its flush runs (eighth pass in
@@ -14,12 +14,12 @@ import SQLite from "better-sqlite3";
  *   npx tsx tests/bench/profiles/mark-cost.ts [ROUNDS=40]
  */
 const dir = mkdtempSync(join(tmpdir(), "purser-mark-"));
-const db = new SQLite(join(dir, "m.db"));
-db.pragma("journal_mode = WAL");
-db.pragma("synchronous = NORMAL");
+// the app's own database: its pragmas (WAL, synchronous NORMAL) and the migrated dedupe table
+const d = createDatabase(`sqlite:${join(dir, "m.db")}`);
+await migrate(d.db);
+if (d.raw?.kind !== "sqlite") throw new Error("not SQLite");
+const db = d.raw.sqlite;
 if (process.env.AUTOCKPT) db.pragma(`wal_autocheckpoint = ${process.env.AUTOCKPT}`);
-db.exec(`create table processed_updates (platform text not null, update_id text not null, state text not null, claimed_at integer not null, done_at integer, constraint processed_updates_pk primary key (platform, update_id));
-create index processed_updates_claimed_idx on processed_updates (claimed_at);`);
 const claim = db.prepare(`insert into processed_updates (platform, update_id, state, claimed_at, done_at) values (?, ?, 'claimed', ?, null)
   on conflict (platform, update_id) do update set claimed_at = excluded.claimed_at
   where processed_updates.state = 'claimed' and processed_updates.claimed_at < ?
@@ -57,5 +57,5 @@ for (let r = 0; r < rounds; r++) {
 }
 const med = (a: number[]) => (a.reduce((x, y) => x + y, 0) / a.length).toFixed(2);
 console.log(`claim ${med(res.claim)} µs; mark by key ${med(res.key)} µs, by rowid ${med(res.rowid)} µs (means of ${rounds} rounds, ${seq} rows)`);
-db.close();
+await d.close();
 rmSync(dir, { recursive: true, force: true });
